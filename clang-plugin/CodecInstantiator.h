@@ -1,0 +1,45 @@
+//===- CodecInstantiator.h - Make Sema emit the codec of a slot type ------===//
+//
+// For a slot of type T, instantiates ppp2p::detail::slot_codec<T> and marks its save, load,
+// check and destroy functions used, so that Clang emits them although no user code calls
+// them; the pass references them by the mangled names returned here.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "clang/AST/Mangle.h"
+#include "clang/Sema/Sema.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace ppp2p::plugin {
+
+struct CodecSymbols {
+  std::string save, load, check, destroy;
+};
+
+class CodecInstantiator {
+public:
+  explicit CodecInstantiator(clang::Sema& sema);
+
+  /// ppp2p::codec, for the classifier's view of user specialisations; null until
+  /// <ppp2p/codec.hpp> has been parsed.
+  const clang::ClassTemplateDecl* userCodecTemplate();
+
+  std::optional<CodecSymbols> instantiate(clang::QualType type, clang::SourceLocation where);
+
+  std::string mangle(clang::GlobalDecl decl);
+
+private:
+  /// Finds ppp2p's templates once the header has been parsed.
+  void lookUpTemplates();
+
+  clang::Sema& sema_;
+  std::unique_ptr<clang::MangleContext> mangler_;
+  clang::ClassTemplateDecl* slotCodec_ = nullptr;
+  clang::ClassTemplateDecl* userCodec_ = nullptr;
+};
+
+} // namespace ppp2p::plugin

@@ -1,0 +1,220 @@
+//===- FunctionAnnotator.cpp ----------------------------------------------===//
+
+#include "FunctionAnnotator.h"
+
+#include "AnnotationFormat.h"
+#include "LiveAcrossSites.h"
+#include "SiteFinder.h"
+
+#include "clang/AST/Attr.h"
+#include "clang/AST/DeclCXX.h"
+#include "clang/AST/StmtCXX.h"
+#include "clang/Basic/Diagnostic.h"
+#include "clang/Basic/SourceManager.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace clang;
+
+namespace ppp2p::plugin {
+namespace {
+
+bool isPassedIndirectly(const VarDecl& var) {
+  if (!isa<ParmVarDecl>(var))
+    return false;
+  const auto* record = var.getType()->getAsCXXRecordDecl();
+  return record && record->hasDefinition() && !record->canPassInRegisters();
+}
+
+bool isStructuredBindingHolder(const VarDecl& var) {
+  return var.isImplicit() && var.getType()->isReferenceType() &&
+         var.getName().starts_with("__");
+}
+
+} // namespace
+
+FunctionAnnotator::FunctionAnnotator(Sema& sema)
+    : sema_(sema), codecs_(sema),
+      classifier_(sema.getASTContext()) {}
+
+void FunctionAnnotator::handle(FunctionDecl& fn) {
+  if (fn.isDependentContext() || !fn.doesThisDeclarationHaveABody() || fn.isInvalidDecl())
+    return;
+  if (!seen_.insert(&fn).second)
+    return;
+  if (isCheckpointable(&fn))
+    annotateCheckpointable(fn);
+  else
+    warnStrayCheckpoints(fn);
+}
+
+std::string FunctionAnnotator::typeName(QualType type) {
+  return type.getAsString(sema_.getASTContext().getPrintingPolicy());
+}
+
+std::string FunctionAnnotator::displayName(const FunctionDecl& fn) {
+  std::string out;
+  llvm::raw_string_ostream stream(out);
+  fn.getNameForDiagnostic(stream, sema_.getASTContext().getPrintingPolicy(), /*Qualified=*/true);
+  stream << '(';
+  for (unsigned i = 0; i < fn.getNumParams(); ++i)
+    stream << (i ? ", " : "") << typeName(fn.getParamDecl(i)->getType());
+  stream << ')';
+  return out;
+}
+
+void FunctionAnnotator::warnStrayCheckpoints(const FunctionDecl& fn) {
+  DiagnosticsEngine& diags = sema_.getDiagnostics();
+  // Calls in ppp2p's own headers are deliberate.
+  if (sema_.getSourceManager().isInSystemHeader(fn.getLocation()))
+    return;
+  for (const CallExpr* call : findCheckpointCalls(fn)) {
+    unsigned id = diags.getCustomDiagID(
+        DiagnosticsEngine::Warning,
+        "ppp2p::checkpoint() in %0, which is not [[ppp2p::checkpointable]], captures nothing");
+    unsigned note = diags.getCustomDiagID(
+        DiagnosticsEngine::Note, "mark %0 [[ppp2p::checkpointable]] and call it only from "
+                                 "checkpointable functions to make this a site");
+    diags.Report(call->getBeginLoc(), id) << &fn;
+    diags.Report(fn.getLocation(), note) << &fn;
+  }
+}
+
+bool FunctionAnnotator::refuseShape(const FunctionDecl& fn) {
+  DiagnosticsEngine& diags = sema_.getDiagnostics();
+  if (const auto* method = dyn_cast<CXXMethodDecl>(&fn); method && !method->isStatic()) {
+    // Also reported when the attribute is parsed; instantiations land here.
+    return true;
+  }
+  if (fn.isVariadic()) {
+    diags.Report(fn.getLocation(),
+                 diags.getCustomDiagID(DiagnosticsEngine::Error,
+                                       "[[ppp2p::checkpointable]] function %0 cannot be "
+                                       "variadic: its C varargs cannot be captured"))
+        << &fn;
+    return true;
+  }
+  if (isa_and_nonnull<CoroutineBodyStmt>(fn.getBody())) {
+    diags.Report(fn.getLocation(),
+                 diags.getCustomDiagID(DiagnosticsEngine::Error,
+                                       "[[ppp2p::checkpointable]] function %0 cannot be a "
+                                       "coroutine: its frame lives on the heap, not in sites"))
+        << &fn;
+    return true;
+  }
+  return false;
+}
+
+void FunctionAnnotator::annotateCheckpointable(FunctionDecl& fn) {
+  if (refuseShape(fn))
+    return;
+  ASTContext& context = sema_.getASTContext();
+  DiagnosticsEngine& diags = sema_.getDiagnostics();
+  std::vector<Site> sites = findSites(fn);
+  std::vector<const VarDecl*> locals = findLocals(fn);
+  LiveAcrossSites live = computeLiveAcrossSites(context, fn, sites, locals);
+  classifier_.setUserCodec(codecs_.userCodecTemplate());
+
+  unsigned errorId = diags.getCustomDiagID(
+      DiagnosticsEngine::Error,
+      "%0 of type %1 is live across a ppp2p site and cannot move to another process: %2");
+  unsigned paramErrorId = diags.getCustomDiagID(
+      DiagnosticsEngine::Error,
+      "parameter %0 of type %1 is passed by value and destroyed only after %2 returns, so it "
+      "must move with the frame, but it cannot: %3");
+  unsigned siteNoteId = diags.getCustomDiagID(DiagnosticsEngine::Note, "%0 is live across this site");
+  unsigned hintNoteId = diags.getCustomDiagID(DiagnosticsEngine::Note, "hint: %0");
+
+  for (const VarDecl* var : locals) {
+    bool indirect = isPassedIndirectly(*var) && !sites.empty();
+    const CallExpr* site = nullptr;
+    if (auto it = live.firstSite.find(var); it != live.firstSite.end())
+      site = it->second;
+    else if (!live.computed && !sites.empty())
+      site = sites.front().call;
+    bool isLive = site || indirect;
+
+    std::vector<std::pair<llvm::StringRef, std::string>> fields = {
+        {"name", var->getNameAsString()},
+        {"type", typeName(var->getType())},
+        {"live", isLive ? "1" : "0"},
+        {"role", isa<ParmVarDecl>(var) ? "param" : "local"}};
+
+    if (isLive) {
+      Classification c = classifier_.classify(var->getType());
+      if (isStructuredBindingHolder(*var) && c.movability == Movability::Refused) {
+        c.reason = "structured bindings of tuple-like types refer into the hidden object";
+        c.hint = "use .first/.second or std::get<I> on a named variable instead";
+      }
+      if (c.movability == Movability::Refused) {
+        if (site) {
+          diags.Report(var->getLocation(), errorId)
+              << var << var->getType() << c.reason << var->getSourceRange();
+          diags.Report(site->getBeginLoc(), siteNoteId) << var;
+        } else {
+          diags.Report(var->getLocation(), paramErrorId)
+              << var << var->getType() << &fn << c.reason;
+        }
+        diags.Report(var->getLocation(), hintNoteId) << c.hint;
+        continue;
+      }
+      if (c.movability == Movability::Raw) {
+        fields.push_back({"kind", "raw"});
+      } else {
+        std::optional<CodecSymbols> symbols = codecs_.instantiate(var->getType(), var->getLocation());
+        if (!symbols) {
+          diags.Report(var->getLocation(),
+                       diags.getCustomDiagID(DiagnosticsEngine::Error,
+                                             "cannot instantiate the codec of %0 (type %1): "
+                                             "is <ppp2p/ppp2p.hpp> included?"))
+              << var << var->getType();
+          continue;
+        }
+        fields.push_back({"kind", "codec"});
+        fields.push_back({"save", symbols->save});
+        fields.push_back({"load", symbols->load});
+        fields.push_back({"check", symbols->check});
+        fields.push_back({"destroy", symbols->destroy});
+      }
+      fields.push_back(
+          {"size", std::to_string(context.getTypeSizeInChars(var->getType()).getQuantity())});
+      fields.push_back(
+          {"align", std::to_string(context.getTypeAlignInChars(var->getType()).getQuantity())});
+      QualType base = context.getBaseElementType(var->getType());
+      if (const auto* record = base->getAsCXXRecordDecl();
+          record && record->hasDefinition() && !record->hasTrivialDestructor()) {
+        if (CXXDestructorDecl* dtor = record->getDestructor())
+          fields.push_back({"dtor", codecs_.mangle(GlobalDecl(dtor, Dtor_Complete)) + "," +
+                                        codecs_.mangle(GlobalDecl(dtor, Dtor_Base))});
+      }
+    }
+    const_cast<VarDecl*>(var)->addAttr(AnnotateAttr::CreateImplicit(
+        context, annotation::format(annotation::kSlotTag, fields), nullptr, 0,
+        var->getSourceRange()));
+  }
+
+  std::string callees;
+  for (const Site& site : sites) {
+    if (site.isCheckpoint)
+      continue;
+    if (!callees.empty())
+      callees += ',';
+    callees += codecs_.mangle(GlobalDecl(site.callee));
+  }
+  std::string rtti;
+  {
+    llvm::raw_string_ostream stream(rtti);
+    std::unique_ptr<MangleContext> mangler(context.createMangleContext());
+    mangler->mangleCXXRTTIName(fn.getReturnType().getCanonicalType().getUnqualifiedType(),
+                               stream);
+  }
+  llvm::StringRef returnType(rtti);
+  returnType.consume_front("_ZTS");
+  fn.addAttr(AnnotateAttr::CreateImplicit(
+      context,
+      annotation::format(annotation::kFunctionTag, {{"name", displayName(fn)},
+                                                    {"ret", returnType.str()},
+                                                    {"callees", callees}}),
+      nullptr, 0, fn.getSourceRange()));
+}
+
+} // namespace ppp2p::plugin

@@ -1,0 +1,39 @@
+//===- FunctionAnnotator.h - Analyse one checkpointable function ----------===//
+//
+// For each checkpointable function: find its sites, decide which locals are live across them,
+// refuse (with an error at the variable and a note at the site) what cannot move, instantiate
+// codecs for the rest, and record all of it in annotations for the pass (AnnotationFormat.h).
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "CodecInstantiator.h"
+#include "TypeClassifier.h"
+
+#include "clang/Sema/Sema.h"
+#include "llvm/ADT/DenseSet.h"
+
+namespace ppp2p::plugin {
+
+class FunctionAnnotator {
+public:
+  explicit FunctionAnnotator(clang::Sema& sema);
+
+  /// Analyses and annotates `fn` if it is a checkpointable definition not seen before; warns
+  /// about ppp2p::checkpoint() calls if it is any other definition.
+  void handle(clang::FunctionDecl& fn);
+
+private:
+  void annotateCheckpointable(clang::FunctionDecl& fn);
+  void warnStrayCheckpoints(const clang::FunctionDecl& fn);
+  bool refuseShape(const clang::FunctionDecl& fn);
+  std::string displayName(const clang::FunctionDecl& fn);
+  std::string typeName(clang::QualType type);
+
+  clang::Sema& sema_;
+  CodecInstantiator codecs_;
+  TypeClassifier classifier_;
+  llvm::DenseSet<const clang::FunctionDecl*> seen_;
+};
+
+} // namespace ppp2p::plugin

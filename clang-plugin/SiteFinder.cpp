@@ -1,0 +1,122 @@
+//===- SiteFinder.cpp -----------------------------------------------------===//
+
+#include "SiteFinder.h"
+
+#include "AnnotationFormat.h"
+
+#include "clang/AST/Attr.h"
+#include "clang/AST/DeclCXX.h"
+#include "clang/AST/ExprCXX.h"
+#include "clang/AST/RecursiveASTVisitor.h"
+
+using namespace clang;
+
+namespace ppp2p::plugin {
+namespace {
+
+/// Visits the code that runs in the function itself: skips lambda bodies (but not the
+/// captures, which are evaluated here), blocks, local classes and unevaluated operands.
+template <class Derived>
+class OwnCodeVisitor : public RecursiveASTVisitor<Derived> {
+  using Base = RecursiveASTVisitor<Derived>;
+
+public:
+  bool shouldVisitImplicitCode() const { return true; }
+  bool shouldVisitTemplateInstantiations() const { return false; }
+
+  bool TraverseLambdaExpr(LambdaExpr* lambda) {
+    for (Expr* init : lambda->capture_inits())
+      if (init && !this->TraverseStmt(init))
+        return false;
+    return true;
+  }
+  bool TraverseBlockExpr(BlockExpr*) { return true; }
+  bool TraverseCXXRecordDecl(CXXRecordDecl*) { return true; }
+  bool TraverseUnaryExprOrTypeTraitExpr(UnaryExprOrTypeTraitExpr*) { return true; }
+  bool TraverseCXXNoexceptExpr(CXXNoexceptExpr*) { return true; }
+  bool TraverseDecltypeTypeLoc(DecltypeTypeLoc) { return true; }
+  bool TraverseCXXTypeidExpr(CXXTypeidExpr*) { return true; }
+  bool TraverseRequiresExpr(RequiresExpr*) { return true; }
+};
+
+class SiteCollector : public OwnCodeVisitor<SiteCollector> {
+public:
+  std::vector<Site> sites;
+  bool VisitCallExpr(CallExpr* call) {
+    const FunctionDecl* callee = call->getDirectCallee();
+    if (!callee)
+      return true;
+    if (isCheckpointFunction(callee))
+      sites.push_back({call, callee, true});
+    else if (isCheckpointable(callee))
+      sites.push_back({call, callee, false});
+    return true;
+  }
+};
+
+class LocalCollector : public OwnCodeVisitor<LocalCollector> {
+public:
+  std::vector<const VarDecl*> locals;
+  bool VisitVarDecl(VarDecl* var) {
+    if (var->hasLocalStorage() && !isa<ParmVarDecl>(var))
+      locals.push_back(var);
+    return true;
+  }
+};
+
+bool hasCheckpointableAnnotation(const FunctionDecl* fn) {
+  for (const FunctionDecl* redecl : fn->redecls())
+    for (const auto* attr : redecl->specific_attrs<AnnotateAttr>())
+      if (attr->getAnnotation() == annotation::kCheckpointableTag)
+        return true;
+  return false;
+}
+
+} // namespace
+
+bool isCheckpointFunction(const FunctionDecl* fn) {
+  if (!fn || fn->getNumParams() != 0 || !fn->getIdentifier() || fn->getName() != "checkpoint")
+    return false;
+  const auto* ns = dyn_cast<NamespaceDecl>(fn->getDeclContext()->getRedeclContext());
+  return ns && ns->getIdentifier() && ns->getName() == "ppp2p" &&
+         ns->getDeclContext()->getRedeclContext()->isTranslationUnit();
+}
+
+bool isCheckpointable(const FunctionDecl* fn) {
+  if (!fn)
+    return false;
+  if (hasCheckpointableAnnotation(fn))
+    return true;
+  if (const FunctionDecl* pattern = fn->getTemplateInstantiationPattern())
+    if (hasCheckpointableAnnotation(pattern))
+      return true;
+  if (const FunctionTemplateDecl* primary = fn->getPrimaryTemplate())
+    return hasCheckpointableAnnotation(primary->getTemplatedDecl());
+  return false;
+}
+
+std::vector<Site> findSites(const FunctionDecl& fn) {
+  SiteCollector collector;
+  if (Stmt* body = fn.getBody())
+    collector.TraverseStmt(body);
+  return std::move(collector.sites);
+}
+
+std::vector<const CallExpr*> findCheckpointCalls(const FunctionDecl& fn) {
+  std::vector<const CallExpr*> out;
+  for (const Site& site : findSites(fn))
+    if (site.isCheckpoint)
+      out.push_back(site.call);
+  return out;
+}
+
+std::vector<const VarDecl*> findLocals(const FunctionDecl& fn) {
+  LocalCollector collector;
+  for (const ParmVarDecl* param : fn.parameters())
+    collector.locals.push_back(param);
+  if (Stmt* body = fn.getBody())
+    collector.TraverseStmt(body);
+  return std::move(collector.locals);
+}
+
+} // namespace ppp2p::plugin

@@ -1,0 +1,40 @@
+//===- SiteFinder.h - Sites and locals of a checkpointable function -------===//
+//
+// A site is a call, in a checkpointable function's own body (not in a lambda or local class
+// inside it, not in an unevaluated operand), of ppp2p::checkpoint() or of another
+// checkpointable function.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "clang/AST/Decl.h"
+#include "clang/AST/Expr.h"
+
+#include <vector>
+
+namespace ppp2p::plugin {
+
+/// True for ppp2p::checkpoint().
+bool isCheckpointFunction(const clang::FunctionDecl* fn);
+
+/// True if [[ppp2p::checkpointable]] is on any declaration of `fn` or of the template it was
+/// instantiated from.
+bool isCheckpointable(const clang::FunctionDecl* fn);
+
+struct Site {
+  const clang::CallExpr* call;
+  const clang::FunctionDecl* callee;
+  bool isCheckpoint; // ppp2p::checkpoint() rather than a checkpointable function
+};
+
+/// Sites in `fn`'s body, in source order.
+std::vector<Site> findSites(const clang::FunctionDecl& fn);
+
+/// Calls of ppp2p::checkpoint() in `fn`'s body (for the warning in other functions).
+std::vector<const clang::CallExpr*> findCheckpointCalls(const clang::FunctionDecl& fn);
+
+/// Parameters and automatic-storage local variables of `fn` (including implicit ones such as
+/// a range-for's iterators), not those of lambdas or local classes inside it.
+std::vector<const clang::VarDecl*> findLocals(const clang::FunctionDecl& fn);
+
+} // namespace ppp2p::plugin

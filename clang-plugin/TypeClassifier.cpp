@@ -1,0 +1,253 @@
+//===- TypeClassifier.cpp -------------------------------------------------===//
+
+#include "TypeClassifier.h"
+
+#include "clang/AST/DeclCXX.h"
+#include "clang/AST/DeclTemplate.h"
+#include "llvm/ADT/StringSwitch.h"
+
+using namespace clang;
+
+namespace ppp2p::plugin {
+namespace {
+
+Classification refused(std::string reason, std::string hint) {
+  return {Movability::Refused, std::move(reason), std::move(hint)};
+}
+
+const Classification kRaw{Movability::Raw, "", ""};
+const Classification kCodec{Movability::Codec, "", ""};
+
+/// Combines a part's classification into its whole's: refusal wins, then codec.
+Classification combine(Classification whole, const Classification& part, const std::string& where) {
+  if (whole.movability == Movability::Refused)
+    return whole;
+  if (part.movability == Movability::Refused)
+    return refused(where + part.reason, part.hint);
+  if (part.movability == Movability::Codec)
+    whole.movability = Movability::Codec;
+  return whole;
+}
+
+bool isStdTemplate(const TemplateArgument& arg, llvm::StringRef name) {
+  if (arg.getKind() != TemplateArgument::Type)
+    return false;
+  const auto* record = arg.getAsType()->getAsCXXRecordDecl();
+  if (!record || !record->isInStdNamespace())
+    return false;
+  return record->getName() == name;
+}
+
+} // namespace
+
+bool TypeClassifier::hasUserCodec(QualType type) const {
+  if (!userCodec_)
+    return false;
+  for (const ClassTemplateSpecializationDecl* spec : userCodec_->specializations())
+    if (spec->isExplicitSpecialization() && spec->getTemplateArgs().size() == 1 &&
+        context_.hasSameType(spec->getTemplateArgs()[0].getAsType(), type))
+      return true;
+  return false;
+}
+
+Classification TypeClassifier::classify(QualType type) {
+  QualType canonical = type.getCanonicalType().getUnqualifiedType();
+  const Type* key = canonical.getTypePtr();
+  if (auto it = cache_.find(key); it != cache_.end())
+    return it->second;
+  // A recursive type (a node holding a vector of nodes) is movable if the rest of it is.
+  cache_[key] = kCodec;
+  Classification result;
+
+  if (hasUserCodec(canonical)) {
+    result = kCodec;
+  } else if (canonical->isReferenceType()) {
+    result = refused("references refer to memory of this process",
+                     "copy the value into a local variable of non-reference type");
+  } else if (canonical->isPointerType() || canonical->isMemberPointerType() ||
+             canonical->isBlockPointerType() || canonical->isNullPtrType()) {
+    result = refused("raw pointers hold addresses of this process",
+                     "keep the pointee by value (or in a std::unique_ptr), or store an index");
+  } else if (canonical->isVariableArrayType() || canonical->isIncompleteArrayType()) {
+    result = refused("variable-length arrays cannot be laid out in a frame record",
+                     "use a std::vector");
+  } else if (const auto* array = context_.getAsConstantArrayType(canonical)) {
+    result = combine(kRaw, classify(array->getElementType()), "its elements: ");
+  } else if (canonical->isArithmeticType() || canonical->isEnumeralType()) {
+    result = kRaw;
+  } else if (const auto* record = canonical->getAsCXXRecordDecl()) {
+    result = classifyRecord(record, canonical);
+  } else {
+    result = refused("values of this kind of type cannot be encoded", "use a value type");
+  }
+  cache_[key] = result;
+  return result;
+}
+
+Classification TypeClassifier::classifyRecord(const CXXRecordDecl* record, QualType type) {
+  if (!record->hasDefinition())
+    return refused("the type is incomplete here", "include its definition");
+  record = record->getDefinition();
+  if (record->isUnion())
+    return refused("unions cannot be encoded: which member is active is unknown",
+                   "use std::variant");
+
+  for (const Decl* member : record->decls())
+    if (const auto* named = dyn_cast<NamedDecl>(member))
+      if (named->getIdentifier() && named->getName() == "serialize" &&
+          (isa<FunctionTemplateDecl>(named) || isa<CXXMethodDecl>(named)))
+        return kCodec;
+
+  if (record->isInStdNamespace() && record->getIdentifier())
+    if (std::optional<Classification> known = classifyStd(record, record->getName()))
+      return *known;
+
+  if (type.isTriviallyCopyableType(context_)) {
+    Classification fields = classifyFields(record, /*aggregate=*/false);
+    if (fields.movability == Movability::Refused)
+      return fields;
+    return kRaw;
+  }
+  if (record->isLambda())
+    return refused("a lambda that captures values that are not trivially copyable cannot move "
+                   "yet",
+                   "capture only trivially copyable values, or pass the container as a "
+                   "parameter");
+  if (record->isAggregate()) {
+    Classification fields = classifyFields(record, /*aggregate=*/true);
+    if (fields.movability == Movability::Refused)
+      return fields;
+    return kCodec;
+  }
+  return refused("'" + type.getAsString(context_.getPrintingPolicy()) +
+                     "' has no codec: it is neither trivially copyable without pointers, nor "
+                     "an aggregate, nor a supported standard type",
+                 "give it a member `template <class Ar> void serialize(Ar& ar) { ar(fields...); "
+                 "}`, or specialise ppp2p::codec for it");
+}
+
+std::optional<Classification> TypeClassifier::classifyStd(const CXXRecordDecl* record, llvm::StringRef name) {
+  const auto* spec = dyn_cast<ClassTemplateSpecializationDecl>(record);
+  enum Shape { Unknown, Refuse, Elements, Set, UnorderedSet, Map, UnorderedMap, String, All };
+  Shape shape = llvm::StringSwitch<Shape>(name)
+                    .Cases("vector", "deque", "list", "forward_list", "array", Elements)
+                    .Cases("optional", "unique_ptr", "shared_ptr", Elements)
+                    .Cases("set", "multiset", Set)
+                    .Cases("unordered_set", "unordered_multiset", UnorderedSet)
+                    .Cases("map", "multimap", Map)
+                    .Cases("unordered_map", "unordered_multimap", UnorderedMap)
+                    .Case("basic_string", String)
+                    .Cases("pair", "tuple", "variant", All)
+                    .Cases("basic_string_view", "span", "function", "move_only_function",
+                           "reference_wrapper", Refuse)
+                    .Default(Unknown);
+  if (shape == Unknown || !spec)
+    return std::nullopt;
+  std::string display = "std::" + name.str();
+  if (shape == Refuse) {
+    if (name == "basic_string_view")
+      return refused("std::string_view points into memory of this process", "use std::string");
+    if (name == "span")
+      return refused("std::span points into memory of this process", "use std::vector");
+    return refused(display + " holds addresses of code and data of this process",
+                   "store the data the callable needs and call a named function");
+  }
+  const TemplateArgumentList& args = spec->getTemplateArgs();
+  Classification result = kCodec;
+  auto element = [&](unsigned index, const char* role) {
+    if (index < args.size() && args[index].getKind() == TemplateArgument::Type)
+      result = combine(result, classify(args[index].getAsType()),
+                       display + " " + role + ": ");
+  };
+  auto requireStd = [&](unsigned index, llvm::StringRef expected) {
+    if (index < args.size() && !isStdTemplate(args[index], expected))
+      result = refused(display + " with a custom " + expected.str() + " cannot be encoded",
+                       "use the default std::" + expected.str());
+  };
+  switch (shape) {
+  case Elements:
+    element(0, "element");
+    if (name == "unique_ptr")
+      requireStd(1, "default_delete");
+    else if (name != "array" && name != "optional" && name != "shared_ptr")
+      requireStd(1, "allocator");
+    break;
+  case Set:
+    element(0, "element");
+    requireStd(1, "less");
+    requireStd(2, "allocator");
+    break;
+  case UnorderedSet:
+    element(0, "element");
+    requireStd(1, "hash");
+    requireStd(2, "equal_to");
+    break;
+  case Map:
+    element(0, "key");
+    element(1, "value");
+    requireStd(2, "less");
+    break;
+  case UnorderedMap:
+    element(0, "key");
+    element(1, "value");
+    requireStd(2, "hash");
+    requireStd(3, "equal_to");
+    break;
+  case String:
+    break;
+  case All:
+    for (const TemplateArgument& arg : args.asArray()) {
+      if (arg.getKind() == TemplateArgument::Type) {
+        result = combine(result, classify(arg.getAsType()), display + " element: ");
+      } else if (arg.getKind() == TemplateArgument::Pack) {
+        for (const TemplateArgument& packed : arg.pack_elements())
+          if (packed.getKind() == TemplateArgument::Type)
+            result = combine(result, classify(packed.getAsType()), display + " element: ");
+      }
+    }
+    break;
+  default:
+    break;
+  }
+  return result;
+}
+
+Classification TypeClassifier::classifyFields(const CXXRecordDecl* record, bool aggregate) {
+  Classification result = aggregate ? kCodec : kRaw;
+  for (const CXXBaseSpecifier& base : record->bases()) {
+    if (aggregate)
+      return refused("aggregates with base classes cannot be encoded field by field",
+                     "give the type a serialize() member");
+    result = combine(result, classify(base.getType()), "a base class: ");
+  }
+  unsigned count = 0;
+  for (const FieldDecl* field : record->fields()) {
+    ++count;
+    std::string where = "field '" + field->getNameAsString() + "': ";
+    if (field->isUnnamedBitField())
+      continue;
+    if (aggregate) {
+      if (field->isBitField())
+        return refused(where + "bit-fields cannot be encoded field by field",
+                       "give the type a serialize() member");
+      if (field->isAnonymousStructOrUnion())
+        return refused(where + "anonymous members cannot be encoded field by field",
+                       "name the member, or give the type a serialize() member");
+      if (field->getType()->isArrayType())
+        return refused(where + "C arrays in aggregates cannot be encoded field by field",
+                       "use std::array");
+    }
+    if (record->isLambda() && field->getType()->isReferenceType())
+      return refused("the lambda captures a variable by reference",
+                     "capture by value ([=] or [x]) instead of by reference");
+    result = combine(result, classify(field->getType()), where);
+    if (result.movability == Movability::Refused)
+      return result;
+  }
+  if (aggregate && count > 32)
+    return refused("aggregates with more than 32 fields cannot be encoded field by field",
+                   "give the type a serialize() member");
+  return result;
+}
+
+} // namespace ppp2p::plugin

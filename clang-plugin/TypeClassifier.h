@@ -1,0 +1,56 @@
+//===- TypeClassifier.h - Can a value of this type move? ------------------===//
+//
+// Mirrors the rules of include/ppp2p/codec.hpp so that a value that cannot move is reported at
+// the variable, with the reason, before any template is instantiated:
+//   raw     trivially copyable with no pointer anywhere inside: moved as bytes;
+//   codec   moved by ppp2p::codec<T> (standard containers and vocabulary types of movable
+//           types, aggregates of movable fields, serialize() members, user specialisations);
+//   refused everything else, with the reason and a hint.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "clang/AST/ASTContext.h"
+#include "clang/AST/Type.h"
+#include "llvm/ADT/DenseMap.h"
+
+#include <optional>
+#include <string>
+
+namespace clang {
+class ClassTemplateDecl;
+}
+
+namespace ppp2p::plugin {
+
+enum class Movability { Raw, Codec, Refused };
+
+struct Classification {
+  Movability movability = Movability::Raw;
+  std::string reason; // for Refused: why, e.g. "raw pointers hold addresses of this process"
+  std::string hint;   // for Refused: what to do instead
+};
+
+class TypeClassifier {
+public:
+  explicit TypeClassifier(clang::ASTContext& context) : context_(context) {}
+
+  /// ppp2p::codec, whose explicit specialisations by users make their types movable.
+  void setUserCodec(const clang::ClassTemplateDecl* userCodec) { userCodec_ = userCodec; }
+
+  Classification classify(clang::QualType type);
+
+private:
+  Classification classifyRecord(const clang::CXXRecordDecl* record, clang::QualType type);
+  /// Standard library templates with a known codec (or known to be unmovable); nothing for
+  /// other standard types, which follow the general rules.
+  std::optional<Classification> classifyStd(const clang::CXXRecordDecl* record, llvm::StringRef name);
+  Classification classifyFields(const clang::CXXRecordDecl* record, bool aggregate);
+  bool hasUserCodec(clang::QualType type) const;
+
+  clang::ASTContext& context_;
+  const clang::ClassTemplateDecl* userCodec_ = nullptr;
+  llvm::DenseMap<const clang::Type*, Classification> cache_;
+};
+
+} // namespace ppp2p::plugin

@@ -1,0 +1,51 @@
+// A capture context on the calling thread: where captured snapshots go, and how a snapshot is
+// re-entered. Used by ppp2p::testing and by executors.
+#pragma once
+
+#include <ppp2p/snapshot.hpp>
+
+#include <cstdint>
+#include <vector>
+
+namespace ppp2p::detail {
+
+struct ThreadState;
+
+enum class CaptureMode : std::uint8_t {
+  never,            // resume only: no site captures
+  every_checkpoint, // every executed checkpoint() site captures
+};
+
+/// Installs a capture context on this thread for its lifetime (nesting restores the outer one).
+class CaptureSession {
+public:
+  explicit CaptureSession(CaptureMode mode);
+  ~CaptureSession();
+  CaptureSession(const CaptureSession&) = delete;
+  CaptureSession& operator=(const CaptureSession&) = delete;
+
+  /// Makes the next checkpointable function entered on this thread the root of captured
+  /// chains. Call immediately before calling it.
+  void enter_root() noexcept;
+
+  /// Validates `snapshot` against this program (functions, layouts, result type, every slot's
+  /// bytes), then re-enters its chain and runs it to completion, writing the root's result to
+  /// `result` (storage for a value of the root's return type; null for void).
+  /// Throws ppp2p::snapshot_error before anything runs if the snapshot cannot be resumed here.
+  void resume(const Snapshot& snapshot, const char* result_type, void* result);
+
+  /// Snapshots captured so far, in order.
+  std::vector<Snapshot> take_snapshots();
+
+  /// Captures that could not be taken because a non-checkpointable function sat between the
+  /// root and the site.
+  std::uint64_t skipped_captures() const noexcept;
+
+private:
+  struct Saved;
+  Saved* saved_;
+  struct Impl;
+  Impl* impl_;
+};
+
+} // namespace ppp2p::detail

@@ -1,0 +1,51 @@
+// Errors raised by ppp2p. One table generates the codes, their names and their messages.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace ppp2p {
+
+// XX(code, message). Append only: codes travel inside messages between peers.
+#define PPP2P_ERROR_MAP(XX)                                                                     \
+  XX(snapshot_truncated, "snapshot is truncated")                                               \
+  XX(snapshot_foreign, "not a ppp2p snapshot")                                                  \
+  XX(snapshot_version, "unsupported snapshot format version")                                   \
+  XX(snapshot_corrupted, "snapshot is corrupted (checksum mismatch)")                           \
+  XX(snapshot_malformed, "snapshot is malformed")                                               \
+  XX(snapshot_platform, "snapshot was made on another platform")                                \
+  XX(unknown_function, "snapshot refers to a function this program does not contain")           \
+  XX(layout_mismatch, "function was built differently from the one in the snapshot")            \
+  XX(result_type_mismatch, "resume<R> does not match the resumed function's return type")       \
+  XX(decode_failed, "a value in the snapshot does not decode")                                  \
+  XX(no_capture_context, "no capture context is active on this thread")
+
+enum class errc : int {
+#define PPP2P_ERRC_ENUM(code, message) code,
+  PPP2P_ERROR_MAP(PPP2P_ERRC_ENUM)
+#undef PPP2P_ERRC_ENUM
+};
+
+/// "snapshot_truncated" for errc::snapshot_truncated.
+const char* error_name(errc code) noexcept;
+/// The table's message for `code`.
+const char* error_message(errc code) noexcept;
+
+/// Base of every ppp2p exception: what() is "<message>: <detail>".
+class error : public std::runtime_error {
+public:
+  error(errc code, const std::string& detail);
+  errc code() const noexcept { return code_; }
+
+private:
+  errc code_;
+};
+
+/// A snapshot that cannot be read or resumed: truncated, corrupted, foreign, from another
+/// build or another version.
+class snapshot_error : public error {
+public:
+  using error::error;
+};
+
+} // namespace ppp2p

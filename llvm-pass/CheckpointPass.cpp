@@ -1,0 +1,61 @@
+//===- CheckpointPass.cpp -------------------------------------------------===//
+
+#include "CheckpointPass.h"
+
+#include "DescriptorEmitter.h"
+#include "Diagnostics.h"
+#include "FrameRewriter.h"
+#include "SlotCollector.h"
+#include "ValuesAcrossSites.h"
+
+#include "llvm/IR/StructuralHash.h"
+#include "llvm/IR/Verifier.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+
+namespace ppp2p::pass {
+
+PreservedAnalyses CheckpointPass::run(Module& module, ModuleAnalysisManager&) {
+  // Running twice (the plugin loaded both ways) must not transform twice.
+  if (module.getModuleFlag("ppp2p.transformed"))
+    return PreservedAnalyses::all();
+  MapVector<Function*, FunctionInfo> functions = collectCheckpointableFunctions(module);
+  if (functions.empty())
+    return PreservedAnalyses::all();
+  module.addModuleFlag(Module::Warning, "ppp2p.transformed", 1);
+
+  RuntimeAbi abi(module);
+  std::vector<GlobalVariable*> descriptors;
+  for (auto& [function, info] : functions) {
+    FrameModel model;
+    model.info = info;
+    model.slots = collectAnnotatedSlots(*function);
+    model.sites = collectSites(*function, info, functions);
+    if (model.sites.empty()) {
+      clearSiteCallerAtEntry(abi, *function);
+      continue;
+    }
+    std::uint64_t bodyHash = StructuralHash(*function, /*DetailedHash=*/true);
+    if (!prepareValuesAcrossSites(*function, model) || !addTemporarySlots(*function, model))
+      continue;
+    computeSiteLiveness(model);
+    layoutFrame(model);
+    GlobalVariable* descriptor =
+        emitDescriptor(abi, model, frameFingerprint(model, bodyHash));
+    rewriteFrame(abi, model, descriptor);
+    descriptors.push_back(descriptor);
+
+    std::string problems;
+    raw_string_ostream stream(problems);
+    if (verifyFunction(*function, &stream))
+      reportError(*function, DebugLoc(),
+                  "ppp2p internal error: the transformed function is not valid IR (please "
+                  "report this with the source): " +
+                      problems);
+  }
+  emitRegistration(abi, descriptors);
+  return PreservedAnalyses::none();
+}
+
+} // namespace ppp2p::pass

@@ -1,0 +1,60 @@
+//===- FrameModel.h - What the pass knows about one function --------------===//
+//
+// Built by the analyses (SlotCollector, SiteLiveness, ValuesAcrossSites), consumed by the
+// rewriting (FrameRewriter) and descriptor emission (DescriptorEmitter).
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "RuntimeAbi.h"
+
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/IR/Function.h"
+#include "llvm/IR/InstrTypes.h"
+
+#include <string>
+#include <vector>
+
+namespace ppp2p::pass {
+
+/// A checkpointable function, from its `ppp2p.fn` annotation.
+struct FunctionInfo {
+  llvm::Function* function = nullptr;
+  std::string displayName;
+  std::string returnType; // typeid name
+  llvm::StringSet<> callees; // mangled names of checkpointable callees
+};
+
+struct Slot {
+  std::string name;
+  std::string typeName;
+  SlotKind kind = SlotKind::RawValue;
+  llvm::Value* storage = nullptr; // alloca, or argument (indirect/byval parameters)
+  std::uint64_t size = 0;
+  llvm::Align align;
+  bool isParam = false;
+  bool isTemporary = false;   // not a source variable: a value of an expression
+  bool liveAnywhere = true;   // the plugin's verdict (live across at least one site)
+  bool hasCodec = false;
+  std::string save, load, check, destroy; // codec symbols
+  llvm::SmallVector<std::string, 2> destructors; // mangled, complete and base
+  unsigned recordOffset = 0;
+};
+
+struct Site {
+  llvm::CallBase* call = nullptr;
+  SiteKind kind = SiteKind::Checkpoint;
+  llvm::Function* callee = nullptr;
+  std::vector<unsigned> liveSlots; // indices into FrameModel::slots, ascending
+  unsigned line = 0, column = 0;
+};
+
+struct FrameModel {
+  FunctionInfo info;
+  std::vector<Slot> slots;
+  std::vector<Site> sites;
+  unsigned recordSize = kRecordHeaderSize;
+};
+
+} // namespace ppp2p::pass

@@ -1,0 +1,141 @@
+//===- SlotCollector.cpp --------------------------------------------------===//
+
+#include "SlotCollector.h"
+
+#include "AnnotationFormat.h"
+
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/InstIterator.h"
+#include "llvm/IR/IntrinsicInst.h"
+
+using namespace llvm;
+
+namespace ppp2p::pass {
+namespace {
+
+StringRef annotationText(Value* operand) {
+  auto* global = dyn_cast<GlobalVariable>(operand->stripPointerCasts());
+  if (!global || !global->hasInitializer())
+    return {};
+  auto* data = dyn_cast<ConstantDataArray>(global->getInitializer());
+  if (!data || !data->isCString())
+    return {};
+  return data->getAsCString();
+}
+
+std::uint64_t parseNumber(StringRef text, std::uint64_t fallback) {
+  std::uint64_t value;
+  return text.getAsInteger(10, value) ? fallback : value;
+}
+
+} // namespace
+
+MapVector<Function*, FunctionInfo> collectCheckpointableFunctions(Module& module) {
+  MapVector<Function*, FunctionInfo> out;
+  GlobalVariable* annotations = module.getNamedGlobal("llvm.global.annotations");
+  if (!annotations || !annotations->hasInitializer())
+    return out;
+  auto* entries = dyn_cast<ConstantArray>(annotations->getInitializer());
+  if (!entries)
+    return out;
+  for (Use& use : entries->operands()) {
+    auto* entry = dyn_cast<ConstantStruct>(use.get());
+    if (!entry || entry->getNumOperands() < 2)
+      continue;
+    auto* function = dyn_cast<Function>(entry->getOperand(0)->stripPointerCasts());
+    std::optional<annotation::Annotation> parsed =
+        annotation::parse(annotationText(entry->getOperand(1)));
+    if (!function || function->isDeclaration() || !parsed ||
+        parsed->tag != annotation::kFunctionTag)
+      continue;
+    FunctionInfo& info = out[function];
+    info.function = function;
+    info.displayName = parsed->get("name").str();
+    info.returnType = parsed->get("ret").str();
+    SmallVector<StringRef, 8> callees;
+    parsed->get("callees").split(callees, ',', -1, /*KeepEmpty=*/false);
+    for (StringRef callee : callees)
+      info.callees.insert(callee);
+  }
+  return out;
+}
+
+std::vector<Slot> collectAnnotatedSlots(Function& function) {
+  std::vector<Slot> slots;
+  SmallVector<Instruction*, 16> annotationCalls;
+  const DataLayout& layout = function.getDataLayout();
+  for (Instruction& instruction : instructions(function)) {
+    auto* intrinsic = dyn_cast<IntrinsicInst>(&instruction);
+    if (!intrinsic || intrinsic->getIntrinsicID() != Intrinsic::var_annotation)
+      continue;
+    std::optional<annotation::Annotation> parsed =
+        annotation::parse(annotationText(intrinsic->getArgOperand(1)));
+    if (!parsed || parsed->tag != annotation::kSlotTag)
+      continue;
+    annotationCalls.push_back(intrinsic);
+    Slot slot;
+    slot.storage = intrinsic->getArgOperand(0)->stripPointerCasts();
+    slot.name = parsed->get("name").str();
+    slot.typeName = parsed->get("type").str();
+    slot.liveAnywhere = parsed->get("live") == "1";
+    slot.isParam = parsed->get("role") == "param";
+    slot.size = parseNumber(parsed->get("size"), 0);
+    slot.align = Align(parseNumber(parsed->get("align"), 1));
+    if (auto* alloca = dyn_cast<AllocaInst>(slot.storage)) {
+      if (std::optional<TypeSize> size = alloca->getAllocationSize(layout))
+        slot.size = size->getFixedValue();
+      slot.align = alloca->getAlign();
+    }
+    if (parsed->get("kind") == "codec") {
+      slot.kind = SlotKind::CodecAddress;
+      slot.hasCodec = true;
+      slot.save = parsed->get("save").str();
+      slot.load = parsed->get("load").str();
+      slot.check = parsed->get("check").str();
+      slot.destroy = parsed->get("destroy").str();
+    } else {
+      bool small = slot.size <= 64;
+      slot.kind = isa<AllocaInst>(slot.storage) && small ? SlotKind::RawValue
+                                                         : SlotKind::RawAddress;
+    }
+    SmallVector<StringRef, 2> destructors;
+    parsed->get("dtor").split(destructors, ',', -1, /*KeepEmpty=*/false);
+    for (StringRef name : destructors)
+      slot.destructors.push_back(name.str());
+    slots.push_back(std::move(slot));
+  }
+  for (Instruction* call : annotationCalls)
+    call->eraseFromParent();
+  return slots;
+}
+
+std::vector<Site> collectSites(Function& function, const FunctionInfo& info,
+                               const MapVector<Function*, FunctionInfo>& known) {
+  std::vector<Site> sites;
+  for (Instruction& instruction : instructions(function)) {
+    auto* call = dyn_cast<CallBase>(&instruction);
+    if (!call || isa<IntrinsicInst>(call))
+      continue;
+    Function* callee = call->getCalledFunction();
+    if (!callee)
+      continue;
+    Site site;
+    site.call = call;
+    if (callee->getName() == kCheckpointSymbol) {
+      site.kind = SiteKind::Checkpoint;
+    } else if (info.callees.contains(callee->getName()) || known.count(callee)) {
+      site.kind = SiteKind::Call;
+      site.callee = callee;
+    } else {
+      continue;
+    }
+    if (const DebugLoc& location = call->getDebugLoc()) {
+      site.line = location.getLine();
+      site.column = location.getCol();
+    }
+    sites.push_back(site);
+  }
+  return sites;
+}
+
+} // namespace ppp2p::pass

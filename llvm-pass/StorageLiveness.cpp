@@ -1,0 +1,237 @@
+//===- StorageLiveness.cpp ------------------------------------------------===//
+
+#include "StorageLiveness.h"
+
+#include "llvm/Demangle/Demangle.h"
+#include "llvm/IR/DataLayout.h"
+#include "llvm/IR/Instructions.h"
+#include "llvm/IR/IntrinsicInst.h"
+#include "llvm/IR/Operator.h"
+
+#include <cstdlib>
+
+using namespace llvm;
+
+namespace ppp2p::pass {
+namespace {
+
+enum class Structor { None, Constructor, Destructor };
+
+Structor structorKind(StringRef name) {
+  if (!name.starts_with("_Z"))
+    return Structor::None;
+  ItaniumPartialDemangler demangler;
+  std::string copy = name.str();
+  if (demangler.partialDemangle(copy.c_str()) || !demangler.isCtorOrDtor())
+    return Structor::None;
+  size_t size = 0;
+  char* base = demangler.getFunctionBaseName(nullptr, &size);
+  Structor kind = base && base[0] == '~' ? Structor::Destructor : Structor::Constructor;
+  std::free(base);
+  return kind;
+}
+
+int priority(Touch touch) {
+  switch (touch) {
+  case Touch::None:
+    return 0;
+  case Touch::Write:
+    return 1;
+  case Touch::Kill:
+    return 2;
+  case Touch::Lifetime:
+    return 3;
+  case Touch::Read:
+    return 4;
+  case Touch::Destroy:
+    return 5;
+  }
+  return 0;
+}
+
+} // namespace
+
+bool isConstructorName(StringRef name) { return structorKind(name) == Structor::Constructor; }
+bool isDestructorName(StringRef name) { return structorKind(name) == Structor::Destructor; }
+
+StorageLiveness::StorageLiveness(Value* storage, const StringSet<>& destructors)
+    : storage_(storage), destructors_(destructors) {
+  const DataLayout& layout = [&]() -> const DataLayout& {
+    if (auto* instruction = dyn_cast<Instruction>(storage))
+      return instruction->getDataLayout();
+    return cast<Argument>(storage)->getParent()->getDataLayout();
+  }();
+  if (auto* alloca = dyn_cast<AllocaInst>(storage))
+    if (std::optional<TypeSize> size = alloca->getAllocationSize(layout))
+      size_ = size->getFixedValue();
+  classifyUses();
+}
+
+void StorageLiveness::classifyUses() {
+  SmallVector<Value*, 16> worklist{storage_};
+  SmallPtrSet<Value*, 16> derived{storage_};
+  auto record = [&](const Instruction* instruction, Touch touch) {
+    Touch& slot = touches_[instruction];
+    if (priority(touch) > priority(slot))
+      slot = touch;
+    touchedBlocks_.insert(instruction->getParent());
+  };
+  auto isWhole = [&](Value* pointer, std::uint64_t bytes) {
+    return pointer == storage_ && size_ != 0 && bytes >= size_;
+  };
+  while (!worklist.empty()) {
+    Value* pointer = worklist.pop_back_val();
+    for (User* user : pointer->users()) {
+      auto* instruction = dyn_cast<Instruction>(user);
+      if (!instruction)
+        continue;
+      if (isa<GetElementPtrInst, BitCastInst, AddrSpaceCastInst, PHINode, SelectInst>(instruction)) {
+        if (instruction->getType()->isPointerTy() && derived.insert(instruction).second)
+          worklist.push_back(instruction);
+        continue;
+      }
+      if (auto* load = dyn_cast<LoadInst>(instruction)) {
+        record(load, Touch::Read);
+      } else if (auto* store = dyn_cast<StoreInst>(instruction)) {
+        if (store->getValueOperand() == pointer) {
+          record(store, Touch::Read); // the address escapes
+        } else {
+          std::uint64_t bytes =
+              store->getDataLayout().getTypeStoreSize(store->getValueOperand()->getType());
+          record(store, isWhole(pointer, bytes) ? Touch::Kill : Touch::Write);
+        }
+      } else if (auto* lifetime = dyn_cast<LifetimeIntrinsic>(instruction)) {
+        record(lifetime, Touch::Lifetime);
+      } else if (auto* transfer = dyn_cast<MemIntrinsic>(instruction)) {
+        if (transfer->getRawDest() == pointer) {
+          auto* length = dyn_cast<ConstantInt>(transfer->getLength());
+          record(transfer, length && isWhole(pointer, length->getZExtValue()) ? Touch::Kill
+                                                                               : Touch::Write);
+        }
+        if (auto* copy = dyn_cast<MemTransferInst>(transfer); copy && copy->getRawSource() == pointer)
+          record(transfer, Touch::Read);
+      } else if (isa<IntrinsicInst>(instruction) &&
+                 !isa<MemIntrinsic>(instruction)) {
+        // Annotations, assumptions, debug intrinsics: no access to the value.
+        continue;
+      } else if (auto* call = dyn_cast<CallBase>(instruction)) {
+        Function* callee = call->getCalledFunction();
+        StringRef name = callee ? callee->getName() : StringRef();
+        for (unsigned i = 0; i < call->arg_size(); ++i) {
+          if (call->getArgOperand(i) != pointer)
+            continue;
+          bool onBase = pointer == storage_;
+          if (onBase && i == 0 && !name.empty() &&
+              (destructors_.contains(name) ||
+               (destructors_.empty() && isDestructorName(name)))) {
+            record(call, Touch::Destroy);
+            hasDestructor_ = true;
+            if (!destructor_)
+              destructor_ = callee;
+          } else if (onBase && call->paramHasAttr(i, Attribute::StructRet)) {
+            record(call, Touch::Kill);
+          } else if (onBase && i == 0 && !name.empty() && isConstructorName(name)) {
+            record(call, Touch::Kill);
+          } else {
+            record(call, Touch::Read);
+          }
+        }
+      } else {
+        record(instruction, Touch::Read);
+      }
+    }
+  }
+}
+
+Touch StorageLiveness::touch(const Instruction* instruction) const {
+  auto it = touches_.find(instruction);
+  return it == touches_.end() ? Touch::None : it->second;
+}
+
+bool StorageLiveness::usedAfter(const Instruction* site) const {
+  SmallVector<const BasicBlock*, 16> worklist;
+  SmallPtrSet<const BasicBlock*, 16> visited;
+  // Returns true if the value is read; false if the path ends (killed); nullopt to continue.
+  auto scan = [&](BasicBlock::const_iterator begin,
+                  BasicBlock::const_iterator end) -> std::optional<bool> {
+    for (auto it = begin; it != end; ++it) {
+      switch (touch(&*it)) {
+      case Touch::Read:
+      case Touch::Destroy:
+        return true;
+      case Touch::Kill:
+      case Touch::Lifetime:
+        return false;
+      default:
+        break;
+      }
+    }
+    return std::nullopt;
+  };
+  const BasicBlock* start = site->getParent();
+  std::optional<bool> first = scan(std::next(site->getIterator()), start->end());
+  if (first)
+    return *first;
+  for (const BasicBlock* successor : successors(start))
+    if (visited.insert(successor).second)
+      worklist.push_back(successor);
+  while (!worklist.empty()) {
+    const BasicBlock* block = worklist.pop_back_val();
+    if (touchedBlocks_.contains(block)) {
+      std::optional<bool> result = scan(block->begin(), block->end());
+      if (result.value_or(false))
+        return true;
+      if (result)
+        continue;
+    }
+    for (const BasicBlock* successor : successors(block))
+      if (visited.insert(successor).second)
+        worklist.push_back(successor);
+  }
+  return false;
+}
+
+bool StorageLiveness::holdsValueAt(const Instruction* site) const {
+  SmallVector<const BasicBlock*, 16> worklist;
+  SmallPtrSet<const BasicBlock*, 16> visited;
+  auto scan = [&](BasicBlock::const_reverse_iterator begin,
+                  BasicBlock::const_reverse_iterator end) -> std::optional<bool> {
+    for (auto it = begin; it != end; ++it) {
+      switch (touch(&*it)) {
+      case Touch::Read:
+      case Touch::Write:
+      case Touch::Kill:
+        return true;
+      case Touch::Destroy:
+      case Touch::Lifetime:
+        return false;
+      default:
+        break;
+      }
+    }
+    return std::nullopt;
+  };
+  const BasicBlock* start = site->getParent();
+  std::optional<bool> first = scan(std::next(site->getReverseIterator()), start->rend());
+  if (first)
+    return *first;
+  for (const BasicBlock* predecessor : predecessors(start))
+    if (visited.insert(predecessor).second)
+      worklist.push_back(predecessor);
+  while (!worklist.empty()) {
+    const BasicBlock* block = worklist.pop_back_val();
+    if (touchedBlocks_.contains(block)) {
+      std::optional<bool> result = scan(block->rbegin(), block->rend());
+      if (result.value_or(false))
+        return true;
+      if (result)
+        continue;
+    }
+    for (const BasicBlock* predecessor : predecessors(block))
+      if (visited.insert(predecessor).second)
+        worklist.push_back(predecessor);
+  }
+  return false;
+}
+
+} // namespace ppp2p::pass

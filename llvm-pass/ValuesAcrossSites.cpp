@@ -1,0 +1,278 @@
+//===- ValuesAcrossSites.cpp ----------------------------------------------===//
+
+#include "ValuesAcrossSites.h"
+
+#include "Diagnostics.h"
+#include "StorageLiveness.h"
+
+#include "llvm/ADT/SetVector.h"
+#include "llvm/Demangle/Demangle.h"
+#include "llvm/IR/Dominators.h"
+#include "llvm/IR/Instructions.h"
+#include "llvm/IR/IntrinsicInst.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Transforms/Utils/Local.h"
+
+using namespace llvm;
+
+namespace ppp2p::pass {
+namespace {
+
+/// True if some path from `site` reaches a use of `value` without passing its definition.
+bool isLiveAcross(Instruction* value, const Instruction* site) {
+  SmallPtrSet<const Instruction*, 8> users;
+  SmallPtrSet<const BasicBlock*, 8> phiUseAtEnd;
+  for (User* user : value->users()) {
+    if (auto* phi = dyn_cast<PHINode>(user)) {
+      for (unsigned i = 0; i < phi->getNumIncomingValues(); ++i)
+        if (phi->getIncomingValue(i) == value)
+          phiUseAtEnd.insert(phi->getIncomingBlock(i));
+    } else if (auto* instruction = dyn_cast<Instruction>(user)) {
+      users.insert(instruction);
+    }
+  }
+  enum class Result { Found, Stop, Continue };
+  auto scan = [&](const BasicBlock* block, BasicBlock::const_iterator begin) {
+    for (auto it = begin; it != block->end(); ++it) {
+      if (&*it == value)
+        return Result::Stop;
+      if (users.contains(&*it) && !isa<PHINode>(&*it))
+        return Result::Found;
+    }
+    return phiUseAtEnd.contains(block) ? Result::Found : Result::Continue;
+  };
+  const BasicBlock* start = site->getParent();
+  Result first = scan(start, std::next(site->getIterator()));
+  if (first != Result::Continue)
+    return first == Result::Found;
+  SmallVector<const BasicBlock*, 16> worklist(successors(start));
+  SmallPtrSet<const BasicBlock*, 16> visited(worklist.begin(), worklist.end());
+  while (!worklist.empty()) {
+    const BasicBlock* block = worklist.pop_back_val();
+    Result result = scan(block, block->begin());
+    if (result == Result::Found)
+      return true;
+    if (result == Result::Stop)
+      continue;
+    for (const BasicBlock* successor : successors(block))
+      if (visited.insert(successor).second)
+        worklist.push_back(successor);
+  }
+  return false;
+}
+
+bool typeHoldsAddresses(Type* type) {
+  if (type->isPointerTy())
+    return true;
+  if (auto* structure = dyn_cast<StructType>(type))
+    return any_of(structure->elements(), typeHoldsAddresses);
+  if (auto* array = dyn_cast<ArrayType>(type))
+    return typeHoldsAddresses(array->getElementType());
+  if (auto* vector = dyn_cast<VectorType>(type))
+    return typeHoldsAddresses(vector->getElementType());
+  return false;
+}
+
+std::string describeType(Type* type) {
+  std::string out;
+  raw_string_ostream stream(out);
+  type->print(stream);
+  return out;
+}
+
+std::string calleeName(const Site& site) {
+  if (site.kind == SiteKind::Checkpoint)
+    return "ppp2p::checkpoint()";
+  return demangle(site.callee->getName().str());
+}
+
+Slot temporarySlot(AllocaInst* alloca, std::string typeName) {
+  Slot slot;
+  slot.name = "<temporary>";
+  slot.typeName = std::move(typeName);
+  slot.storage = alloca;
+  slot.size = alloca->getAllocationSize(alloca->getDataLayout())->getFixedValue();
+  slot.align = alloca->getAlign();
+  slot.kind = slot.size <= 64 ? SlotKind::RawValue : SlotKind::RawAddress;
+  slot.isTemporary = true;
+  return slot;
+}
+
+} // namespace
+
+bool isRematerializable(const Value* value) {
+  if (isa<Constant, Argument>(value))
+    return true;
+  if (const auto* alloca = dyn_cast<AllocaInst>(value))
+    return alloca->isStaticAlloca();
+  if (const auto* gep = dyn_cast<GetElementPtrInst>(value))
+    return gep->hasAllConstantIndices() && isRematerializable(gep->getPointerOperand());
+  if (const auto* cast = dyn_cast<CastInst>(value))
+    return (isa<BitCastInst, AddrSpaceCastInst>(cast)) && isRematerializable(cast->getOperand(0));
+  return false;
+}
+
+Value* rematerialize(Value* value, Instruction* insertBefore) {
+  auto* instruction = dyn_cast<Instruction>(value);
+  if (!instruction || isa<AllocaInst>(instruction))
+    return value;
+  Instruction* copy = instruction->clone();
+  for (unsigned i = 0; i < copy->getNumOperands(); ++i)
+    copy->setOperand(i, rematerialize(copy->getOperand(i), insertBefore));
+  copy->insertBefore(insertBefore);
+  return copy;
+}
+
+bool prepareValuesAcrossSites(Function& function, FrameModel& model) {
+  DominatorTree dominators(function);
+  SetVector<Instruction*> crossing;
+  DenseMap<Instruction*, const Site*> firstSite;
+  for (const Site& site : model.sites) {
+    for (BasicBlock& block : function) {
+      for (Instruction& instruction : block) {
+        if (isa<AllocaInst>(instruction) || instruction.use_empty() || &instruction == site.call)
+          continue;
+        bool localOnly = all_of(instruction.users(), [&](User* user) {
+          auto* other = dyn_cast<Instruction>(user);
+          return other && !isa<PHINode>(other) && other->getParent() == &block;
+        });
+        if (localOnly && site.call->getParent() != &block)
+          continue;
+        if (!dominators.dominates(&instruction, site.call))
+          continue;
+        if (isLiveAcross(&instruction, site.call)) {
+          crossing.insert(&instruction);
+          firstSite.try_emplace(&instruction, &site);
+        }
+      }
+    }
+  }
+
+  bool ok = true;
+  SmallVector<Instruction*, 8> rematerialized;
+  for (Instruction* value : crossing) {
+    const Site& site = *firstSite[value];
+    if (value->getType()->isPointerTy()) {
+      if (!isRematerializable(value)) {
+        unsigned line = value->getDebugLoc() ? value->getDebugLoc().getLine() : 0;
+        reportError(function, site.call->getDebugLoc(),
+                    "ppp2p: an address computed before the call of " + calleeName(site) +
+                        (line ? " (at line " + std::to_string(line) + ")" : std::string()) +
+                        " is used after it, but addresses do not survive a move to another "
+                        "process; store the call's result in a local variable first and use it "
+                        "in a separate statement");
+        ok = false;
+        continue;
+      }
+      rematerialized.push_back(value);
+      continue;
+    }
+    if (value->getType()->isTokenTy() || value->getType()->isLabelTy()) {
+      reportError(function, site.call->getDebugLoc(),
+                  "ppp2p: a value of type " + describeType(value->getType()) +
+                      " is live across this site and cannot be moved");
+      ok = false;
+    }
+  }
+  if (!ok)
+    return false;
+
+  for (Instruction* value : rematerialized) {
+    SmallVector<Use*, 8> uses;
+    for (Use& use : value->uses())
+      uses.push_back(&use);
+    for (Use* use : uses) {
+      auto* user = cast<Instruction>(use->getUser());
+      Instruction* insertBefore = user;
+      if (auto* phi = dyn_cast<PHINode>(user))
+        insertBefore = phi->getIncomingBlock(*use)->getTerminator();
+      use->set(rematerialize(value, insertBefore));
+    }
+  }
+  for (Instruction* value : crossing) {
+    if (value->getType()->isPointerTy())
+      continue;
+    std::string typeName = "temporary " + describeType(value->getType());
+    AllocaInst* alloca = nullptr;
+    if (auto* phi = dyn_cast<PHINode>(value))
+      alloca = DemotePHIToStack(phi);
+    else
+      alloca = DemoteRegToStack(*value);
+    if (alloca)
+      model.slots.push_back(temporarySlot(alloca, typeName));
+  }
+  for (Instruction* value : rematerialized)
+    if (value->use_empty())
+      value->eraseFromParent();
+  return true;
+}
+
+bool addTemporarySlots(Function& function, FrameModel& model) {
+  SmallPtrSet<const Value*, 16> known;
+  for (const Slot& slot : model.slots)
+    known.insert(slot.storage);
+  bool ok = true;
+  static const StringSet<> kAnyDestructor;
+  for (Instruction& instruction : function.getEntryBlock()) {
+    auto* alloca = dyn_cast<AllocaInst>(&instruction);
+    if (!alloca || known.contains(alloca) || !alloca->isStaticAlloca())
+      continue;
+    StorageLiveness liveness(alloca, kAnyDestructor);
+    const Site* liveAt = nullptr;
+    for (const Site& site : model.sites) {
+      if (site.kind == SiteKind::Call && is_contained(site.call->args(), alloca))
+        continue; // the callee's parameter: it moves with the callee's frame
+      if (liveness.usedAfter(site.call) && liveness.holdsValueAt(site.call)) {
+        liveAt = &site;
+        break;
+      }
+    }
+    if (!liveAt)
+      continue;
+    Type* type = alloca->getAllocatedType();
+    if (!typeHoldsAddresses(type)) {
+      model.slots.push_back(temporarySlot(alloca, "temporary " + describeType(type)));
+      continue;
+    }
+    std::string what = liveness.destructor()
+                           ? "a temporary object destroyed by " +
+                                 demangle(liveness.destructor()->getName().str())
+                           : "a temporary value of type " + describeType(type);
+    reportError(function, liveAt->call->getDebugLoc(),
+                "ppp2p: " + what + " is created before the call of " + calleeName(*liveAt) +
+                    " and used after it, but it holds addresses and cannot move; store the "
+                    "call's result in a local variable first and use it in a separate "
+                    "statement");
+    ok = false;
+  }
+  return ok;
+}
+
+void computeSiteLiveness(FrameModel& model) {
+  for (Site& site : model.sites)
+    site.liveSlots.clear();
+  for (unsigned index = 0; index < model.slots.size(); ++index) {
+    const Slot& slot = model.slots[index];
+    if (!slot.liveAnywhere)
+      continue;
+    StringSet<> destructors;
+    for (const std::string& name : slot.destructors)
+      destructors.insert(name);
+    StorageLiveness liveness(slot.storage, destructors);
+    bool indirectParameter = slot.isParam && isa<Argument>(slot.storage);
+    for (Site& site : model.sites) {
+      bool live;
+      if (indirectParameter && slot.kind == SlotKind::CodecAddress)
+        live = true; // constructed by the caller, destroyed by the caller after return
+      else if (slot.kind == SlotKind::CodecAddress && !slot.destructors.empty())
+        live = liveness.holdsValueAt(site.call);
+      else
+        live = liveness.usedAfter(site.call) &&
+               (slot.isParam || liveness.holdsValueAt(site.call));
+      if (live)
+        site.liveSlots.push_back(index);
+    }
+  }
+}
+
+} // namespace ppp2p::pass

@@ -1,0 +1,21 @@
+// The state behind ThreadState::context: where the captures of a CaptureSession go.
+#pragma once
+
+#include <ppp2p/detail/capture_session.hpp>
+#include <ppp2p/detail/frame_abi.hpp>
+#include <ppp2p/snapshot.hpp>
+
+#include <cstdint>
+#include <vector>
+
+namespace ppp2p::detail {
+
+struct CaptureContext {
+  CaptureMode mode = CaptureMode::never;
+  /// Sentinel parent of the outermost captured frame.
+  FrameRecord root{};
+  std::vector<Snapshot> snapshots;
+  std::uint64_t skipped = 0;
+};
+
+} // namespace ppp2p::detail

@@ -1,0 +1,160 @@
+#include "frame_encoding.hpp"
+
+#include "function_registry.hpp"
+
+#include <ppp2p/codec.hpp>
+#include <ppp2p/errors.hpp>
+
+#include <cstring>
+#include <string_view>
+#include <unordered_map>
+
+namespace ppp2p::detail {
+namespace {
+
+/// Where a slot's object lives while its frame is active.
+const void* slot_object(const FrameRecord* record, const SlotDescriptor& slot) {
+  auto* field = reinterpret_cast<const std::byte*>(record) + slot.record_offset;
+  if (SlotKind(slot.kind) == SlotKind::raw_value)
+    return field;
+  const void* object;
+  std::memcpy(&object, field, sizeof object);
+  return object;
+}
+
+std::string_view strip_local_marker(const char* type_name) {
+  // typeid(T).name() starts with '*' for types with internal linkage.
+  std::string_view name(type_name ? type_name : "");
+  if (!name.empty() && name.front() == '*')
+    name.remove_prefix(1);
+  return name;
+}
+
+std::string site_text(const FunctionDescriptor& f, std::uint32_t site) {
+  const SiteDescriptor& s = f.sites[site];
+  return std::string(f.file ? f.file : "?") + ":" + std::to_string(s.line) + ":" +
+         std::to_string(s.column);
+}
+
+} // namespace
+
+std::optional<Snapshot> capture_chain(const FrameRecord* innermost, const FrameRecord* root) {
+  // Innermost first while walking; written root first.
+  thread_local std::vector<const FrameRecord*> chain;
+  chain.clear();
+  const FrameRecord* record = innermost;
+  for (; record && record != root; record = record->parent)
+    chain.push_back(record);
+  if (record != root || chain.empty())
+    return std::nullopt;
+
+  thread_local std::vector<std::byte> frames;
+  frames.clear();
+  std::vector<FunctionRef> functions;
+  std::unordered_map<const FunctionDescriptor*, std::uint64_t> function_index;
+  Writer out(frames);
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    const FrameRecord* frame = *it;
+    const FunctionDescriptor& f = *frame->function;
+    auto [entry, inserted] = function_index.emplace(&f, functions.size());
+    if (inserted)
+      functions.push_back({f.id, f.fingerprint, f.display_name});
+    out.varint(entry->second);
+    out.varint(frame->site);
+    const SiteDescriptor& site = f.sites[frame->site];
+    for (std::uint32_t i = 0; i < site.num_live; ++i) {
+      const SlotDescriptor& slot = f.slots[site.live[i]];
+      const void* object = slot_object(frame, slot);
+      if (SlotKind(slot.kind) == SlotKind::codec_address)
+        slot.codec->save(object, out);
+      else
+        out.write(object, slot.size);
+    }
+  }
+  const FunctionDescriptor& root_function = *chain.back()->function;
+  return Snapshot::adopt_validated(encode_snapshot(root_function.return_type, functions,
+                                                   std::uint32_t(chain.size()), frames, {}));
+}
+
+RestoreState plan_restore(const SnapshotContents& contents, const char* result_type) {
+  std::vector<const FunctionDescriptor*> functions;
+  for (const FunctionRef& ref : contents.functions) {
+    std::string conflict = function_conflict(ref.id);
+    if (!conflict.empty())
+      throw snapshot_error(errc::layout_mismatch, conflict);
+    const FunctionDescriptor* f = find_function(ref.id);
+    if (!f)
+      throw snapshot_error(errc::unknown_function,
+                           "`" + ref.name + "` is not part of this program (was it renamed, "
+                                            "removed, or not compiled with the ppp2p plugin?)");
+    if (f->fingerprint != ref.fingerprint)
+      throw snapshot_error(errc::layout_mismatch,
+                           "`" + ref.name + "` in this program has other state or sites than "
+                                            "when the snapshot was taken (was it changed?)");
+    functions.push_back(f);
+  }
+
+  RestoreState state;
+  Reader in(contents.frames);
+  for (std::uint32_t i = 0; i < contents.frame_count; ++i) {
+    std::uint64_t function_index = in.varint();
+    if (function_index >= functions.size())
+      throw snapshot_error(errc::snapshot_malformed,
+                           "frame " + std::to_string(i) + " names function #" +
+                               std::to_string(function_index) + " of " +
+                               std::to_string(functions.size()));
+    const FunctionDescriptor& f = *functions[function_index];
+    std::uint64_t site = in.varint();
+    if (site >= f.num_sites)
+      throw snapshot_error(errc::snapshot_malformed,
+                           "frame " + std::to_string(i) + " of `" + f.display_name +
+                               "` is at site " + std::to_string(site) + ", which has only " +
+                               std::to_string(f.num_sites));
+    const SiteDescriptor& s = f.sites[site];
+    bool innermost = i + 1 == contents.frame_count;
+    if (innermost != (SiteKind(s.kind) == SiteKind::checkpoint))
+      throw snapshot_error(errc::snapshot_malformed,
+                           "frame " + std::to_string(i) + " of `" + f.display_name +
+                               "` is at " + site_text(f, std::uint32_t(site)) +
+                               (innermost ? ", not a checkpoint() site, yet it is innermost"
+                                          : ", a checkpoint() site, yet frames follow it"));
+    const std::byte* payload = in.position();
+    try {
+      for (std::uint32_t k = 0; k < s.num_live; ++k) {
+        const SlotDescriptor& slot = f.slots[s.live[k]];
+        if (SlotKind(slot.kind) == SlotKind::codec_address)
+          slot.codec->check(in);
+        else
+          in.take(slot.size);
+      }
+    } catch (const snapshot_error& e) {
+      throw snapshot_error(errc::decode_failed,
+                           "in frame " + std::to_string(i) + " (`" + f.display_name + "` at " +
+                               site_text(f, std::uint32_t(site)) + "): " + e.what());
+    }
+    state.frames.push_back({&f, std::uint32_t(site), payload, in.position()});
+  }
+  if (in.remaining() != 0)
+    throw snapshot_error(errc::snapshot_malformed,
+                         std::to_string(in.remaining()) + " bytes after the last frame");
+
+  for (std::size_t i = 0; i + 1 < state.frames.size(); ++i) {
+    const RestoreFrame& caller = state.frames[i];
+    const SiteDescriptor& s = caller.function->sites[caller.site];
+    if (s.callee_id != state.frames[i + 1].function->id)
+      throw snapshot_error(errc::snapshot_malformed,
+                           "frame " + std::to_string(i) + " (`" + caller.function->display_name +
+                               "`) does not call `" + state.frames[i + 1].function->display_name +
+                               "` at " + site_text(*caller.function, caller.site));
+  }
+
+  const FunctionDescriptor& root = *state.frames.front().function;
+  if (strip_local_marker(root.return_type) != strip_local_marker(result_type))
+    throw snapshot_error(errc::result_type_mismatch,
+                         "`" + std::string(root.display_name) + "` returns type \"" +
+                             root.return_type + "\" but resume was asked for \"" + result_type +
+                             "\" (typeid names)");
+  return state;
+}
+
+} // namespace ppp2p::detail

@@ -1,0 +1,38 @@
+// Capture: a chain of live frame records -> snapshot bytes.
+// Restore planning: snapshot bytes -> a validated list of frames to re-enter.
+#pragma once
+
+#include "snapshot_format.hpp"
+
+#include <ppp2p/detail/frame_abi.hpp>
+#include <ppp2p/snapshot.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace ppp2p::detail {
+
+/// Encodes the frames from `innermost` up to, not including, `root`, root first.
+/// Returns nothing when the parent links do not reach `root` (a frame of a function the plugin
+/// did not transform sits in between, so the chain cannot be resumed).
+std::optional<Snapshot> capture_chain(const FrameRecord* innermost, const FrameRecord* root);
+
+struct RestoreFrame {
+  const FunctionDescriptor* function;
+  std::uint32_t site;
+  const std::byte* payload; // start of this frame's slot bytes
+  const std::byte* end;     // end of this frame's slot bytes
+};
+
+struct RestoreState {
+  std::vector<RestoreFrame> frames;
+  std::size_t next = 0;
+};
+
+/// Checks that this program can resume `contents`: every function known with the same layout,
+/// a proper chain of call sites ending at a checkpoint() site, the root's result type equal to
+/// `result_type`, and every slot's bytes decoding exactly. Throws ppp2p::snapshot_error.
+RestoreState plan_restore(const SnapshotContents& contents, const char* result_type);
+
+} // namespace ppp2p::detail
