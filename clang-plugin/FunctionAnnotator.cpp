@@ -104,89 +104,107 @@ bool FunctionAnnotator::refuseShape(const FunctionDecl& fn) {
   return false;
 }
 
+bool FunctionAnnotator::annotateSlot(
+    const FunctionDecl& fn, const VarDecl& var, const LiveAcrossSites& live,
+    llvm::ArrayRef<Site> sites, std::vector<std::pair<llvm::StringRef, std::string>>& fields) {
+  ASTContext& context = sema_.getASTContext();
+  DiagnosticsEngine& diags = sema_.getDiagnostics();
+  // The AST's verdict decides errors, with notes at the right places; the pass decides on the
+  // IR what each site captures, and re-checks refused variables the AST found dead.
+  const CallExpr* site = nullptr;
+  if (auto it = live.firstSite.find(&var); it != live.firstSite.end())
+    site = it->second;
+  else if (!live.computed)
+    site = sites.front().call;
+  bool indirect = isPassedIndirectly(var);
+
+  Classification c = classifier_.classify(var.getType());
+  if (isStructuredBindingHolder(var) && c.movability == Movability::Refused) {
+    c.reason = "structured bindings of tuple-like types refer into the hidden object";
+    c.hint = "use .first/.second or std::get<I> on a named variable instead";
+  }
+  fields.push_back({"live", "1"});
+  if (c.movability == Movability::Refused) {
+    if (site || indirect) {
+      if (site) {
+        diags.Report(var.getLocation(),
+                     diags.getCustomDiagID(DiagnosticsEngine::Error,
+                                           "%0 of type %1 is live across a ppp2p site and "
+                                           "cannot move to another process: %2"))
+            << &var << var.getType() << c.reason << var.getSourceRange();
+        diags.Report(site->getBeginLoc(),
+                     diags.getCustomDiagID(DiagnosticsEngine::Note, "%0 is live across this site"))
+            << &var;
+      } else {
+        diags.Report(var.getLocation(),
+                     diags.getCustomDiagID(DiagnosticsEngine::Error,
+                                           "parameter %0 of type %1 is passed by value and "
+                                           "destroyed only after %2 returns, so it must move "
+                                           "with the frame, but it cannot: %3"))
+            << &var << var.getType() << &fn << c.reason;
+      }
+      diags.Report(var.getLocation(),
+                   diags.getCustomDiagID(DiagnosticsEngine::Note, "hint: %0"))
+          << c.hint;
+      return false;
+    }
+    fields.push_back({"kind", "refused"});
+    fields.push_back({"reason", c.reason});
+    fields.push_back({"hint", c.hint});
+    return true;
+  }
+  if (c.movability == Movability::Raw) {
+    fields.push_back({"kind", "raw"});
+  } else {
+    std::optional<CodecSymbols> symbols = codecs_.instantiate(var.getType(), var.getLocation());
+    if (!symbols) {
+      diags.Report(var.getLocation(),
+                   diags.getCustomDiagID(DiagnosticsEngine::Error,
+                                         "cannot instantiate the codec of %0 (type %1): is "
+                                         "<ppp2p/ppp2p.hpp> included?"))
+          << &var << var.getType();
+      return false;
+    }
+    fields.push_back({"kind", "codec"});
+    fields.push_back({"save", symbols->save});
+    fields.push_back({"load", symbols->load});
+    fields.push_back({"check", symbols->check});
+    fields.push_back({"destroy", symbols->destroy});
+  }
+  fields.push_back(
+      {"size", std::to_string(context.getTypeSizeInChars(var.getType()).getQuantity())});
+  fields.push_back(
+      {"align", std::to_string(context.getTypeAlignInChars(var.getType()).getQuantity())});
+  QualType base = context.getBaseElementType(var.getType());
+  if (const auto* record = base->getAsCXXRecordDecl();
+      record && record->hasDefinition() && !record->hasTrivialDestructor())
+    if (CXXDestructorDecl* dtor = record->getDestructor())
+      fields.push_back({"dtor", codecs_.mangle(GlobalDecl(dtor, Dtor_Complete)) + "," +
+                                    codecs_.mangle(GlobalDecl(dtor, Dtor_Base))});
+  return true;
+}
+
 void FunctionAnnotator::annotateCheckpointable(FunctionDecl& fn) {
   if (refuseShape(fn))
     return;
   ASTContext& context = sema_.getASTContext();
-  DiagnosticsEngine& diags = sema_.getDiagnostics();
   std::vector<Site> sites = findSites(fn);
   std::vector<const VarDecl*> locals = findLocals(fn);
   LiveAcrossSites live = computeLiveAcrossSites(context, fn, sites, locals);
   classifier_.setUserCodec(codecs_.userCodecTemplate());
 
-  unsigned errorId = diags.getCustomDiagID(
-      DiagnosticsEngine::Error,
-      "%0 of type %1 is live across a ppp2p site and cannot move to another process: %2");
-  unsigned paramErrorId = diags.getCustomDiagID(
-      DiagnosticsEngine::Error,
-      "parameter %0 of type %1 is passed by value and destroyed only after %2 returns, so it "
-      "must move with the frame, but it cannot: %3");
-  unsigned siteNoteId = diags.getCustomDiagID(DiagnosticsEngine::Note, "%0 is live across this site");
-  unsigned hintNoteId = diags.getCustomDiagID(DiagnosticsEngine::Note, "hint: %0");
-
+  SourceManager& sources = sema_.getSourceManager();
   for (const VarDecl* var : locals) {
-    bool indirect = isPassedIndirectly(*var) && !sites.empty();
-    const CallExpr* site = nullptr;
-    if (auto it = live.firstSite.find(var); it != live.firstSite.end())
-      site = it->second;
-    else if (!live.computed && !sites.empty())
-      site = sites.front().call;
-    bool isLive = site || indirect;
-
     std::vector<std::pair<llvm::StringRef, std::string>> fields = {
         {"name", var->getNameAsString()},
         {"type", typeName(var->getType())},
-        {"live", isLive ? "1" : "0"},
-        {"role", isa<ParmVarDecl>(var) ? "param" : "local"}};
-
-    if (isLive) {
-      Classification c = classifier_.classify(var->getType());
-      if (isStructuredBindingHolder(*var) && c.movability == Movability::Refused) {
-        c.reason = "structured bindings of tuple-like types refer into the hidden object";
-        c.hint = "use .first/.second or std::get<I> on a named variable instead";
-      }
-      if (c.movability == Movability::Refused) {
-        if (site) {
-          diags.Report(var->getLocation(), errorId)
-              << var << var->getType() << c.reason << var->getSourceRange();
-          diags.Report(site->getBeginLoc(), siteNoteId) << var;
-        } else {
-          diags.Report(var->getLocation(), paramErrorId)
-              << var << var->getType() << &fn << c.reason;
-        }
-        diags.Report(var->getLocation(), hintNoteId) << c.hint;
-        continue;
-      }
-      if (c.movability == Movability::Raw) {
-        fields.push_back({"kind", "raw"});
-      } else {
-        std::optional<CodecSymbols> symbols = codecs_.instantiate(var->getType(), var->getLocation());
-        if (!symbols) {
-          diags.Report(var->getLocation(),
-                       diags.getCustomDiagID(DiagnosticsEngine::Error,
-                                             "cannot instantiate the codec of %0 (type %1): "
-                                             "is <ppp2p/ppp2p.hpp> included?"))
-              << var << var->getType();
-          continue;
-        }
-        fields.push_back({"kind", "codec"});
-        fields.push_back({"save", symbols->save});
-        fields.push_back({"load", symbols->load});
-        fields.push_back({"check", symbols->check});
-        fields.push_back({"destroy", symbols->destroy});
-      }
-      fields.push_back(
-          {"size", std::to_string(context.getTypeSizeInChars(var->getType()).getQuantity())});
-      fields.push_back(
-          {"align", std::to_string(context.getTypeAlignInChars(var->getType()).getQuantity())});
-      QualType base = context.getBaseElementType(var->getType());
-      if (const auto* record = base->getAsCXXRecordDecl();
-          record && record->hasDefinition() && !record->hasTrivialDestructor()) {
-        if (CXXDestructorDecl* dtor = record->getDestructor())
-          fields.push_back({"dtor", codecs_.mangle(GlobalDecl(dtor, Dtor_Complete)) + "," +
-                                        codecs_.mangle(GlobalDecl(dtor, Dtor_Base))});
-      }
-    }
+        {"role", isa<ParmVarDecl>(var) ? "param" : "local"},
+        {"line", std::to_string(sources.getExpansionLineNumber(var->getLocation()))},
+        {"col", std::to_string(sources.getExpansionColumnNumber(var->getLocation()))}};
+    if (!sites.empty())
+      annotateSlot(fn, *var, live, sites, fields);
+    else
+      fields.push_back({"live", "0"});
     const_cast<VarDecl*>(var)->addAttr(AnnotateAttr::CreateImplicit(
         context, annotation::format(annotation::kSlotTag, fields), nullptr, 0,
         var->getSourceRange()));
@@ -199,6 +217,31 @@ void FunctionAnnotator::annotateCheckpointable(FunctionDecl& fn) {
     if (!callees.empty())
       callees += ',';
     callees += codecs_.mangle(GlobalDecl(site.callee));
+  }
+  // Temporaries alive across a site (until the end of their full-expression) move too; the
+  // pass recognises them by their destructor.
+  std::string temporaries;
+  llvm::DenseSet<const Type*> seenTemporaries;
+  if (!sites.empty()) {
+    for (QualType type : findTemporaryTypes(fn)) {
+      QualType canonical = type.getCanonicalType().getUnqualifiedType();
+      const auto* record = canonical->getAsCXXRecordDecl();
+      if (!record || !record->hasDefinition() || !seenTemporaries.insert(canonical.getTypePtr()).second)
+        continue;
+      CXXDestructorDecl* dtor = record->getDestructor();
+      if (!dtor || classifier_.classify(canonical).movability == Movability::Refused)
+        continue;
+      std::optional<CodecSymbols> symbols = codecs_.instantiate(canonical, fn.getLocation());
+      if (!symbols)
+        continue;
+      // Clang calls the base destructor where it is an alias of the complete one.
+      for (CXXDtorType variant : {Dtor_Complete, Dtor_Base}) {
+        if (!temporaries.empty())
+          temporaries += ',';
+        temporaries += codecs_.mangle(GlobalDecl(dtor, variant)) + ":" + symbols->save + ":" +
+                       symbols->load + ":" + symbols->check + ":" + symbols->destroy;
+      }
+    }
   }
   std::string rtti;
   {
@@ -213,7 +256,8 @@ void FunctionAnnotator::annotateCheckpointable(FunctionDecl& fn) {
       context,
       annotation::format(annotation::kFunctionTag, {{"name", displayName(fn)},
                                                     {"ret", returnType.str()},
-                                                    {"callees", callees}}),
+                                                    {"callees", callees},
+                                                    {"temps", temporaries}}),
       nullptr, 0, fn.getSourceRange()));
 }
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "CodecInstantiator.h"
+#include "LiveAcrossSites.h"
 #include "TypeClassifier.h"
 
 #include "clang/Sema/Sema.h"
@@ -27,6 +28,11 @@ private:
   void annotateCheckpointable(clang::FunctionDecl& fn);
   void warnStrayCheckpoints(const clang::FunctionDecl& fn);
   bool refuseShape(const clang::FunctionDecl& fn);
+  /// Adds the fields of one variable of a function with sites; reports it if it cannot move
+  /// and is live across a site (returns false then).
+  bool annotateSlot(const clang::FunctionDecl& fn, const clang::VarDecl& var,
+                    const LiveAcrossSites& live, llvm::ArrayRef<Site> sites,
+                    std::vector<std::pair<llvm::StringRef, std::string>>& fields);
   std::string displayName(const clang::FunctionDecl& fn);
   std::string typeName(clang::QualType type);
 

@@ -64,6 +64,15 @@ public:
   }
 };
 
+class TemporaryCollector : public OwnCodeVisitor<TemporaryCollector> {
+public:
+  std::vector<QualType> types;
+  bool VisitCXXBindTemporaryExpr(CXXBindTemporaryExpr* temporary) {
+    types.push_back(temporary->getType());
+    return true;
+  }
+};
+
 bool hasCheckpointableAnnotation(const FunctionDecl* fn) {
   for (const FunctionDecl* redecl : fn->redecls())
     for (const auto* attr : redecl->specific_attrs<AnnotateAttr>())
@@ -108,6 +117,13 @@ std::vector<const CallExpr*> findCheckpointCalls(const FunctionDecl& fn) {
     if (site.isCheckpoint)
       out.push_back(site.call);
   return out;
+}
+
+std::vector<QualType> findTemporaryTypes(const FunctionDecl& fn) {
+  TemporaryCollector collector;
+  if (Stmt* body = fn.getBody())
+    collector.TraverseStmt(body);
+  return std::move(collector.types);
 }
 
 std::vector<const VarDecl*> findLocals(const FunctionDecl& fn) {

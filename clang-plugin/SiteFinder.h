@@ -33,6 +33,9 @@ std::vector<Site> findSites(const clang::FunctionDecl& fn);
 /// Calls of ppp2p::checkpoint() in `fn`'s body (for the warning in other functions).
 std::vector<const clang::CallExpr*> findCheckpointCalls(const clang::FunctionDecl& fn);
 
+/// Types of the temporaries with destructors created in `fn`'s body.
+std::vector<clang::QualType> findTemporaryTypes(const clang::FunctionDecl& fn);
+
 /// Parameters and automatic-storage local variables of `fn` (including implicit ones such as
 /// a range-for's iterators), not those of lambdas or local classes inside it.
 std::vector<const clang::VarDecl*> findLocals(const clang::FunctionDecl& fn);

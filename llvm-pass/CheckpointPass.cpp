@@ -37,7 +37,8 @@ PreservedAnalyses CheckpointPass::run(Module& module, ModuleAnalysisManager&) {
       continue;
     }
     std::uint64_t bodyHash = StructuralHash(*function, /*DetailedHash=*/true);
-    if (!prepareValuesAcrossSites(*function, model) || !addTemporarySlots(*function, model))
+    if (!checkRefusedSlots(*function, model) || !prepareValuesAcrossSites(*function, model) ||
+        !addTemporarySlots(*function, model))
       continue;
     computeSiteLiveness(model);
     layoutFrame(model);

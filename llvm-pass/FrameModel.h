@@ -9,6 +9,7 @@
 #include "RuntimeAbi.h"
 
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/IR/Function.h"
 #include "llvm/IR/InstrTypes.h"
@@ -24,6 +25,11 @@ struct FunctionInfo {
   std::string displayName;
   std::string returnType; // typeid name
   llvm::StringSet<> callees; // mangled names of checkpointable callees
+  /// Codecs of the function's temporaries with destructors, by complete destructor name.
+  struct TemporaryCodec {
+    std::string save, load, check, destroy;
+  };
+  llvm::StringMap<TemporaryCodec> temporaryCodecs;
 };
 
 struct Slot {
@@ -40,6 +46,10 @@ struct Slot {
   std::string save, load, check, destroy; // codec symbols
   llvm::SmallVector<std::string, 2> destructors; // mangled, complete and base
   unsigned recordOffset = 0;
+  // A variable the plugin found unmovable but dead at every site: checked again on the IR.
+  bool refused = false;
+  std::string refusedReason, refusedHint;
+  unsigned declLine = 0, declColumn = 0;
 };
 
 struct Site {

@@ -56,6 +56,15 @@ MapVector<Function*, FunctionInfo> collectCheckpointableFunctions(Module& module
     parsed->get("callees").split(callees, ',', -1, /*KeepEmpty=*/false);
     for (StringRef callee : callees)
       info.callees.insert(callee);
+    SmallVector<StringRef, 8> temporaries;
+    parsed->get("temps").split(temporaries, ',', -1, /*KeepEmpty=*/false);
+    for (StringRef entry : temporaries) {
+      SmallVector<StringRef, 5> parts;
+      entry.split(parts, ':');
+      if (parts.size() == 5)
+        info.temporaryCodecs[parts[0]] = {parts[1].str(), parts[2].str(), parts[3].str(),
+                                          parts[4].str()};
+    }
   }
   return out;
 }
@@ -86,7 +95,14 @@ std::vector<Slot> collectAnnotatedSlots(Function& function) {
         slot.size = size->getFixedValue();
       slot.align = alloca->getAlign();
     }
-    if (parsed->get("kind") == "codec") {
+    slot.declLine = unsigned(parseNumber(parsed->get("line"), 0));
+    slot.declColumn = unsigned(parseNumber(parsed->get("col"), 0));
+    if (parsed->get("kind") == "refused") {
+      slot.refused = true;
+      slot.refusedReason = parsed->get("reason").str();
+      slot.refusedHint = parsed->get("hint").str();
+      slot.kind = SlotKind::RawAddress;
+    } else if (parsed->get("kind") == "codec") {
       slot.kind = SlotKind::CodecAddress;
       slot.hasCodec = true;
       slot.save = parsed->get("save").str();

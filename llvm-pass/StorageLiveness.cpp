@@ -54,40 +54,59 @@ int priority(Touch touch) {
 bool isConstructorName(StringRef name) { return structorKind(name) == Structor::Constructor; }
 bool isDestructorName(StringRef name) { return structorKind(name) == Structor::Destructor; }
 
-StorageLiveness::StorageLiveness(Value* storage, const StringSet<>& destructors)
-    : storage_(storage), destructors_(destructors) {
-  const DataLayout& layout = [&]() -> const DataLayout& {
-    if (auto* instruction = dyn_cast<Instruction>(storage))
-      return instruction->getDataLayout();
-    return cast<Argument>(storage)->getParent()->getDataLayout();
-  }();
+StorageLiveness::StorageLiveness(Value* storage, const StringSet<>& destructors, bool temporary)
+    : storage_(storage), destructors_(destructors), temporary_(temporary) {
   if (auto* alloca = dyn_cast<AllocaInst>(storage))
-    if (std::optional<TypeSize> size = alloca->getAllocationSize(layout))
+    if (std::optional<TypeSize> size = alloca->getAllocationSize(alloca->getDataLayout()))
       size_ = size->getFixedValue();
   classifyUses();
 }
 
 void StorageLiveness::classifyUses() {
+  const DataLayout& layout = [&]() -> const DataLayout& {
+    if (auto* instruction = dyn_cast<Instruction>(storage_))
+      return instruction->getDataLayout();
+    return cast<Argument>(storage_)->getParent()->getDataLayout();
+  }();
+  // Derived pointers with their constant offset from the storage, when known.
+  DenseMap<Value*, std::optional<std::int64_t>> derived{{storage_, 0}};
   SmallVector<Value*, 16> worklist{storage_};
-  SmallPtrSet<Value*, 16> derived{storage_};
   auto record = [&](const Instruction* instruction, Touch touch) {
+    if (temporary_ && touch == Touch::Write)
+      touch = Touch::Kill;
     Touch& slot = touches_[instruction];
     if (priority(touch) > priority(slot))
       slot = touch;
     touchedBlocks_.insert(instruction->getParent());
   };
+  // At the start of the storage: a write of all of it, or a construction, replaces its value.
+  auto atStart = [&](Value* pointer) {
+    std::optional<std::int64_t> offset = derived.lookup(pointer);
+    return offset && *offset == 0;
+  };
   auto isWhole = [&](Value* pointer, std::uint64_t bytes) {
-    return pointer == storage_ && size_ != 0 && bytes >= size_;
+    return atStart(pointer) && size_ != 0 && bytes >= size_;
   };
   while (!worklist.empty()) {
     Value* pointer = worklist.pop_back_val();
+    std::optional<std::int64_t> base = derived.lookup(pointer);
     for (User* user : pointer->users()) {
       auto* instruction = dyn_cast<Instruction>(user);
       if (!instruction)
         continue;
       if (isa<GetElementPtrInst, BitCastInst, AddrSpaceCastInst, PHINode, SelectInst>(instruction)) {
-        if (instruction->getType()->isPointerTy() && derived.insert(instruction).second)
-          worklist.push_back(instruction);
+        if (!instruction->getType()->isPointerTy() || derived.count(instruction))
+          continue;
+        std::optional<std::int64_t> offset;
+        if (auto* gep = dyn_cast<GetElementPtrInst>(instruction)) {
+          APInt delta(layout.getIndexTypeSizeInBits(gep->getType()), 0);
+          if (base && gep->accumulateConstantOffset(layout, delta))
+            offset = *base + delta.getSExtValue();
+        } else if (isa<BitCastInst, AddrSpaceCastInst>(instruction)) {
+          offset = base;
+        }
+        derived[instruction] = offset;
+        worklist.push_back(instruction);
         continue;
       }
       if (auto* load = dyn_cast<LoadInst>(instruction)) {
@@ -96,8 +115,7 @@ void StorageLiveness::classifyUses() {
         if (store->getValueOperand() == pointer) {
           record(store, Touch::Read); // the address escapes
         } else {
-          std::uint64_t bytes =
-              store->getDataLayout().getTypeStoreSize(store->getValueOperand()->getType());
+          std::uint64_t bytes = layout.getTypeStoreSize(store->getValueOperand()->getType());
           record(store, isWhole(pointer, bytes) ? Touch::Kill : Touch::Write);
         }
       } else if (auto* lifetime = dyn_cast<LifetimeIntrinsic>(instruction)) {
@@ -110,8 +128,7 @@ void StorageLiveness::classifyUses() {
         }
         if (auto* copy = dyn_cast<MemTransferInst>(transfer); copy && copy->getRawSource() == pointer)
           record(transfer, Touch::Read);
-      } else if (isa<IntrinsicInst>(instruction) &&
-                 !isa<MemIntrinsic>(instruction)) {
+      } else if (isa<IntrinsicInst>(instruction)) {
         // Annotations, assumptions, debug intrinsics: no access to the value.
         continue;
       } else if (auto* call = dyn_cast<CallBase>(instruction)) {
@@ -120,7 +137,7 @@ void StorageLiveness::classifyUses() {
         for (unsigned i = 0; i < call->arg_size(); ++i) {
           if (call->getArgOperand(i) != pointer)
             continue;
-          bool onBase = pointer == storage_;
+          bool onBase = atStart(pointer);
           if (onBase && i == 0 && !name.empty() &&
               (destructors_.contains(name) ||
                (destructors_.empty() && isDestructorName(name)))) {

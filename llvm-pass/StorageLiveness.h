@@ -31,8 +31,11 @@ enum class Touch : unsigned char {
 class StorageLiveness {
 public:
   /// `destructors`: mangled destructor names of the storage's type; if empty, any call of a
-  /// destructor (recognised by its mangled name) on the base counts.
-  StorageLiveness(llvm::Value* storage, const llvm::StringSet<>& destructors);
+  /// destructor (recognised by its mangled name) on the base counts. For a compiler
+  /// `temporary`, writes to parts count as overwriting it whole: the compiler initialises
+  /// temporaries field by field, never updates an old value.
+  StorageLiveness(llvm::Value* storage, const llvm::StringSet<>& destructors,
+                  bool temporary = false);
 
   bool usedAfter(const llvm::Instruction* site) const;
   bool holdsValueAt(const llvm::Instruction* site) const;
@@ -49,6 +52,7 @@ private:
 
   llvm::Value* storage_;
   const llvm::StringSet<>& destructors_;
+  bool temporary_;
   std::uint64_t size_ = 0;
   llvm::DenseMap<const llvm::Instruction*, Touch> touches_;
   llvm::SmallPtrSet<const llvm::BasicBlock*, 16> touchedBlocks_;

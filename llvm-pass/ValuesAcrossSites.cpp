@@ -7,6 +7,7 @@
 
 #include "llvm/ADT/SetVector.h"
 #include "llvm/Demangle/Demangle.h"
+#include "llvm/IR/DebugInfoMetadata.h"
 #include "llvm/IR/Dominators.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/IntrinsicInst.h"
@@ -217,7 +218,7 @@ bool addTemporarySlots(Function& function, FrameModel& model) {
     auto* alloca = dyn_cast<AllocaInst>(&instruction);
     if (!alloca || known.contains(alloca) || !alloca->isStaticAlloca())
       continue;
-    StorageLiveness liveness(alloca, kAnyDestructor);
+    StorageLiveness liveness(alloca, kAnyDestructor, /*temporary=*/true);
     const Site* liveAt = nullptr;
     for (const Site& site : model.sites) {
       if (site.kind == SiteKind::Call && is_contained(site.call->args(), alloca))
@@ -230,6 +231,21 @@ bool addTemporarySlots(Function& function, FrameModel& model) {
     if (!liveAt)
       continue;
     Type* type = alloca->getAllocatedType();
+    if (const Function* destructor = liveness.destructor()) {
+      auto codec = model.info.temporaryCodecs.find(destructor->getName());
+      if (codec != model.info.temporaryCodecs.end()) {
+        Slot slot = temporarySlot(alloca, "temporary " + demangle(destructor->getName().str()));
+        slot.kind = SlotKind::CodecAddress;
+        slot.hasCodec = true;
+        slot.save = codec->second.save;
+        slot.load = codec->second.load;
+        slot.check = codec->second.check;
+        slot.destroy = codec->second.destroy;
+        slot.destructors.push_back(destructor->getName().str());
+        model.slots.push_back(std::move(slot));
+        continue;
+      }
+    }
     if (!typeHoldsAddresses(type)) {
       model.slots.push_back(temporarySlot(alloca, "temporary " + describeType(type)));
       continue;
@@ -248,6 +264,33 @@ bool addTemporarySlots(Function& function, FrameModel& model) {
   return ok;
 }
 
+bool checkRefusedSlots(Function& function, FrameModel& model) {
+  bool ok = true;
+  static const StringSet<> kNoDestructors;
+  for (const Slot& slot : model.slots) {
+    if (!slot.refused)
+      continue;
+    StorageLiveness liveness(slot.storage, kNoDestructors);
+    for (const Site& site : model.sites) {
+      if (!liveness.usedAfter(site.call) || !(slot.isParam || liveness.holdsValueAt(site.call)))
+        continue;
+      DebugLoc where = site.call->getDebugLoc();
+      if (DISubprogram* subprogram = function.getSubprogram(); subprogram && slot.declLine)
+        where = DILocation::get(function.getContext(), slot.declLine, slot.declColumn, subprogram);
+      reportError(function, where,
+                  "'" + slot.name + "' of type '" + slot.typeName +
+                      "' is live across the ppp2p site at line " + std::to_string(site.line) +
+                      " (the call of " + calleeName(site) +
+                      ") and cannot move to another process: " + slot.refusedReason +
+                      "; hint: " + slot.refusedHint);
+      ok = false;
+      break;
+    }
+  }
+  std::erase_if(model.slots, [](const Slot& slot) { return slot.refused; });
+  return ok;
+}
+
 void computeSiteLiveness(FrameModel& model) {
   for (Site& site : model.sites)
     site.liveSlots.clear();
@@ -258,7 +301,7 @@ void computeSiteLiveness(FrameModel& model) {
     StringSet<> destructors;
     for (const std::string& name : slot.destructors)
       destructors.insert(name);
-    StorageLiveness liveness(slot.storage, destructors);
+    StorageLiveness liveness(slot.storage, destructors, slot.isTemporary);
     bool indirectParameter = slot.isParam && isa<Argument>(slot.storage);
     for (Site& site : model.sites) {
       bool live;

@@ -21,6 +21,10 @@ bool prepareValuesAcrossSites(llvm::Function& function, FrameModel& model);
 /// Returns false if an error was reported.
 bool addTemporarySlots(llvm::Function& function, FrameModel& model);
 
+/// Reports variables that cannot move but are live across a site on the IR (the plugin's
+/// AST analysis found them dead); removes them from the model. Returns false on error.
+bool checkRefusedSlots(llvm::Function& function, FrameModel& model);
+
 /// Fills Site::liveSlots for every site.
 void computeSiteLiveness(FrameModel& model);
 

@@ -1,7 +1,8 @@
 // The codec layer: how values cross ppp2p (frame slots, arguments, results, messages, globals).
 //
 // codec<T> has `static void save(Writer&, const T&)` and `static T load(Reader&)`. It exists for
-//  - arithmetic and enum types, and trivially copyable types without pointers (as raw bytes);
+//  - arithmetic and enum types, and trivially copyable types without pointers (as raw bytes,
+//    padding included: compare such values field by field, not by their encoding);
 //  - std::string, vector, deque, list, forward_list, array, map, multimap, set, multiset,
 //    unordered_map/set/multimap/multiset, optional, variant, monostate, pair, tuple, unique_ptr
 //    and shared_ptr of codec-able types (with the default comparators, hashers and allocators);
@@ -19,6 +20,7 @@
 #include <array>
 #include <deque>
 #include <forward_list>
+#include <limits>
 #include <list>
 #include <map>
 #include <memory>
@@ -70,6 +72,11 @@ concept raw_bytes = std::is_trivially_copyable_v<T> && !std::is_pointer_v<T> &&
                     !std::is_member_pointer_v<T> && !std::is_same_v<T, std::nullptr_t> &&
                     !std::is_same_v<T, bool> && !has_serialize_member<T>;
 
+/// x86's 80-bit long double occupies 16 bytes of which 6 are padding: encode only the 10.
+template <class T>
+concept x87_long_double = std::is_same_v<T, long double> && sizeof(long double) >= 10 &&
+                          std::numeric_limits<long double>::digits == 64;
+
 template <class T>
 void save_raw(Writer& out, const T& value) {
   out.write(&value, sizeof(T));
@@ -91,6 +98,8 @@ struct default_codec {
     if constexpr (std::is_same_v<T, bool>) {
       std::uint8_t byte = value ? 1 : 0;
       out.write(&byte, 1);
+    } else if constexpr (x87_long_double<T>) {
+      out.write(&value, 10); // the other bytes are padding
     } else if constexpr (has_serialize_member<T>) {
       OutArchive archive{out};
       const_cast<T&>(value).serialize(archive);
@@ -123,6 +132,10 @@ struct default_codec {
       if (byte > 1)
         in.fail("bool holds " + std::to_string(byte));
       return byte == 1;
+    } else if constexpr (x87_long_double<T>) {
+      long double value = 0;
+      in.read(&value, 10);
+      return value;
     } else if constexpr (has_serialize_member<T>) {
       T value{};
       InArchive archive{in};
