@@ -41,10 +41,12 @@ int priority(Touch touch) {
     return 2;
   case Touch::Lifetime:
     return 3;
-  case Touch::Read:
+  case Touch::Escape:
     return 4;
-  case Touch::Destroy:
+  case Touch::Read:
     return 5;
+  case Touch::Destroy:
+    return 6;
   }
   return 0;
 }
@@ -113,7 +115,7 @@ void StorageLiveness::classifyUses() {
         record(load, Touch::Read);
       } else if (auto* store = dyn_cast<StoreInst>(instruction)) {
         if (store->getValueOperand() == pointer) {
-          record(store, Touch::Read); // the address escapes
+          record(store, Touch::Escape);
         } else {
           std::uint64_t bytes = layout.getTypeStoreSize(store->getValueOperand()->getType());
           record(store, isWhole(pointer, bytes) ? Touch::Kill : Touch::Write);
@@ -174,6 +176,7 @@ bool StorageLiveness::usedAfter(const Instruction* site) const {
     for (auto it = begin; it != end; ++it) {
       switch (touch(&*it)) {
       case Touch::Read:
+      case Touch::Escape:
       case Touch::Destroy:
         return true;
       case Touch::Kill:
