@@ -30,6 +30,37 @@ bool isStructuredBindingHolder(const VarDecl& var) {
          var.getName().starts_with("__");
 }
 
+bool containsCall(const Stmt* stmt, const llvm::DenseSet<const CallExpr*>& calls) {
+  if (!stmt)
+    return false;
+  if (const auto* call = dyn_cast<CallExpr>(stmt); call && calls.contains(call))
+    return true;
+  for (const Stmt* child : stmt->children())
+    if (containsCall(child, calls))
+      return true;
+  return false;
+}
+
+/// In aggregate initialisation `T v{a, f(), c}` with a site in `f()`, the fields initialised
+/// before it are constructed objects inside a `v` whose own life has not begun: they cannot be
+/// captured. Returns the first such field's initialiser.
+const Expr* fieldBuiltBeforeSite(const Expr* init, const llvm::DenseSet<const CallExpr*>& sites) {
+  const auto* list = dyn_cast_or_null<InitListExpr>(init ? init->IgnoreImplicit() : nullptr);
+  if (!list)
+    return nullptr;
+  const Expr* built = nullptr;
+  for (const Expr* element : list->inits()) {
+    if (built && containsCall(element, sites))
+      return built;
+    if (const Expr* inner = fieldBuiltBeforeSite(element, sites))
+      return inner;
+    const auto* record = element->getType()->getAsCXXRecordDecl();
+    if (!built && record && record->hasDefinition() && !record->hasTrivialDestructor())
+      built = element;
+  }
+  return nullptr;
+}
+
 } // namespace
 
 FunctionAnnotator::FunctionAnnotator(Sema& sema)
@@ -118,6 +149,26 @@ bool FunctionAnnotator::annotateSlot(
     site = sites.front().call;
   bool indirect = isPassedIndirectly(var);
 
+  llvm::DenseSet<const CallExpr*> siteCalls;
+  for (const Site& s : sites)
+    siteCalls.insert(s.call);
+  if (const Expr* built = fieldBuiltBeforeSite(var.getInit(), siteCalls)) {
+    diags.Report(var.getLocation(),
+                 diags.getCustomDiagID(DiagnosticsEngine::Error,
+                                       "%0 is initialised field by field around a ppp2p site: "
+                                       "its fields built before the site cannot move while %0 "
+                                       "itself is not yet constructed"))
+        << &var;
+    diags.Report(built->getBeginLoc(),
+                 diags.getCustomDiagID(DiagnosticsEngine::Note, "this field is built before "
+                                                                "the site"));
+    diags.Report(var.getLocation(),
+                 diags.getCustomDiagID(DiagnosticsEngine::Note,
+                                       "hint: call the checkpointable function first, into a "
+                                       "local variable, and initialise %0 from that"))
+        << &var;
+    return false;
+  }
   Classification c = classifier_.classify(var.getType());
   if (isStructuredBindingHolder(var) && c.movability == Movability::Refused) {
     c.reason = "structured bindings of tuple-like types refer into the hidden object";

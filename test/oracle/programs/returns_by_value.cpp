@@ -20,7 +20,8 @@ struct Pair {
 }
 
 [[ppp2p::checkpointable]] Pair make_pair_of(int n) {
-  Pair p{std::string(std::size_t(n), 'q'), squares(n)};
+  std::vector<long> right = squares(n);
+  Pair p{std::string(std::size_t(n), 'q'), right};
   ppp2p::checkpoint();
   return p;
 }
