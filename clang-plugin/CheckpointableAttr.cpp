@@ -26,6 +26,8 @@ struct CheckpointableAttrInfo : public ParsedAttrInfo {
         {ParsedAttr::AS_GNU, "ppp2p_checkpointable"},
     };
     Spellings = spellings;
+    // Parse an argument list if one is written, so that it can be refused with a clear error.
+    OptArgs = 1;
   }
 
   bool diagAppertainsToDecl(Sema& sema, const ParsedAttr& attr, const Decl* decl) const override {

@@ -102,6 +102,18 @@ Classification TypeClassifier::classifyRecord(const CXXRecordDecl* record, QualT
     if (std::optional<Classification> known = classifyStd(record, record->getName()))
       return *known;
 
+  bool copyable = false;
+  for (const CXXConstructorDecl* constructor : record->ctors())
+    if ((constructor->isCopyConstructor() || constructor->isMoveConstructor()) &&
+        !constructor->isDeleted())
+      copyable = true;
+  if (record->needsImplicitCopyConstructor() || record->needsImplicitMoveConstructor())
+    copyable = true;
+  if (!copyable)
+    return refused("'" + type.getAsString(context_.getPrintingPolicy()) +
+                       "' has no codec: it can be neither copied nor moved",
+                   "give it a member `template <class Ar> void serialize(Ar& ar) { "
+                   "ar(fields...); }`, or specialise ppp2p::codec for it");
   if (type.isTriviallyCopyableType(context_)) {
     Classification fields = classifyFields(record, /*aggregate=*/false);
     if (fields.movability == Movability::Refused)

@@ -1,0 +1,20 @@
+// Purpose: types without a codec (mutexes, file handles, streams, std::function) are refused
+// with the type named.
+// RUN: %clangxx -fsyntax-only -Xclang -verify %s
+#include <ppp2p/ppp2p.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <mutex>
+
+[[ppp2p::checkpointable]] int resources(int n) {
+  std::mutex lock; // expected-error {{'lock' of type 'std::mutex' is live across a ppp2p site and cannot move to another process: 'std::mutex' has no codec: it can be neither copied nor moved}} expected-note {{hint: give it a member `template <class Ar> void serialize(Ar& ar)}}
+  std::FILE* file = std::fopen("/dev/null", "r"); // expected-error {{'file' of type 'std::FILE *' (aka '_IO_FILE *') is live across a ppp2p site}} expected-note {{hint: keep the pointee by value}}
+  std::ifstream stream("/dev/null"); // expected-error {{'stream' of type 'std::ifstream' (aka 'basic_ifstream<char>') is live across a ppp2p site}} expected-note {{hint: give it a member}}
+  std::function<int(int)> callback = [](int x) { return x; }; // expected-error {{'callback' of type 'std::function<int (int)>' is live across a ppp2p site and cannot move to another process: std::function holds addresses of code and data of this process}} expected-note {{hint: store the data the callable needs}}
+  ppp2p::checkpoint(); // expected-note 4 {{is live across this site}}
+  std::lock_guard guard(lock);
+  std::fclose(file);
+  return callback(n) + stream.good();
+}
