@@ -33,7 +33,7 @@ Function* emitResumeThunk(RuntimeAbi& abi, const FrameModel& model) {
   auto* pointer = PointerType::getUnqual(context);
   auto* thunk = Function::Create(FunctionType::get(Type::getVoidTy(context), {pointer}, false),
                                  GlobalValue::InternalLinkage,
-                                 "__ppp2p_resume." + target.getName(), module);
+                                 "__ppp2p.resume." + target.getName(), module);
   thunk->addFnAttr(Attribute::NoInline);
   Argument* result = thunk->getArg(0);
   IRBuilder<> builder(BasicBlock::Create(context, "entry", thunk));

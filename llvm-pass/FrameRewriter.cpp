@@ -192,8 +192,9 @@ void Rewriter::rewriteCallSite(unsigned index) {
   storeSiteState(builder, index, /*copyRawValues=*/false);
   publishRecord(builder);
   auto* again = cast<CallBase>(call->clone());
-  again->setName(call->getName() + ".resumed");
   builder.Insert(again);
+  if (!again->getType()->isVoidTy() && call->hasName())
+    again->setName(call->getName() + ".resumed");
   for (unsigned i = 0; i < again->arg_size(); ++i) {
     Value* argument = call->getArgOperand(i);
     if (isRematerializable(argument))

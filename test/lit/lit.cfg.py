@@ -18,4 +18,4 @@ clangxx = f"{config.clangxx} -std=c++20 -fplugin={config.ppp2p_plugin} -I{config
 config.substitutions.append(("%clangxx", clangxx))
 config.substitutions.append(("%plugin", config.ppp2p_plugin))
 config.substitutions.append(
-    ("%opt", f"{config.llvm_tools_dir}/opt -load-pass-plugin={config.ppp2p_plugin}"))
+    ("%opt", f"{config.llvm_tools_dir}/opt -load-pass-plugin={config.ppp2p_pass_plugin}"))
