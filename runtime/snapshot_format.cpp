@@ -76,6 +76,8 @@ std::vector<std::byte> encode_snapshot(const std::string& root_return_type,
 }
 
 SnapshotContents decode_snapshot(std::span<const std::byte> bytes) {
+  if (bytes.empty())
+    throw snapshot_error(errc::snapshot_truncated, "no bytes at all");
   if (bytes.size() < sizeof kMagic || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) {
     if (bytes.size() < sizeof kMagic &&
         std::memcmp(bytes.data(), kMagic, bytes.size()) == 0)

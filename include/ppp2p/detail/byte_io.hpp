@@ -18,6 +18,8 @@ public:
   explicit Writer(std::vector<std::byte>& out) : out_(&out) {}
 
   void write(const void* data, std::size_t size) {
+    if (size == 0)
+      return; // data may be null (an empty container's data())
     auto* bytes = static_cast<const std::byte*>(data);
     out_->insert(out_->end(), bytes, bytes + size);
   }
@@ -49,6 +51,8 @@ public:
   const std::byte* position() const { return pos_; }
 
   void read(void* out, std::size_t size) {
+    if (size == 0)
+      return; // out may be null (an empty container's data())
     if (size > remaining())
       fail("value needs " + std::to_string(size) + " bytes but " + std::to_string(remaining()) +
            " remain");
