@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Uses ppp2p the three ways a user can: find_package from the build tree, find_package after
+# `cmake --install`, and the ppp2p-c++ wrapper (compile-only of two files, then link).
+# Usage: run_package_test.sh BUILD_DIR CXX WORK_DIR
+set -euo pipefail
+build=$1 cxx=$2 work=$3
+here=$(cd "$(dirname "$0")" && pwd)
+rm -rf "$work"
+mkdir -p "$work"
+
+echo "== find_package from the build tree"
+cmake -S "$here/consumer" -B "$work/from-build" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" \
+  -Dppp2p_DIR="$build" >/dev/null
+cmake --build "$work/from-build" >/dev/null
+"$work/from-build/consumer"
+
+echo "== find_package after cmake --install"
+cmake --install "$build" --prefix "$work/prefix" >/dev/null
+cmake -S "$here/consumer" -B "$work/from-install" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" \
+  -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
+cmake --build "$work/from-install" >/dev/null
+"$work/from-install/consumer"
+
+echo "== installed ppp2p-c++: -c with two files, then link"
+wrapper="$work/prefix/bin/ppp2p-c++"
+"$wrapper" --show -O2 -c x.cpp | grep -q -- "-fplugin=$work/prefix/lib/ppp2p/ppp2p-plugin.so"
+(cd "$work" && "$wrapper" -O2 -c "$here/consumer/main.cpp" "$here/consumer/tasks.cpp")
+"$wrapper" -O2 "$work/main.o" "$work/tasks.o" -o "$work/wrapped"
+"$work/wrapped"
+
+echo "== build-tree ppp2p-c++: compile and link in one command"
+"$build/bin/ppp2p-c++" -O1 "$here/consumer/main.cpp" "$here/consumer/tasks.cpp" -o "$work/wrapped2"
+"$work/wrapped2"
+"$build/bin/ppp2p-c++" --help | grep -q "Usage: ppp2p-c++"
+echo "package test ok"
