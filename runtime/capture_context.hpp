@@ -6,6 +6,7 @@
 #include <ppp2p/snapshot.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace ppp2p::detail {
@@ -15,6 +16,7 @@ struct CaptureContext {
   /// Sentinel parent of the outermost captured frame.
   FrameRecord root{};
   std::vector<Snapshot> snapshots;
+  std::function<void(Snapshot&&)> sink; // if set, captures go here instead
   std::uint64_t skipped = 0;
 };
 

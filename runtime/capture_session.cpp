@@ -65,6 +65,10 @@ std::vector<Snapshot> CaptureSession::take_snapshots() {
   return std::move(impl_->context.snapshots);
 }
 
+void CaptureSession::set_sink(std::function<void(Snapshot&&)> sink) {
+  impl_->context.sink = std::move(sink);
+}
+
 std::uint64_t CaptureSession::skipped_captures() const noexcept { return impl_->context.skipped; }
 
 } // namespace ppp2p::detail

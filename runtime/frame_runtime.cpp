@@ -28,7 +28,10 @@ bool __ppp2p_capture(FrameRecord* record) {
     ++context->skipped;
     return false;
   }
-  context->snapshots.push_back(std::move(*snapshot));
+  if (context->sink)
+    context->sink(std::move(*snapshot));
+  else
+    context->snapshots.push_back(std::move(*snapshot));
   return false;
 }
 

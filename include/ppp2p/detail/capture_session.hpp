@@ -5,6 +5,7 @@
 #include <ppp2p/snapshot.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace ppp2p::detail {
@@ -36,6 +37,10 @@ public:
 
   /// Snapshots captured so far, in order.
   std::vector<Snapshot> take_snapshots();
+
+  /// From now on each capture is handed to `sink` (on the capturing thread, inside the site)
+  /// instead of being kept for take_snapshots().
+  void set_sink(std::function<void(Snapshot&&)> sink);
 
   /// Captures that could not be taken because a non-checkpointable function sat between the
   /// root and the site.

@@ -1,0 +1,148 @@
+#include "tsp.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <numeric>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+namespace tsp {
+
+std::atomic<int> current_generation{0};
+
+Problem load_tsplib(const std::string& path) {
+  std::ifstream in(path);
+  if (!in)
+    throw std::runtime_error("cannot open " + path);
+  Problem problem;
+  std::string line;
+  bool coordinates = false;
+  int expected = -1;
+  while (std::getline(in, line)) {
+    if (line.rfind("NAME", 0) == 0) {
+      problem.name = line.substr(line.find(':') + 1);
+      problem.name.erase(0, problem.name.find_first_not_of(' '));
+    } else if (line.rfind("DIMENSION", 0) == 0) {
+      expected = std::stoi(line.substr(line.find(':') + 1));
+    } else if (line.rfind("EDGE_WEIGHT_TYPE", 0) == 0 && line.find("EUC_2D") == std::string::npos) {
+      throw std::runtime_error(path + ": only EUC_2D instances are supported");
+    } else if (line.rfind("NODE_COORD_SECTION", 0) == 0) {
+      coordinates = true;
+    } else if (line.rfind("EOF", 0) == 0) {
+      break;
+    } else if (coordinates) {
+      std::istringstream fields(line);
+      int index;
+      City city;
+      if (fields >> index >> city.x >> city.y)
+        problem.cities.push_back(city);
+      else if (!line.empty())
+        throw std::runtime_error(path + ": bad coordinate line: " + line);
+    }
+  }
+  if (problem.cities.size() < 4)
+    throw std::runtime_error(path + ": needs at least 4 cities");
+  if (expected >= 0 && int(problem.cities.size()) != expected)
+    throw std::runtime_error(path + ": DIMENSION says " + std::to_string(expected) + ", found " +
+                             std::to_string(problem.cities.size()) + " cities");
+  return problem;
+}
+
+Problem random_problem(int count, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> coordinate(0, 1000);
+  Problem problem{"random" + std::to_string(count), {}};
+  for (int i = 0; i < count; ++i)
+    problem.cities.push_back({std::round(coordinate(rng)), std::round(coordinate(rng))});
+  return problem;
+}
+
+double tour_length(const std::vector<City>& cities, const std::vector<int>& order) {
+  double length = 0;
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const City& a = cities[order[i]];
+    const City& b = cities[order[(i + 1) % order.size()]];
+    length += std::sqrt((a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y));
+  }
+  return length;
+}
+
+namespace {
+
+/// Order crossover: a slice of one parent, the rest in the other parent's order.
+std::vector<int> crossover(const std::vector<int>& a, const std::vector<int>& b, std::mt19937& rng) {
+  std::size_t n = a.size();
+  std::uniform_int_distribution<std::size_t> pick(0, n - 1);
+  std::size_t from = pick(rng), to = pick(rng);
+  if (from > to)
+    std::swap(from, to);
+  std::vector<int> child(n, -1);
+  std::vector<char> used(n, 0);
+  for (std::size_t i = from; i <= to; ++i) {
+    child[i] = a[i];
+    used[a[i]] = 1;
+  }
+  std::size_t next = (to + 1) % n;
+  for (std::size_t k = 0; k < n; ++k) {
+    int city = b[(to + 1 + k) % n];
+    if (!used[city]) {
+      child[next] = city;
+      next = (next + 1) % n;
+    }
+  }
+  return child;
+}
+
+void mutate(std::vector<int>& order, std::mt19937& rng) {
+  std::uniform_int_distribution<std::size_t> pick(0, order.size() - 1);
+  std::size_t i = pick(rng), j = pick(rng);
+  if (i > j)
+    std::swap(i, j);
+  std::reverse(order.begin() + std::ptrdiff_t(i), order.begin() + std::ptrdiff_t(j) + 1);
+}
+
+} // namespace
+
+Tour evolve(Problem problem, Params params) {
+  std::mt19937 rng(params.seed);
+  std::size_t n = problem.cities.size();
+  std::vector<std::vector<int>> population(std::size_t(params.population));
+  std::vector<double> lengths(population.size());
+  for (std::size_t i = 0; i < population.size(); ++i) {
+    population[i].resize(n);
+    std::iota(population[i].begin(), population[i].end(), 0);
+    std::shuffle(population[i].begin(), population[i].end(), rng);
+    lengths[i] = tour_length(problem.cities, population[i]);
+  }
+  Tour best{population[0], lengths[0], 0};
+  std::uniform_int_distribution<std::size_t> member(0, population.size() - 1);
+  std::uniform_real_distribution<double> chance(0, 1);
+  for (int generation = 1; generation <= params.generations; ++generation) {
+    current_generation.store(generation, std::memory_order_relaxed);
+    std::vector<std::vector<int>> next;
+    next.reserve(population.size());
+    next.push_back(best.order); // elitism
+    while (next.size() < population.size()) {
+      auto tournament = [&]() -> const std::vector<int>& {
+        std::size_t a = member(rng), b = member(rng);
+        return lengths[a] < lengths[b] ? population[a] : population[b];
+      };
+      std::vector<int> child = crossover(tournament(), tournament(), rng);
+      if (chance(rng) < 0.3)
+        mutate(child, rng);
+      next.push_back(std::move(child));
+    }
+    population = std::move(next);
+    for (std::size_t i = 0; i < population.size(); ++i) {
+      lengths[i] = tour_length(problem.cities, population[i]);
+      if (lengths[i] < best.length)
+        best = Tour{population[i], lengths[i], generation};
+    }
+    ppp2p::checkpoint();
+  }
+  return best;
+}
+
+} // namespace tsp
