@@ -48,11 +48,12 @@ std::optional<Snapshot> capture_chain(const FrameRecord* innermost, const FrameR
   if (record != root || chain.empty())
     return std::nullopt;
 
-  thread_local std::vector<std::byte> frames;
-  frames.clear();
+  // Allocate once: the previous capture on this thread is the best guess of the size.
+  thread_local std::size_t previous_size = 0;
+  SnapshotBuilder builder(previous_size + previous_size / 8);
   std::vector<FunctionRef> functions;
   std::unordered_map<const FunctionDescriptor*, std::uint64_t> function_index;
-  Writer out(frames);
+  Writer& out = builder.frames();
   for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
     const FrameRecord* frame = *it;
     const FunctionDescriptor& f = *frame->function;
@@ -72,8 +73,10 @@ std::optional<Snapshot> capture_chain(const FrameRecord* innermost, const FrameR
     }
   }
   const FunctionDescriptor& root_function = *chain.back()->function;
-  return Snapshot::adopt_validated(encode_snapshot(root_function.return_type, functions,
-                                                   std::uint32_t(chain.size()), frames, {}));
+  std::vector<std::byte> bytes =
+      builder.finish(root_function.return_type, functions, std::uint32_t(chain.size()), {});
+  previous_size = bytes.size();
+  return Snapshot::adopt_validated(std::move(bytes));
 }
 
 RestoreState plan_restore(const SnapshotContents& contents, const char* result_type) {

@@ -4,7 +4,9 @@
 
 #include <ppp2p/errors.hpp>
 
-#include <sodium.h>
+#include <xxhash.h>
+
+#include <algorithm>
 
 #include <cstring>
 
@@ -12,25 +14,32 @@ namespace ppp2p::detail {
 namespace {
 
 constexpr char kMagic[8] = {'P', 'P', 'P', '2', 'P', 'S', 'N', 'P'};
-constexpr std::size_t kHeaderSize = 16;
+constexpr std::size_t kHeaderSize = 32;
 constexpr std::size_t kChecksumSize = 16;
-// Bodies beyond this are refused before the verifier walks them.
-constexpr std::size_t kMaxBodySize = std::size_t(1) << 32;
+// Sizes beyond this are refused before anything is allocated or walked.
+constexpr std::uint64_t kMaxSectionSize = std::uint64_t(1) << 40;
 
-void checksum(std::span<const std::byte> data, unsigned char out[kChecksumSize]) {
-  crypto_generichash(out, kChecksumSize, reinterpret_cast<const unsigned char*>(data.data()),
-                     data.size(), nullptr, 0);
+void checksum(std::span<const std::byte> data, std::byte out[kChecksumSize]) {
+  XXH128_canonical_t canonical;
+  XXH128_canonicalFromHash(&canonical, XXH3_128bits(data.data(), data.size()));
+  std::memcpy(out, canonical.digest, kChecksumSize);
 }
 
-std::uint32_t read_u32(const std::byte* p) {
-  std::uint32_t v;
-  std::memcpy(&v, p, 4);
+template <class T>
+T read_le(const std::byte* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
   return v;
 }
 
-void write_u32(std::byte* p, std::uint32_t v) { std::memcpy(p, &v, 4); }
+template <class T>
+void write_le(std::byte* p, T v) {
+  std::memcpy(p, &v, sizeof v);
+}
 
-std::string describe_size(std::size_t n) { return std::to_string(n) + " bytes"; }
+std::size_t padded(std::uint64_t n) { return std::size_t((n + 7) & ~std::uint64_t(7)); }
+
+std::string describe_size(std::uint64_t n) { return std::to_string(n) + " bytes"; }
 
 } // namespace
 
@@ -44,43 +53,59 @@ const char* this_platform() noexcept {
 #endif
 }
 
-std::vector<std::byte> encode_snapshot(const std::string& root_return_type,
-                                       const std::vector<FunctionRef>& functions,
-                                       std::uint32_t frame_count,
-                                       std::span<const std::byte> frames,
-                                       std::span<const std::byte> runtime_state) {
-  flatbuffers::FlatBufferBuilder builder(1024 + frames.size());
-  auto frames_offset =
-      builder.CreateVector(reinterpret_cast<const std::uint8_t*>(frames.data()), frames.size());
-  auto state_offset = builder.CreateVector(
-      reinterpret_cast<const std::uint8_t*>(runtime_state.data()), runtime_state.size());
+SnapshotBuilder::SnapshotBuilder(std::size_t expected_size) : frames_(bytes_) {
+  bytes_.reserve(std::max<std::size_t>(expected_size, 512));
+  bytes_.resize(kHeaderSize);
+}
+
+std::vector<std::byte> SnapshotBuilder::finish(const std::string& root_return_type,
+                                               const std::vector<FunctionRef>& functions,
+                                               std::uint32_t frame_count,
+                                               std::span<const std::byte> runtime_state) {
+  std::uint64_t frames_size = bytes_.size() - kHeaderSize;
+  bytes_.resize(kHeaderSize + padded(frames_size));
+
+  flatbuffers::FlatBufferBuilder builder(512 + runtime_state.size());
+  auto state = builder.CreateVector(reinterpret_cast<const std::uint8_t*>(runtime_state.data()),
+                                    runtime_state.size());
   std::vector<flatbuffers::Offset<wire::FunctionRef>> refs;
   refs.reserve(functions.size());
   for (const FunctionRef& f : functions)
     refs.push_back(
         wire::CreateFunctionRef(builder, f.id, f.fingerprint, builder.CreateString(f.name)));
-  auto body = wire::CreateSnapshotBody(
-      builder, builder.CreateString(this_platform()), builder.CreateString(root_return_type),
-      builder.CreateVector(refs), frame_count, frames_offset, state_offset);
+  auto body = wire::CreateSnapshotBody(builder, builder.CreateString(this_platform()),
+                                       builder.CreateString(root_return_type),
+                                       builder.CreateVector(refs), frame_count, state);
   wire::FinishSnapshotBodyBuffer(builder, body);
+  const auto* body_bytes = reinterpret_cast<const std::byte*>(builder.GetBufferPointer());
+  bytes_.insert(bytes_.end(), body_bytes, body_bytes + builder.GetSize());
 
-  std::size_t body_size = builder.GetSize();
-  std::vector<std::byte> out(kHeaderSize + body_size + kChecksumSize);
-  std::memcpy(out.data(), kMagic, sizeof kMagic);
-  write_u32(out.data() + 8, kSnapshotFormatVersion);
-  write_u32(out.data() + 12, std::uint32_t(body_size));
-  std::memcpy(out.data() + kHeaderSize, builder.GetBufferPointer(), body_size);
-  checksum(std::span(out).first(kHeaderSize + body_size),
-           reinterpret_cast<unsigned char*>(out.data() + kHeaderSize + body_size));
-  return out;
+  std::memcpy(bytes_.data(), kMagic, sizeof kMagic);
+  write_le<std::uint32_t>(bytes_.data() + 8, kSnapshotFormatVersion);
+  write_le<std::uint32_t>(bytes_.data() + 12, 0);
+  write_le<std::uint64_t>(bytes_.data() + 16, frames_size);
+  write_le<std::uint64_t>(bytes_.data() + 24, builder.GetSize());
+  std::byte sum[kChecksumSize];
+  checksum(bytes_, sum);
+  bytes_.insert(bytes_.end(), sum, sum + kChecksumSize);
+  return std::move(bytes_);
+}
+
+std::vector<std::byte> encode_snapshot(const std::string& root_return_type,
+                                       const std::vector<FunctionRef>& functions,
+                                       std::uint32_t frame_count,
+                                       std::span<const std::byte> frames,
+                                       std::span<const std::byte> runtime_state) {
+  SnapshotBuilder builder(kHeaderSize + frames.size() + 256);
+  builder.frames().write(frames.data(), frames.size());
+  return builder.finish(root_return_type, functions, frame_count, runtime_state);
 }
 
 SnapshotContents decode_snapshot(std::span<const std::byte> bytes) {
   if (bytes.empty())
     throw snapshot_error(errc::snapshot_truncated, "no bytes at all");
   if (bytes.size() < sizeof kMagic || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) {
-    if (bytes.size() < sizeof kMagic &&
-        std::memcmp(bytes.data(), kMagic, bytes.size()) == 0)
+    if (bytes.size() < sizeof kMagic && std::memcmp(bytes.data(), kMagic, bytes.size()) == 0)
       throw snapshot_error(errc::snapshot_truncated,
                            "only " + describe_size(bytes.size()) + " of the header");
     throw snapshot_error(errc::snapshot_foreign, "the data does not start with \"PPP2PSNP\"");
@@ -88,30 +113,36 @@ SnapshotContents decode_snapshot(std::span<const std::byte> bytes) {
   if (bytes.size() < kHeaderSize + kChecksumSize)
     throw snapshot_error(errc::snapshot_truncated,
                          describe_size(bytes.size()) + ", less than an empty snapshot");
-  std::uint32_t version = read_u32(bytes.data() + 8);
+  std::uint32_t version = read_le<std::uint32_t>(bytes.data() + 8);
   if (version != kSnapshotFormatVersion)
     throw snapshot_error(errc::snapshot_version,
                          "format version " + std::to_string(version) + ", this program reads " +
                              std::to_string(kSnapshotFormatVersion));
-  std::size_t body_size = read_u32(bytes.data() + 12);
-  std::size_t expected = kHeaderSize + body_size + kChecksumSize;
-  if (body_size > kMaxBodySize || bytes.size() < expected)
+  std::uint64_t frames_size = read_le<std::uint64_t>(bytes.data() + 16);
+  std::uint64_t body_size = read_le<std::uint64_t>(bytes.data() + 24);
+  if (frames_size > kMaxSectionSize || body_size > kMaxSectionSize)
+    throw snapshot_error(errc::snapshot_malformed,
+                         "header announces sections of " + describe_size(frames_size) + " and " +
+                             describe_size(body_size));
+  std::uint64_t expected = kHeaderSize + padded(frames_size) + body_size + kChecksumSize;
+  if (bytes.size() < expected)
     throw snapshot_error(errc::snapshot_truncated, "header announces " + describe_size(expected) +
                                                        ", got " + describe_size(bytes.size()));
   if (bytes.size() > expected)
     throw snapshot_error(errc::snapshot_malformed,
-                         std::to_string(bytes.size() - expected) + " trailing bytes after the " +
+                         describe_size(bytes.size() - expected) + " after the " +
                              describe_size(expected) + " the header announces");
 
 #ifndef PPP2P_FUZZING_SKIP_CHECKSUM
-  unsigned char sum[kChecksumSize];
-  checksum(bytes.first(kHeaderSize + body_size), sum);
-  if (std::memcmp(sum, bytes.data() + kHeaderSize + body_size, kChecksumSize) != 0)
-    throw snapshot_error(errc::snapshot_corrupted, "BLAKE2b checksum does not match the contents");
+  std::byte sum[kChecksumSize];
+  checksum(bytes.first(bytes.size() - kChecksumSize), sum);
+  if (std::memcmp(sum, bytes.data() + bytes.size() - kChecksumSize, kChecksumSize) != 0)
+    throw snapshot_error(errc::snapshot_corrupted, "XXH3-128 checksum does not match the contents");
 #endif
 
-  const auto* body_bytes = reinterpret_cast<const std::uint8_t*>(bytes.data() + kHeaderSize);
-  flatbuffers::Verifier verifier(body_bytes, body_size);
+  std::size_t body_offset = kHeaderSize + padded(frames_size);
+  const auto* body_bytes = reinterpret_cast<const std::uint8_t*>(bytes.data() + body_offset);
+  flatbuffers::Verifier verifier(body_bytes, std::size_t(body_size));
   if (!wire::VerifySnapshotBodyBuffer(verifier))
     throw snapshot_error(errc::snapshot_malformed, "the body fails FlatBuffers verification");
   const wire::SnapshotBody* body = wire::GetSnapshotBody(body_bytes);
@@ -129,9 +160,7 @@ SnapshotContents decode_snapshot(std::span<const std::byte> bytes) {
   out.frame_count = body->frame_count();
   if (out.frame_count == 0)
     throw snapshot_error(errc::snapshot_malformed, "the snapshot holds no frames");
-  if (body->frames())
-    out.frames = std::span(reinterpret_cast<const std::byte*>(body->frames()->data()),
-                           body->frames()->size());
+  out.frames = bytes.subspan(kHeaderSize, std::size_t(frames_size));
   if (body->runtime_state())
     out.runtime_state =
         std::span(reinterpret_cast<const std::byte*>(body->runtime_state()->data()),

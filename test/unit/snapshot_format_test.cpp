@@ -81,7 +81,7 @@ TEST(SnapshotFormat, NamesWhatIsWrong) {
   EXPECT_EQ(code_of(version), ppp2p::errc::snapshot_version);
 
   std::vector<std::byte> corrupted = bytes;
-  corrupted[20] ^= std::byte{0x10};
+  corrupted[33] ^= std::byte{0x10}; // inside the frame stream
   EXPECT_EQ(code_of(corrupted), ppp2p::errc::snapshot_corrupted);
 
   std::vector<std::byte> trailing = bytes;

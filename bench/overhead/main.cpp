@@ -1,0 +1,57 @@
+// Overhead of transformed code when no capture is due: the same GA-like source compiled with
+// and without the ppp2p plugin (clang++-19 -O2 both), timed alternately in one process.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+namespace with_ppp2p {
+double evolve(int generations, int size, int genes);
+}
+namespace plain {
+double evolve(int generations, int size, int genes);
+}
+
+int main(int argc, char** argv) {
+  int rounds = argc > 1 ? std::atoi(argv[1]) : 7;
+  if (rounds < 1) {
+    std::fprintf(stderr, "usage: bench-overhead [ROUNDS >= 1]\n");
+    return 2;
+  }
+  const int generations = 3000, size = 200, genes = 200;
+  using Clock = std::chrono::steady_clock;
+  auto time = [&](double (*fn)(int, int, int), double& result) {
+    auto start = Clock::now();
+    result = fn(generations, size, genes);
+    return std::chrono::duration<double>(Clock::now() - start).count();
+  };
+  std::vector<double> plain_times, ppp2p_times;
+  double plain_result = 0, ppp2p_result = 0;
+  time(plain::evolve, plain_result); // warm-up
+  time(with_ppp2p::evolve, ppp2p_result);
+  for (int r = 0; r < rounds; ++r) {
+    plain_times.push_back(time(plain::evolve, plain_result));
+    ppp2p_times.push_back(time(with_ppp2p::evolve, ppp2p_result));
+  }
+  if (plain_result != ppp2p_result) {
+    std::fprintf(stderr, "results differ: %f vs %f\n", plain_result, ppp2p_result);
+    return 1;
+  }
+  std::sort(plain_times.begin(), plain_times.end());
+  std::sort(ppp2p_times.begin(), ppp2p_times.end());
+  double plain_median = plain_times[plain_times.size() / 2];
+  double ppp2p_median = ppp2p_times[ppp2p_times.size() / 2];
+  std::printf("overhead without capture: GA-like workload, %d generations x %d genomes x %d genes,\n"
+              "one site per generation, nested checkpointable calls (%d calls per generation);\n"
+              "median of %d alternating rounds, clang++-19 -O2\n\n",
+              generations, size, genes, size + 1, rounds);
+  std::printf("| variant                    | median s | min s   | ratio  |\n");
+  std::printf("|----------------------------|----------|---------|--------|\n");
+  std::printf("| plain clang++-19 -O2       | %8.4f | %7.4f | 1.000  |\n", plain_median,
+              plain_times.front());
+  std::printf("| with ppp2p plugin -O2      | %8.4f | %7.4f | %.3f  |\n", ppp2p_median,
+              ppp2p_times.front(), ppp2p_median / plain_median);
+  std::printf("\noverhead: %+.2f %% (goal <= 1 %%)\n", (ppp2p_median / plain_median - 1) * 100);
+  return 0;
+}
