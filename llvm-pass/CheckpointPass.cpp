@@ -26,12 +26,13 @@ PreservedAnalyses CheckpointPass::run(Module& module, ModuleAnalysisManager&) {
   module.addModuleFlag(Module::Warning, "ppp2p.transformed", 1);
 
   RuntimeAbi abi(module);
+  SmallPtrSet<Function*, 16> cannotCapture = findFunctionsThatCannotCapture(functions);
   std::vector<GlobalVariable*> descriptors;
   for (auto& [function, info] : functions) {
     FrameModel model;
     model.info = info;
     model.slots = collectAnnotatedSlots(*function);
-    model.sites = collectSites(*function, info, functions);
+    model.sites = collectSites(*function, info, functions, cannotCapture);
     if (model.sites.empty()) {
       clearSiteCallerAtEntry(abi, *function);
       continue;

@@ -125,8 +125,65 @@ std::vector<Slot> collectAnnotatedSlots(Function& function) {
   return slots;
 }
 
+namespace {
+
+/// The checkpointable callees of `function`, and whether it calls checkpoint() itself.
+struct DirectCalls {
+  bool checkpoint = false;
+  SmallVector<Function*, 8> callees;
+};
+
+DirectCalls directCalls(Function& function, const FunctionInfo& info,
+                        const MapVector<Function*, FunctionInfo>& known) {
+  DirectCalls out;
+  for (Instruction& instruction : instructions(function)) {
+    auto* call = dyn_cast<CallBase>(&instruction);
+    Function* callee = call ? call->getCalledFunction() : nullptr;
+    if (!callee || isa<IntrinsicInst>(call))
+      continue;
+    if (callee->getName() == kCheckpointSymbol)
+      out.checkpoint = true;
+    else if (info.callees.contains(callee->getName()) || known.count(callee))
+      out.callees.push_back(callee);
+  }
+  return out;
+}
+
+} // namespace
+
+SmallPtrSet<Function*, 16>
+findFunctionsThatCannotCapture(const MapVector<Function*, FunctionInfo>& known) {
+  DenseMap<Function*, DirectCalls> calls;
+  for (auto& [function, info] : known)
+    calls[function] = directCalls(*function, info, known);
+  // Start from "may capture" for everything with a checkpoint() site or a call leaving the
+  // module, then propagate to callers until nothing changes.
+  SmallPtrSet<Function*, 16> mayCapture;
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    for (auto& [function, direct] : calls) {
+      if (mayCapture.contains(function))
+        continue;
+      bool may = direct.checkpoint || any_of(direct.callees, [&](Function* callee) {
+                   return !known.count(callee) || mayCapture.contains(callee);
+                 });
+      if (may) {
+        mayCapture.insert(function);
+        changed = true;
+      }
+    }
+  }
+  SmallPtrSet<Function*, 16> cannot;
+  for (auto& [function, info] : known)
+    if (!mayCapture.contains(function))
+      cannot.insert(function);
+  return cannot;
+}
+
 std::vector<Site> collectSites(Function& function, const FunctionInfo& info,
-                               const MapVector<Function*, FunctionInfo>& known) {
+                               const MapVector<Function*, FunctionInfo>& known,
+                               const SmallPtrSetImpl<Function*>& cannotCapture) {
   std::vector<Site> sites;
   for (Instruction& instruction : instructions(function)) {
     auto* call = dyn_cast<CallBase>(&instruction);
@@ -139,7 +196,8 @@ std::vector<Site> collectSites(Function& function, const FunctionInfo& info,
     site.call = call;
     if (callee->getName() == kCheckpointSymbol) {
       site.kind = SiteKind::Checkpoint;
-    } else if (info.callees.contains(callee->getName()) || known.count(callee)) {
+    } else if ((info.callees.contains(callee->getName()) || known.count(callee)) &&
+               !cannotCapture.contains(callee)) {
       site.kind = SiteKind::Call;
       site.callee = callee;
     } else {

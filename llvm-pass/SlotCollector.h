@@ -4,6 +4,7 @@
 #include "FrameModel.h"
 
 #include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/IR/Module.h"
 
 namespace ppp2p::pass {
@@ -15,8 +16,16 @@ llvm::MapVector<llvm::Function*, FunctionInfo> collectCheckpointableFunctions(ll
 /// removed). Slots the plugin found dead everywhere are returned with liveAnywhere = false.
 std::vector<Slot> collectAnnotatedSlots(llvm::Function& function);
 
-/// Calls of ppp2p::checkpoint() and of checkpointable functions, in instruction order.
+/// Checkpointable functions of this module that can never capture: no checkpoint() site, and
+/// only calls of checkpointable functions of this module that cannot capture either. Calls of
+/// them are not sites (nothing can be captured below them), which keeps them free.
+llvm::SmallPtrSet<llvm::Function*, 16>
+findFunctionsThatCannotCapture(const llvm::MapVector<llvm::Function*, FunctionInfo>& known);
+
+/// Calls of ppp2p::checkpoint() and of checkpointable functions that may capture, in
+/// instruction order.
 std::vector<Site> collectSites(llvm::Function& function, const FunctionInfo& info,
-                               const llvm::MapVector<llvm::Function*, FunctionInfo>& known);
+                               const llvm::MapVector<llvm::Function*, FunctionInfo>& known,
+                               const llvm::SmallPtrSetImpl<llvm::Function*>& cannotCapture);
 
 } // namespace ppp2p::pass

@@ -1,6 +1,6 @@
-// A GA-like workload with a site per generation and nested checkpointable calls. Compiled twice
-// into the benchmark: with the ppp2p plugin (namespace with_ppp2p) and without it
-// (namespace plain), from this same source.
+// A GA-like workload with a site per generation and nested checkpointable calls. Compiled three
+// times into the benchmark from this same source: without the plugin (namespace plain), with it
+// (with_ppp2p), and with it and a site inside every nested call (with_inner_sites).
 #include <ppp2p/ppp2p.hpp>
 
 #include <algorithm>
@@ -14,6 +14,9 @@ namespace BENCH_VARIANT {
   double score = 0;
   for (std::size_t i = 0; i + 1 < genome.size(); ++i)
     score += (genome[i] * 31 + genome[i + 1] * 17) % 101;
+#ifdef BENCH_INNER_SITE
+  ppp2p::checkpoint(); // every nested call becomes a site of its caller
+#endif
   return score;
 }
 
