@@ -35,12 +35,13 @@ const ClassTemplateDecl* CodecInstantiator::userCodecTemplate() {
 }
 
 void CodecInstantiator::lookUpTemplates() {
-  if (slotCodec_ && userCodec_)
+  if (slotCodec_ && userCodec_ && iteratorCodec_)
     return;
   ASTContext& context = sema_.getASTContext();
   auto* ppp2p = lookupIn<NamespaceDecl>(context, context.getTranslationUnitDecl(), "ppp2p");
   auto* detail = lookupIn<NamespaceDecl>(context, ppp2p, "detail");
   slotCodec_ = lookupIn<ClassTemplateDecl>(context, detail, "slot_codec");
+  iteratorCodec_ = lookupIn<ClassTemplateDecl>(context, detail, "iterator_codec");
   userCodec_ = lookupIn<ClassTemplateDecl>(context, ppp2p, "codec");
 }
 
@@ -54,36 +55,57 @@ std::string CodecInstantiator::mangle(GlobalDecl decl) {
   return out;
 }
 
-std::optional<CodecSymbols> CodecInstantiator::instantiate(QualType type, SourceLocation where) {
-  lookUpTemplates();
-  if (!slotCodec_)
+std::optional<std::vector<std::string>>
+CodecInstantiator::instantiateMembers(ClassTemplateDecl* pattern, llvm::ArrayRef<QualType> types,
+                                      llvm::ArrayRef<const char*> members, SourceLocation where) {
+  if (!pattern)
     return std::nullopt;
   ASTContext& context = sema_.getASTContext();
-  QualType canonical = type.getCanonicalType().getUnqualifiedType();
   TemplateArgumentListInfo args(where, where);
-  args.addArgument(
-      TemplateArgumentLoc(TemplateArgument(canonical),
-                          context.getTrivialTypeSourceInfo(canonical, where)));
-  QualType specialization = sema_.CheckTemplateIdType(TemplateName(slotCodec_), where, args);
+  for (QualType type : types)
+    args.addArgument(
+        TemplateArgumentLoc(TemplateArgument(type), context.getTrivialTypeSourceInfo(type, where)));
+  QualType specialization = sema_.CheckTemplateIdType(TemplateName(pattern), where, args);
   if (specialization.isNull() || !sema_.isCompleteType(where, specialization))
     return std::nullopt;
   auto* record = specialization->getAsCXXRecordDecl();
   if (!record)
     return std::nullopt;
-
-  CodecSymbols out;
-  std::pair<const char*, std::string*> members[] = {
-      {"save", &out.save}, {"load", &out.load}, {"check", &out.check}, {"destroy", &out.destroy}};
-  for (auto [name, symbol] : members) {
+  std::vector<std::string> symbols;
+  for (const char* name : members) {
     auto* method = lookupIn<CXXMethodDecl>(context, record, name);
     if (!method)
       return std::nullopt;
     sema_.MarkFunctionReferenced(where, method);
     if (!method->hasAttr<UsedAttr>())
       method->addAttr(UsedAttr::CreateImplicit(context));
-    *symbol = mangle(GlobalDecl(method));
+    symbols.push_back(mangle(GlobalDecl(method)));
   }
-  return out;
+  return symbols;
+}
+
+std::optional<CodecSymbols> CodecInstantiator::instantiate(QualType type, SourceLocation where) {
+  lookUpTemplates();
+  QualType canonical = type.getCanonicalType().getUnqualifiedType();
+  auto symbols =
+      instantiateMembers(slotCodec_, {canonical}, {"save", "load", "check", "destroy"}, where);
+  if (!symbols)
+    return std::nullopt;
+  return CodecSymbols{(*symbols)[0], (*symbols)[1], (*symbols)[2], (*symbols)[3]};
+}
+
+std::optional<IteratorSymbols> CodecInstantiator::instantiateIterator(QualType container,
+                                                                      QualType iterator,
+                                                                      SourceLocation where) {
+  lookUpTemplates();
+  auto symbols = instantiateMembers(
+      iteratorCodec_,
+      {container.getCanonicalType(), iterator.getCanonicalType().getUnqualifiedType()},
+      {"save", "load", "check", "destroy", "element"}, where);
+  if (!symbols)
+    return std::nullopt;
+  return IteratorSymbols{(*symbols)[0], (*symbols)[1], (*symbols)[2], (*symbols)[3],
+                         (*symbols)[4]};
 }
 
 } // namespace ppp2p::plugin

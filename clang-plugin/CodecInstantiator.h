@@ -13,11 +13,16 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace ppp2p::plugin {
 
 struct CodecSymbols {
   std::string save, load, check, destroy;
+};
+
+struct IteratorSymbols {
+  std::string save, load, check, destroy, element;
 };
 
 class CodecInstantiator {
@@ -30,15 +35,24 @@ public:
 
   std::optional<CodecSymbols> instantiate(clang::QualType type, clang::SourceLocation where);
 
+  /// ppp2p::detail::iterator_codec<Container, Iterator>, for a range-for's iterators.
+  std::optional<IteratorSymbols> instantiateIterator(clang::QualType container,
+                                                     clang::QualType iterator,
+                                                     clang::SourceLocation where);
+
   std::string mangle(clang::GlobalDecl decl);
 
 private:
   /// Finds ppp2p's templates once the header has been parsed.
   void lookUpTemplates();
+  std::optional<std::vector<std::string>>
+  instantiateMembers(clang::ClassTemplateDecl* pattern, llvm::ArrayRef<clang::QualType> types,
+                     llvm::ArrayRef<const char*> members, clang::SourceLocation where);
 
   clang::Sema& sema_;
   std::unique_ptr<clang::MangleContext> mangler_;
   clang::ClassTemplateDecl* slotCodec_ = nullptr;
+  clang::ClassTemplateDecl* iteratorCodec_ = nullptr;
   clang::ClassTemplateDecl* userCodec_ = nullptr;
 };
 

@@ -25,11 +25,6 @@ bool isPassedIndirectly(const VarDecl& var) {
   return record && record->hasDefinition() && !record->canPassInRegisters();
 }
 
-bool isStructuredBindingHolder(const VarDecl& var) {
-  return var.isImplicit() && var.getType()->isReferenceType() &&
-         var.getName().starts_with("__");
-}
-
 bool containsCall(const Stmt* stmt, const llvm::DenseSet<const CallExpr*>& calls) {
   if (!stmt)
     return false;
@@ -170,9 +165,46 @@ bool FunctionAnnotator::annotateSlot(
     return false;
   }
   Classification c = classifier_.classify(var.getType());
-  if (isStructuredBindingHolder(var) && c.movability == Movability::Refused) {
-    c.reason = "structured bindings of tuple-like types refer into the hidden object";
-    c.hint = "use .first/.second or std::get<I> on a named variable instead";
+  if (c.movability == Movability::Refused) {
+    if (auto range = frame_.rangeVars.find(&var); range != frame_.rangeVars.end()) {
+      std::size_t before = fields.size();
+      fields.push_back({"live", "1"});
+      if (annotateRangeVar(var, range->second, site, fields))
+        return true;
+      if (site)
+        return false;
+      fields.resize(before); // dead per the AST: annotated as refused below, re-checked on IR
+    }
+  }
+  if (auto holder = frame_.holders.find(&var);
+      holder != frame_.holders.end() && c.movability == Movability::Refused) {
+    // `auto [a, b] = pair`: a reference into the hidden object, relocated with it. Not for
+    // bindings to references to other objects (`auto& [a, b] = p`), unless they are a
+    // range-for's element.
+    const DecompositionDecl* hidden = holder->second;
+    bool element = false;
+    if (auto it = frame_.rangeVars.find(hidden); it != frame_.rangeVars.end())
+      element = it->second.role == RangeRole::Element;
+    if (!hidden->getType()->isReferenceType() || element) {
+      fields.push_back({"live", "1"});
+      fields.push_back({"kind", "frame_pointer"});
+      fields.push_back({"target", std::to_string(frame_.ids.lookup(hidden))});
+      fields.push_back(
+          {"extent", std::to_string(context.getTypeSizeInChars(
+                                               hidden->getType().getNonReferenceType())
+                                        .getQuantity())});
+      return true;
+    }
+    c.reason = "the structured binding refers into an object of another variable";
+    c.hint = "bind by value (auto [a, b] = ...) or use .first/.second on that variable";
+    if (live.firstSite.count(hidden)) {
+      // The binding's hidden reference is reported already; one error per binding is enough.
+      fields.push_back({"live", "1"});
+      fields.push_back({"kind", "refused"});
+      fields.push_back({"reason", c.reason});
+      fields.push_back({"hint", c.hint});
+      return true;
+    }
   }
   fields.push_back({"live", "1"});
   if (c.movability == Movability::Refused) {
@@ -222,6 +254,8 @@ bool FunctionAnnotator::annotateSlot(
     fields.push_back({"check", symbols->check});
     fields.push_back({"destroy", symbols->destroy});
   }
+  if (frame_.addressed.contains(&var))
+    fields.push_back({"addressed", "1"});
   fields.push_back(
       {"size", std::to_string(context.getTypeSizeInChars(var.getType()).getQuantity())});
   fields.push_back(
@@ -235,6 +269,97 @@ bool FunctionAnnotator::annotateSlot(
   return true;
 }
 
+bool FunctionAnnotator::annotateRangeVar(
+    const VarDecl& var, const RangeVar& range, const CallExpr* site,
+    std::vector<std::pair<llvm::StringRef, std::string>>& fields) {
+  DiagnosticsEngine& diags = sema_.getDiagnostics();
+  const RangeFor& loop = *range.loop;
+  std::string reason, hint = "loop over an index, or copy the range into a local variable first";
+  QualType container = loop.range ? loop.range->getType().getNonReferenceType() : QualType();
+  const auto* record = container.isNull() ? nullptr : container->getAsCXXRecordDecl();
+  bool unordered = record && record->isInStdNamespace() && record->getIdentifier() &&
+                   record->getName().starts_with("unordered_");
+  bool proxy = record && record->isInStdNamespace() && record->getIdentifier() &&
+               record->getName() == "vector" && isa<ClassTemplateSpecializationDecl>(record) &&
+               cast<ClassTemplateSpecializationDecl>(record)->getTemplateArgs()[0].getAsType()->isBooleanType();
+  // A range that is an outer loop's element reference (`for (auto& x : row)` inside
+  // `for (auto& row : grid)`) is that element again.
+  const RangeFor* outer = nullptr;
+  if (loop.alias)
+    if (auto it = frame_.rangeVars.find(loop.alias);
+        it != frame_.rangeVars.end() && it->second.role == RangeRole::Element)
+      outer = it->second.loop;
+  if (!loop.target && !loop.temporaryRange && !outer)
+    reason = "its range is not a local variable of this function, so it may not exist where "
+             "the loop resumes";
+  else if (unordered)
+    reason = "the order of an unordered container is not kept by a move, so the loop could "
+             "not resume where it was";
+  else if (proxy)
+    reason = "std::vector<bool> has no element objects to refer to";
+
+  if (reason.empty()) {
+    auto id = [&](const VarDecl* of) { return std::to_string(frame_.ids.lookup(of)); };
+    switch (range.role) {
+    case RangeRole::Range:
+      if (outer) {
+        fields.push_back({"kind", "element_reference"});
+        fields.push_back({"base", id(outer->begin)});
+        return true;
+      }
+      fields.push_back({"kind", "frame_pointer"});
+      fields.push_back({"target", loop.temporaryRange ? "temporary" : id(loop.target)});
+      return true;
+    case RangeRole::Begin:
+    case RangeRole::End:
+      if (var.getType()->isPointerType() && outer) {
+        reason = "it iterates with raw pointers over an element of an outer loop";
+        break;
+      }
+      if (var.getType()->isPointerType()) {
+        // Into the same object as the range: resolved by the pass through the range's slot.
+        fields.push_back({"kind", "frame_pointer"});
+        fields.push_back({"target", loop.temporaryRange ? "range:" + id(loop.range) : id(loop.target)});
+        return true;
+      }
+      if (std::optional<IteratorSymbols> symbols =
+              codecs_.instantiateIterator(container, var.getType(), var.getLocation())) {
+        fields.push_back({"kind", "iterator"});
+        fields.push_back({"container", id(loop.range)});
+        fields.push_back({"save", symbols->save});
+        fields.push_back({"load", symbols->load});
+        fields.push_back({"check", symbols->check});
+        fields.push_back({"destroy", symbols->destroy});
+        fields.push_back({"element", symbols->element});
+        fields.push_back({"size", std::to_string(sema_.getASTContext()
+                                                     .getTypeSizeInChars(var.getType())
+                                                     .getQuantity())});
+        return true;
+      }
+      reason = "its iterator type has no codec";
+      break;
+    case RangeRole::Element:
+      fields.push_back({"kind", "element_reference"});
+      fields.push_back({"base", id(loop.begin)});
+      return true;
+    }
+  }
+  if (!site || !frame_.reported.insert(loop.loop).second)
+    return false;
+  diags.Report(loop.loop->getColonLoc(),
+               diags.getCustomDiagID(DiagnosticsEngine::Error,
+                                     "this range-for loop is live across a ppp2p site, but it "
+                                     "cannot move to another process: %0"))
+      << reason;
+  if (site)
+    diags.Report(site->getBeginLoc(), diags.getCustomDiagID(DiagnosticsEngine::Note,
+                                                            "the loop is live across this site"));
+  diags.Report(loop.loop->getColonLoc(),
+               diags.getCustomDiagID(DiagnosticsEngine::Note, "hint: %0"))
+      << hint;
+  return false;
+}
+
 void FunctionAnnotator::annotateCheckpointable(FunctionDecl& fn) {
   if (refuseShape(fn))
     return;
@@ -244,9 +369,32 @@ void FunctionAnnotator::annotateCheckpointable(FunctionDecl& fn) {
   LiveAcrossSites live = computeLiveAcrossSites(context, fn, sites, locals);
   classifier_.setUserCodec(codecs_.userCodecTemplate());
 
+  frame_ = FrameContext();
+  frame_.loops = findRangeFors(fn);
+  for (unsigned i = 0; i < locals.size(); ++i)
+    frame_.ids[locals[i]] = i;
+  for (const VarDecl* var : locals)
+    if (const auto* decomposition = dyn_cast<DecompositionDecl>(var))
+      for (const BindingDecl* binding : decomposition->bindings())
+        if (const VarDecl* holder = binding->getHoldingVar()) {
+          frame_.holders[holder] = decomposition;
+          if (!decomposition->getType()->isReferenceType())
+            frame_.addressed.insert(decomposition);
+        }
+  for (const RangeFor& loop : frame_.loops) {
+    frame_.rangeVars[loop.range] = {RangeRole::Range, &loop};
+    frame_.rangeVars[loop.begin] = {RangeRole::Begin, &loop};
+    frame_.rangeVars[loop.end] = {RangeRole::End, &loop};
+    if (loop.element && loop.element->getType()->isReferenceType())
+      frame_.rangeVars[loop.element] = {RangeRole::Element, &loop};
+    if (loop.target)
+      frame_.addressed.insert(loop.target);
+  }
+
   SourceManager& sources = sema_.getSourceManager();
   for (const VarDecl* var : locals) {
     std::vector<std::pair<llvm::StringRef, std::string>> fields = {
+        {"id", std::to_string(frame_.ids[var])},
         {"name", var->getNameAsString()},
         {"type", typeName(var->getType())},
         {"role", isa<ParmVarDecl>(var) ? "param" : "local"},

@@ -9,6 +9,7 @@
 
 #include "CodecInstantiator.h"
 #include "LiveAcrossSites.h"
+#include "SiteFinder.h"
 #include "TypeClassifier.h"
 
 #include "clang/Sema/Sema.h"
@@ -28,6 +29,30 @@ private:
   void annotateCheckpointable(clang::FunctionDecl& fn);
   void warnStrayCheckpoints(const clang::FunctionDecl& fn);
   bool refuseShape(const clang::FunctionDecl& fn);
+  /// What a variable is to the range-for loops of the function being annotated.
+  enum class RangeRole { Range, Begin, End, Element };
+  struct RangeVar {
+    RangeRole role;
+    const RangeFor* loop;
+  };
+  /// The function being annotated: ids of its locals, range-for roles, targets of ranges.
+  struct FrameContext {
+    std::vector<RangeFor> loops;
+    llvm::DenseMap<const clang::VarDecl*, unsigned> ids;
+    llvm::DenseMap<const clang::VarDecl*, RangeVar> rangeVars;
+    llvm::DenseSet<const clang::VarDecl*> addressed;
+    llvm::DenseSet<const clang::CXXForRangeStmt*> reported;
+    /// Holding variables of tuple-like structured bindings, to their hidden object.
+    llvm::DenseMap<const clang::VarDecl*, const clang::DecompositionDecl*> holders;
+  };
+
+  /// A range-for's implicit variable or reference loop variable: relocated (the range), moved
+  /// as a distance (iterators), or recomputed (the element). Returns false if it cannot move
+  /// (reported once per loop when `site`, where the AST finds it live, is given).
+  bool annotateRangeVar(const clang::VarDecl& var, const RangeVar& range,
+                        const clang::CallExpr* site,
+                        std::vector<std::pair<llvm::StringRef, std::string>>& fields);
+
   /// Adds the fields of one variable of a function with sites; reports it if it cannot move
   /// and is live across a site (returns false then).
   bool annotateSlot(const clang::FunctionDecl& fn, const clang::VarDecl& var,
@@ -40,6 +65,7 @@ private:
   CodecInstantiator codecs_;
   TypeClassifier classifier_;
   llvm::DenseSet<const clang::FunctionDecl*> seen_;
+  FrameContext frame_;
 };
 
 } // namespace ppp2p::plugin

@@ -60,6 +60,10 @@ public:
   bool VisitVarDecl(VarDecl* var) {
     if (var->hasLocalStorage() && !isa<ParmVarDecl>(var))
       locals.push_back(var);
+    if (auto* decomposition = dyn_cast<DecompositionDecl>(var))
+      for (BindingDecl* binding : decomposition->bindings())
+        if (VarDecl* holder = binding->getHoldingVar())
+          locals.push_back(holder); // `auto [a, b] = pair`: references into the hidden object
     return true;
   }
 };
@@ -69,6 +73,47 @@ public:
   std::vector<QualType> types;
   bool VisitCXXBindTemporaryExpr(CXXBindTemporaryExpr* temporary) {
     types.push_back(temporary->getType());
+    return true;
+  }
+};
+
+class RangeForCollector : public OwnCodeVisitor<RangeForCollector> {
+public:
+  std::vector<RangeFor> loops;
+  bool VisitCXXForRangeStmt(CXXForRangeStmt* loop) {
+    RangeFor out;
+    out.loop = loop;
+    out.range = loop->getRangeStmt() ? dyn_cast<VarDecl>(loop->getRangeStmt()->getSingleDecl())
+                                     : nullptr;
+    out.begin = loop->getBeginStmt() ? dyn_cast<VarDecl>(loop->getBeginStmt()->getSingleDecl())
+                                     : nullptr;
+    out.end = loop->getEndStmt() ? dyn_cast<VarDecl>(loop->getEndStmt()->getSingleDecl())
+                                 : nullptr;
+    out.element = loop->getLoopVariable();
+    if (const Expr* init = loop->getRangeInit()) {
+      const Expr* bare = init;
+      if (const auto* cleanups = dyn_cast<ExprWithCleanups>(bare))
+        bare = cleanups->getSubExpr();
+      bare = bare->IgnoreParens();
+      if (bare->isPRValue() || isa<MaterializeTemporaryExpr>(bare)) {
+        out.temporaryRange = true;
+      } else {
+        const Expr* e = init->IgnoreParenImpCasts();
+        while (const auto* member = dyn_cast<MemberExpr>(e)) {
+          if (member->isArrow())
+            break;
+          e = member->getBase()->IgnoreParenImpCasts();
+        }
+        if (const auto* reference = dyn_cast<DeclRefExpr>(e))
+          if (const auto* var = dyn_cast<VarDecl>(reference->getDecl()); var && var->hasLocalStorage()) {
+            if (!var->getType()->isReferenceType())
+              out.target = var;
+            else if (e == init->IgnoreParenImpCasts())
+              out.alias = var;
+          }
+      }
+    }
+    loops.push_back(out);
     return true;
   }
 };
@@ -117,6 +162,13 @@ std::vector<const CallExpr*> findCheckpointCalls(const FunctionDecl& fn) {
     if (site.isCheckpoint)
       out.push_back(site.call);
   return out;
+}
+
+std::vector<RangeFor> findRangeFors(const FunctionDecl& fn) {
+  RangeForCollector collector;
+  if (Stmt* body = fn.getBody())
+    collector.TraverseStmt(body);
+  return std::move(collector.loops);
 }
 
 std::vector<QualType> findTemporaryTypes(const FunctionDecl& fn) {

@@ -9,6 +9,7 @@
 
 #include "clang/AST/Decl.h"
 #include "clang/AST/Expr.h"
+#include "clang/AST/StmtCXX.h"
 
 #include <vector>
 
@@ -32,6 +33,24 @@ std::vector<Site> findSites(const clang::FunctionDecl& fn);
 
 /// Calls of ppp2p::checkpoint() in `fn`'s body (for the warning in other functions).
 std::vector<const clang::CallExpr*> findCheckpointCalls(const clang::FunctionDecl& fn);
+
+/// A range-for loop's implicit variables, and the local its range refers to.
+struct RangeFor {
+  const clang::CXXForRangeStmt* loop = nullptr;
+  const clang::VarDecl* range = nullptr; // auto&& __range = <range-init>
+  const clang::VarDecl* begin = nullptr; // auto __begin = __range.begin()
+  const clang::VarDecl* end = nullptr;
+  const clang::VarDecl* element = nullptr; // the loop variable
+  /// The local variable the range is (or is a member of), if it is one.
+  const clang::VarDecl* target = nullptr;
+  /// The range is a temporary whose life the loop extends (`for (x : make())`).
+  bool temporaryRange = false;
+  /// The range is a reference variable (e.g. an outer loop's `auto& row`), if it is one.
+  const clang::VarDecl* alias = nullptr;
+};
+
+/// Range-for loops in `fn`'s own body.
+std::vector<RangeFor> findRangeFors(const clang::FunctionDecl& fn);
 
 /// Types of the temporaries with destructors created in `fn`'s body.
 std::vector<clang::QualType> findTemporaryTypes(const clang::FunctionDecl& fn);

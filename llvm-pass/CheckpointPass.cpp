@@ -39,7 +39,7 @@ PreservedAnalyses CheckpointPass::run(Module& module, ModuleAnalysisManager&) {
     }
     std::uint64_t bodyHash = StructuralHash(*function, /*DetailedHash=*/true);
     if (!checkRefusedSlots(*function, model) || !prepareValuesAcrossSites(*function, model) ||
-        !addTemporarySlots(*function, model))
+        !addTemporarySlots(*function, model) || !resolveRelatedSlots(*function, model))
       continue;
     computeSiteLiveness(model);
     layoutFrame(model);

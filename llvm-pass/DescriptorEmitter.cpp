@@ -96,7 +96,7 @@ std::uint64_t frameFingerprint(const FrameModel& model, std::uint64_t bodyHash) 
   for (const Slot& slot : model.slots)
     key += '|' + slot.name + ':' + slot.typeName + ':' + std::to_string(unsigned(slot.kind)) +
            ':' + std::to_string(slot.size) + ':' + std::to_string(slot.recordOffset) + ':' +
-           slot.save;
+           slot.save + ':' + std::to_string(slot.related);
   for (const Site& site : model.sites) {
     key += "|site:" + std::to_string(unsigned(site.kind)) + ':' +
            (site.callee ? site.callee->getName().str() : std::string());
@@ -121,7 +121,18 @@ GlobalVariable* emitDescriptor(RuntimeAbi& abi, const FrameModel& model,
   for (unsigned i = 0; i < model.slots.size(); ++i) {
     const Slot& slot = model.slots[i];
     Constant* codec = ConstantPointerNull::get(pointer);
-    if (slot.kind == SlotKind::CodecAddress) {
+    if (slot.kind == SlotKind::Iterator) {
+      auto* unary = FunctionType::get(Type::getVoidTy(context), {pointer}, false);
+      auto* ternary = FunctionType::get(Type::getVoidTy(context), {pointer, pointer, pointer}, false);
+      auto* element = FunctionType::get(pointer, {pointer}, false);
+      Constant* ops = ConstantStruct::get(
+          abi.iteratorOpsType(),
+          {declareOrGet(module, slot.save, ternary), declareOrGet(module, slot.load, ternary),
+           declareOrGet(module, slot.check, unary), declareOrGet(module, slot.destroy, unary),
+           declareOrGet(module, slot.element, element)});
+      codec = new GlobalVariable(module, ops->getType(), true, GlobalValue::PrivateLinkage, ops,
+                                 prefix + ".iterator." + Twine(i));
+    } else if (slot.kind == SlotKind::CodecAddress) {
       auto* unary = FunctionType::get(Type::getVoidTy(context), {pointer}, false);
       auto* binary = FunctionType::get(Type::getVoidTy(context), {pointer, pointer}, false);
       Constant* ops = ConstantStruct::get(
@@ -136,7 +147,8 @@ GlobalVariable* emitDescriptor(RuntimeAbi& abi, const FrameModel& model,
         {stringConstant(module, slot.name, prefix + ".slot.name"),
          stringConstant(module, slot.typeName, prefix + ".slot.type"),
          ConstantInt::get(i32, unsigned(slot.kind)), ConstantInt::get(i32, slot.recordOffset),
-         ConstantInt::get(i64, slot.size), codec}));
+         ConstantInt::get(i64, slot.size), codec, ConstantInt::get(i32, slot.related),
+         ConstantInt::get(i32, slot.extent)}));
   }
   auto* slotArrayType = ArrayType::get(abi.slotDescriptorType(), slots.size());
   auto* slotArray =

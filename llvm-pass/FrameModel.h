@@ -46,6 +46,14 @@ struct Slot {
   std::string save, load, check, destroy; // codec symbols
   llvm::SmallVector<std::string, 2> destructors; // mangled, complete and base
   unsigned recordOffset = 0;
+  // Range-for support (SlotKind::FramePointer, Iterator, ElementReference): the related slot,
+  // by the plugin's id until resolved to an index. `element` is the iterator's element function.
+  int id = -1;
+  std::string relatedId; // a plugin id, or "temporary" (resolved through the IR)
+  unsigned related = kNoRelatedSlot;
+  std::string element;
+  bool addressed = false; // something points into it: keep it by address
+  std::uint32_t extent = 0; // frame pointers into what a reference slot designates
   // A variable the plugin found unmovable but dead at every site: checked again on the IR.
   bool refused = false;
   std::string refusedReason, refusedHint;

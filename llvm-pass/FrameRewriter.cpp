@@ -58,7 +58,7 @@ void Rewriter::storeSiteState(IRBuilder<>& builder, unsigned siteIndex, bool cop
   builder.CreateStore(builder.getInt32(siteIndex), field(builder, kRecordSiteOffset));
   for (unsigned slotIndex : model_.sites[siteIndex].liveSlots) {
     const Slot& slot = model_.slots[slotIndex];
-    if (slot.kind == SlotKind::RawValue) {
+    if (heldByValue(slot.kind)) {
       if (copyRawValues)
         builder.CreateMemCpy(field(builder, slot.recordOffset), Align(1), slot.storage,
                              slot.align, slot.size);
@@ -71,7 +71,7 @@ void Rewriter::storeSiteState(IRBuilder<>& builder, unsigned siteIndex, bool cop
 void Rewriter::copyRawValuesBack(IRBuilder<>& builder, const Site& site) {
   for (unsigned slotIndex : site.liveSlots) {
     const Slot& slot = model_.slots[slotIndex];
-    if (slot.kind == SlotKind::RawValue)
+    if (heldByValue(slot.kind))
       builder.CreateMemCpy(slot.storage, slot.align, field(builder, slot.recordOffset), Align(1),
                            slot.size);
   }
@@ -229,7 +229,7 @@ void Rewriter::buildDispatch() {
   IRBuilder<> builder(dispatch_);
   builder.SetCurrentDebugLocation(entryLocation());
   for (const Slot& slot : model_.slots)
-    if (slot.kind != SlotKind::RawValue)
+    if (!heldByValue(slot.kind))
       builder.CreateStore(slot.storage, field(builder, slot.recordOffset));
   Value* site = builder.CreateCall(abi_.restoreFrame(), {descriptor_, record_}, "ppp2p.site");
   BasicBlock* invalid = BasicBlock::Create(context_, "ppp2p.restore.invalid", &function_);
@@ -279,7 +279,7 @@ void Rewriter::run() {
 void layoutFrame(FrameModel& model) {
   std::uint64_t offset = kRecordHeaderSize;
   for (Slot& slot : model.slots) {
-    if (slot.kind == SlotKind::RawValue) {
+    if (heldByValue(slot.kind)) {
       std::uint64_t align = std::min<std::uint64_t>(slot.align.value(), 16);
       offset = alignTo(offset, align);
       slot.recordOffset = unsigned(offset);

@@ -75,7 +75,13 @@ StructType* RuntimeAbi::slotDescriptorType() {
   LLVMContext& context = module_.getContext();
   auto* pointer = PointerType::getUnqual(context);
   auto* i32 = Type::getInt32Ty(context);
-  return StructType::get(context, {pointer, pointer, i32, i32, Type::getInt64Ty(context), pointer});
+  return StructType::get(context,
+                         {pointer, pointer, i32, i32, Type::getInt64Ty(context), pointer, i32, i32});
+}
+
+StructType* RuntimeAbi::iteratorOpsType() {
+  auto* pointer = PointerType::getUnqual(module_.getContext());
+  return StructType::get(module_.getContext(), {pointer, pointer, pointer, pointer, pointer});
 }
 
 StructType* RuntimeAbi::siteDescriptorType() {

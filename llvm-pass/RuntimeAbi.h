@@ -13,7 +13,7 @@
 
 namespace ppp2p::pass {
 
-inline constexpr std::uint32_t kFrameAbiVersion = 1;
+inline constexpr std::uint32_t kFrameAbiVersion = 2;
 
 // FrameRecord header: parent, function, site, reserved.
 inline constexpr unsigned kRecordParentOffset = 0;
@@ -27,7 +27,22 @@ inline constexpr unsigned kThreadRestoringOffset = 8;
 inline constexpr unsigned kThreadCaptureDueOffset = 16;
 inline constexpr unsigned kThreadRootOffset = 24;
 
-enum class SlotKind : std::uint32_t { RawValue = 0, RawAddress = 1, CodecAddress = 2 };
+enum class SlotKind : std::uint32_t {
+  RawValue = 0,
+  RawAddress = 1,
+  CodecAddress = 2,
+  FramePointer = 3,     // held by value in the record, like RawValue
+  Iterator = 4,         // held by address
+  ElementReference = 5, // held by value in the record, like RawValue
+};
+
+/// Slots whose value is copied into the frame record (rather than their address).
+inline bool heldByValue(SlotKind kind) {
+  return kind == SlotKind::RawValue || kind == SlotKind::FramePointer ||
+         kind == SlotKind::ElementReference;
+}
+
+inline constexpr std::uint32_t kNoRelatedSlot = 0xffffffffu;
 enum class SiteKind : std::uint32_t { Checkpoint = 0, Call = 1 };
 
 inline constexpr llvm::StringLiteral kCheckpointSymbol = "_ZN5ppp2p10checkpointEv";
@@ -51,7 +66,8 @@ public:
 
   // Descriptor types (see frame_abi.hpp).
   llvm::StructType* codecOpsType();       // {ptr, ptr, ptr, ptr}
-  llvm::StructType* slotDescriptorType(); // {ptr, ptr, i32, i32, i64, ptr}
+  llvm::StructType* iteratorOpsType();    // {ptr, ptr, ptr, ptr, ptr}
+  llvm::StructType* slotDescriptorType(); // {ptr, ptr, i32, i32, i64, ptr, i32, i32}
   llvm::StructType* siteDescriptorType(); // {i32, i32, i32, i32, ptr, i64}
   llvm::StructType* functionDescriptorType();
   // {i32, i32, i64, i64, ptr, ptr, ptr, ptr, ptr, i32, i32, ptr, ptr}

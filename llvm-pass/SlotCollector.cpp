@@ -95,6 +95,8 @@ std::vector<Slot> collectAnnotatedSlots(Function& function) {
         slot.size = size->getFixedValue();
       slot.align = alloca->getAlign();
     }
+    slot.id = int(parseNumber(parsed->get("id"), std::uint64_t(-1)));
+    slot.addressed = parsed->get("addressed") == "1";
     slot.declLine = unsigned(parseNumber(parsed->get("line"), 0));
     slot.declColumn = unsigned(parseNumber(parsed->get("col"), 0));
     if (parsed->get("kind") == "refused") {
@@ -102,6 +104,21 @@ std::vector<Slot> collectAnnotatedSlots(Function& function) {
       slot.refusedReason = parsed->get("reason").str();
       slot.refusedHint = parsed->get("hint").str();
       slot.kind = SlotKind::RawAddress;
+    } else if (parsed->get("kind") == "frame_pointer") {
+      slot.kind = SlotKind::FramePointer;
+      slot.relatedId = parsed->get("target").str();
+      slot.extent = std::uint32_t(parseNumber(parsed->get("extent"), 0));
+    } else if (parsed->get("kind") == "element_reference") {
+      slot.kind = SlotKind::ElementReference;
+      slot.relatedId = parsed->get("base").str();
+    } else if (parsed->get("kind") == "iterator") {
+      slot.kind = SlotKind::Iterator;
+      slot.relatedId = parsed->get("container").str();
+      slot.save = parsed->get("save").str();
+      slot.load = parsed->get("load").str();
+      slot.check = parsed->get("check").str();
+      slot.destroy = parsed->get("destroy").str();
+      slot.element = parsed->get("element").str();
     } else if (parsed->get("kind") == "codec") {
       slot.kind = SlotKind::CodecAddress;
       slot.hasCodec = true;
@@ -110,7 +127,7 @@ std::vector<Slot> collectAnnotatedSlots(Function& function) {
       slot.check = parsed->get("check").str();
       slot.destroy = parsed->get("destroy").str();
     } else {
-      bool small = slot.size <= 64;
+      bool small = slot.size <= 64 && !slot.addressed;
       slot.kind = isa<AllocaInst>(slot.storage) && small ? SlotKind::RawValue
                                                          : SlotKind::RawAddress;
     }

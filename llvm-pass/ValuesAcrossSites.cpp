@@ -5,7 +5,9 @@
 #include "Diagnostics.h"
 #include "StorageLiveness.h"
 
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SetVector.h"
+#include "llvm/Analysis/ValueTracking.h"
 #include "llvm/Demangle/Demangle.h"
 #include "llvm/IR/DebugInfoMetadata.h"
 #include "llvm/IR/Dominators.h"
@@ -265,6 +267,27 @@ bool addTemporarySlots(Function& function, FrameModel& model) {
 }
 
 bool checkRefusedSlots(Function& function, FrameModel& model) {
+  // What refers to a refused slot (a binding into a refused loop element, an iterator of a
+  // refused range) cannot move either.
+  for (bool changed = true; changed;) {
+    changed = false;
+    DenseMap<int, const Slot*> refusedById;
+    for (const Slot& slot : model.slots)
+      if (slot.refused && slot.id >= 0)
+        refusedById[slot.id] = &slot;
+    for (Slot& slot : model.slots) {
+      int related = -1;
+      if (slot.refused || StringRef(slot.relatedId).getAsInteger(10, related))
+        continue;
+      if (auto it = refusedById.find(related); it != refusedById.end()) {
+        slot.refused = true;
+        slot.refusedReason = "it refers to '" + it->second->name + "', which cannot move (" +
+                             it->second->refusedReason + ")";
+        slot.refusedHint = it->second->refusedHint;
+        changed = true;
+      }
+    }
+  }
   bool ok = true;
   static const StringSet<> kNoDestructors;
   for (const Slot& slot : model.slots) {
@@ -291,6 +314,70 @@ bool checkRefusedSlots(Function& function, FrameModel& model) {
   return ok;
 }
 
+bool resolveRelatedSlots(Function& function, FrameModel& model) {
+  DenseMap<int, unsigned> byId;
+  DenseMap<const Value*, unsigned> byStorage;
+  for (unsigned i = 0; i < model.slots.size(); ++i) {
+    if (model.slots[i].id >= 0)
+      byId[model.slots[i].id] = i;
+    byStorage[model.slots[i].storage] = i;
+  }
+  auto fail = [&](const Slot& slot, const Twine& why) {
+    DebugLoc where;
+    if (DISubprogram* subprogram = function.getSubprogram(); subprogram && slot.declLine)
+      where = DILocation::get(function.getContext(), slot.declLine, slot.declColumn, subprogram);
+    reportError(function, where,
+                "ppp2p: the range-for loop's '" + slot.name + "' cannot move: " + why);
+    return false;
+  };
+  // Ranges first: iterators of a range over a temporary refer to the range's own target.
+  for (int pass = 0; pass < 2; ++pass) {
+    for (Slot& slot : model.slots) {
+      StringRef related = slot.relatedId;
+      if (related.empty() || slot.related != kNoRelatedSlot)
+        continue;
+      if (related == "temporary") {
+        // `auto&& __range = <prvalue>`: the reference is stored once, with the address of the
+        // temporary whose life the loop extends.
+        for (User* user : slot.storage->users())
+          if (auto* store = dyn_cast<StoreInst>(user); store && store->getPointerOperand() == slot.storage)
+            if (auto it = byStorage.find(getUnderlyingObject(store->getValueOperand()));
+                it != byStorage.end())
+              slot.related = it->second;
+        if (slot.related == kNoRelatedSlot)
+          return fail(slot, "its range is a temporary that is not live across the site");
+      } else if (related.consume_front("range:")) {
+        int rangeId = -1;
+        related.getAsInteger(10, rangeId);
+        auto range = byId.find(rangeId);
+        if (range == byId.end())
+          return fail(slot, "its range variable was not recorded");
+        if (model.slots[range->second].related == kNoRelatedSlot)
+          continue; // the range is resolved in the first pass
+        slot.related = model.slots[range->second].related;
+      } else {
+        int id = -1;
+        related.getAsInteger(10, id);
+        auto target = byId.find(id);
+        if (target == byId.end())
+          return fail(slot, "the variable it refers to was not recorded");
+        slot.related = target->second;
+      }
+    }
+  }
+  for (Slot& slot : model.slots) {
+    if (slot.relatedId.empty())
+      continue;
+    if (slot.related == kNoRelatedSlot)
+      return fail(slot, "what it refers to was not found");
+    Slot& target = model.slots[slot.related];
+    if (slot.kind == SlotKind::FramePointer && target.kind == SlotKind::RawValue &&
+        slot.extent == 0)
+      target.kind = SlotKind::RawAddress; // pointed into: its address must be known
+  }
+  return true;
+}
+
 void computeSiteLiveness(FrameModel& model) {
   for (Site& site : model.sites)
     site.liveSlots.clear();
@@ -315,6 +402,18 @@ void computeSiteLiveness(FrameModel& model) {
       if (live)
         site.liveSlots.push_back(index);
     }
+  }
+  // A pointer needs its target, an iterator its range, an element its iterator.
+  for (Site& site : model.sites) {
+    SmallVector<unsigned, 16> worklist(site.liveSlots.begin(), site.liveSlots.end());
+    DenseSet<unsigned> live(site.liveSlots.begin(), site.liveSlots.end());
+    while (!worklist.empty()) {
+      unsigned related = model.slots[worklist.pop_back_val()].related;
+      if (related != kNoRelatedSlot && live.insert(related).second)
+        worklist.push_back(related);
+    }
+    site.liveSlots.assign(live.begin(), live.end());
+    llvm::sort(site.liveSlots);
   }
 }
 

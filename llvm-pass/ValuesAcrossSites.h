@@ -25,7 +25,11 @@ bool addTemporarySlots(llvm::Function& function, FrameModel& model);
 /// AST analysis found them dead); removes them from the model. Returns false on error.
 bool checkRefusedSlots(llvm::Function& function, FrameModel& model);
 
-/// Fills Site::liveSlots for every site.
+/// Resolves the related slots of range-for slots (the plugin's ids, or the temporary a range
+/// refers to, found on the IR) and keeps targets by address. Returns false on error.
+bool resolveRelatedSlots(llvm::Function& function, FrameModel& model);
+
+/// Fills Site::liveSlots for every site; a live slot keeps its related slots live.
 void computeSiteLiveness(FrameModel& model);
 
 /// True if `value` can be recomputed anywhere in the function from allocas, arguments and

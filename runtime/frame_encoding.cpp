@@ -1,6 +1,7 @@
 #include "frame_encoding.hpp"
 
 #include "function_registry.hpp"
+#include "slot_access.hpp"
 
 #include <ppp2p/codec.hpp>
 #include <ppp2p/errors.hpp>
@@ -11,16 +12,6 @@
 
 namespace ppp2p::detail {
 namespace {
-
-/// Where a slot's object lives while its frame is active.
-const void* slot_object(const FrameRecord* record, const SlotDescriptor& slot) {
-  auto* field = reinterpret_cast<const std::byte*>(record) + slot.record_offset;
-  if (SlotKind(slot.kind) == SlotKind::raw_value)
-    return field;
-  const void* object;
-  std::memcpy(&object, field, sizeof object);
-  return object;
-}
 
 std::string_view strip_local_marker(const char* type_name) {
   // typeid(T).name() starts with '*' for types with internal linkage.
@@ -65,11 +56,32 @@ std::optional<Snapshot> capture_chain(const FrameRecord* innermost, const FrameR
     const SiteDescriptor& site = f.sites[frame->site];
     for (std::uint32_t i = 0; i < site.num_live; ++i) {
       const SlotDescriptor& slot = f.slots[site.live[i]];
-      const void* object = slot_object(frame, slot);
-      if (SlotKind(slot.kind) == SlotKind::codec_address)
-        slot.codec->save(object, out);
-      else
+      void* object = slot_object(frame, slot);
+      switch (SlotKind(slot.kind)) {
+      case SlotKind::raw_value:
+      case SlotKind::raw_address:
         out.write(object, slot.size);
+        break;
+      case SlotKind::codec_address:
+        codec_ops(slot).save(object, out);
+        break;
+      case SlotKind::frame_pointer: {
+        // Moved as an offset into its target, which is live wherever this is.
+        auto* pointer = static_cast<std::byte*>(load_pointer(object));
+        const SlotDescriptor& target = f.slots[slot.related];
+        auto* base = static_cast<std::byte*>(pointee_base(frame, target));
+        if (pointer < base || pointer > base + pointee_size(slot, target))
+          return std::nullopt; // not into its target after all: this chain cannot move
+        out.varint(std::uint64_t(pointer - base));
+        break;
+      }
+      case SlotKind::iterator:
+        iterator_ops(slot).save(object, load_pointer(slot_object(frame, f.slots[slot.related])),
+                                out);
+        break;
+      case SlotKind::element_reference:
+        break; // recomputed from its iterator on restore
+      }
     }
   }
   const FunctionDescriptor& root_function = *chain.back()->function;
@@ -125,10 +137,27 @@ RestoreState plan_restore(const SnapshotContents& contents, const char* result_t
     try {
       for (std::uint32_t k = 0; k < s.num_live; ++k) {
         const SlotDescriptor& slot = f.slots[s.live[k]];
-        if (SlotKind(slot.kind) == SlotKind::codec_address)
-          slot.codec->check(in);
-        else
+        switch (SlotKind(slot.kind)) {
+        case SlotKind::raw_value:
+        case SlotKind::raw_address:
           in.take(slot.size);
+          break;
+        case SlotKind::codec_address:
+          codec_ops(slot).check(in);
+          break;
+        case SlotKind::frame_pointer:
+          if (std::uint64_t offset = in.varint(); offset > pointee_size(slot, f.slots[slot.related]))
+            in.fail("pointer " + std::to_string(offset) + " bytes into a slot of " +
+                    std::to_string(f.slots[slot.related].size));
+          break;
+        case SlotKind::iterator:
+          iterator_ops(slot).check(in);
+          break;
+        case SlotKind::element_reference:
+          break;
+        default:
+          in.fail("slot of unknown kind " + std::to_string(slot.kind));
+        }
       }
     } catch (const snapshot_error& e) {
       throw snapshot_error(errc::decode_failed,

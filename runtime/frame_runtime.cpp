@@ -2,12 +2,14 @@
 // re-entry of one frame in restore mode.
 #include "capture_context.hpp"
 #include "frame_encoding.hpp"
+#include "slot_access.hpp"
 
 #include <ppp2p/checkpoint.hpp>
 #include <ppp2p/codec.hpp>
 #include <ppp2p/detail/frame_abi.hpp>
 
 #include <cstring>
+#include <vector>
 
 using namespace ppp2p::detail;
 
@@ -39,7 +41,7 @@ std::uint32_t __ppp2p_restore_frame(const FunctionDescriptor* function, FrameRec
   ThreadState& thread = __ppp2p_thread;
   RestoreState& state = *thread.restoring;
   const RestoreFrame& frame = state.frames[state.next];
-  if (frame.function != function) {
+  if (frame.function->id != function->id) {
     thread.restoring = nullptr;
     throw ppp2p::snapshot_error(ppp2p::errc::layout_mismatch,
                                 std::string("re-entering the snapshot reached `") +
@@ -48,33 +50,90 @@ std::uint32_t __ppp2p_restore_frame(const FunctionDescriptor* function, FrameRec
   }
   const SiteDescriptor& site = function->sites[frame.site];
   ppp2p::Reader in(frame.payload, std::size_t(frame.end - frame.payload));
-  std::uint32_t constructed = 0;
-  auto* fields = reinterpret_cast<std::byte*>(record);
+  // Objects built so far, destroyed again if a later one fails: nothing of this frame runs,
+  // and the caller frames unwind normally (their own slots are complete).
+  std::vector<const SlotDescriptor*> built;
+  struct Deferred {
+    const SlotDescriptor* slot;
+    const std::byte* bytes;
+    const std::byte* end;
+  };
+  std::vector<Deferred> iterators;
+  struct DeferredPointer {
+    const SlotDescriptor* slot;
+    std::uint64_t offset;
+  };
+  std::vector<DeferredPointer> pointers;
   try {
-    for (; constructed < site.num_live; ++constructed) {
-      const SlotDescriptor& slot = function->slots[site.live[constructed]];
-      std::byte* field = fields + slot.record_offset;
-      if (SlotKind(slot.kind) == SlotKind::raw_value) {
+    // Values, objects and relocated pointers, in the order they were written. Iterators need
+    // their container and its range, so they are built afterwards, then the elements.
+    for (std::uint32_t k = 0; k < site.num_live; ++k) {
+      const SlotDescriptor& slot = function->slots[site.live[k]];
+      std::byte* field = record_field(record, slot);
+      switch (SlotKind(slot.kind)) {
+      case SlotKind::raw_value:
         in.read(field, slot.size);
-        continue;
+        break;
+      case SlotKind::raw_address:
+        in.read(load_pointer(field), slot.size);
+        break;
+      case SlotKind::codec_address:
+        codec_ops(slot).load(load_pointer(field), in);
+        built.push_back(&slot);
+        break;
+      case SlotKind::frame_pointer: {
+        const SlotDescriptor& target = function->slots[slot.related];
+        std::uint64_t offset = in.varint();
+        if (offset > pointee_size(slot, target))
+          in.fail("pointer beyond its target");
+        if (held_by_address(target))
+          store_pointer(field, static_cast<std::byte*>(slot_object(record, target)) + offset);
+        else
+          pointers.push_back({&slot, offset}); // into what a reference restored later designates
+        break;
       }
-      void* object;
-      std::memcpy(&object, field, sizeof object);
-      if (SlotKind(slot.kind) == SlotKind::codec_address)
-        slot.codec->load(object, in);
-      else
-        in.read(object, slot.size);
+      case SlotKind::iterator: {
+        const std::byte* start = in.position();
+        iterator_ops(slot).check(in);
+        iterators.push_back({&slot, start, in.position()});
+        break;
+      }
+      case SlotKind::element_reference:
+        break;
+      }
+    }
+    // Declaration order is dependency order: a loop's range, then its iterators, then its
+    // element, which may be the range of an inner loop.
+    auto next_iterator = iterators.begin();
+    auto next_pointer = pointers.begin();
+    for (std::uint32_t k = 0; k < site.num_live; ++k) {
+      const SlotDescriptor& slot = function->slots[site.live[k]];
+      if (next_pointer != pointers.end() && next_pointer->slot == &slot) {
+        void* base = pointee_base(record, function->slots[slot.related]);
+        store_pointer(record_field(record, slot),
+                      static_cast<std::byte*>(base) + (next_pointer++)->offset);
+      } else if (SlotKind(slot.kind) == SlotKind::iterator) {
+        const Deferred& iterator = *next_iterator++;
+        ppp2p::Reader bytes(iterator.bytes, std::size_t(iterator.end - iterator.bytes));
+        void* container = load_pointer(record_field(record, function->slots[slot.related]));
+        iterator_ops(slot).load(load_pointer(record_field(record, slot)), container, bytes);
+        built.push_back(&slot);
+      } else if (SlotKind(slot.kind) == SlotKind::element_reference) {
+        const SlotDescriptor& base = function->slots[slot.related];
+        void* element = SlotKind(base.kind) == SlotKind::iterator
+                            ? iterator_ops(base).element(slot_object(record, base))
+                            : load_pointer(record_field(record, base));
+        store_pointer(record_field(record, slot), element);
+      }
     }
   } catch (...) {
-    // Nothing of this frame runs: destroy what was built so far, then let the caller frames
-    // unwind normally (their own slots are complete).
-    while (constructed > 0) {
-      const SlotDescriptor& slot = function->slots[site.live[--constructed]];
-      if (SlotKind(slot.kind) == SlotKind::codec_address) {
-        void* object;
-        std::memcpy(&object, fields + slot.record_offset, sizeof object);
-        slot.codec->destroy(object);
-      }
+    for (auto it = built.rbegin(); it != built.rend(); ++it) {
+      const SlotDescriptor& slot = **it;
+      void* object = slot_object(record, slot);
+      if (SlotKind(slot.kind) == SlotKind::iterator)
+        iterator_ops(slot).destroy(object);
+      else
+        codec_ops(slot).destroy(object);
     }
     thread.restoring = nullptr;
     throw;

@@ -20,6 +20,7 @@
 #include <array>
 #include <deque>
 #include <forward_list>
+#include <iterator>
 #include <limits>
 #include <list>
 #include <map>
@@ -607,6 +608,31 @@ struct slot_codec<T[N]> {
   static void destroy(void* object) {
     for (std::size_t i = N; i > 0; --i)
       slot_codec<T>::destroy(static_cast<T*>(object) + i - 1);
+  }
+};
+
+/// The type-erased codec of a range-for's iterator: moved as its distance from the begin() of
+/// its container, restored with std::next on the restored container.
+template <class Container, class Iterator>
+struct iterator_codec {
+  static Iterator first(void* container) { return static_cast<Container*>(container)->begin(); }
+  static void save(const void* iterator, const void* container, Writer& out) {
+    Iterator begin = first(const_cast<void*>(container));
+    out.varint(std::uint64_t(std::distance(begin, *static_cast<const Iterator*>(iterator))));
+  }
+  static void load(void* storage, void* container, Reader& in) {
+    std::uint64_t distance = in.varint();
+    Iterator begin = first(container);
+    auto size = std::uint64_t(std::distance(begin, Iterator(static_cast<Container*>(container)->end())));
+    if (distance > size)
+      in.fail("iterator at " + std::to_string(distance) + " in a container of " +
+              std::to_string(size) + " elements");
+    ::new (storage) Iterator(std::next(begin, std::ptrdiff_t(distance)));
+  }
+  static void check(Reader& in) { (void)in.varint(); }
+  static void destroy(void* iterator) { static_cast<Iterator*>(iterator)->~Iterator(); }
+  static void* element(void* iterator) {
+    return const_cast<void*>(static_cast<const void*>(std::addressof(**static_cast<Iterator*>(iterator))));
   }
 };
 

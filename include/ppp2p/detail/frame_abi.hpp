@@ -15,7 +15,7 @@ class Reader;
 
 namespace ppp2p::detail {
 
-inline constexpr std::uint32_t kFrameAbiVersion = 1;
+inline constexpr std::uint32_t kFrameAbiVersion = 2;
 
 /// How a slot's state is kept in a frame record and written into a snapshot.
 enum class SlotKind : std::uint32_t {
@@ -26,6 +26,17 @@ enum class SlotKind : std::uint32_t {
   raw_address = 1,
   /// The record holds the object's address; a codec encodes it and constructs it in place.
   codec_address = 2,
+  /// A pointer (copied into the record like raw_value) into another slot of the same frame,
+  /// SlotDescriptor::related, or into the object that slot refers to: a range-for's range, a
+  /// pointer iterator into a local array, a structured binding into its hidden object. The
+  /// snapshot holds its offset; restoring relocates it.
+  frame_pointer = 3,
+  /// An iterator object (the record holds its address) into the container that the
+  /// frame_pointer slot `related` points to; moved as its distance from begin().
+  iterator = 4,
+  /// A reference (copied into the record like raw_value) to the element the iterator slot
+  /// `related` designates (a range-for's `auto& x`); recomputed on restore, no bytes.
+  element_reference = 5,
 };
 
 enum class SiteKind : std::uint32_t {
@@ -43,13 +54,29 @@ struct CodecOps {
   void (*destroy)(void* object);
 };
 
+/// Type-erased codec of an iterator relative to its container
+/// (instantiated from detail::iterator_codec<Container, Iterator>).
+struct IteratorOps {
+  void (*save)(const void* iterator, const void* container, Writer& out);
+  void (*load)(void* storage, void* container, Reader& in); // constructs in place
+  void (*check)(Reader& in);
+  void (*destroy)(void* iterator);
+  void* (*element)(void* iterator); // address of the element it designates
+};
+
+inline constexpr std::uint32_t kNoRelatedSlot = 0xffffffffu;
+
 struct SlotDescriptor {
   const char* name;      // source name, or "<temporary>"
   const char* type_name; // as written in the source where known
   std::uint32_t kind;    // SlotKind
   std::uint32_t record_offset;
-  std::uint64_t size; // bytes of the object
-  const CodecOps* codec; // codec_address only
+  std::uint64_t size;  // bytes of the object
+  const void* ops;     // CodecOps (codec_address) or IteratorOps (iterator), else null
+  std::uint32_t related; // see SlotKind; kNoRelatedSlot if none
+  /// frame_pointer whose `related` slot is itself a reference (held by value): the size of
+  /// the object that reference designates, which the pointer points into.
+  std::uint32_t extent;
 };
 
 struct SiteDescriptor {

@@ -1,0 +1,41 @@
+// Purpose: a range-for loop live across a site moves when its range is a local (its iterators
+// move as distances); one over an unordered container or over something that is not a local
+// of the function is refused once per loop, at the loop, with a note at the site and a hint.
+// RUN: %clangxx -fsyntax-only -Xclang -verify %s
+#include <ppp2p/ppp2p.hpp>
+
+#include <map>
+#include <unordered_set>
+#include <vector>
+
+[[ppp2p::checkpointable]] int step(int x) {
+  ppp2p::checkpoint();
+  return x + 1;
+}
+
+[[ppp2p::checkpointable]] int movable(std::vector<int> values, std::map<int, int> table) {
+  int total = 0;
+  for (int& v : values)
+    v = step(v);
+  for (auto& [key, value] : table)
+    value += step(key);
+  for (int v : values)
+    total += step(v);
+  return total + int(table.size());
+}
+
+[[ppp2p::checkpointable]] int unordered(std::unordered_set<int> seen) {
+  int total = 0;
+  for (int v : seen) // expected-error {{this range-for loop is live across a ppp2p site, but it cannot move to another process: the order of an unordered container is not kept by a move}} expected-note {{hint: loop over an index, or copy the range into a local variable first}}
+    total += step(v); // expected-note {{the loop is live across this site}}
+  return total;
+}
+
+static std::vector<int> shared{1, 2, 3};
+
+[[ppp2p::checkpointable]] int elsewhere() {
+  int total = 0;
+  for (int v : shared) // expected-error {{this range-for loop is live across a ppp2p site, but it cannot move to another process: its range is not a local variable of this function}} expected-note {{hint: loop over an index}}
+    total += step(v); // expected-note {{the loop is live across this site}}
+  return total;
+}
