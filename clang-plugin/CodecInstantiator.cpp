@@ -6,6 +6,9 @@
 #include "clang/AST/Attr.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/DeclTemplate.h"
+#include "clang/AST/Expr.h"
+#include "clang/AST/RecordLayout.h"
+#include "clang/Sema/Lookup.h"
 #include "clang/Sema/Template.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -35,13 +38,15 @@ const ClassTemplateDecl* CodecInstantiator::userCodecTemplate() {
 }
 
 void CodecInstantiator::lookUpTemplates() {
-  if (slotCodec_ && userCodec_ && iteratorCodec_)
+  if (slotCodec_ && userCodec_ && iteratorCodec_ && fieldwiseCodec_ && field_)
     return;
   ASTContext& context = sema_.getASTContext();
   auto* ppp2p = lookupIn<NamespaceDecl>(context, context.getTranslationUnitDecl(), "ppp2p");
   auto* detail = lookupIn<NamespaceDecl>(context, ppp2p, "detail");
   slotCodec_ = lookupIn<ClassTemplateDecl>(context, detail, "slot_codec");
   iteratorCodec_ = lookupIn<ClassTemplateDecl>(context, detail, "iterator_codec");
+  fieldwiseCodec_ = lookupIn<ClassTemplateDecl>(context, detail, "fieldwise_codec");
+  field_ = lookupIn<ClassTemplateDecl>(context, detail, "field");
   userCodec_ = lookupIn<ClassTemplateDecl>(context, ppp2p, "codec");
 }
 
@@ -55,7 +60,7 @@ std::string CodecInstantiator::mangle(GlobalDecl decl) {
   return out;
 }
 
-std::optional<std::vector<std::string>>
+std::optional<CodecFunctions>
 CodecInstantiator::instantiateMembers(ClassTemplateDecl* pattern, llvm::ArrayRef<QualType> types,
                                       llvm::ArrayRef<const char*> members, SourceLocation where) {
   if (!pattern)
@@ -65,13 +70,22 @@ CodecInstantiator::instantiateMembers(ClassTemplateDecl* pattern, llvm::ArrayRef
   for (QualType type : types)
     args.addArgument(
         TemplateArgumentLoc(TemplateArgument(type), context.getTrivialTypeSourceInfo(type, where)));
+  return instantiateMembers(pattern, args, members, where);
+}
+
+std::optional<CodecFunctions>
+CodecInstantiator::instantiateMembers(ClassTemplateDecl* pattern, TemplateArgumentListInfo& args,
+                                      llvm::ArrayRef<const char*> members, SourceLocation where) {
+  if (!pattern)
+    return std::nullopt;
+  ASTContext& context = sema_.getASTContext();
   QualType specialization = sema_.CheckTemplateIdType(TemplateName(pattern), where, args);
   if (specialization.isNull() || !sema_.isCompleteType(where, specialization))
     return std::nullopt;
   auto* record = specialization->getAsCXXRecordDecl();
   if (!record)
     return std::nullopt;
-  std::vector<std::string> symbols;
+  CodecFunctions functions;
   for (const char* name : members) {
     auto* method = lookupIn<CXXMethodDecl>(context, record, name);
     if (!method)
@@ -79,33 +93,68 @@ CodecInstantiator::instantiateMembers(ClassTemplateDecl* pattern, llvm::ArrayRef
     sema_.MarkFunctionReferenced(where, method);
     if (!method->hasAttr<UsedAttr>())
       method->addAttr(UsedAttr::CreateImplicit(context));
-    symbols.push_back(mangle(GlobalDecl(method)));
+    functions.push_back(method);
   }
-  return symbols;
+  return functions;
 }
 
-std::optional<CodecSymbols> CodecInstantiator::instantiate(QualType type, SourceLocation where) {
+std::optional<CodecFunctions> CodecInstantiator::instantiate(QualType type, SourceLocation where) {
   lookUpTemplates();
   QualType canonical = type.getCanonicalType().getUnqualifiedType();
-  auto symbols =
-      instantiateMembers(slotCodec_, {canonical}, {"save", "load", "check", "destroy"}, where);
-  if (!symbols)
-    return std::nullopt;
-  return CodecSymbols{(*symbols)[0], (*symbols)[1], (*symbols)[2], (*symbols)[3]};
+  return instantiateMembers(slotCodec_, {canonical}, {"save", "load", "check", "destroy"}, where);
 }
 
-std::optional<IteratorSymbols> CodecInstantiator::instantiateIterator(QualType container,
+Expr* CodecInstantiator::addressOf(CXXMethodDecl* function, SourceLocation where) {
+  Expr* reference = sema_.BuildDeclRefExpr(function, function->getType(), VK_LValue, where);
+  ExprResult address = sema_.CreateBuiltinUnaryOp(where, UO_AddrOf, reference);
+  if (!address.isUsable())
+    return nullptr;
+  // Code generation emits annotation arguments from their evaluated constant value.
+  ASTContext& context = sema_.getASTContext();
+  Expr::EvalResult result;
+  if (!address.get()->EvaluateAsConstantExpr(result, context))
+    return nullptr;
+  return ConstantExpr::Create(context, address.get(), result.Val);
+}
+
+std::optional<CodecFunctions> CodecInstantiator::instantiateFieldwise(QualType type,
+                                                                   SourceLocation where) {
+  lookUpTemplates();
+  const auto* record = type->getAsCXXRecordDecl();
+  if (!record || !fieldwiseCodec_ || !field_)
+    return std::nullopt;
+  ASTContext& context = sema_.getASTContext();
+  const ASTRecordLayout& layout = context.getASTRecordLayout(record);
+  QualType canonical = type.getCanonicalType().getUnqualifiedType();
+  TemplateArgumentListInfo args(where, where);
+  args.addArgument(TemplateArgumentLoc(TemplateArgument(canonical),
+                                       context.getTrivialTypeSourceInfo(canonical, where)));
+  for (const FieldDecl* field : record->fields()) {
+    QualType fieldType = field->getType().getCanonicalType().getUnqualifiedType();
+    llvm::APSInt offset(context.getTypeSize(context.getSizeType()), /*isUnsigned=*/true);
+    offset = context.toCharUnitsFromBits(layout.getFieldOffset(field->getFieldIndex())).getQuantity();
+    TemplateArgumentListInfo fieldArgs(where, where);
+    fieldArgs.addArgument(TemplateArgumentLoc(TemplateArgument(fieldType),
+                                              context.getTrivialTypeSourceInfo(fieldType, where)));
+    Expr* offsetExpr = IntegerLiteral::Create(context, offset, context.getSizeType(), where);
+    fieldArgs.addArgument(TemplateArgumentLoc(TemplateArgument(offsetExpr), offsetExpr));
+    QualType fieldSpec = sema_.CheckTemplateIdType(TemplateName(field_), where, fieldArgs);
+    if (fieldSpec.isNull())
+      return std::nullopt;
+    args.addArgument(TemplateArgumentLoc(TemplateArgument(fieldSpec),
+                                         context.getTrivialTypeSourceInfo(fieldSpec, where)));
+  }
+  return instantiateMembers(fieldwiseCodec_, args, {"save", "load", "check", "destroy"}, where);
+}
+
+std::optional<CodecFunctions> CodecInstantiator::instantiateIterator(QualType container,
                                                                       QualType iterator,
                                                                       SourceLocation where) {
   lookUpTemplates();
-  auto symbols = instantiateMembers(
+  return instantiateMembers(
       iteratorCodec_,
       {container.getCanonicalType(), iterator.getCanonicalType().getUnqualifiedType()},
       {"save", "load", "check", "destroy", "element"}, where);
-  if (!symbols)
-    return std::nullopt;
-  return IteratorSymbols{(*symbols)[0], (*symbols)[1], (*symbols)[2], (*symbols)[3],
-                         (*symbols)[4]};
 }
 
 } // namespace ppp2p::plugin

@@ -17,13 +17,9 @@
 
 namespace ppp2p::plugin {
 
-struct CodecSymbols {
-  std::string save, load, check, destroy;
-};
-
-struct IteratorSymbols {
-  std::string save, load, check, destroy, element;
-};
+/// The static member functions of an instantiated codec, in the order the pass reads them:
+/// save, load, check, destroy (and element, for iterators).
+using CodecFunctions = std::vector<clang::CXXMethodDecl*>;
 
 class CodecInstantiator {
 public:
@@ -33,26 +29,41 @@ public:
   /// <ppp2p/codec.hpp> has been parsed.
   const clang::ClassTemplateDecl* userCodecTemplate();
 
-  std::optional<CodecSymbols> instantiate(clang::QualType type, clang::SourceLocation where);
+  std::optional<CodecFunctions> instantiate(clang::QualType type, clang::SourceLocation where);
+
+  /// ppp2p::detail::fieldwise_codec<Record, field<Type, Offset>...> for a record moved field
+  /// by field (a lambda's closure).
+  std::optional<CodecFunctions> instantiateFieldwise(clang::QualType record,
+                                                   clang::SourceLocation where);
 
   /// ppp2p::detail::iterator_codec<Container, Iterator>, for a range-for's iterators.
-  std::optional<IteratorSymbols> instantiateIterator(clang::QualType container,
+  std::optional<CodecFunctions> instantiateIterator(clang::QualType container,
                                                      clang::QualType iterator,
                                                      clang::SourceLocation where);
 
   std::string mangle(clang::GlobalDecl decl);
 
+  /// `&Codec::function`, for an annotate attribute's arguments: code generation then refers to
+  /// the function itself, whatever name it mangles to (unnamed local types, e.g. lambdas, get
+  /// numbers that only code generation knows).
+  clang::Expr* addressOf(clang::CXXMethodDecl* function, clang::SourceLocation where);
+
 private:
   /// Finds ppp2p's templates once the header has been parsed.
   void lookUpTemplates();
-  std::optional<std::vector<std::string>>
+  std::optional<CodecFunctions>
   instantiateMembers(clang::ClassTemplateDecl* pattern, llvm::ArrayRef<clang::QualType> types,
+                     llvm::ArrayRef<const char*> members, clang::SourceLocation where);
+  std::optional<CodecFunctions>
+  instantiateMembers(clang::ClassTemplateDecl* pattern, clang::TemplateArgumentListInfo& args,
                      llvm::ArrayRef<const char*> members, clang::SourceLocation where);
 
   clang::Sema& sema_;
   std::unique_ptr<clang::MangleContext> mangler_;
   clang::ClassTemplateDecl* slotCodec_ = nullptr;
   clang::ClassTemplateDecl* iteratorCodec_ = nullptr;
+  clang::ClassTemplateDecl* fieldwiseCodec_ = nullptr;
+  clang::ClassTemplateDecl* field_ = nullptr;
   clang::ClassTemplateDecl* userCodec_ = nullptr;
 };
 

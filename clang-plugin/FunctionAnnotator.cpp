@@ -130,9 +130,16 @@ bool FunctionAnnotator::refuseShape(const FunctionDecl& fn) {
   return false;
 }
 
+void FunctionAnnotator::addFunctions(const CodecFunctions& functions, SourceLocation where,
+                                     std::vector<Expr*>& args) {
+  for (CXXMethodDecl* function : functions)
+    args.push_back(codecs_.addressOf(function, where));
+}
+
 bool FunctionAnnotator::annotateSlot(
     const FunctionDecl& fn, const VarDecl& var, const LiveAcrossSites& live,
-    llvm::ArrayRef<Site> sites, std::vector<std::pair<llvm::StringRef, std::string>>& fields) {
+    llvm::ArrayRef<Site> sites, std::vector<std::pair<llvm::StringRef, std::string>>& fields,
+    std::vector<Expr*>& args) {
   ASTContext& context = sema_.getASTContext();
   DiagnosticsEngine& diags = sema_.getDiagnostics();
   // The AST's verdict decides errors, with notes at the right places; the pass decides on the
@@ -169,7 +176,7 @@ bool FunctionAnnotator::annotateSlot(
     if (auto range = frame_.rangeVars.find(&var); range != frame_.rangeVars.end()) {
       std::size_t before = fields.size();
       fields.push_back({"live", "1"});
-      if (annotateRangeVar(var, range->second, site, fields))
+      if (annotateRangeVar(var, range->second, site, fields, args))
         return true;
       if (site)
         return false;
@@ -239,8 +246,10 @@ bool FunctionAnnotator::annotateSlot(
   if (c.movability == Movability::Raw) {
     fields.push_back({"kind", "raw"});
   } else {
-    std::optional<CodecSymbols> symbols = codecs_.instantiate(var.getType(), var.getLocation());
-    if (!symbols) {
+    std::optional<CodecFunctions> functions =
+        c.fieldwise ? codecs_.instantiateFieldwise(var.getType(), var.getLocation())
+                    : codecs_.instantiate(var.getType(), var.getLocation());
+    if (!functions) {
       diags.Report(var.getLocation(),
                    diags.getCustomDiagID(DiagnosticsEngine::Error,
                                          "cannot instantiate the codec of %0 (type %1): is "
@@ -249,10 +258,7 @@ bool FunctionAnnotator::annotateSlot(
       return false;
     }
     fields.push_back({"kind", "codec"});
-    fields.push_back({"save", symbols->save});
-    fields.push_back({"load", symbols->load});
-    fields.push_back({"check", symbols->check});
-    fields.push_back({"destroy", symbols->destroy});
+    addFunctions(*functions, var.getLocation(), args);
   }
   if (frame_.addressed.contains(&var))
     fields.push_back({"addressed", "1"});
@@ -263,15 +269,13 @@ bool FunctionAnnotator::annotateSlot(
   QualType base = context.getBaseElementType(var.getType());
   if (const auto* record = base->getAsCXXRecordDecl();
       record && record->hasDefinition() && !record->hasTrivialDestructor())
-    if (CXXDestructorDecl* dtor = record->getDestructor())
-      fields.push_back({"dtor", codecs_.mangle(GlobalDecl(dtor, Dtor_Complete)) + "," +
-                                    codecs_.mangle(GlobalDecl(dtor, Dtor_Base))});
+    fields.push_back({"dtor", "1"});
   return true;
 }
 
 bool FunctionAnnotator::annotateRangeVar(
     const VarDecl& var, const RangeVar& range, const CallExpr* site,
-    std::vector<std::pair<llvm::StringRef, std::string>>& fields) {
+    std::vector<std::pair<llvm::StringRef, std::string>>& fields, std::vector<Expr*>& args) {
   DiagnosticsEngine& diags = sema_.getDiagnostics();
   const RangeFor& loop = *range.loop;
   std::string reason, hint = "loop over an index, or copy the range into a local variable first";
@@ -322,15 +326,11 @@ bool FunctionAnnotator::annotateRangeVar(
         fields.push_back({"target", loop.temporaryRange ? "range:" + id(loop.range) : id(loop.target)});
         return true;
       }
-      if (std::optional<IteratorSymbols> symbols =
+      if (std::optional<CodecFunctions> functions =
               codecs_.instantiateIterator(container, var.getType(), var.getLocation())) {
         fields.push_back({"kind", "iterator"});
         fields.push_back({"container", id(loop.range)});
-        fields.push_back({"save", symbols->save});
-        fields.push_back({"load", symbols->load});
-        fields.push_back({"check", symbols->check});
-        fields.push_back({"destroy", symbols->destroy});
-        fields.push_back({"element", symbols->element});
+        addFunctions(*functions, var.getLocation(), args);
         fields.push_back({"size", std::to_string(sema_.getASTContext()
                                                      .getTypeSizeInChars(var.getType())
                                                      .getQuantity())});
@@ -400,13 +400,16 @@ void FunctionAnnotator::annotateCheckpointable(FunctionDecl& fn) {
         {"role", isa<ParmVarDecl>(var) ? "param" : "local"},
         {"line", std::to_string(sources.getExpansionLineNumber(var->getLocation()))},
         {"col", std::to_string(sources.getExpansionColumnNumber(var->getLocation()))}};
+    std::vector<Expr*> args;
     if (!sites.empty())
-      annotateSlot(fn, *var, live, sites, fields);
+      annotateSlot(fn, *var, live, sites, fields, args);
     else
       fields.push_back({"live", "0"});
+    if (std::find(args.begin(), args.end(), nullptr) != args.end())
+      args.clear(); // cannot happen for functions Sema instantiated; the pass then reports it
     const_cast<VarDecl*>(var)->addAttr(AnnotateAttr::CreateImplicit(
-        context, annotation::format(annotation::kSlotTag, fields), nullptr, 0,
-        var->getSourceRange()));
+        context, annotation::format(annotation::kSlotTag, fields), args.data(),
+        unsigned(args.size()), var->getSourceRange()));
   }
 
   std::string callees;
@@ -420,6 +423,7 @@ void FunctionAnnotator::annotateCheckpointable(FunctionDecl& fn) {
   // Temporaries alive across a site (until the end of their full-expression) move too; the
   // pass recognises them by their destructor.
   std::string temporaries;
+  std::vector<Expr*> temporaryArgs;
   llvm::DenseSet<const Type*> seenTemporaries;
   if (!sites.empty()) {
     for (QualType type : findTemporaryTypes(fn)) {
@@ -428,19 +432,28 @@ void FunctionAnnotator::annotateCheckpointable(FunctionDecl& fn) {
       if (!record || !record->hasDefinition() || !seenTemporaries.insert(canonical.getTypePtr()).second)
         continue;
       CXXDestructorDecl* dtor = record->getDestructor();
-      if (!dtor || classifier_.classify(canonical).movability == Movability::Refused)
+      Classification c = classifier_.classify(canonical);
+      if (!dtor || c.movability == Movability::Refused)
         continue;
-      std::optional<CodecSymbols> symbols = codecs_.instantiate(canonical, fn.getLocation());
-      if (!symbols)
+      std::optional<CodecFunctions> functions =
+          c.fieldwise ? codecs_.instantiateFieldwise(canonical, fn.getLocation())
+                      : codecs_.instantiate(canonical, fn.getLocation());
+      if (!functions)
         continue;
-      // Clang calls the base destructor where it is an alias of the complete one.
+      // Keyed by destructor: that is how the pass recognises the temporary's type. Clang calls
+      // the base destructor where it is an alias of the complete one.
+      unsigned group = unsigned(temporaryArgs.size() / 4);
+      addFunctions(*functions, fn.getLocation(), temporaryArgs);
       for (CXXDtorType variant : {Dtor_Complete, Dtor_Base}) {
         if (!temporaries.empty())
           temporaries += ',';
-        temporaries += codecs_.mangle(GlobalDecl(dtor, variant)) + ":" + symbols->save + ":" +
-                       symbols->load + ":" + symbols->check + ":" + symbols->destroy;
+        temporaries += codecs_.mangle(GlobalDecl(dtor, variant)) + ":" + std::to_string(group);
       }
     }
+  }
+  if (std::find(temporaryArgs.begin(), temporaryArgs.end(), nullptr) != temporaryArgs.end()) {
+    temporaryArgs.clear();
+    temporaries.clear();
   }
   std::string rtti;
   {
@@ -457,7 +470,7 @@ void FunctionAnnotator::annotateCheckpointable(FunctionDecl& fn) {
                                                     {"ret", returnType.str()},
                                                     {"callees", callees},
                                                     {"temps", temporaries}}),
-      nullptr, 0, fn.getSourceRange()));
+      temporaryArgs.data(), unsigned(temporaryArgs.size()), fn.getSourceRange()));
 }
 
 } // namespace ppp2p::plugin

@@ -51,13 +51,19 @@ private:
   /// (reported once per loop when `site`, where the AST finds it live, is given).
   bool annotateRangeVar(const clang::VarDecl& var, const RangeVar& range,
                         const clang::CallExpr* site,
-                        std::vector<std::pair<llvm::StringRef, std::string>>& fields);
+                        std::vector<std::pair<llvm::StringRef, std::string>>& fields,
+                        std::vector<clang::Expr*>& args);
+
+  /// Appends `&function` for each codec function to an annotation's arguments.
+  void addFunctions(const CodecFunctions& functions, clang::SourceLocation where,
+                    std::vector<clang::Expr*>& args);
 
   /// Adds the fields of one variable of a function with sites; reports it if it cannot move
   /// and is live across a site (returns false then).
   bool annotateSlot(const clang::FunctionDecl& fn, const clang::VarDecl& var,
                     const LiveAcrossSites& live, llvm::ArrayRef<Site> sites,
-                    std::vector<std::pair<llvm::StringRef, std::string>>& fields);
+                    std::vector<std::pair<llvm::StringRef, std::string>>& fields,
+                    std::vector<clang::Expr*>& args);
   std::string displayName(const clang::FunctionDecl& fn);
   std::string typeName(clang::QualType type);
 

@@ -120,11 +120,14 @@ Classification TypeClassifier::classifyRecord(const CXXRecordDecl* record, QualT
       return fields;
     return kRaw;
   }
-  if (record->isLambda())
-    return refused("a lambda that captures values that are not trivially copyable cannot move "
-                   "yet",
-                   "capture only trivially copyable values, or pass the container as a "
-                   "parameter");
+  if (record->isLambda()) {
+    Classification fields = classifyFields(record, /*aggregate=*/false);
+    if (fields.movability == Movability::Refused)
+      return fields;
+    Classification out = kCodec;
+    out.fieldwise = true;
+    return out;
+  }
   if (record->isAggregate()) {
     Classification fields = classifyFields(record, /*aggregate=*/true);
     if (fields.movability == Movability::Refused)

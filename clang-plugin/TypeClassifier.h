@@ -29,6 +29,9 @@ struct Classification {
   Movability movability = Movability::Raw;
   std::string reason; // for Refused: why, e.g. "raw pointers hold addresses of this process"
   std::string hint;   // for Refused: what to do instead
+  /// Codec: moved field by field by a codec the plugin instantiates from the record's layout
+  /// (lambda closures, which C++ cannot construct from their fields).
+  bool fieldwise = false;
 };
 
 class TypeClassifier {

@@ -29,8 +29,8 @@ inline constexpr llvm::StringLiteral kCheckpointableTag = "ppp2p.checkpointable"
 ///   name     display name, e.g. "evolve(Problem, Params)"
 ///   ret      typeid name of the return type ("v" for void)
 ///   callees  comma-separated mangled names of the checkpointable functions it calls at sites
-///   temps    comma-separated `dtor:save:load:check:destroy` codecs of the types of its
-///            temporaries with destructors, keyed by each destructor variant's mangled name
+///   temps    comma-separated `dtor:k`: the temporary whose destructor has this mangled name
+///            is moved by the codec functions at arguments [4k, 4k + 4) of the annotation
 inline constexpr llvm::StringLiteral kFunctionTag = "ppp2p.fn";
 
 /// On each local variable and parameter of an analysed checkpointable function. Keys:
@@ -38,12 +38,17 @@ inline constexpr llvm::StringLiteral kFunctionTag = "ppp2p.fn";
 ///   type     type as written
 ///   live     "1" if the value is live across at least one site, else "0"
 ///   role     "local" or "param"
-///   kind     "raw" (moved as bytes), "codec" (moved by ppp2p::detail::slot_codec<T>), or
-///            "refused" (cannot move; the AST found it dead at every site, and the pass
-///            reports it if the IR disagrees), with `reason` and `hint`
+///   id       index among the function's locals (other slots refer to it)
+///   kind     "raw" (moved as bytes), "codec" (moved by the codec whose save, load, check and
+///            destroy functions are the annotation's arguments), "frame_pointer" (with
+///            `target`: an id, "temporary" or "range:<id>"; `extent`), "iterator" (with
+///            `container`; arguments save, load, check, destroy, element),
+///            "element_reference" (with `base`), or "refused" (cannot move; the AST found it
+///            dead at every site, and the pass reports it if the IR disagrees), with `reason`
+///            and `hint`
+///   addressed  "1" if a frame_pointer refers into it
 ///   line, col  where the variable is declared
-///   save, load, check, destroy   mangled names of slot_codec<T>'s functions (kind=codec)
-///   dtor     comma-separated mangled names of T's destructors (complete, base), if non-trivial
+///   dtor     "1" if T has a non-trivial destructor
 inline constexpr llvm::StringLiteral kSlotTag = "ppp2p.slot";
 
 struct Annotation {

@@ -20,10 +20,6 @@ Constant* stringConstant(Module& module, StringRef text, const Twine& name) {
   return global;
 }
 
-Function* declareOrGet(Module& module, StringRef name, FunctionType* type) {
-  return cast<Function>(module.getOrInsertFunction(name, type).getCallee()->stripPointerCasts());
-}
-
 /// void resume(ptr result): calls the function with storage for parameters that live in
 /// memory; the function, finding the thread restoring, restores them itself.
 Function* emitResumeThunk(RuntimeAbi& abi, const FrameModel& model) {
@@ -80,9 +76,7 @@ Function* emitResumeThunk(RuntimeAbi& abi, const FrameModel& model) {
   if (!call->getType()->isVoidTy())
     builder.CreateStore(call, result);
   for (auto [storage, slot] : toDestroy) {
-    Function* destroy = declareOrGet(
-        module, slot->destroy, FunctionType::get(builder.getVoidTy(), {pointer}, false));
-    builder.CreateCall(destroy, {storage});
+    builder.CreateCall(slot->codec[3], {storage});
   }
   builder.CreateRetVoid();
   return thunk;
@@ -96,7 +90,8 @@ std::uint64_t frameFingerprint(const FrameModel& model, std::uint64_t bodyHash) 
   for (const Slot& slot : model.slots)
     key += '|' + slot.name + ':' + slot.typeName + ':' + std::to_string(unsigned(slot.kind)) +
            ':' + std::to_string(slot.size) + ':' + std::to_string(slot.recordOffset) + ':' +
-           slot.save + ':' + std::to_string(slot.related);
+           (slot.codec.empty() ? std::string() : slot.codec[0]->getName().str()) + ':' +
+           std::to_string(slot.related);
   for (const Site& site : model.sites) {
     key += "|site:" + std::to_string(unsigned(site.kind)) + ':' +
            (site.callee ? site.callee->getName().str() : std::string());
@@ -122,23 +117,14 @@ GlobalVariable* emitDescriptor(RuntimeAbi& abi, const FrameModel& model,
     const Slot& slot = model.slots[i];
     Constant* codec = ConstantPointerNull::get(pointer);
     if (slot.kind == SlotKind::Iterator) {
-      auto* unary = FunctionType::get(Type::getVoidTy(context), {pointer}, false);
-      auto* ternary = FunctionType::get(Type::getVoidTy(context), {pointer, pointer, pointer}, false);
-      auto* element = FunctionType::get(pointer, {pointer}, false);
       Constant* ops = ConstantStruct::get(
           abi.iteratorOpsType(),
-          {declareOrGet(module, slot.save, ternary), declareOrGet(module, slot.load, ternary),
-           declareOrGet(module, slot.check, unary), declareOrGet(module, slot.destroy, unary),
-           declareOrGet(module, slot.element, element)});
+          {slot.codec[0], slot.codec[1], slot.codec[2], slot.codec[3], slot.codec[4]});
       codec = new GlobalVariable(module, ops->getType(), true, GlobalValue::PrivateLinkage, ops,
                                  prefix + ".iterator." + Twine(i));
     } else if (slot.kind == SlotKind::CodecAddress) {
-      auto* unary = FunctionType::get(Type::getVoidTy(context), {pointer}, false);
-      auto* binary = FunctionType::get(Type::getVoidTy(context), {pointer, pointer}, false);
       Constant* ops = ConstantStruct::get(
-          abi.codecOpsType(),
-          {declareOrGet(module, slot.save, binary), declareOrGet(module, slot.load, binary),
-           declareOrGet(module, slot.check, unary), declareOrGet(module, slot.destroy, unary)});
+          abi.codecOpsType(), {slot.codec[0], slot.codec[1], slot.codec[2], slot.codec[3]});
       codec = new GlobalVariable(module, ops->getType(), true, GlobalValue::PrivateLinkage, ops,
                                  prefix + ".codec." + Twine(i));
     }

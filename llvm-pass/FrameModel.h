@@ -25,11 +25,9 @@ struct FunctionInfo {
   std::string displayName;
   std::string returnType; // typeid name
   llvm::StringSet<> callees; // mangled names of checkpointable callees
-  /// Codecs of the function's temporaries with destructors, by complete destructor name.
-  struct TemporaryCodec {
-    std::string save, load, check, destroy;
-  };
-  llvm::StringMap<TemporaryCodec> temporaryCodecs;
+  /// Codecs (save, load, check, destroy) of the function's temporaries with destructors, by
+  /// the mangled names of their destructors.
+  llvm::StringMap<llvm::SmallVector<llvm::Function*, 4>> temporaryCodecs;
 };
 
 struct Slot {
@@ -42,16 +40,16 @@ struct Slot {
   bool isParam = false;
   bool isTemporary = false;   // not a source variable: a value of an expression
   bool liveAnywhere = true;   // the plugin's verdict (live across at least one site)
-  bool hasCodec = false;
-  std::string save, load, check, destroy; // codec symbols
-  llvm::SmallVector<std::string, 2> destructors; // mangled, complete and base
+  /// Codec functions (save, load, check, destroy; and element, for iterators), as the plugin
+  /// passed them in the annotation's arguments.
+  llvm::SmallVector<llvm::Function*, 5> codec;
+  bool hasDestructor = false; // a class with a non-trivial destructor
   unsigned recordOffset = 0;
   // Range-for support (SlotKind::FramePointer, Iterator, ElementReference): the related slot,
   // by the plugin's id until resolved to an index. `element` is the iterator's element function.
   int id = -1;
   std::string relatedId; // a plugin id, or "temporary" (resolved through the IR)
   unsigned related = kNoRelatedSlot;
-  std::string element;
   bool addressed = false; // something points into it: keep it by address
   std::uint32_t extent = 0; // frame pointers into what a reference slot designates
   // A variable the plugin found unmovable but dead at every site: checked again on the IR.

@@ -23,6 +23,19 @@ StringRef annotationText(Value* operand) {
   return data->getAsCString();
 }
 
+/// The functions in an annotation's arguments (a constant struct of function pointers).
+SmallVector<Function*, 5> annotationFunctions(Value* arguments) {
+  SmallVector<Function*, 5> out;
+  auto* global = dyn_cast_or_null<GlobalVariable>(arguments ? arguments->stripPointerCasts() : nullptr);
+  if (!global || !global->hasInitializer())
+    return out;
+  if (auto* values = dyn_cast<ConstantStruct>(global->getInitializer()))
+    for (Use& value : values->operands())
+      if (auto* function = dyn_cast<Function>(value->stripPointerCasts()))
+        out.push_back(function);
+  return out;
+}
+
 std::uint64_t parseNumber(StringRef text, std::uint64_t fallback) {
   std::uint64_t value;
   return text.getAsInteger(10, value) ? fallback : value;
@@ -56,14 +69,16 @@ MapVector<Function*, FunctionInfo> collectCheckpointableFunctions(Module& module
     parsed->get("callees").split(callees, ',', -1, /*KeepEmpty=*/false);
     for (StringRef callee : callees)
       info.callees.insert(callee);
+    // `dtor:group`, with the codec functions of group k at arguments [4k, 4k + 4).
+    SmallVector<Function*, 5> functions = annotationFunctions(entry->getOperand(4));
     SmallVector<StringRef, 8> temporaries;
     parsed->get("temps").split(temporaries, ',', -1, /*KeepEmpty=*/false);
     for (StringRef entry : temporaries) {
-      SmallVector<StringRef, 5> parts;
-      entry.split(parts, ':');
-      if (parts.size() == 5)
-        info.temporaryCodecs[parts[0]] = {parts[1].str(), parts[2].str(), parts[3].str(),
-                                          parts[4].str()};
+      auto [destructor, group] = entry.split(':');
+      std::size_t first = parseNumber(group, ~std::uint64_t(0)) * 4;
+      if (first + 4 <= functions.size())
+        info.temporaryCodecs[destructor].assign(functions.begin() + first,
+                                                functions.begin() + first + 4);
     }
   }
   return out;
@@ -114,27 +129,24 @@ std::vector<Slot> collectAnnotatedSlots(Function& function) {
     } else if (parsed->get("kind") == "iterator") {
       slot.kind = SlotKind::Iterator;
       slot.relatedId = parsed->get("container").str();
-      slot.save = parsed->get("save").str();
-      slot.load = parsed->get("load").str();
-      slot.check = parsed->get("check").str();
-      slot.destroy = parsed->get("destroy").str();
-      slot.element = parsed->get("element").str();
+      slot.codec = annotationFunctions(intrinsic->getArgOperand(4));
     } else if (parsed->get("kind") == "codec") {
       slot.kind = SlotKind::CodecAddress;
-      slot.hasCodec = true;
-      slot.save = parsed->get("save").str();
-      slot.load = parsed->get("load").str();
-      slot.check = parsed->get("check").str();
-      slot.destroy = parsed->get("destroy").str();
+      slot.codec = annotationFunctions(intrinsic->getArgOperand(4));
     } else {
       bool small = slot.size <= 64 && !slot.addressed;
       slot.kind = isa<AllocaInst>(slot.storage) && small ? SlotKind::RawValue
                                                          : SlotKind::RawAddress;
     }
-    SmallVector<StringRef, 2> destructors;
-    parsed->get("dtor").split(destructors, ',', -1, /*KeepEmpty=*/false);
-    for (StringRef name : destructors)
-      slot.destructors.push_back(name.str());
+    slot.hasDestructor = parsed->get("dtor") == "1";
+    std::size_t expected = slot.kind == SlotKind::CodecAddress ? 4
+                           : slot.kind == SlotKind::Iterator   ? 5
+                                                               : 0;
+    if (slot.codec.size() != expected) {
+      slot.refused = true;
+      slot.refusedReason = "its codec functions did not reach the pass (internal error)";
+      slot.refusedHint = "please report this with the source";
+    }
     slots.push_back(std::move(slot));
   }
   for (Instruction* call : annotationCalls)

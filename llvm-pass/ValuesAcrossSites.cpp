@@ -238,12 +238,8 @@ bool addTemporarySlots(Function& function, FrameModel& model) {
       if (codec != model.info.temporaryCodecs.end()) {
         Slot slot = temporarySlot(alloca, "temporary " + demangle(destructor->getName().str()));
         slot.kind = SlotKind::CodecAddress;
-        slot.hasCodec = true;
-        slot.save = codec->second.save;
-        slot.load = codec->second.load;
-        slot.check = codec->second.check;
-        slot.destroy = codec->second.destroy;
-        slot.destructors.push_back(destructor->getName().str());
+        slot.codec.assign(codec->second.begin(), codec->second.end());
+        slot.hasDestructor = true;
         model.slots.push_back(std::move(slot));
         continue;
       }
@@ -385,16 +381,14 @@ void computeSiteLiveness(FrameModel& model) {
     const Slot& slot = model.slots[index];
     if (!slot.liveAnywhere)
       continue;
-    StringSet<> destructors;
-    for (const std::string& name : slot.destructors)
-      destructors.insert(name);
-    StorageLiveness liveness(slot.storage, destructors, slot.isTemporary);
+    static const StringSet<> kAnyDestructor; // a destructor call on the storage ends it
+    StorageLiveness liveness(slot.storage, kAnyDestructor, slot.isTemporary);
     bool indirectParameter = slot.isParam && isa<Argument>(slot.storage);
     for (Site& site : model.sites) {
       bool live;
       if (indirectParameter && slot.kind == SlotKind::CodecAddress)
         live = true; // constructed by the caller, destroyed by the caller after return
-      else if (slot.kind == SlotKind::CodecAddress && !slot.destructors.empty())
+      else if (slot.kind == SlotKind::CodecAddress && slot.hasDestructor)
         live = liveness.holdsValueAt(site.call);
       else
         live = liveness.usedAfter(site.call) &&

@@ -611,6 +611,48 @@ struct slot_codec<T[N]> {
   }
 };
 
+/// A field of a record moved field by field: its type and byte offset.
+template <class Type, std::size_t Offset>
+struct field {};
+
+/// Field-by-field codec of a record C++ cannot rebuild from its fields (a lambda's closure):
+/// the plugin instantiates it with the record's field types and offsets. Each field is
+/// constructed in place at its offset; the record's destructor destroys them.
+template <class Record, class... Fields>
+struct fieldwise_codec;
+
+template <class Record, class... Types, std::size_t... Offsets>
+struct fieldwise_codec<Record, field<Types, Offsets>...> {
+  template <class Type>
+  static void save_field(Writer& out, const Type& value) {
+    if constexpr (std::is_array_v<Type>)
+      slot_codec<Type>::save(&value, out);
+    else
+      codec<Type>::save(out, value);
+  }
+  static void save(const void* object, Writer& out) {
+    auto* base = static_cast<const unsigned char*>(object);
+    (save_field(out, *reinterpret_cast<const Types*>(base + Offsets)), ...);
+  }
+  static void load(void* storage, Reader& in) {
+    auto* base = static_cast<unsigned char*>(storage);
+    std::size_t built = 0;
+    void (*destroyers[])(void*) = {&slot_codec<Types>::destroy..., nullptr};
+    std::size_t offsets[] = {Offsets..., 0};
+    try {
+      ((slot_codec<Types>::load(base + Offsets, in), ++built), ...);
+    } catch (...) {
+      while (built > 0) {
+        --built;
+        destroyers[built](base + offsets[built]);
+      }
+      throw;
+    }
+  }
+  static void check(Reader& in) { (slot_codec<Types>::check(in), ...); }
+  static void destroy(void* object) { static_cast<Record*>(object)->~Record(); }
+};
+
 /// The type-erased codec of a range-for's iterator: moved as its distance from the begin() of
 /// its container, restored with std::next on the restored container.
 template <class Container, class Iterator>
