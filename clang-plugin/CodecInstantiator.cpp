@@ -9,6 +9,8 @@
 #include "clang/AST/Expr.h"
 #include "clang/AST/RecordLayout.h"
 #include "clang/Sema/Lookup.h"
+
+#include <functional>
 #include "clang/Sema/Template.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -124,26 +126,49 @@ std::optional<CodecFunctions> CodecInstantiator::instantiateFieldwise(QualType t
   if (!record || !fieldwiseCodec_ || !field_)
     return std::nullopt;
   ASTContext& context = sema_.getASTContext();
-  const ASTRecordLayout& layout = context.getASTRecordLayout(record);
   QualType canonical = type.getCanonicalType().getUnqualifiedType();
   TemplateArgumentListInfo args(where, where);
   args.addArgument(TemplateArgumentLoc(TemplateArgument(canonical),
                                        context.getTrivialTypeSourceInfo(canonical, where)));
-  for (const FieldDecl* field : record->fields()) {
-    QualType fieldType = field->getType().getCanonicalType().getUnqualifiedType();
-    llvm::APSInt offset(context.getTypeSize(context.getSizeType()), /*isUnsigned=*/true);
-    offset = context.toCharUnitsFromBits(layout.getFieldOffset(field->getFieldIndex())).getQuantity();
-    TemplateArgumentListInfo fieldArgs(where, where);
-    fieldArgs.addArgument(TemplateArgumentLoc(TemplateArgument(fieldType),
-                                              context.getTrivialTypeSourceInfo(fieldType, where)));
-    Expr* offsetExpr = IntegerLiteral::Create(context, offset, context.getSizeType(), where);
-    fieldArgs.addArgument(TemplateArgumentLoc(TemplateArgument(offsetExpr), offsetExpr));
-    QualType fieldSpec = sema_.CheckTemplateIdType(TemplateName(field_), where, fieldArgs);
-    if (fieldSpec.isNull())
-      return std::nullopt;
-    args.addArgument(TemplateArgumentLoc(TemplateArgument(fieldSpec),
-                                         context.getTrivialTypeSourceInfo(fieldSpec, where)));
-  }
+  // Fields of bases and of nested aggregates the header cannot take apart are flattened: each
+  // is constructed in place at its offset in the whole.
+  bool ok = true;
+  std::function<void(const CXXRecordDecl*, CharUnits)> flatten = [&](const CXXRecordDecl* part,
+                                                                   CharUnits at) {
+    const ASTRecordLayout& partLayout = context.getASTRecordLayout(part);
+    for (const CXXBaseSpecifier& base : part->bases())
+      if (const CXXRecordDecl* baseRecord = base.getType()->getAsCXXRecordDecl())
+        flatten(baseRecord, at + partLayout.getBaseClassOffset(baseRecord));
+    for (const FieldDecl* field : part->fields()) {
+      if (field->isUnnamedBitField())
+        continue;
+      QualType fieldType = field->getType().getCanonicalType().getUnqualifiedType();
+      CharUnits offset =
+          at + context.toCharUnitsFromBits(partLayout.getFieldOffset(field->getFieldIndex()));
+      const auto* nested = fieldType->getAsCXXRecordDecl();
+      if (nested && nested->isAggregate() && !nested->isLambda() && flattenable_(fieldType)) {
+        flatten(nested, offset);
+        continue;
+      }
+      llvm::APSInt value(context.getTypeSize(context.getSizeType()), /*isUnsigned=*/true);
+      value = offset.getQuantity();
+      TemplateArgumentListInfo fieldArgs(where, where);
+      fieldArgs.addArgument(TemplateArgumentLoc(
+          TemplateArgument(fieldType), context.getTrivialTypeSourceInfo(fieldType, where)));
+      Expr* offsetExpr = IntegerLiteral::Create(context, value, context.getSizeType(), where);
+      fieldArgs.addArgument(TemplateArgumentLoc(TemplateArgument(offsetExpr), offsetExpr));
+      QualType fieldSpec = sema_.CheckTemplateIdType(TemplateName(field_), where, fieldArgs);
+      if (fieldSpec.isNull()) {
+        ok = false;
+        continue;
+      }
+      args.addArgument(TemplateArgumentLoc(TemplateArgument(fieldSpec),
+                                           context.getTrivialTypeSourceInfo(fieldSpec, where)));
+    }
+  };
+  flatten(record, CharUnits::Zero());
+  if (!ok)
+    return std::nullopt;
   return instantiateMembers(fieldwiseCodec_, args, {"save", "load", "check", "destroy"}, where);
 }
 

@@ -10,6 +10,7 @@
 #include "clang/AST/Mangle.h"
 #include "clang/Sema/Sema.h"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +36,12 @@ public:
   /// by field (a lambda's closure).
   std::optional<CodecFunctions> instantiateFieldwise(clang::QualType record,
                                                    clang::SourceLocation where);
+
+  /// Decides which nested aggregates instantiateFieldwise flattens (those the header's
+  /// field-by-field codec cannot take apart).
+  void setFlattenable(std::function<bool(clang::QualType)> flattenable) {
+    flattenable_ = std::move(flattenable);
+  }
 
   /// ppp2p::detail::iterator_codec<Container, Iterator>, for a range-for's iterators.
   std::optional<CodecFunctions> instantiateIterator(clang::QualType container,
@@ -64,6 +71,7 @@ private:
   clang::ClassTemplateDecl* iteratorCodec_ = nullptr;
   clang::ClassTemplateDecl* fieldwiseCodec_ = nullptr;
   clang::ClassTemplateDecl* field_ = nullptr;
+  std::function<bool(clang::QualType)> flattenable_ = [](clang::QualType) { return false; };
   clang::ClassTemplateDecl* userCodec_ = nullptr;
 };
 

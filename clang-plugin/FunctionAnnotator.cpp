@@ -59,8 +59,12 @@ const Expr* fieldBuiltBeforeSite(const Expr* init, const llvm::DenseSet<const Ca
 } // namespace
 
 FunctionAnnotator::FunctionAnnotator(Sema& sema)
-    : sema_(sema), codecs_(sema),
-      classifier_(sema.getASTContext()) {}
+    : sema_(sema), codecs_(sema), classifier_(sema.getASTContext()) {
+  codecs_.setFlattenable([this](QualType type) {
+    Classification c = classifier_.classify(type);
+    return c.movability == Movability::Refused && c.fieldwise;
+  });
+}
 
 void FunctionAnnotator::handle(FunctionDecl& fn) {
   if (fn.isDependentContext() || !fn.doesThisDeclarationHaveABody() || fn.isInvalidDecl())
@@ -171,7 +175,7 @@ bool FunctionAnnotator::annotateSlot(
         << &var;
     return false;
   }
-  Classification c = classifier_.classify(var.getType());
+  Classification c = classifier_.classifyVariable(var.getType());
   if (c.movability == Movability::Refused) {
     if (auto range = frame_.rangeVars.find(&var); range != frame_.rangeVars.end()) {
       std::size_t before = fields.size();
@@ -432,7 +436,7 @@ void FunctionAnnotator::annotateCheckpointable(FunctionDecl& fn) {
       if (!record || !record->hasDefinition() || !seenTemporaries.insert(canonical.getTypePtr()).second)
         continue;
       CXXDestructorDecl* dtor = record->getDestructor();
-      Classification c = classifier_.classify(canonical);
+      Classification c = classifier_.classifyVariable(canonical);
       if (!dtor || c.movability == Movability::Refused)
         continue;
       std::optional<CodecFunctions> functions =

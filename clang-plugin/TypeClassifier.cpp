@@ -84,6 +84,16 @@ Classification TypeClassifier::classify(QualType type) {
   return result;
 }
 
+Classification TypeClassifier::classifyVariable(QualType type) {
+  Classification c = classify(type);
+  if (c.movability == Movability::Refused && c.fieldwise) {
+    c.movability = Movability::Codec;
+    c.reason.clear();
+    c.hint.clear();
+  }
+  return c;
+}
+
 Classification TypeClassifier::classifyRecord(const CXXRecordDecl* record, QualType type) {
   if (!record->hasDefinition())
     return refused("the type is incomplete here", "include its definition");
@@ -229,11 +239,19 @@ std::optional<Classification> TypeClassifier::classifyStd(const CXXRecordDecl* r
 
 Classification TypeClassifier::classifyFields(const CXXRecordDecl* record, bool aggregate) {
   Classification result = aggregate ? kCodec : kRaw;
+  // Aggregates whose layout the header's field-by-field codec cannot take apart (base classes,
+  // C arrays, more than 32 fields) can still move as a variable: the plugin then builds a codec
+  // from the record layout. Inside containers they cannot.
+  std::string layoutLimit;
   for (const CXXBaseSpecifier& base : record->bases()) {
-    if (aggregate)
-      return refused("aggregates with base classes cannot be encoded field by field",
+    if (aggregate && base.isVirtual())
+      return refused("aggregates with virtual bases cannot be encoded field by field",
                      "give the type a serialize() member");
+    if (aggregate && layoutLimit.empty())
+      layoutLimit = "its base classes";
     result = combine(result, classify(base.getType()), "a base class: ");
+    if (result.movability == Movability::Refused)
+      return result;
   }
   unsigned count = 0;
   for (const FieldDecl* field : record->fields()) {
@@ -248,20 +266,33 @@ Classification TypeClassifier::classifyFields(const CXXRecordDecl* record, bool 
       if (field->isAnonymousStructOrUnion())
         return refused(where + "anonymous members cannot be encoded field by field",
                        "name the member, or give the type a serialize() member");
-      if (field->getType()->isArrayType())
-        return refused(where + "C arrays in aggregates cannot be encoded field by field",
-                       "use std::array");
+      if (field->getType()->isArrayType() && layoutLimit.empty())
+        layoutLimit = "its C-array member '" + field->getNameAsString() + "'";
     }
     if (record->isLambda() && field->getType()->isReferenceType())
       return refused("the lambda captures a variable by reference",
                      "capture by value ([=] or [x]) instead of by reference");
-    result = combine(result, classify(field->getType()), where);
+    Classification part = classify(field->getType());
+    if (part.movability == Movability::Refused && part.fieldwise && aggregate &&
+        !field->getType()->isArrayType()) {
+      // A nested aggregate the layout codec can take apart too.
+      if (layoutLimit.empty())
+        layoutLimit = "its member '" + field->getNameAsString() + "'";
+      continue;
+    }
+    result = combine(result, part, where);
     if (result.movability == Movability::Refused)
       return result;
   }
-  if (aggregate && count > 32)
-    return refused("aggregates with more than 32 fields cannot be encoded field by field",
-                   "give the type a serialize() member");
+  if (aggregate && count > 32 && layoutLimit.empty())
+    layoutLimit = "its " + std::to_string(count) + " fields";
+  if (!layoutLimit.empty()) {
+    Classification out = refused("this aggregate cannot be encoded field by field inside a "
+                                 "container because of " + layoutLimit,
+                                 "give the type a serialize() member");
+    out.fieldwise = true; // movable as a variable, by a codec built from its layout
+    return out;
+  }
   return result;
 }
 

@@ -29,8 +29,10 @@ struct Classification {
   Movability movability = Movability::Raw;
   std::string reason; // for Refused: why, e.g. "raw pointers hold addresses of this process"
   std::string hint;   // for Refused: what to do instead
-  /// Codec: moved field by field by a codec the plugin instantiates from the record's layout
-  /// (lambda closures, which C++ cannot construct from their fields).
+  /// Moved field by field by a codec the plugin instantiates from the record's layout: lambda
+  /// closures (Codec), which C++ cannot construct from their fields, and aggregates whose
+  /// layout the header cannot take apart (Refused as container elements, but movable as
+  /// variables: see classifyVariable).
   bool fieldwise = false;
 };
 
@@ -42,6 +44,10 @@ public:
   void setUserCodec(const clang::ClassTemplateDecl* userCodec) { userCodec_ = userCodec; }
 
   Classification classify(clang::QualType type);
+
+  /// As classify(), for a variable itself (not an element of a container): aggregates the
+  /// header cannot take apart still move, by a codec built from their layout.
+  Classification classifyVariable(clang::QualType type);
 
 private:
   Classification classifyRecord(const clang::CXXRecordDecl* record, clang::QualType type);
