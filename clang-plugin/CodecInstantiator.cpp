@@ -10,17 +10,16 @@
 #include "clang/AST/RecordLayout.h"
 #include "clang/Sema/Lookup.h"
 
-#include <functional>
 #include "clang/Sema/Template.h"
 #include "llvm/Support/raw_ostream.h"
+#include <functional>
 
 using namespace clang;
 
 namespace ppp2p::plugin {
 namespace {
 
-template <class T>
-T* lookupIn(ASTContext& context, DeclContext* scope, llvm::StringRef name) {
+template <class T> T* lookupIn(ASTContext& context, DeclContext* scope, llvm::StringRef name) {
   if (!scope)
     return nullptr;
   for (NamedDecl* found : scope->lookup(&context.Idents.get(name)))
@@ -120,7 +119,7 @@ Expr* CodecInstantiator::addressOf(CXXMethodDecl* function, SourceLocation where
 }
 
 std::optional<CodecFunctions> CodecInstantiator::instantiateFieldwise(QualType type,
-                                                                   SourceLocation where) {
+                                                                      SourceLocation where) {
   lookUpTemplates();
   const auto* record = type->getAsCXXRecordDecl();
   if (!record || !fieldwiseCodec_ || !field_)
@@ -134,7 +133,7 @@ std::optional<CodecFunctions> CodecInstantiator::instantiateFieldwise(QualType t
   // is constructed in place at its offset in the whole.
   bool ok = true;
   std::function<void(const CXXRecordDecl*, CharUnits)> flatten = [&](const CXXRecordDecl* part,
-                                                                   CharUnits at) {
+                                                                     CharUnits at) {
     const ASTRecordLayout& partLayout = context.getASTRecordLayout(part);
     for (const CXXBaseSpecifier& base : part->bases())
       if (const CXXRecordDecl* baseRecord = base.getType()->getAsCXXRecordDecl())
@@ -173,8 +172,8 @@ std::optional<CodecFunctions> CodecInstantiator::instantiateFieldwise(QualType t
 }
 
 std::optional<CodecFunctions> CodecInstantiator::instantiateIterator(QualType container,
-                                                                      QualType iterator,
-                                                                      SourceLocation where) {
+                                                                     QualType iterator,
+                                                                     SourceLocation where) {
   lookUpTemplates();
   return instantiateMembers(
       iteratorCodec_,

@@ -35,7 +35,7 @@ public:
   /// ppp2p::detail::fieldwise_codec<Record, field<Type, Offset>...> for a record moved field
   /// by field (a lambda's closure).
   std::optional<CodecFunctions> instantiateFieldwise(clang::QualType record,
-                                                   clang::SourceLocation where);
+                                                     clang::SourceLocation where);
 
   /// Decides which nested aggregates instantiateFieldwise flattens (those the header's
   /// field-by-field codec cannot take apart).
@@ -45,8 +45,8 @@ public:
 
   /// ppp2p::detail::iterator_codec<Container, Iterator>, for a range-for's iterators.
   std::optional<CodecFunctions> instantiateIterator(clang::QualType container,
-                                                     clang::QualType iterator,
-                                                     clang::SourceLocation where);
+                                                    clang::QualType iterator,
+                                                    clang::SourceLocation where);
 
   std::string mangle(clang::GlobalDecl decl);
 
@@ -58,12 +58,14 @@ public:
 private:
   /// Finds ppp2p's templates once the header has been parsed.
   void lookUpTemplates();
-  std::optional<CodecFunctions>
-  instantiateMembers(clang::ClassTemplateDecl* pattern, llvm::ArrayRef<clang::QualType> types,
-                     llvm::ArrayRef<const char*> members, clang::SourceLocation where);
-  std::optional<CodecFunctions>
-  instantiateMembers(clang::ClassTemplateDecl* pattern, clang::TemplateArgumentListInfo& args,
-                     llvm::ArrayRef<const char*> members, clang::SourceLocation where);
+  std::optional<CodecFunctions> instantiateMembers(clang::ClassTemplateDecl* pattern,
+                                                   llvm::ArrayRef<clang::QualType> types,
+                                                   llvm::ArrayRef<const char*> members,
+                                                   clang::SourceLocation where);
+  std::optional<CodecFunctions> instantiateMembers(clang::ClassTemplateDecl* pattern,
+                                                   clang::TemplateArgumentListInfo& args,
+                                                   llvm::ArrayRef<const char*> members,
+                                                   clang::SourceLocation where);
 
   clang::Sema& sema_;
   std::unique_ptr<clang::MangleContext> mangler_;

@@ -101,9 +101,9 @@ void FunctionAnnotator::warnStrayCheckpoints(const FunctionDecl& fn) {
     unsigned id = diags.getCustomDiagID(
         DiagnosticsEngine::Warning,
         "ppp2p::checkpoint() in %0, which is not [[ppp2p::checkpointable]], captures nothing");
-    unsigned note = diags.getCustomDiagID(
-        DiagnosticsEngine::Note, "mark %0 [[ppp2p::checkpointable]] and call it only from "
-                                 "checkpointable functions to make this a site");
+    unsigned note = diags.getCustomDiagID(DiagnosticsEngine::Note,
+                                          "mark %0 [[ppp2p::checkpointable]] and call it only from "
+                                          "checkpointable functions to make this a site");
     diags.Report(call->getBeginLoc(), id) << &fn;
     diags.Report(fn.getLocation(), note) << &fn;
   }
@@ -140,10 +140,10 @@ void FunctionAnnotator::addFunctions(const CodecFunctions& functions, SourceLoca
     args.push_back(codecs_.addressOf(function, where));
 }
 
-bool FunctionAnnotator::annotateSlot(
-    const FunctionDecl& fn, const VarDecl& var, const LiveAcrossSites& live,
-    llvm::ArrayRef<Site> sites, std::vector<std::pair<llvm::StringRef, std::string>>& fields,
-    std::vector<Expr*>& args) {
+bool FunctionAnnotator::annotateSlot(const FunctionDecl& fn, const VarDecl& var,
+                                     const LiveAcrossSites& live, llvm::ArrayRef<Site> sites,
+                                     std::vector<std::pair<llvm::StringRef, std::string>>& fields,
+                                     std::vector<Expr*>& args) {
   ASTContext& context = sema_.getASTContext();
   DiagnosticsEngine& diags = sema_.getDiagnostics();
   // The AST's verdict decides errors, with notes at the right places; the pass decides on the
@@ -201,9 +201,9 @@ bool FunctionAnnotator::annotateSlot(
       fields.push_back({"kind", "frame_pointer"});
       fields.push_back({"target", std::to_string(frame_.ids.lookup(hidden))});
       fields.push_back(
-          {"extent", std::to_string(context.getTypeSizeInChars(
-                                               hidden->getType().getNonReferenceType())
-                                        .getQuantity())});
+          {"extent",
+           std::to_string(
+               context.getTypeSizeInChars(hidden->getType().getNonReferenceType()).getQuantity())});
       return true;
     }
     c.reason = "the structured binding refers into an object of another variable";
@@ -237,8 +237,7 @@ bool FunctionAnnotator::annotateSlot(
                                            "with the frame, but it cannot: %3"))
             << &var << var.getType() << &fn << c.reason;
       }
-      diags.Report(var.getLocation(),
-                   diags.getCustomDiagID(DiagnosticsEngine::Note, "hint: %0"))
+      diags.Report(var.getLocation(), diags.getCustomDiagID(DiagnosticsEngine::Note, "hint: %0"))
           << c.hint;
       return false;
     }
@@ -289,7 +288,10 @@ bool FunctionAnnotator::annotateRangeVar(
                    record->getName().starts_with("unordered_");
   bool proxy = record && record->isInStdNamespace() && record->getIdentifier() &&
                record->getName() == "vector" && isa<ClassTemplateSpecializationDecl>(record) &&
-               cast<ClassTemplateSpecializationDecl>(record)->getTemplateArgs()[0].getAsType()->isBooleanType();
+               cast<ClassTemplateSpecializationDecl>(record)
+                   ->getTemplateArgs()[0]
+                   .getAsType()
+                   ->isBooleanType();
   // A range that is an outer loop's element reference (`for (auto& x : row)` inside
   // `for (auto& row : grid)`) is that element again.
   const RangeFor* outer = nullptr;
@@ -327,7 +329,8 @@ bool FunctionAnnotator::annotateRangeVar(
       if (var.getType()->isPointerType()) {
         // Into the same object as the range: resolved by the pass through the range's slot.
         fields.push_back({"kind", "frame_pointer"});
-        fields.push_back({"target", loop.temporaryRange ? "range:" + id(loop.range) : id(loop.target)});
+        fields.push_back(
+            {"target", loop.temporaryRange ? "range:" + id(loop.range) : id(loop.target)});
         return true;
       }
       if (std::optional<CodecFunctions> functions =
@@ -335,9 +338,9 @@ bool FunctionAnnotator::annotateRangeVar(
         fields.push_back({"kind", "iterator"});
         fields.push_back({"container", id(loop.range)});
         addFunctions(*functions, var.getLocation(), args);
-        fields.push_back({"size", std::to_string(sema_.getASTContext()
-                                                     .getTypeSizeInChars(var.getType())
-                                                     .getQuantity())});
+        fields.push_back(
+            {"size", std::to_string(
+                         sema_.getASTContext().getTypeSizeInChars(var.getType()).getQuantity())});
         return true;
       }
       reason = "its iterator type has no codec";
@@ -358,8 +361,7 @@ bool FunctionAnnotator::annotateRangeVar(
   if (site)
     diags.Report(site->getBeginLoc(), diags.getCustomDiagID(DiagnosticsEngine::Note,
                                                             "the loop is live across this site"));
-  diags.Report(loop.loop->getColonLoc(),
-               diags.getCustomDiagID(DiagnosticsEngine::Note, "hint: %0"))
+  diags.Report(loop.loop->getColonLoc(), diags.getCustomDiagID(DiagnosticsEngine::Note, "hint: %0"))
       << hint;
   return false;
 }
@@ -411,9 +413,9 @@ void FunctionAnnotator::annotateCheckpointable(FunctionDecl& fn) {
       fields.push_back({"live", "0"});
     if (std::find(args.begin(), args.end(), nullptr) != args.end())
       args.clear(); // cannot happen for functions Sema instantiated; the pass then reports it
-    const_cast<VarDecl*>(var)->addAttr(AnnotateAttr::CreateImplicit(
-        context, annotation::format(annotation::kSlotTag, fields), args.data(),
-        unsigned(args.size()), var->getSourceRange()));
+    const_cast<VarDecl*>(var)->addAttr(
+        AnnotateAttr::CreateImplicit(context, annotation::format(annotation::kSlotTag, fields),
+                                     args.data(), unsigned(args.size()), var->getSourceRange()));
   }
 
   std::string callees;
@@ -433,7 +435,8 @@ void FunctionAnnotator::annotateCheckpointable(FunctionDecl& fn) {
     for (QualType type : findTemporaryTypes(fn)) {
       QualType canonical = type.getCanonicalType().getUnqualifiedType();
       const auto* record = canonical->getAsCXXRecordDecl();
-      if (!record || !record->hasDefinition() || !seenTemporaries.insert(canonical.getTypePtr()).second)
+      if (!record || !record->hasDefinition() ||
+          !seenTemporaries.insert(canonical.getTypePtr()).second)
         continue;
       CXXDestructorDecl* dtor = record->getDestructor();
       Classification c = classifier_.classifyVariable(canonical);
@@ -463,8 +466,7 @@ void FunctionAnnotator::annotateCheckpointable(FunctionDecl& fn) {
   {
     llvm::raw_string_ostream stream(rtti);
     std::unique_ptr<MangleContext> mangler(context.createMangleContext());
-    mangler->mangleCXXRTTIName(fn.getReturnType().getCanonicalType().getUnqualifiedType(),
-                               stream);
+    mangler->mangleCXXRTTIName(fn.getReturnType().getCanonicalType().getUnqualifiedType(), stream);
   }
   llvm::StringRef returnType(rtti);
   returnType.consume_front("_ZTS");

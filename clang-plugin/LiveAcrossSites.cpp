@@ -5,10 +5,10 @@
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/AST/StmtCXX.h"
-#include "clang/Basic/SourceManager.h"
 #include "clang/Analysis/Analyses/LiveVariables.h"
 #include "clang/Analysis/AnalysisDeclContext.h"
 #include "clang/Analysis/CFG.h"
+#include "clang/Basic/SourceManager.h"
 #include "llvm/ADT/DenseSet.h"
 
 using namespace clang;
@@ -85,7 +85,8 @@ public:
     return true;
   }
   bool VisitDeclRefExpr(DeclRefExpr* reference) {
-    if (const auto* var = dyn_cast<VarDecl>(reference->getDecl()); var && var->isExceptionVariable())
+    if (const auto* var = dyn_cast<VarDecl>(reference->getDecl());
+        var && var->isExceptionVariable())
       references[var].push_back(reference);
     return true;
   }

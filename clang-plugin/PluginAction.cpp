@@ -75,8 +75,8 @@ private:
     if (auto* record = dyn_cast<CXXRecordDecl>(decl); record && record->isDependentContext())
       return;
     if (auto* context = dyn_cast<DeclContext>(decl);
-        context && (isa<NamespaceDecl, LinkageSpecDecl, ExportDecl, CXXRecordDecl,
-                        TranslationUnitDecl>(decl)))
+        context &&
+        (isa<NamespaceDecl, LinkageSpecDecl, ExportDecl, CXXRecordDecl, TranslationUnitDecl>(decl)))
       for (Decl* member : context->decls())
         visit(member, instantiations);
   }
@@ -106,9 +106,7 @@ protected:
     return std::make_unique<Consumer>();
   }
 
-  bool ParseArgs(const CompilerInstance&, const std::vector<std::string>&) override {
-    return true;
-  }
+  bool ParseArgs(const CompilerInstance&, const std::vector<std::string>&) override { return true; }
 
   ActionType getActionType() override { return AddBeforeMainAction; }
 };

@@ -16,8 +16,7 @@ namespace {
 
 /// Visits the code that runs in the function itself: skips lambda bodies (but not the
 /// captures, which are evaluated here), blocks, local classes and unevaluated operands.
-template <class Derived>
-class OwnCodeVisitor : public RecursiveASTVisitor<Derived> {
+template <class Derived> class OwnCodeVisitor : public RecursiveASTVisitor<Derived> {
   using Base = RecursiveASTVisitor<Derived>;
 
 public:
@@ -83,12 +82,11 @@ public:
   bool VisitCXXForRangeStmt(CXXForRangeStmt* loop) {
     RangeFor out;
     out.loop = loop;
-    out.range = loop->getRangeStmt() ? dyn_cast<VarDecl>(loop->getRangeStmt()->getSingleDecl())
-                                     : nullptr;
-    out.begin = loop->getBeginStmt() ? dyn_cast<VarDecl>(loop->getBeginStmt()->getSingleDecl())
-                                     : nullptr;
-    out.end = loop->getEndStmt() ? dyn_cast<VarDecl>(loop->getEndStmt()->getSingleDecl())
-                                 : nullptr;
+    out.range =
+        loop->getRangeStmt() ? dyn_cast<VarDecl>(loop->getRangeStmt()->getSingleDecl()) : nullptr;
+    out.begin =
+        loop->getBeginStmt() ? dyn_cast<VarDecl>(loop->getBeginStmt()->getSingleDecl()) : nullptr;
+    out.end = loop->getEndStmt() ? dyn_cast<VarDecl>(loop->getEndStmt()->getSingleDecl()) : nullptr;
     out.element = loop->getLoopVariable();
     if (const Expr* init = loop->getRangeInit()) {
       const Expr* bare = init;
@@ -105,7 +103,8 @@ public:
           e = member->getBase()->IgnoreParenImpCasts();
         }
         if (const auto* reference = dyn_cast<DeclRefExpr>(e))
-          if (const auto* var = dyn_cast<VarDecl>(reference->getDecl()); var && var->hasLocalStorage()) {
+          if (const auto* var = dyn_cast<VarDecl>(reference->getDecl());
+              var && var->hasLocalStorage()) {
             if (!var->getType()->isReferenceType())
               out.target = var;
             else if (e == init->IgnoreParenImpCasts())

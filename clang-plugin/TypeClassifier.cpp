@@ -69,8 +69,8 @@ Classification TypeClassifier::classify(QualType type) {
     result = refused("raw pointers hold addresses of this process",
                      "keep the pointee by value (or in a std::unique_ptr), or store an index");
   } else if (canonical->isVariableArrayType() || canonical->isIncompleteArrayType()) {
-    result = refused("variable-length arrays cannot be laid out in a frame record",
-                     "use a std::vector");
+    result =
+        refused("variable-length arrays cannot be laid out in a frame record", "use a std::vector");
   } else if (const auto* array = context_.getAsConstantArrayType(canonical)) {
     result = combine(kRaw, classify(array->getElementType()), "its elements: ");
   } else if (canonical->isArithmeticType() || canonical->isEnumeralType()) {
@@ -126,8 +126,13 @@ Classification TypeClassifier::classifyRecord(const CXXRecordDecl* record, QualT
                    "ar(fields...); }`, or specialise ppp2p::codec for it");
   if (type.isTriviallyCopyableType(context_)) {
     Classification fields = classifyFields(record, /*aggregate=*/false);
-    if (fields.movability == Movability::Refused)
+    if (fields.movability == Movability::Refused) {
+      if (record->getIdentifier() && record->getName().contains_insensitive("iterator"))
+        return refused("an iterator holds an address inside its container",
+                       "keep an index or a key instead (a range-for loop's own iterators do "
+                       "move)");
       return fields;
+    }
     return kRaw;
   }
   if (record->isLambda()) {
@@ -151,7 +156,8 @@ Classification TypeClassifier::classifyRecord(const CXXRecordDecl* record, QualT
                  "}`, or specialise ppp2p::codec for it");
 }
 
-std::optional<Classification> TypeClassifier::classifyStd(const CXXRecordDecl* record, llvm::StringRef name) {
+std::optional<Classification> TypeClassifier::classifyStd(const CXXRecordDecl* record,
+                                                          llvm::StringRef name) {
   const auto* spec = dyn_cast<ClassTemplateSpecializationDecl>(record);
   enum Shape { Unknown, Refuse, Elements, Set, UnorderedSet, Map, UnorderedMap, String, All };
   Shape shape = llvm::StringSwitch<Shape>(name)
@@ -181,8 +187,7 @@ std::optional<Classification> TypeClassifier::classifyStd(const CXXRecordDecl* r
   Classification result = kCodec;
   auto element = [&](unsigned index, const char* role) {
     if (index < args.size() && args[index].getKind() == TemplateArgument::Type)
-      result = combine(result, classify(args[index].getAsType()),
-                       display + " " + role + ": ");
+      result = combine(result, classify(args[index].getAsType()), display + " " + role + ": ");
   };
   auto requireStd = [&](unsigned index, llvm::StringRef expected) {
     if (index < args.size() && !isStdTemplate(args[index], expected))
@@ -288,7 +293,8 @@ Classification TypeClassifier::classifyFields(const CXXRecordDecl* record, bool 
     layoutLimit = "its " + std::to_string(count) + " fields";
   if (!layoutLimit.empty()) {
     Classification out = refused("this aggregate cannot be encoded field by field inside a "
-                                 "container because of " + layoutLimit,
+                                 "container because of " +
+                                     layoutLimit,
                                  "give the type a serialize() member");
     out.fieldwise = true; // movable as a variable, by a codec built from its layout
     return out;

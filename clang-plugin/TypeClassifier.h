@@ -53,7 +53,8 @@ private:
   Classification classifyRecord(const clang::CXXRecordDecl* record, clang::QualType type);
   /// Standard library templates with a known codec (or known to be unmovable); nothing for
   /// other standard types, which follow the general rules.
-  std::optional<Classification> classifyStd(const clang::CXXRecordDecl* record, llvm::StringRef name);
+  std::optional<Classification> classifyStd(const clang::CXXRecordDecl* record,
+                                            llvm::StringRef name);
   Classification classifyFields(const clang::CXXRecordDecl* record, bool aggregate);
   bool hasUserCodec(clang::QualType type) const;
 

@@ -43,8 +43,7 @@ PreservedAnalyses CheckpointPass::run(Module& module, ModuleAnalysisManager&) {
       continue;
     computeSiteLiveness(model);
     layoutFrame(model);
-    GlobalVariable* descriptor =
-        emitDescriptor(abi, model, frameFingerprint(model, bodyHash));
+    GlobalVariable* descriptor = emitDescriptor(abi, model, frameFingerprint(model, bodyHash));
     rewriteFrame(abi, model, descriptor);
     descriptors.push_back(descriptor);
 

@@ -13,8 +13,8 @@ namespace {
 
 Constant* stringConstant(Module& module, StringRef text, const Twine& name) {
   Constant* data = ConstantDataArray::getString(module.getContext(), text);
-  auto* global = new GlobalVariable(module, data->getType(), true, GlobalValue::PrivateLinkage,
-                                    data, name);
+  auto* global =
+      new GlobalVariable(module, data->getType(), true, GlobalValue::PrivateLinkage, data, name);
   global->setUnnamedAddr(GlobalValue::UnnamedAddr::Global);
   global->setAlignment(Align(1));
   return global;
@@ -27,9 +27,9 @@ Function* emitResumeThunk(RuntimeAbi& abi, const FrameModel& model) {
   LLVMContext& context = module.getContext();
   Function& target = *model.info.function;
   auto* pointer = PointerType::getUnqual(context);
-  auto* thunk = Function::Create(FunctionType::get(Type::getVoidTy(context), {pointer}, false),
-                                 GlobalValue::InternalLinkage,
-                                 "__ppp2p.resume." + target.getName(), module);
+  auto* thunk =
+      Function::Create(FunctionType::get(Type::getVoidTy(context), {pointer}, false),
+                       GlobalValue::InternalLinkage, "__ppp2p.resume." + target.getName(), module);
   thunk->addFnAttr(Attribute::NoInline);
   Argument* result = thunk->getArg(0);
   IRBuilder<> builder(BasicBlock::Create(context, "entry", thunk));
@@ -52,8 +52,8 @@ Function* emitResumeThunk(RuntimeAbi& abi, const FrameModel& model) {
       arguments.push_back(storage);
     } else if (auto it = slotOf.find(&parameter); it != slotOf.end()) {
       const Slot& slot = *it->second;
-      AllocaInst* storage =
-          builder.CreateAlloca(ArrayType::get(builder.getInt8Ty(), std::max<std::uint64_t>(slot.size, 1)));
+      AllocaInst* storage = builder.CreateAlloca(
+          ArrayType::get(builder.getInt8Ty(), std::max<std::uint64_t>(slot.size, 1)));
       storage->setAlignment(std::max(slot.align, Align(16)));
       arguments.push_back(storage);
       if (slot.kind == SlotKind::CodecAddress)
@@ -71,8 +71,8 @@ Function* emitResumeThunk(RuntimeAbi& abi, const FrameModel& model) {
   SmallVector<AttributeSet, 8> parameterAttributes;
   for (unsigned i = 0; i < target.arg_size(); ++i)
     parameterAttributes.push_back(attributes.getParamAttrs(i));
-  call->setAttributes(AttributeList::get(context, AttributeSet(), attributes.getRetAttrs(),
-                                         parameterAttributes));
+  call->setAttributes(
+      AttributeList::get(context, AttributeSet(), attributes.getRetAttrs(), parameterAttributes));
   if (!call->getType()->isVoidTy())
     builder.CreateStore(call, result);
   for (auto [storage, slot] : toDestroy) {
@@ -88,8 +88,8 @@ std::uint64_t frameFingerprint(const FrameModel& model, std::uint64_t bodyHash) 
   std::string key = model.info.function->getName().str();
   key += '|' + std::to_string(bodyHash) + '|' + std::to_string(model.recordSize);
   for (const Slot& slot : model.slots)
-    key += '|' + slot.name + ':' + slot.typeName + ':' + std::to_string(unsigned(slot.kind)) +
-           ':' + std::to_string(slot.size) + ':' + std::to_string(slot.recordOffset) + ':' +
+    key += '|' + slot.name + ':' + slot.typeName + ':' + std::to_string(unsigned(slot.kind)) + ':' +
+           std::to_string(slot.size) + ':' + std::to_string(slot.recordOffset) + ':' +
            (slot.codec.empty() ? std::string() : slot.codec[0]->getName().str()) + ':' +
            std::to_string(slot.related);
   for (const Site& site : model.sites) {
@@ -117,9 +117,9 @@ GlobalVariable* emitDescriptor(RuntimeAbi& abi, const FrameModel& model,
     const Slot& slot = model.slots[i];
     Constant* codec = ConstantPointerNull::get(pointer);
     if (slot.kind == SlotKind::Iterator) {
-      Constant* ops = ConstantStruct::get(
-          abi.iteratorOpsType(),
-          {slot.codec[0], slot.codec[1], slot.codec[2], slot.codec[3], slot.codec[4]});
+      Constant* ops =
+          ConstantStruct::get(abi.iteratorOpsType(), {slot.codec[0], slot.codec[1], slot.codec[2],
+                                                      slot.codec[3], slot.codec[4]});
       codec = new GlobalVariable(module, ops->getType(), true, GlobalValue::PrivateLinkage, ops,
                                  prefix + ".iterator." + Twine(i));
     } else if (slot.kind == SlotKind::CodecAddress) {
@@ -137,9 +137,8 @@ GlobalVariable* emitDescriptor(RuntimeAbi& abi, const FrameModel& model,
          ConstantInt::get(i32, slot.extent)}));
   }
   auto* slotArrayType = ArrayType::get(abi.slotDescriptorType(), slots.size());
-  auto* slotArray =
-      new GlobalVariable(module, slotArrayType, true, GlobalValue::PrivateLinkage,
-                         ConstantArray::get(slotArrayType, slots), prefix + ".slots");
+  auto* slotArray = new GlobalVariable(module, slotArrayType, true, GlobalValue::PrivateLinkage,
+                                       ConstantArray::get(slotArrayType, slots), prefix + ".slots");
 
   std::vector<Constant*> sites;
   for (unsigned i = 0; i < model.sites.size(); ++i) {
@@ -159,9 +158,8 @@ GlobalVariable* emitDescriptor(RuntimeAbi& abi, const FrameModel& model,
          ConstantInt::get(i64, calleeId)}));
   }
   auto* siteArrayType = ArrayType::get(abi.siteDescriptorType(), sites.size());
-  auto* siteArray =
-      new GlobalVariable(module, siteArrayType, true, GlobalValue::PrivateLinkage,
-                         ConstantArray::get(siteArrayType, sites), prefix + ".sites");
+  auto* siteArray = new GlobalVariable(module, siteArrayType, true, GlobalValue::PrivateLinkage,
+                                       ConstantArray::get(siteArrayType, sites), prefix + ".sites");
 
   std::string file = module.getSourceFileName();
   if (DISubprogram* subprogram = function.getSubprogram())
@@ -190,15 +188,14 @@ void emitRegistration(RuntimeAbi& abi, ArrayRef<GlobalVariable*> descriptors) {
   auto* pointer = PointerType::getUnqual(context);
   auto* arrayType = ArrayType::get(pointer, descriptors.size());
   std::vector<Constant*> elements(descriptors.begin(), descriptors.end());
-  auto* array = new GlobalVariable(module, arrayType, true, GlobalValue::PrivateLinkage,
-                                   ConstantArray::get(arrayType, elements),
-                                   "__ppp2p.module.descriptors");
+  auto* array =
+      new GlobalVariable(module, arrayType, true, GlobalValue::PrivateLinkage,
+                         ConstantArray::get(arrayType, elements), "__ppp2p.module.descriptors");
   auto* registration =
       Function::Create(FunctionType::get(Type::getVoidTy(context), false),
                        GlobalValue::InternalLinkage, "__ppp2p.module.register", module);
   IRBuilder<> builder(BasicBlock::Create(context, "entry", registration));
-  builder.CreateCall(abi.registerFunctions(),
-                     {array, builder.getInt64(descriptors.size())});
+  builder.CreateCall(abi.registerFunctions(), {array, builder.getInt64(descriptors.size())});
   builder.CreateRetVoid();
   appendToGlobalCtors(module, registration, 65535);
 }

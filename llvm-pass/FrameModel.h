@@ -23,7 +23,7 @@ namespace ppp2p::pass {
 struct FunctionInfo {
   llvm::Function* function = nullptr;
   std::string displayName;
-  std::string returnType; // typeid name
+  std::string returnType;    // typeid name
   llvm::StringSet<> callees; // mangled names of checkpointable callees
   /// Codecs (save, load, check, destroy) of the function's temporaries with destructors, by
   /// the mangled names of their destructors.
@@ -38,8 +38,8 @@ struct Slot {
   std::uint64_t size = 0;
   llvm::Align align;
   bool isParam = false;
-  bool isTemporary = false;   // not a source variable: a value of an expression
-  bool liveAnywhere = true;   // the plugin's verdict (live across at least one site)
+  bool isTemporary = false; // not a source variable: a value of an expression
+  bool liveAnywhere = true; // the plugin's verdict (live across at least one site)
   /// Codec functions (save, load, check, destroy; and element, for iterators), as the plugin
   /// passed them in the annotation's arguments.
   llvm::SmallVector<llvm::Function*, 5> codec;
@@ -50,7 +50,7 @@ struct Slot {
   int id = -1;
   std::string relatedId; // a plugin id, or "temporary" (resolved through the IR)
   unsigned related = kNoRelatedSlot;
-  bool addressed = false; // something points into it: keep it by address
+  bool addressed = false;   // something points into it: keep it by address
   std::uint32_t extent = 0; // frame pointers into what a reference slot designates
   // A variable the plugin found unmovable but dead at every site: checked again on the IR.
   bool refused = false;

@@ -60,8 +60,8 @@ void Rewriter::storeSiteState(IRBuilder<>& builder, unsigned siteIndex, bool cop
     const Slot& slot = model_.slots[slotIndex];
     if (heldByValue(slot.kind)) {
       if (copyRawValues)
-        builder.CreateMemCpy(field(builder, slot.recordOffset), Align(1), slot.storage,
-                             slot.align, slot.size);
+        builder.CreateMemCpy(field(builder, slot.recordOffset), Align(1), slot.storage, slot.align,
+                             slot.size);
     } else {
       builder.CreateStore(slot.storage, field(builder, slot.recordOffset));
     }
@@ -99,9 +99,8 @@ void Rewriter::buildEntry() {
   builder.CreateStore(ConstantPointerNull::get(builder.getPtrTy()), siteCaller);
   builder.CreateStore(parent, field(builder, kRecordParentOffset));
   builder.CreateStore(descriptor_, field(builder, kRecordFunctionOffset));
-  Value* restoring = builder.CreateLoad(builder.getPtrTy(),
-                                        abi_.threadField(builder, kThreadRestoringOffset),
-                                        "ppp2p.restoring");
+  Value* restoring = builder.CreateLoad(
+      builder.getPtrTy(), abi_.threadField(builder, kThreadRestoringOffset), "ppp2p.restoring");
   Value* isRestoring = builder.CreateIsNotNull(restoring);
   builder.CreateCondBr(isRestoring, dispatch_, body,
                        MDBuilder(context_).createUnlikelyBranchWeights());
@@ -209,8 +208,8 @@ void Rewriter::rewriteCallSite(unsigned index) {
     BasicBlock* unwind = invokeAgain->getUnwindDest();
     for (PHINode& phi : unwind->phis()) {
       Value* incoming = phi.getIncomingValueForBlock(block);
-      phi.addIncoming(isa<Constant, Argument>(incoming) ? incoming : PoisonValue::get(phi.getType()),
-                      resume);
+      phi.addIncoming(
+          isa<Constant, Argument>(incoming) ? incoming : PoisonValue::get(phi.getType()), resume);
     }
   } else {
     builder.CreateBr(cont);

@@ -14,18 +14,17 @@
 using namespace llvm;
 
 extern "C" LLVM_ATTRIBUTE_WEAK PassPluginLibraryInfo llvmGetPassPluginInfo() {
-  return {LLVM_PLUGIN_API_VERSION, "ppp2p-checkpoint", "0.1", [](PassBuilder& builder) {
-            builder.registerPipelineStartEPCallback(
-                [](ModulePassManager& manager, OptimizationLevel) {
-                  manager.addPass(ppp2p::pass::CheckpointPass());
-                });
-            builder.registerPipelineParsingCallback(
-                [](StringRef name, ModulePassManager& manager,
-                   ArrayRef<PassBuilder::PipelineElement>) {
-                  if (name != "ppp2p-checkpoint")
-                    return false;
-                  manager.addPass(ppp2p::pass::CheckpointPass());
-                  return true;
-                });
-          }};
+  return {
+      LLVM_PLUGIN_API_VERSION, "ppp2p-checkpoint", "0.1", [](PassBuilder& builder) {
+        builder.registerPipelineStartEPCallback([](ModulePassManager& manager, OptimizationLevel) {
+          manager.addPass(ppp2p::pass::CheckpointPass());
+        });
+        builder.registerPipelineParsingCallback(
+            [](StringRef name, ModulePassManager& manager, ArrayRef<PassBuilder::PipelineElement>) {
+              if (name != "ppp2p-checkpoint")
+                return false;
+              manager.addPass(ppp2p::pass::CheckpointPass());
+              return true;
+            });
+      }};
 }

@@ -19,8 +19,7 @@ Value* RuntimeAbi::threadState(IRBuilder<>& builder) {
       auto* i32 = Type::getInt32Ty(context);
       auto* type = StructType::get(context, {pointer, pointer, i32, i32, pointer, pointer});
       thread_ = new GlobalVariable(module_, type, false, GlobalValue::ExternalLinkage, nullptr,
-                                   "__ppp2p_thread", nullptr,
-                                   GlobalValue::InitialExecTLSModel);
+                                   "__ppp2p_thread", nullptr, GlobalValue::InitialExecTLSModel);
     }
   }
   return builder.CreateThreadLocalAddress(thread_);
@@ -36,8 +35,8 @@ Value* RuntimeAbi::threadField(IRBuilder<>& builder, unsigned offset) {
 FunctionCallee RuntimeAbi::capture() {
   LLVMContext& context = module_.getContext();
   return module_.getOrInsertFunction(
-      "__ppp2p_capture", FunctionType::get(Type::getInt1Ty(context),
-                                           {PointerType::getUnqual(context)}, false));
+      "__ppp2p_capture",
+      FunctionType::get(Type::getInt1Ty(context), {PointerType::getUnqual(context)}, false));
 }
 
 FunctionCallee RuntimeAbi::restoreFrame() {
@@ -75,8 +74,8 @@ StructType* RuntimeAbi::slotDescriptorType() {
   LLVMContext& context = module_.getContext();
   auto* pointer = PointerType::getUnqual(context);
   auto* i32 = Type::getInt32Ty(context);
-  return StructType::get(context,
-                         {pointer, pointer, i32, i32, Type::getInt64Ty(context), pointer, i32, i32});
+  return StructType::get(
+      context, {pointer, pointer, i32, i32, Type::getInt64Ty(context), pointer, i32, i32});
 }
 
 StructType* RuntimeAbi::iteratorOpsType() {
@@ -96,8 +95,8 @@ StructType* RuntimeAbi::functionDescriptorType() {
   auto* pointer = PointerType::getUnqual(context);
   auto* i32 = Type::getInt32Ty(context);
   auto* i64 = Type::getInt64Ty(context);
-  return StructType::get(context, {i32, i32, i64, i64, pointer, pointer, pointer, pointer,
-                                   pointer, i32, i32, pointer, pointer});
+  return StructType::get(context, {i32, i32, i64, i64, pointer, pointer, pointer, pointer, pointer,
+                                   i32, i32, pointer, pointer});
 }
 
 std::uint64_t fnv1a(StringRef text, std::uint64_t seed) {

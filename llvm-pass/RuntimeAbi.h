@@ -58,8 +58,8 @@ public:
   /// Address of a field of the thread state at `offset`.
   llvm::Value* threadField(llvm::IRBuilder<>& builder, unsigned offset);
 
-  llvm::FunctionCallee capture();      // i1 (ptr record)
-  llvm::FunctionCallee restoreFrame(); // i32 (ptr descriptor, ptr record)
+  llvm::FunctionCallee capture();           // i1 (ptr record)
+  llvm::FunctionCallee restoreFrame();      // i32 (ptr descriptor, ptr record)
   llvm::FunctionCallee registerFunctions(); // void (ptr array, i64 count)
   llvm::GlobalVariable* restoreScratch();
   static constexpr unsigned kRestoreScratchSize = 4096;

@@ -26,7 +26,8 @@ StringRef annotationText(Value* operand) {
 /// The functions in an annotation's arguments (a constant struct of function pointers).
 SmallVector<Function*, 5> annotationFunctions(Value* arguments) {
   SmallVector<Function*, 5> out;
-  auto* global = dyn_cast_or_null<GlobalVariable>(arguments ? arguments->stripPointerCasts() : nullptr);
+  auto* global =
+      dyn_cast_or_null<GlobalVariable>(arguments ? arguments->stripPointerCasts() : nullptr);
   if (!global || !global->hasInitializer())
     return out;
   if (auto* values = dyn_cast<ConstantStruct>(global->getInitializer()))
@@ -135,8 +136,8 @@ std::vector<Slot> collectAnnotatedSlots(Function& function) {
       slot.codec = annotationFunctions(intrinsic->getArgOperand(4));
     } else {
       bool small = slot.size <= 64 && !slot.addressed;
-      slot.kind = isa<AllocaInst>(slot.storage) && small ? SlotKind::RawValue
-                                                         : SlotKind::RawAddress;
+      slot.kind =
+          isa<AllocaInst>(slot.storage) && small ? SlotKind::RawValue : SlotKind::RawAddress;
     }
     slot.hasDestructor = parsed->get("dtor") == "1";
     std::size_t expected = slot.kind == SlotKind::CodecAddress ? 4

@@ -53,8 +53,12 @@ int priority(Touch touch) {
 
 } // namespace
 
-bool isConstructorName(StringRef name) { return structorKind(name) == Structor::Constructor; }
-bool isDestructorName(StringRef name) { return structorKind(name) == Structor::Destructor; }
+bool isConstructorName(StringRef name) {
+  return structorKind(name) == Structor::Constructor;
+}
+bool isDestructorName(StringRef name) {
+  return structorKind(name) == Structor::Destructor;
+}
 
 StorageLiveness::StorageLiveness(Value* storage, const StringSet<>& destructors, bool temporary)
     : storage_(storage), destructors_(destructors), temporary_(temporary) {
@@ -96,7 +100,8 @@ void StorageLiveness::classifyUses() {
       auto* instruction = dyn_cast<Instruction>(user);
       if (!instruction)
         continue;
-      if (isa<GetElementPtrInst, BitCastInst, AddrSpaceCastInst, PHINode, SelectInst>(instruction)) {
+      if (isa<GetElementPtrInst, BitCastInst, AddrSpaceCastInst, PHINode, SelectInst>(
+              instruction)) {
         if (!instruction->getType()->isPointerTy() || derived.count(instruction))
           continue;
         std::optional<std::int64_t> offset;
@@ -125,10 +130,11 @@ void StorageLiveness::classifyUses() {
       } else if (auto* transfer = dyn_cast<MemIntrinsic>(instruction)) {
         if (transfer->getRawDest() == pointer) {
           auto* length = dyn_cast<ConstantInt>(transfer->getLength());
-          record(transfer, length && isWhole(pointer, length->getZExtValue()) ? Touch::Kill
-                                                                               : Touch::Write);
+          record(transfer,
+                 length && isWhole(pointer, length->getZExtValue()) ? Touch::Kill : Touch::Write);
         }
-        if (auto* copy = dyn_cast<MemTransferInst>(transfer); copy && copy->getRawSource() == pointer)
+        if (auto* copy = dyn_cast<MemTransferInst>(transfer);
+            copy && copy->getRawSource() == pointer)
           record(transfer, Touch::Read);
       } else if (isa<IntrinsicInst>(instruction)) {
         // Annotations, assumptions, debug intrinsics: no access to the value.
@@ -141,8 +147,7 @@ void StorageLiveness::classifyUses() {
             continue;
           bool onBase = atStart(pointer);
           if (onBase && i == 0 && !name.empty() &&
-              (destructors_.contains(name) ||
-               (destructors_.empty() && isDestructorName(name)))) {
+              (destructors_.contains(name) || (destructors_.empty() && isDestructorName(name)))) {
             record(call, Touch::Destroy);
             hasDestructor_ = true;
             if (!destructor_)

@@ -21,9 +21,9 @@ namespace ppp2p::pass {
 
 enum class Touch : unsigned char {
   None,
-  Read,    // reads (or may read) the value
-  Escape,  // its address is stored somewhere: a later read may happen through it
-  Write,   // writes part of it
+  Read,     // reads (or may read) the value
+  Escape,   // its address is stored somewhere: a later read may happen through it
+  Write,    // writes part of it
   Kill,     // overwrites it whole: the old value is dead, a new one is there
   Destroy,  // a destructor call on it: reads, then the object is gone
   Lifetime, // llvm.lifetime.start/end: no value before/after

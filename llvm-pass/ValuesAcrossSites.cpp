@@ -248,10 +248,9 @@ bool addTemporarySlots(Function& function, FrameModel& model) {
       model.slots.push_back(temporarySlot(alloca, "temporary " + describeType(type)));
       continue;
     }
-    std::string what = liveness.destructor()
-                           ? "a temporary object destroyed by " +
-                                 demangle(liveness.destructor()->getName().str())
-                           : "a temporary value of type " + describeType(type);
+    std::string what = liveness.destructor() ? "a temporary object destroyed by " +
+                                                   demangle(liveness.destructor()->getName().str())
+                                             : "a temporary value of type " + describeType(type);
     reportError(function, liveAt->call->getDebugLoc(),
                 "ppp2p: " + what + " is created before the call of " + calleeName(*liveAt) +
                     " and used after it, but it holds addresses and cannot move; store the "
@@ -336,7 +335,8 @@ bool resolveRelatedSlots(Function& function, FrameModel& model) {
         // `auto&& __range = <prvalue>`: the reference is stored once, with the address of the
         // temporary whose life the loop extends.
         for (User* user : slot.storage->users())
-          if (auto* store = dyn_cast<StoreInst>(user); store && store->getPointerOperand() == slot.storage)
+          if (auto* store = dyn_cast<StoreInst>(user);
+              store && store->getPointerOperand() == slot.storage)
             if (auto it = byStorage.find(getUnderlyingObject(store->getValueOperand()));
                 it != byStorage.end())
               slot.related = it->second;
@@ -391,8 +391,7 @@ void computeSiteLiveness(FrameModel& model) {
       else if (slot.kind == SlotKind::CodecAddress && slot.hasDestructor)
         live = liveness.holdsValueAt(site.call);
       else
-        live = liveness.usedAfter(site.call) &&
-               (slot.isParam || liveness.holdsValueAt(site.call));
+        live = liveness.usedAfter(site.call) && (slot.isParam || liveness.holdsValueAt(site.call));
       if (live)
         site.liveSlots.push_back(index);
     }

@@ -35,7 +35,9 @@ CaptureSession::~CaptureSession() {
   delete saved_;
 }
 
-void CaptureSession::enter_root() noexcept { __ppp2p_thread.site_caller = __ppp2p_thread.root; }
+void CaptureSession::enter_root() noexcept {
+  __ppp2p_thread.site_caller = __ppp2p_thread.root;
+}
 
 void CaptureSession::resume(const Snapshot& snapshot, const char* result_type, void* result) {
   SnapshotContents contents = decode_snapshot(snapshot.bytes());
@@ -54,10 +56,10 @@ void CaptureSession::resume(const Snapshot& snapshot, const char* result_type, v
     // The chain returned without re-entering every frame: the program does not match the
     // snapshot although its descriptors did. Never continue silently.
     thread.restoring = nullptr;
-    throw snapshot_error(errc::layout_mismatch,
-                         "the resumed chain returned after re-entering " +
-                             std::to_string(state.next) + " of " +
-                             std::to_string(state.frames.size()) + " frames");
+    throw snapshot_error(errc::layout_mismatch, "the resumed chain returned after re-entering " +
+                                                    std::to_string(state.next) + " of " +
+                                                    std::to_string(state.frames.size()) +
+                                                    " frames");
   }
 }
 
@@ -69,6 +71,8 @@ void CaptureSession::set_sink(std::function<void(Snapshot&&)> sink) {
   impl_->context.sink = std::move(sink);
 }
 
-std::uint64_t CaptureSession::skipped_captures() const noexcept { return impl_->context.skipped; }
+std::uint64_t CaptureSession::skipped_captures() const noexcept {
+  return impl_->context.skipped;
+}
 
 } // namespace ppp2p::detail

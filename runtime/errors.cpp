@@ -4,8 +4,8 @@ namespace ppp2p {
 
 const char* error_name(errc code) noexcept {
   switch (code) {
-#define PPP2P_ERRC_NAME(code, message)                                                          \
-  case errc::code:                                                                              \
+#define PPP2P_ERRC_NAME(code, message)                                                             \
+  case errc::code:                                                                                 \
     return #code;
     PPP2P_ERROR_MAP(PPP2P_ERRC_NAME)
 #undef PPP2P_ERRC_NAME
@@ -15,8 +15,8 @@ const char* error_name(errc code) noexcept {
 
 const char* error_message(errc code) noexcept {
   switch (code) {
-#define PPP2P_ERRC_MESSAGE(code, message)                                                       \
-  case errc::code:                                                                              \
+#define PPP2P_ERRC_MESSAGE(code, message)                                                          \
+  case errc::code:                                                                                 \
     return message;
     PPP2P_ERROR_MAP(PPP2P_ERRC_MESSAGE)
 #undef PPP2P_ERRC_MESSAGE

@@ -100,12 +100,14 @@ RestoreState plan_restore(const SnapshotContents& contents, const char* result_t
     const FunctionDescriptor* f = find_function(ref.id);
     if (!f)
       throw snapshot_error(errc::unknown_function,
-                           "`" + ref.name + "` is not part of this program (was it renamed, "
-                                            "removed, or not compiled with the ppp2p plugin?)");
+                           "`" + ref.name +
+                               "` is not part of this program (was it renamed, "
+                               "removed, or not compiled with the ppp2p plugin?)");
     if (f->fingerprint != ref.fingerprint)
       throw snapshot_error(errc::layout_mismatch,
-                           "`" + ref.name + "` in this program has other state or sites than "
-                                            "when the snapshot was taken (was it changed?)");
+                           "`" + ref.name +
+                               "` in this program has other state or sites than "
+                               "when the snapshot was taken (was it changed?)");
     functions.push_back(f);
   }
 
@@ -114,10 +116,10 @@ RestoreState plan_restore(const SnapshotContents& contents, const char* result_t
   for (std::uint32_t i = 0; i < contents.frame_count; ++i) {
     std::uint64_t function_index = in.varint();
     if (function_index >= functions.size())
-      throw snapshot_error(errc::snapshot_malformed,
-                           "frame " + std::to_string(i) + " names function #" +
-                               std::to_string(function_index) + " of " +
-                               std::to_string(functions.size()));
+      throw snapshot_error(errc::snapshot_malformed, "frame " + std::to_string(i) +
+                                                         " names function #" +
+                                                         std::to_string(function_index) + " of " +
+                                                         std::to_string(functions.size()));
     const FunctionDescriptor& f = *functions[function_index];
     std::uint64_t site = in.varint();
     if (site >= f.num_sites)
@@ -129,8 +131,8 @@ RestoreState plan_restore(const SnapshotContents& contents, const char* result_t
     bool innermost = i + 1 == contents.frame_count;
     if (innermost != (SiteKind(s.kind) == SiteKind::checkpoint))
       throw snapshot_error(errc::snapshot_malformed,
-                           "frame " + std::to_string(i) + " of `" + f.display_name +
-                               "` is at " + site_text(f, std::uint32_t(site)) +
+                           "frame " + std::to_string(i) + " of `" + f.display_name + "` is at " +
+                               site_text(f, std::uint32_t(site)) +
                                (innermost ? ", not a checkpoint() site, yet it is innermost"
                                           : ", a checkpoint() site, yet frames follow it"));
     const std::byte* payload = in.position();
@@ -146,7 +148,8 @@ RestoreState plan_restore(const SnapshotContents& contents, const char* result_t
           codec_ops(slot).check(in);
           break;
         case SlotKind::frame_pointer:
-          if (std::uint64_t offset = in.varint(); offset > pointee_size(slot, f.slots[slot.related]))
+          if (std::uint64_t offset = in.varint();
+              offset > pointee_size(slot, f.slots[slot.related]))
             in.fail("pointer " + std::to_string(offset) + " bytes into a slot of " +
                     std::to_string(f.slots[slot.related].size));
           break;
@@ -182,10 +185,10 @@ RestoreState plan_restore(const SnapshotContents& contents, const char* result_t
 
   const FunctionDescriptor& root = *state.frames.front().function;
   if (strip_local_marker(root.return_type) != strip_local_marker(result_type))
-    throw snapshot_error(errc::result_type_mismatch,
-                         "`" + std::string(root.display_name) + "` returns type \"" +
-                             root.return_type + "\" but resume was asked for \"" + result_type +
-                             "\" (typeid names)");
+    throw snapshot_error(errc::result_type_mismatch, "`" + std::string(root.display_name) +
+                                                         "` returns type \"" + root.return_type +
+                                                         "\" but resume was asked for \"" +
+                                                         result_type + "\" (typeid names)");
   return state;
 }
 

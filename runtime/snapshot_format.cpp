@@ -25,21 +25,23 @@ void checksum(std::span<const std::byte> data, std::byte out[kChecksumSize]) {
   std::memcpy(out, canonical.digest, kChecksumSize);
 }
 
-template <class T>
-T read_le(const std::byte* p) {
+template <class T> T read_le(const std::byte* p) {
   T v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
 
-template <class T>
-void write_le(std::byte* p, T v) {
+template <class T> void write_le(std::byte* p, T v) {
   std::memcpy(p, &v, sizeof v);
 }
 
-std::size_t padded(std::uint64_t n) { return std::size_t((n + 7) & ~std::uint64_t(7)); }
+std::size_t padded(std::uint64_t n) {
+  return std::size_t((n + 7) & ~std::uint64_t(7));
+}
 
-std::string describe_size(std::uint64_t n) { return std::to_string(n) + " bytes"; }
+std::string describe_size(std::uint64_t n) {
+  return std::to_string(n) + " bytes";
+}
 
 } // namespace
 
@@ -93,8 +95,7 @@ std::vector<std::byte> SnapshotBuilder::finish(const std::string& root_return_ty
 
 std::vector<std::byte> encode_snapshot(const std::string& root_return_type,
                                        const std::vector<FunctionRef>& functions,
-                                       std::uint32_t frame_count,
-                                       std::span<const std::byte> frames,
+                                       std::uint32_t frame_count, std::span<const std::byte> frames,
                                        std::span<const std::byte> runtime_state) {
   SnapshotBuilder builder(kHeaderSize + frames.size() + 256);
   builder.frames().write(frames.data(), frames.size());
@@ -115,23 +116,23 @@ SnapshotContents decode_snapshot(std::span<const std::byte> bytes) {
                          describe_size(bytes.size()) + ", less than an empty snapshot");
   std::uint32_t version = read_le<std::uint32_t>(bytes.data() + 8);
   if (version != kSnapshotFormatVersion)
-    throw snapshot_error(errc::snapshot_version,
-                         "format version " + std::to_string(version) + ", this program reads " +
-                             std::to_string(kSnapshotFormatVersion));
+    throw snapshot_error(errc::snapshot_version, "format version " + std::to_string(version) +
+                                                     ", this program reads " +
+                                                     std::to_string(kSnapshotFormatVersion));
   std::uint64_t frames_size = read_le<std::uint64_t>(bytes.data() + 16);
   std::uint64_t body_size = read_le<std::uint64_t>(bytes.data() + 24);
   if (frames_size > kMaxSectionSize || body_size > kMaxSectionSize)
-    throw snapshot_error(errc::snapshot_malformed,
-                         "header announces sections of " + describe_size(frames_size) + " and " +
-                             describe_size(body_size));
+    throw snapshot_error(errc::snapshot_malformed, "header announces sections of " +
+                                                       describe_size(frames_size) + " and " +
+                                                       describe_size(body_size));
   std::uint64_t expected = kHeaderSize + padded(frames_size) + body_size + kChecksumSize;
   if (bytes.size() < expected)
     throw snapshot_error(errc::snapshot_truncated, "header announces " + describe_size(expected) +
                                                        ", got " + describe_size(bytes.size()));
   if (bytes.size() > expected)
-    throw snapshot_error(errc::snapshot_malformed,
-                         describe_size(bytes.size() - expected) + " after the " +
-                             describe_size(expected) + " the header announces");
+    throw snapshot_error(errc::snapshot_malformed, describe_size(bytes.size() - expected) +
+                                                       " after the " + describe_size(expected) +
+                                                       " the header announces");
 
 #ifndef PPP2P_FUZZING_SKIP_CHECKSUM
   std::byte sum[kChecksumSize];
@@ -162,14 +163,13 @@ SnapshotContents decode_snapshot(std::span<const std::byte> bytes) {
     throw snapshot_error(errc::snapshot_malformed, "the snapshot holds no frames");
   out.frames = bytes.subspan(kHeaderSize, std::size_t(frames_size));
   if (body->runtime_state())
-    out.runtime_state =
-        std::span(reinterpret_cast<const std::byte*>(body->runtime_state()->data()),
-                  body->runtime_state()->size());
+    out.runtime_state = std::span(reinterpret_cast<const std::byte*>(body->runtime_state()->data()),
+                                  body->runtime_state()->size());
   // Every frame takes at least two bytes (function and site indices).
   if (out.frames.size() / 2 < out.frame_count)
-    throw snapshot_error(errc::snapshot_malformed,
-                         std::to_string(out.frame_count) + " frames cannot fit in " +
-                             describe_size(out.frames.size()));
+    throw snapshot_error(errc::snapshot_malformed, std::to_string(out.frame_count) +
+                                                       " frames cannot fit in " +
+                                                       describe_size(out.frames.size()));
   return out;
 }
 

@@ -64,8 +64,7 @@ private:
 /// Encodes a snapshot around an already encoded frame stream.
 std::vector<std::byte> encode_snapshot(const std::string& root_return_type,
                                        const std::vector<FunctionRef>& functions,
-                                       std::uint32_t frame_count,
-                                       std::span<const std::byte> frames,
+                                       std::uint32_t frame_count, std::span<const std::byte> frames,
                                        std::span<const std::byte> runtime_state);
 
 /// Checks header, sizes, checksum, body structure and platform. Throws ppp2p::snapshot_error.

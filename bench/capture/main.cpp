@@ -116,7 +116,8 @@ int main(int argc, char** argv) {
   }
   double per_capture_us = (capture_seconds - plain_seconds) / iterations * 1e6;
   std::printf("1. capture cost, small frames: 2 nested checkpointable frames (5 live scalars and "
-              "a string), %d captures\n\n", iterations);
+              "a string), %d captures\n\n",
+              iterations);
   std::printf("| run                          | total s  | per checkpoint() |\n");
   std::printf("|------------------------------|----------|------------------|\n");
   std::printf("| no capture due (baseline)    | %8.4f | %12.3f µs  |\n", plain_seconds,
@@ -171,8 +172,8 @@ int main(int argc, char** argv) {
               state_bytes / fresh_seconds / 1e9, memcpy_seconds / fresh_seconds);
   std::printf("| capture (encode + checksum)    | %6.2f | %.2f            |\n",
               state_bytes / large_seconds / 1e9, memcpy_seconds / large_seconds);
-  std::printf("\nsnapshot %zu bytes for %zu bytes of vector data\n\n",
-              large_bytes / captures, std::size_t(elements) * sizeof(double));
+  std::printf("\nsnapshot %zu bytes for %zu bytes of vector data\n\n", large_bytes / captures,
+              std::size_t(elements) * sizeof(double));
 
   // 3. snapshot size against live state.
   struct Row {
@@ -186,21 +187,23 @@ int main(int argc, char** argv) {
   // (the call chain is state too: a native stack holds it the same way).
   const std::size_t frame = 8;
   rows.push_back({"2 scalars live in 1 frame", sizeof(int) + sizeof(double) + frame,
-                   size_of(ppp2p::testing::record(scalars, 3))});
+                  size_of(ppp2p::testing::record(scalars, 3))});
   rows.push_back({"recursion, 2001 frames", sizeof(long) + 2001 * frame,
-                   size_of(ppp2p::testing::record(deep, 2000, 1L))});
+                  size_of(ppp2p::testing::record(deep, 2000, 1L))});
   rows.push_back({"vector<double>, 1 Mi elements",
-                   std::size_t(elements) * sizeof(double) + 2 * sizeof(int) + sizeof(double) + frame,
-                   size_of(ppp2p::testing::record(large_state, 1, elements))});
+                  std::size_t(elements) * sizeof(double) + 2 * sizeof(int) + sizeof(double) + frame,
+                  size_of(ppp2p::testing::record(large_state, 1, elements))});
   std::size_t map_live = frame;
   for (int i = 0; i < 10000; ++i)
     map_live += ("key" + std::to_string(i)).size() + 40;
   rows.push_back({"map<string,string>, 10k entries", map_live,
-                   size_of(ppp2p::testing::record(text_map, 10000))});
+                  size_of(ppp2p::testing::record(text_map, 10000))});
   std::printf("3. snapshot size against live state (goal <= 1.2 x live + 1 KiB); live state = "
               "values live at the site + 8 bytes (a return address) per frame\n\n");
-  std::printf("| state                            | live bytes | snapshot bytes | ratio | goal met |\n");
-  std::printf("|----------------------------------|------------|----------------|-------|----------|\n");
+  std::printf(
+      "| state                            | live bytes | snapshot bytes | ratio | goal met |\n");
+  std::printf(
+      "|----------------------------------|------------|----------------|-------|----------|\n");
   for (const Row& r : rows)
     std::printf("| %-32s | %10zu | %14zu | %5.2f | %-8s |\n", r.shape, r.live, r.snapshot,
                 double(r.snapshot) / double(r.live),

@@ -49,11 +49,12 @@ int main(int argc, char** argv) {
   double plain_median = plain_times[plain_times.size() / 2];
   double ppp2p_median = ppp2p_times[ppp2p_times.size() / 2];
   double inner_median = inner_times[inner_times.size() / 2];
-  std::printf("overhead without capture: GA-like workload, %d generations x %d genomes x %d genes,\n"
-              "one site per generation, nested checkpointable calls (%d calls per generation);\n"
-              "the last row also makes every nested call a site (a checkpoint() inside it);\n"
-              "median of %d alternating rounds, clang++-19 -O2\n\n",
-              generations, size, genes, size + 1, rounds);
+  std::printf(
+      "overhead without capture: GA-like workload, %d generations x %d genomes x %d genes,\n"
+      "one site per generation, nested checkpointable calls (%d calls per generation);\n"
+      "the last row also makes every nested call a site (a checkpoint() inside it);\n"
+      "median of %d alternating rounds, clang++-19 -O2\n\n",
+      generations, size, genes, size + 1, rounds);
   std::printf("| variant                    | median s | min s   | ratio  |\n");
   std::printf("|----------------------------|----------|---------|--------|\n");
   std::printf("| plain clang++-19 -O2       | %8.4f | %7.4f | 1.000  |\n", plain_median,
@@ -64,6 +65,7 @@ int main(int argc, char** argv) {
               inner_times.front(), inner_median / plain_median);
   std::printf("\noverhead: %+.2f %% (goal <= 1 %%); with a site inside each of the %d nested calls "
               "per generation: %+.2f %%\n",
-              (ppp2p_median / plain_median - 1) * 100, size, (inner_median / plain_median - 1) * 100);
+              (ppp2p_median / plain_median - 1) * 100, size,
+              (inner_median / plain_median - 1) * 100);
   return 0;
 }

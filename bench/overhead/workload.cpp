@@ -20,8 +20,8 @@ namespace BENCH_VARIANT {
   return score;
 }
 
-[[ppp2p::checkpointable]] std::vector<std::vector<int>> breed(std::vector<std::vector<int>> population,
-                                                              unsigned seed) {
+[[ppp2p::checkpointable]] std::vector<std::vector<int>>
+breed(std::vector<std::vector<int>> population, unsigned seed) {
   std::mt19937 rng(seed);
   std::uniform_int_distribution<std::size_t> pick(0, population.size() - 1);
   std::uniform_int_distribution<std::size_t> gene(0, population[0].size() - 1);
@@ -31,7 +31,8 @@ namespace BENCH_VARIANT {
     std::vector<int> child = population[pick(rng)];
     const std::vector<int>& other = population[pick(rng)];
     std::size_t cut = gene(rng);
-    std::copy(other.begin() + std::ptrdiff_t(cut), other.end(), child.begin() + std::ptrdiff_t(cut));
+    std::copy(other.begin() + std::ptrdiff_t(cut), other.end(),
+              child.begin() + std::ptrdiff_t(cut));
     std::swap(child[gene(rng)], child[gene(rng)]);
     next.push_back(std::move(child));
   }
@@ -41,7 +42,7 @@ namespace BENCH_VARIANT {
 [[ppp2p::checkpointable]] double evolve(int generations, int size, int genes) {
   std::mt19937 rng(42);
   std::vector<std::vector<int>> population(static_cast<std::size_t>(size),
-                                          std::vector<int>(static_cast<std::size_t>(genes)));
+                                           std::vector<int>(static_cast<std::size_t>(genes)));
   for (auto& genome : population)
     for (int& g : genome)
       g = int(rng() % 1000);

@@ -39,21 +39,21 @@ struct Options {
 
 [[noreturn]] void usage(int status) {
   std::FILE* out = status == 0 ? stdout : stderr;
-  std::fprintf(out,
-               "Usage: demo-mobility [--instance FILE.tsp] [--generations N] [--population N]\n"
-               "                     [--seed N] [--kill-at FRACTION] [--state-dir DIR]\n\n"
-               "Runs a genetic algorithm for the travelling salesman problem in a worker process\n"
-               "that captures its execution state at every generation, kills the worker with\n"
-               "SIGKILL after FRACTION of the generations (default 0.5), resumes the last snapshot\n"
-               "in a fresh process, and checks the result against an uninterrupted run.\n\n"
-               "  --instance FILE.tsp  TSPLIB instance with EUC_2D coordinates (default: 60 random\n"
-               "                       cities, the same on every machine)\n"
-               "  --generations N      default 2500\n"
-               "  --population N       default 300\n"
-               "  --seed N             default 1\n"
-               "  --kill-at FRACTION   between 0 and 1, default 0.5\n"
-               "  --state-dir DIR      where snapshots are written (default: a temporary directory)\n"
-               "  --help               this text\n");
+  std::fprintf(
+      out, "Usage: demo-mobility [--instance FILE.tsp] [--generations N] [--population N]\n"
+           "                     [--seed N] [--kill-at FRACTION] [--state-dir DIR]\n\n"
+           "Runs a genetic algorithm for the travelling salesman problem in a worker process\n"
+           "that captures its execution state at every generation, kills the worker with\n"
+           "SIGKILL after FRACTION of the generations (default 0.5), resumes the last snapshot\n"
+           "in a fresh process, and checks the result against an uninterrupted run.\n\n"
+           "  --instance FILE.tsp  TSPLIB instance with EUC_2D coordinates (default: 60 random\n"
+           "                       cities, the same on every machine)\n"
+           "  --generations N      default 2500\n"
+           "  --population N       default 300\n"
+           "  --seed N             default 1\n"
+           "  --kill-at FRACTION   between 0 and 1, default 0.5\n"
+           "  --state-dir DIR      where snapshots are written (default: a temporary directory)\n"
+           "  --help               this text\n");
   std::exit(status);
 }
 
@@ -95,7 +95,8 @@ Options parse(int argc, char** argv) {
       char* end = nullptr;
       o.kill_at = std::strtod(text, &end);
       if (!end || *end || !(o.kill_at > 0 && o.kill_at < 1)) {
-        std::fprintf(stderr, "demo-mobility: --kill-at needs a fraction between 0 and 1, got '%s'\n", text);
+        std::fprintf(stderr,
+                     "demo-mobility: --kill-at needs a fraction between 0 and 1, got '%s'\n", text);
         std::exit(2);
       }
     } else if (flag == "--state-dir") {
@@ -148,8 +149,8 @@ int run_worker(const Options& o) {
   session.set_sink([&](ppp2p::Snapshot&& snapshot) {
     auto bytes = snapshot.bytes();
     write_file_atomically(dir / "latest.snap", bytes.data(), bytes.size());
-    std::string progress = std::to_string(tsp::current_generation.load()) + " " +
-                           std::to_string(bytes.size()) + "\n";
+    std::string progress =
+        std::to_string(tsp::current_generation.load()) + " " + std::to_string(bytes.size()) + "\n";
     write_file_atomically(dir / "progress", progress.data(), progress.size());
   });
   tsp::Problem problem = problem_for(o);
@@ -221,8 +222,12 @@ std::string field(const std::string& text, const std::string& key) {
 }
 
 std::vector<std::string> common_args(const Options& o) {
-  std::vector<std::string> args{"demo-mobility", "--generations", std::to_string(o.params.generations),
-                                "--population", std::to_string(o.params.population), "--seed",
+  std::vector<std::string> args{"demo-mobility",
+                                "--generations",
+                                std::to_string(o.params.generations),
+                                "--population",
+                                std::to_string(o.params.population),
+                                "--seed",
                                 std::to_string(o.params.seed)};
   if (!o.instance.empty()) {
     args.push_back("--instance");
@@ -245,9 +250,9 @@ int run_demo(const Options& o) {
               "generation %d, %.2f s\n",
               reference.length, reference.generation, reference_seconds);
 
-  fs::path dir = o.state_dir.empty() ? fs::temp_directory_path() /
-                                           ("ppp2p-demo-" + std::to_string(getpid()))
-                                     : fs::path(o.state_dir);
+  fs::path dir = o.state_dir.empty()
+                     ? fs::temp_directory_path() / ("ppp2p-demo-" + std::to_string(getpid()))
+                     : fs::path(o.state_dir);
   fs::create_directories(dir);
   std::vector<std::string> worker_args = common_args(o);
   worker_args.push_back("--worker");
@@ -266,8 +271,10 @@ int run_demo(const Options& o) {
       break;
     int status;
     if (waitpid(worker, &status, WNOHANG) == worker) {
-      std::fprintf(stderr, "demo-mobility: the worker ended before generation %d (use more "
-                           "--generations)\n", kill_generation);
+      std::fprintf(stderr,
+                   "demo-mobility: the worker ended before generation %d (use more "
+                   "--generations)\n",
+                   kill_generation);
       return 1;
     }
     std::this_thread::sleep_for(std::chrono::microseconds(200));
@@ -300,11 +307,12 @@ int run_demo(const Options& o) {
   std::string frames = output.substr(frames_at, frames_end - frames_at);
   frames = frames.substr(frames.find('\n') + 1);
   std::printf("\n%s", frames.c_str());
-  std::printf("    it resumed inside evolve() after generation %d and finished: best tour %s, found "
-              "in generation %s, %s s\n",
-              seen, field(output, "length").substr(0, field(output, "length").find(' ')).c_str(),
-              field(output, "found").substr(0, field(output, "found").find(' ')).c_str(),
-              field(output, "seconds").c_str());
+  std::printf(
+      "    it resumed inside evolve() after generation %d and finished: best tour %s, found "
+      "in generation %s, %s s\n",
+      seen, field(output, "length").substr(0, field(output, "length").find(' ')).c_str(),
+      field(output, "found").substr(0, field(output, "found").find(' ')).c_str(),
+      field(output, "seconds").c_str());
   bool same = field(output, "result") == hex_of(reference);
   std::printf("[5] the resumed result equals the uninterrupted run, byte for byte: %s\n",
               same ? "yes" : "NO");

@@ -72,7 +72,8 @@ double tour_length(const std::vector<City>& cities, const std::vector<int>& orde
 namespace {
 
 /// Order crossover: a slice of one parent, the rest in the other parent's order.
-std::vector<int> crossover(const std::vector<int>& a, const std::vector<int>& b, std::mt19937& rng) {
+std::vector<int> crossover(const std::vector<int>& a, const std::vector<int>& b,
+                           std::mt19937& rng) {
   std::size_t n = a.size();
   std::uniform_int_distribution<std::size_t> pick(0, n - 1);
   std::size_t from = pick(rng), to = pick(rng);

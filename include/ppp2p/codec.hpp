@@ -41,24 +41,20 @@
 
 namespace ppp2p {
 
-template <class T>
-struct codec;
+template <class T> struct codec;
 
 namespace detail {
 
-template <class T>
-inline constexpr bool dependent_false = false;
+template <class T> inline constexpr bool dependent_false = false;
 
 struct OutArchive {
   Writer& out;
-  template <class... X>
-  void operator()(const X&... values);
+  template <class... X> void operator()(const X&... values);
 };
 
 struct InArchive {
   Reader& in;
-  template <class... X>
-  void operator()(X&... values);
+  template <class... X> void operator()(X&... values);
 };
 
 template <class T>
@@ -69,22 +65,20 @@ concept has_serialize_member = requires(T& value, OutArchive& out, InArchive& in
 
 /// Stored as its bytes: trivially copyable, and nothing in it that could point anywhere.
 template <class T>
-concept raw_bytes = std::is_trivially_copyable_v<T> && !std::is_pointer_v<T> &&
-                    !std::is_member_pointer_v<T> && !std::is_same_v<T, std::nullptr_t> &&
-                    !std::is_same_v<T, bool> && !has_serialize_member<T>;
+concept raw_bytes =
+    std::is_trivially_copyable_v<T> && !std::is_pointer_v<T> && !std::is_member_pointer_v<T> &&
+    !std::is_same_v<T, std::nullptr_t> && !std::is_same_v<T, bool> && !has_serialize_member<T>;
 
 /// x86's 80-bit long double occupies 16 bytes of which 6 are padding: encode only the 10.
 template <class T>
 concept x87_long_double = std::is_same_v<T, long double> && sizeof(long double) >= 10 &&
                           std::numeric_limits<long double>::digits == 64;
 
-template <class T>
-void save_raw(Writer& out, const T& value) {
+template <class T> void save_raw(Writer& out, const T& value) {
   out.write(&value, sizeof(T));
 }
 
-template <class T>
-T load_raw(Reader& in) {
+template <class T> T load_raw(Reader& in) {
   // A trivially copyable T may lack a default constructor: build it from bytes.
   alignas(T) unsigned char storage[sizeof(T)];
   in.read(storage, sizeof(T));
@@ -93,8 +87,7 @@ T load_raw(Reader& in) {
   return value;
 }
 
-template <class T>
-struct default_codec {
+template <class T> struct default_codec {
   static void save(Writer& out, const T& value) {
     if constexpr (std::is_same_v<T, bool>) {
       std::uint8_t byte = value ? 1 : 0;
@@ -155,7 +148,8 @@ struct default_codec {
         return [&]<std::size_t... I>(std::index_sequence<I...>) {
           // Braced initialisation evaluates its elements left to right.
           return T{codec<std::remove_cvref_t<std::tuple_element_t<I, Fields>>>::load(in)...};
-        }(std::make_index_sequence<n>{});
+        }
+        (std::make_index_sequence<n>{});
       }
     } else {
       static_assert(dependent_false<T>, "ppp2p: this type is not codec-able");
@@ -163,44 +157,37 @@ struct default_codec {
   }
 };
 
-template <class X>
-void save_value(Writer& out, const X& value) {
+template <class X> void save_value(Writer& out, const X& value) {
   codec<X>::save(out, value);
 }
 
-template <class X>
-X load_value(Reader& in) {
+template <class X> X load_value(Reader& in) {
   return codec<X>::load(in);
 }
 
-template <class... X>
-void OutArchive::operator()(const X&... values) {
+template <class... X> void OutArchive::operator()(const X&... values) {
   (save_value(out, values), ...);
 }
 
-template <class... X>
-void InArchive::operator()(X&... values) {
+template <class... X> void InArchive::operator()(X&... values) {
   ((values = load_value<X>(in)), ...);
 }
 
 /// Minimum encoded size of one element, used to refuse impossible counts early.
-template <class T>
-constexpr std::size_t min_encoded_size() {
+template <class T> constexpr std::size_t min_encoded_size() {
   if constexpr (raw_bytes<T>)
     return sizeof(T);
   else
     return 1;
 }
 
-template <class C>
-void save_sequence(Writer& out, const C& container, std::size_t size) {
+template <class C> void save_sequence(Writer& out, const C& container, std::size_t size) {
   out.varint(size);
   for (const auto& element : container)
     save_value(out, element);
 }
 
-template <class C>
-void save_map(Writer& out, const C& container) {
+template <class C> void save_map(Writer& out, const C& container) {
   out.varint(container.size());
   for (const auto& [key, mapped] : container) {
     save_value(out, key);
@@ -208,8 +195,7 @@ void save_map(Writer& out, const C& container) {
   }
 }
 
-template <class C>
-C load_map(Reader& in) {
+template <class C> C load_map(Reader& in) {
   using Key = typename C::key_type;
   using Mapped = typename C::mapped_type;
   C container;
@@ -222,8 +208,7 @@ C load_map(Reader& in) {
   return container;
 }
 
-template <class C>
-C load_set(Reader& in) {
+template <class C> C load_set(Reader& in) {
   using Key = typename C::key_type;
   C container;
   std::size_t n = in.count(min_encoded_size<Key>());
@@ -232,39 +217,32 @@ C load_set(Reader& in) {
   return container;
 }
 
-template <class T>
-struct pointer_codec {
+template <class T> struct pointer_codec {
   static_assert(dependent_false<T>, "ppp2p: raw pointers cannot move to another process; "
                                     "store the pointee by value or an index instead");
 };
 
 } // namespace detail
 
-template <class T>
-struct codec : detail::default_codec<T> {};
+template <class T> struct codec : detail::default_codec<T> {};
 
-template <class T>
-struct codec<T*> : detail::pointer_codec<T> {};
+template <class T> struct codec<T*> : detail::pointer_codec<T> {};
 
-template <class T>
-struct codec<T&> {
+template <class T> struct codec<T&> {
   static_assert(detail::dependent_false<T>, "ppp2p: references cannot move; use a value");
 };
 
-template <class C, class Tr>
-struct codec<std::basic_string_view<C, Tr>> {
+template <class C, class Tr> struct codec<std::basic_string_view<C, Tr>> {
   static_assert(detail::dependent_false<C>,
                 "ppp2p: std::string_view points into memory of this process; use std::string");
 };
 
-template <class T, std::size_t E>
-struct codec<std::span<T, E>> {
+template <class T, std::size_t E> struct codec<std::span<T, E>> {
   static_assert(detail::dependent_false<T>,
                 "ppp2p: std::span points into memory of this process; use std::vector");
 };
 
-template <class C, class Tr, class A>
-struct codec<std::basic_string<C, Tr, A>> {
+template <class C, class Tr, class A> struct codec<std::basic_string<C, Tr, A>> {
   using S = std::basic_string<C, Tr, A>;
   static void save(Writer& out, const S& s) {
     out.varint(s.size());
@@ -278,8 +256,7 @@ struct codec<std::basic_string<C, Tr, A>> {
   }
 };
 
-template <class T, class A>
-struct codec<std::vector<T, A>> {
+template <class T, class A> struct codec<std::vector<T, A>> {
   static void save(Writer& out, const std::vector<T, A>& v) {
     if constexpr (detail::raw_bytes<T>) {
       out.varint(v.size());
@@ -303,8 +280,7 @@ struct codec<std::vector<T, A>> {
   }
 };
 
-template <class A>
-struct codec<std::vector<bool, A>> {
+template <class A> struct codec<std::vector<bool, A>> {
   static void save(Writer& out, const std::vector<bool, A>& v) {
     out.varint(v.size());
     std::uint8_t byte = 0;
@@ -332,8 +308,7 @@ struct codec<std::vector<bool, A>> {
   }
 };
 
-template <class T, std::size_t N>
-struct codec<std::array<T, N>> {
+template <class T, std::size_t N> struct codec<std::array<T, N>> {
   static void save(Writer& out, const std::array<T, N>& a) {
     if constexpr (detail::raw_bytes<T>)
       out.write(a.data(), sizeof(T) * N);
@@ -344,13 +319,15 @@ struct codec<std::array<T, N>> {
   static std::array<T, N> load(Reader& in) {
     return [&]<std::size_t... I>(std::index_sequence<I...>) {
       return std::array<T, N>{((void)I, detail::load_value<T>(in))...};
-    }(std::make_index_sequence<N>{});
+    }
+    (std::make_index_sequence<N>{});
   }
 };
 
-template <class T, class A>
-struct codec<std::deque<T, A>> {
-  static void save(Writer& out, const std::deque<T, A>& d) { detail::save_sequence(out, d, d.size()); }
+template <class T, class A> struct codec<std::deque<T, A>> {
+  static void save(Writer& out, const std::deque<T, A>& d) {
+    detail::save_sequence(out, d, d.size());
+  }
   static std::deque<T, A> load(Reader& in) {
     std::deque<T, A> d;
     std::size_t n = in.count(detail::min_encoded_size<T>());
@@ -360,9 +337,10 @@ struct codec<std::deque<T, A>> {
   }
 };
 
-template <class T, class A>
-struct codec<std::list<T, A>> {
-  static void save(Writer& out, const std::list<T, A>& l) { detail::save_sequence(out, l, l.size()); }
+template <class T, class A> struct codec<std::list<T, A>> {
+  static void save(Writer& out, const std::list<T, A>& l) {
+    detail::save_sequence(out, l, l.size());
+  }
   static std::list<T, A> load(Reader& in) {
     std::list<T, A> l;
     std::size_t n = in.count(detail::min_encoded_size<T>());
@@ -372,8 +350,7 @@ struct codec<std::list<T, A>> {
   }
 };
 
-template <class T, class A>
-struct codec<std::forward_list<T, A>> {
+template <class T, class A> struct codec<std::forward_list<T, A>> {
   static void save(Writer& out, const std::forward_list<T, A>& l) {
     detail::save_sequence(out, l, std::size_t(std::distance(l.begin(), l.end())));
   }
@@ -387,15 +364,13 @@ struct codec<std::forward_list<T, A>> {
   }
 };
 
-template <class K, class V, class A>
-struct codec<std::map<K, V, std::less<K>, A>> {
+template <class K, class V, class A> struct codec<std::map<K, V, std::less<K>, A>> {
   using M = std::map<K, V, std::less<K>, A>;
   static void save(Writer& out, const M& m) { detail::save_map(out, m); }
   static M load(Reader& in) { return detail::load_map<M>(in); }
 };
 
-template <class K, class V, class A>
-struct codec<std::multimap<K, V, std::less<K>, A>> {
+template <class K, class V, class A> struct codec<std::multimap<K, V, std::less<K>, A>> {
   using M = std::multimap<K, V, std::less<K>, A>;
   static void save(Writer& out, const M& m) { detail::save_map(out, m); }
   static M load(Reader& in) { return detail::load_map<M>(in); }
@@ -415,22 +390,19 @@ struct codec<std::unordered_multimap<K, V, std::hash<K>, std::equal_to<K>, A>> {
   static M load(Reader& in) { return detail::load_map<M>(in); }
 };
 
-template <class K, class A>
-struct codec<std::set<K, std::less<K>, A>> {
+template <class K, class A> struct codec<std::set<K, std::less<K>, A>> {
   using S = std::set<K, std::less<K>, A>;
   static void save(Writer& out, const S& s) { detail::save_sequence(out, s, s.size()); }
   static S load(Reader& in) { return detail::load_set<S>(in); }
 };
 
-template <class K, class A>
-struct codec<std::multiset<K, std::less<K>, A>> {
+template <class K, class A> struct codec<std::multiset<K, std::less<K>, A>> {
   using S = std::multiset<K, std::less<K>, A>;
   static void save(Writer& out, const S& s) { detail::save_sequence(out, s, s.size()); }
   static S load(Reader& in) { return detail::load_set<S>(in); }
 };
 
-template <class K, class A>
-struct codec<std::unordered_set<K, std::hash<K>, std::equal_to<K>, A>> {
+template <class K, class A> struct codec<std::unordered_set<K, std::hash<K>, std::equal_to<K>, A>> {
   using S = std::unordered_set<K, std::hash<K>, std::equal_to<K>, A>;
   static void save(Writer& out, const S& s) { detail::save_sequence(out, s, s.size()); }
   static S load(Reader& in) { return detail::load_set<S>(in); }
@@ -443,8 +415,7 @@ struct codec<std::unordered_multiset<K, std::hash<K>, std::equal_to<K>, A>> {
   static S load(Reader& in) { return detail::load_set<S>(in); }
 };
 
-template <class A, class B>
-struct codec<std::pair<A, B>> {
+template <class A, class B> struct codec<std::pair<A, B>> {
   static void save(Writer& out, const std::pair<A, B>& p) {
     detail::save_value(out, p.first);
     detail::save_value(out, p.second);
@@ -455,8 +426,7 @@ struct codec<std::pair<A, B>> {
   }
 };
 
-template <class... T>
-struct codec<std::tuple<T...>> {
+template <class... T> struct codec<std::tuple<T...>> {
   static void save(Writer& out, const std::tuple<T...>& t) {
     if constexpr (sizeof...(T) == 0) {
       std::uint8_t marker = 0;
@@ -476,8 +446,7 @@ struct codec<std::tuple<T...>> {
   }
 };
 
-template <class T>
-struct codec<std::optional<T>> {
+template <class T> struct codec<std::optional<T>> {
   static void save(Writer& out, const std::optional<T>& o) {
     std::uint8_t engaged = o.has_value();
     out.write(&engaged, 1);
@@ -495,8 +464,7 @@ struct codec<std::optional<T>> {
   }
 };
 
-template <class... T>
-struct codec<std::variant<T...>> {
+template <class... T> struct codec<std::variant<T...>> {
   using V = std::variant<T...>;
   static void save(Writer& out, const V& v) {
     if (v.valueless_by_exception())
@@ -510,15 +478,13 @@ struct codec<std::variant<T...>> {
       in.fail("variant index " + std::to_string(index) + " out of range (" +
               std::to_string(sizeof...(T)) + " alternatives)");
     using Loader = V (*)(Reader&);
-    static constexpr Loader loaders[] = {+[](Reader& r) {
-      return V(std::in_place_type<T>, detail::load_value<T>(r));
-    }...};
+    static constexpr Loader loaders[] = {
+        +[](Reader& r) { return V(std::in_place_type<T>, detail::load_value<T>(r)); }...};
     return loaders[index](in);
   }
 };
 
-template <class T>
-struct codec<std::unique_ptr<T>> {
+template <class T> struct codec<std::unique_ptr<T>> {
   static_assert(!std::is_array_v<T>, "ppp2p: unique_ptr<T[]> is not codec-able; use a vector");
   static void save(Writer& out, const std::unique_ptr<T>& p) {
     std::uint8_t present = p != nullptr;
@@ -539,8 +505,7 @@ struct codec<std::unique_ptr<T>> {
 
 /// Each shared_ptr is encoded with its own copy of the pointee: sharing between two
 /// shared_ptrs in one snapshot is not preserved.
-template <class T>
-struct codec<std::shared_ptr<T>> {
+template <class T> struct codec<std::shared_ptr<T>> {
   static void save(Writer& out, const std::shared_ptr<T>& p) {
     std::uint8_t present = p != nullptr;
     out.write(&present, 1);
@@ -559,22 +524,19 @@ struct codec<std::shared_ptr<T>> {
 };
 
 /// Encodes `value` into `out`.
-template <class T>
-void encode(Writer& out, const T& value) {
+template <class T> void encode(Writer& out, const T& value) {
   codec<T>::save(out, value);
 }
 
 /// Decodes a T from `in`; throws ppp2p::snapshot_error if the bytes do not decode.
-template <class T>
-T decode(Reader& in) {
+template <class T> T decode(Reader& in) {
   return codec<T>::load(in);
 }
 
 namespace detail {
 
 /// The type-erased codec the plugin instantiates for every frame slot of type T.
-template <class T>
-struct slot_codec {
+template <class T> struct slot_codec {
   static void save(const void* object, Writer& out) {
     codec<T>::save(out, *static_cast<const T*>(object));
   }
@@ -583,8 +545,7 @@ struct slot_codec {
   static void destroy(void* object) { static_cast<T*>(object)->~T(); }
 };
 
-template <class T, std::size_t N>
-struct slot_codec<T[N]> {
+template <class T, std::size_t N> struct slot_codec<T[N]> {
   static void save(const void* object, Writer& out) {
     for (std::size_t i = 0; i < N; ++i)
       slot_codec<T>::save(static_cast<const T*>(object) + i, out);
@@ -612,19 +573,16 @@ struct slot_codec<T[N]> {
 };
 
 /// A field of a record moved field by field: its type and byte offset.
-template <class Type, std::size_t Offset>
-struct field {};
+template <class Type, std::size_t Offset> struct field {};
 
 /// Field-by-field codec of a record C++ cannot rebuild from its fields (a lambda's closure):
 /// the plugin instantiates it with the record's field types and offsets. Each field is
 /// constructed in place at its offset; the record's destructor destroys them.
-template <class Record, class... Fields>
-struct fieldwise_codec;
+template <class Record, class... Fields> struct fieldwise_codec;
 
 template <class Record, class... Types, std::size_t... Offsets>
 struct fieldwise_codec<Record, field<Types, Offsets>...> {
-  template <class Type>
-  static void save_field(Writer& out, const Type& value) {
+  template <class Type> static void save_field(Writer& out, const Type& value) {
     if constexpr (std::is_array_v<Type>)
       slot_codec<Type>::save(&value, out);
     else
@@ -655,8 +613,7 @@ struct fieldwise_codec<Record, field<Types, Offsets>...> {
 
 /// The type-erased codec of a range-for's iterator: moved as its distance from the begin() of
 /// its container, restored with std::next on the restored container.
-template <class Container, class Iterator>
-struct iterator_codec {
+template <class Container, class Iterator> struct iterator_codec {
   static Iterator first(void* container) { return static_cast<Container*>(container)->begin(); }
   static void save(const void* iterator, const void* container, Writer& out) {
     Iterator begin = first(const_cast<void*>(container));
@@ -665,7 +622,8 @@ struct iterator_codec {
   static void load(void* storage, void* container, Reader& in) {
     std::uint64_t distance = in.varint();
     Iterator begin = first(container);
-    auto size = std::uint64_t(std::distance(begin, Iterator(static_cast<Container*>(container)->end())));
+    auto size =
+        std::uint64_t(std::distance(begin, Iterator(static_cast<Container*>(container)->end())));
     if (distance > size)
       in.fail("iterator at " + std::to_string(distance) + " in a container of " +
               std::to_string(size) + " elements");
@@ -674,7 +632,8 @@ struct iterator_codec {
   static void check(Reader& in) { (void)in.varint(); }
   static void destroy(void* iterator) { static_cast<Iterator*>(iterator)->~Iterator(); }
   static void* element(void* iterator) {
-    return const_cast<void*>(static_cast<const void*>(std::addressof(**static_cast<Iterator*>(iterator))));
+    return const_cast<void*>(
+        static_cast<const void*>(std::addressof(**static_cast<Iterator*>(iterator))));
   }
 };
 

@@ -7,17 +7,17 @@
 namespace ppp2p {
 
 // XX(code, message). Append only: codes travel inside messages between peers.
-#define PPP2P_ERROR_MAP(XX)                                                                     \
-  XX(snapshot_truncated, "snapshot is truncated")                                               \
-  XX(snapshot_foreign, "not a ppp2p snapshot")                                                  \
-  XX(snapshot_version, "unsupported snapshot format version")                                   \
-  XX(snapshot_corrupted, "snapshot is corrupted (checksum mismatch)")                           \
-  XX(snapshot_malformed, "snapshot is malformed")                                               \
-  XX(snapshot_platform, "snapshot was made on another platform")                                \
-  XX(unknown_function, "snapshot refers to a function this program does not contain")           \
-  XX(layout_mismatch, "function was built differently from the one in the snapshot")            \
-  XX(result_type_mismatch, "resume<R> does not match the resumed function's return type")       \
-  XX(decode_failed, "a value in the snapshot does not decode")                                  \
+#define PPP2P_ERROR_MAP(XX)                                                                        \
+  XX(snapshot_truncated, "snapshot is truncated")                                                  \
+  XX(snapshot_foreign, "not a ppp2p snapshot")                                                     \
+  XX(snapshot_version, "unsupported snapshot format version")                                      \
+  XX(snapshot_corrupted, "snapshot is corrupted (checksum mismatch)")                              \
+  XX(snapshot_malformed, "snapshot is malformed")                                                  \
+  XX(snapshot_platform, "snapshot was made on another platform")                                   \
+  XX(unknown_function, "snapshot refers to a function this program does not contain")              \
+  XX(layout_mismatch, "function was built differently from the one in the snapshot")               \
+  XX(result_type_mismatch, "resume<R> does not match the resumed function's return type")          \
+  XX(decode_failed, "a value in the snapshot does not decode")                                     \
   XX(no_capture_context, "no capture context is active on this thread")
 
 enum class errc : int {

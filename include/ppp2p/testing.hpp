@@ -17,16 +17,14 @@
 namespace ppp2p::testing {
 
 /// The return value of `fn` (std::monostate for void) and the snapshots captured, in order.
-template <class R>
-struct Recording {
+template <class R> struct Recording {
   std::conditional_t<std::is_void_v<R>, std::monostate, R> result;
   std::vector<Snapshot> snapshots;
 };
 
 namespace detail {
 
-template <class R>
-R resume_in(ppp2p::detail::CaptureSession& session, const Snapshot& snapshot) {
+template <class R> R resume_in(ppp2p::detail::CaptureSession& session, const Snapshot& snapshot) {
   if constexpr (std::is_void_v<R>) {
     session.resume(snapshot, typeid(void).name(), nullptr);
   } else {
@@ -46,8 +44,7 @@ R resume_in(ppp2p::detail::CaptureSession& session, const Snapshot& snapshot) {
 
 /// Runs fn(args...) on this thread with a capture due at every checkpoint() it executes, in any
 /// nested checkpointable frame; execution continues after each capture.
-template <class F, class... A>
-auto record(F&& fn, A&&... args) {
+template <class F, class... A> auto record(F&& fn, A&&... args) {
   using R = std::invoke_result_t<F, A...>;
   Recording<R> out;
   ppp2p::detail::CaptureSession session(ppp2p::detail::CaptureMode::every_checkpoint);
@@ -64,15 +61,13 @@ auto record(F&& fn, A&&... args) {
 
 /// Resumes `snapshot` in this process and runs it to completion. R must be the return type of
 /// the snapshot's root function. Throws ppp2p::snapshot_error if it cannot be resumed here.
-template <class R>
-R resume(const Snapshot& snapshot) {
+template <class R> R resume(const Snapshot& snapshot) {
   ppp2p::detail::CaptureSession session(ppp2p::detail::CaptureMode::never);
   return detail::resume_in<R>(session, snapshot);
 }
 
 /// Resumes `snapshot` and records again at every later checkpoint() (a second hop).
-template <class R>
-Recording<R> record_resume(const Snapshot& snapshot) {
+template <class R> Recording<R> record_resume(const Snapshot& snapshot) {
   Recording<R> out;
   ppp2p::detail::CaptureSession session(ppp2p::detail::CaptureMode::every_checkpoint);
   if constexpr (std::is_void_v<R>)

@@ -21,8 +21,7 @@
 
 namespace oracle {
 
-template <class R>
-std::string hex_of(const R& value) {
+template <class R> std::string hex_of(const R& value) {
   std::vector<std::byte> bytes;
   ppp2p::Writer out(bytes);
   ppp2p::encode(out, value);
@@ -53,8 +52,7 @@ inline void write_snapshots(const std::vector<ppp2p::Snapshot>& snapshots, const
   std::printf("snapshots %zu\n", snapshots.size());
 }
 
-template <class F, class... A>
-int main_for(int argc, char** argv, F fn, A... args) {
+template <class F, class... A> int main_for(int argc, char** argv, F fn, A... args) {
   using R = decltype(fn(args...));
   std::string mode = argc > 1 ? argv[1] : "plain";
   try {
@@ -86,5 +84,7 @@ int main_for(int argc, char** argv, F fn, A... args) {
 
 } // namespace oracle
 
-#define PPP2P_ORACLE_MAIN(...)                                                                  \
-  int main(int argc, char** argv) { return oracle::main_for(argc, argv, __VA_ARGS__); }
+#define PPP2P_ORACLE_MAIN(...)                                                                     \
+  int main(int argc, char** argv) {                                                                \
+    return oracle::main_for(argc, argv, __VA_ARGS__);                                              \
+  }

@@ -22,16 +22,14 @@
 
 namespace {
 
-template <class T>
-std::vector<std::byte> encoded(const T& value) {
+template <class T> std::vector<std::byte> encoded(const T& value) {
   std::vector<std::byte> bytes;
   ppp2p::Writer out(bytes);
   ppp2p::encode(out, value);
   return bytes;
 }
 
-template <class T>
-T round_trip(const T& value) {
+template <class T> T round_trip(const T& value) {
   std::vector<std::byte> bytes = encoded(value);
   ppp2p::Reader in(bytes);
   T back = ppp2p::decode<T>(in);
@@ -40,12 +38,12 @@ T round_trip(const T& value) {
 }
 
 /// Every strict prefix of a valid encoding must be refused with snapshot_error.
-template <class T>
-void expect_prefixes_refused(const T& value) {
+template <class T> void expect_prefixes_refused(const T& value) {
   std::vector<std::byte> bytes = encoded(value);
   for (std::size_t n = 0; n < bytes.size(); ++n) {
     ppp2p::Reader in(bytes.data(), n);
-    EXPECT_THROW((void)ppp2p::decode<T>(in), ppp2p::snapshot_error) << "prefix of " << n << " bytes";
+    EXPECT_THROW((void)ppp2p::decode<T>(in), ppp2p::snapshot_error)
+        << "prefix of " << n << " bytes";
   }
 }
 
@@ -69,10 +67,7 @@ public:
   Account() = default;
   Account(std::string owner, long balance) : owner_(std::move(owner)), balance_(balance) {}
   bool operator==(const Account&) const = default;
-  template <class Archive>
-  void serialize(Archive& archive) {
-    archive(owner_, balance_, history_);
-  }
+  template <class Archive> void serialize(Archive& archive) { archive(owner_, balance_, history_); }
   void deposit(long amount) {
     balance_ += amount;
     history_.push_back(amount);
@@ -157,7 +152,7 @@ TEST(Codec, VocabularyTypesRoundTrip) {
   EXPECT_EQ(round_trip(some), some);
   EXPECT_EQ(round_trip(none), none);
   std::variant<int, std::string, std::vector<int>> v1 = 3, v2 = std::string("s"),
-                                                    v3 = std::vector<int>{1};
+                                                   v3 = std::vector<int>{1};
   EXPECT_EQ(round_trip(v1), v1);
   EXPECT_EQ(round_trip(v2), v2);
   EXPECT_EQ(round_trip(v3), v3);

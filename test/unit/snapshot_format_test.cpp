@@ -18,8 +18,8 @@ using ppp2p::detail::encode_snapshot;
 using ppp2p::detail::FunctionRef;
 
 std::vector<std::byte> sample() {
-  std::vector<std::byte> frames{std::byte{0}, std::byte{1}, std::byte{42}, std::byte{0},
-                                std::byte{0}, std::byte{0}};
+  std::vector<std::byte> frames{std::byte{0}, std::byte{1}, std::byte{42},
+                                std::byte{0}, std::byte{0}, std::byte{0}};
   std::vector<std::byte> state{std::byte{9}};
   return encode_snapshot("i", {{1234, 5678, "work(int)"}}, 1, frames, state);
 }
@@ -123,7 +123,8 @@ TEST(Errors, TableGivesNamesAndMessages) {
                "snapshot is corrupted (checksum mismatch)");
   ppp2p::snapshot_error e(ppp2p::errc::unknown_function, "`f` is missing");
   EXPECT_EQ(e.code(), ppp2p::errc::unknown_function);
-  EXPECT_STREQ(e.what(), "snapshot refers to a function this program does not contain: `f` is missing");
+  EXPECT_STREQ(e.what(),
+               "snapshot refers to a function this program does not contain: `f` is missing");
 }
 
 } // namespace

@@ -71,8 +71,8 @@ struct SlotDescriptor {
   const char* type_name; // as written in the source where known
   std::uint32_t kind;    // SlotKind
   std::uint32_t record_offset;
-  std::uint64_t size;  // bytes of the object
-  const void* ops;     // CodecOps (codec_address) or IteratorOps (iterator), else null
+  std::uint64_t size;    // bytes of the object
+  const void* ops;       // CodecOps (codec_address) or IteratorOps (iterator), else null
   std::uint32_t related; // see SlotKind; kNoRelatedSlot if none
   /// frame_pointer whose `related` slot is itself a reference (held by value): the size of
   /// the object that reference designates, which the pointer points into.
@@ -94,9 +94,9 @@ struct FunctionDescriptor {
   std::uint64_t id;          // 64-bit FNV-1a of the mangled name
   std::uint64_t fingerprint; // of the slot layout and sites; resume refuses a mismatch
   const char* mangled_name;
-  const char* display_name;    // e.g. "evolve(Problem, Params)"
-  const char* return_type;     // typeid(R).name() of the return type ("v" for void)
-  const char* file;            // source file of the definition
+  const char* display_name; // e.g. "evolve(Problem, Params)"
+  const char* return_type;  // typeid(R).name() of the return type ("v" for void)
+  const char* file;         // source file of the definition
   const SlotDescriptor* slots;
   std::uint32_t num_sites;
   std::uint32_t record_size;

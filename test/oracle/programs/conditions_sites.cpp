@@ -1,7 +1,6 @@
 // Sites inside conditions: loop conditions, short-circuit operators, the conditional operator.
 #include "../oracle.hpp"
 
-
 [[ppp2p::checkpointable]] int next(int state) {
   ppp2p::checkpoint();
   return state - 1;

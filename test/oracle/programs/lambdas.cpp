@@ -24,8 +24,8 @@ struct Scale {
     return prefix + std::to_string(weights[std::size_t(i) % weights.size()]) + metres.unit +
            std::to_string(i * metres.factor);
   };
-  auto history = [seen = std::vector<std::string>(), table = std::map<int, int>()](
-                     const std::string& s) mutable {
+  auto history = [seen = std::vector<std::string>(),
+                  table = std::map<int, int>()](const std::string& s) mutable {
     seen.push_back(s);
     table[int(s.size())] += 1;
     return seen.size() * 100 + table.size();

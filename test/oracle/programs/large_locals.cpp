@@ -6,7 +6,7 @@
 
 [[ppp2p::checkpointable]] std::uint64_t root(int rounds) {
   static_assert(sizeof(int) == 4);
-  int big[100000];            // 400 KB C array
+  int big[100000];                   // 400 KB C array
   std::array<double, 30000> samples; // 240 KB
   for (int i = 0; i < 100000; ++i)
     big[i] = i * 7 % 1013;

@@ -41,12 +41,12 @@ struct Tour {
 
   for (int& value : numbers) {
     int before = value;
-    value = step(value);       // the element is written after the site
+    value = step(value); // the element is written after the site
     total += value - before;
   }
   for (char c : text) {
     total += step(c);
-    text += char(c + 1);       // by value: the copy is what moved
+    text += char(c + 1); // by value: the copy is what moved
   }
   for (auto& [key, value] : table)
     value += step(value) + int(key.size());

@@ -13,6 +13,8 @@
   return (below + local) % 1000000007;
 }
 
-[[ppp2p::checkpointable]] long root(int start) { return descend(start, 1); }
+[[ppp2p::checkpointable]] long root(int start) {
+  return descend(start, 1);
+}
 
 PPP2P_ORACLE_MAIN(root, 0)

@@ -18,10 +18,7 @@ public:
       s = s * 7 + counts_[i];
     return s + long(label_.size());
   }
-  template <class Archive>
-  void serialize(Archive& archive) {
-    archive(counts_, label_, total_);
-  }
+  template <class Archive> void serialize(Archive& archive) { archive(counts_, label_, total_); }
 
 private:
   std::vector<int> counts_;

@@ -4,8 +4,7 @@
 #include <string>
 #include <vector>
 
-template <class T>
-[[ppp2p::checkpointable]] T fold(std::vector<T> items, T seed) {
+template <class T> [[ppp2p::checkpointable]] T fold(std::vector<T> items, T seed) {
   T acc = seed;
   for (std::size_t i = 0; i < items.size(); ++i) {
     acc = acc + items[i];
@@ -14,8 +13,7 @@ template <class T>
   return acc;
 }
 
-template <class T, int Scale>
-[[ppp2p::checkpointable]] T scaled(T value) {
+template <class T, int Scale> [[ppp2p::checkpointable]] T scaled(T value) {
   T result = value;
   for (int i = 0; i < Scale; ++i) {
     result = result + value;

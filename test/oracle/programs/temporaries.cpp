@@ -17,8 +17,8 @@
   long acc = 0;
   for (int i = 0; i < n; ++i) {
     int a = i + 3;
-    acc += a + f(i);                   // a loaded before the call
-    acc += f(i) * f(i + 1) - f(a);     // results live across later calls
+    acc += a + f(i);               // a loaded before the call
+    acc += f(i) * f(i + 1) - f(a); // results live across later calls
     double d = g(a) + g(i) * 2.0;
     acc += long(d * 8);
     acc += std::max(a, f(a)) + (i % 2 ? f(i) : -f(-i));
