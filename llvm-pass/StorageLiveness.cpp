@@ -6,6 +6,7 @@
 #include "llvm/IR/DataLayout.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/IntrinsicInst.h"
+#include "llvm/IR/CFG.h"
 #include "llvm/IR/Operator.h"
 
 #include <cstdlib>
@@ -172,91 +173,91 @@ Touch StorageLiveness::touch(const Instruction* instruction) const {
   return it == touches_.end() ? Touch::None : it->second;
 }
 
-bool StorageLiveness::usedAfter(const Instruction* site) const {
-  SmallVector<const BasicBlock*, 16> worklist;
-  SmallPtrSet<const BasicBlock*, 16> visited;
-  // Returns true if the value is read; false if the path ends (killed); nullopt to continue.
-  auto scan = [&](BasicBlock::const_iterator begin,
-                  BasicBlock::const_iterator end) -> std::optional<bool> {
-    for (auto it = begin; it != end; ++it) {
-      switch (touch(&*it)) {
-      case Touch::Read:
-      case Touch::Escape:
-      case Touch::Destroy:
-        return true;
-      case Touch::Kill:
-      case Touch::Lifetime:
-        return false;
-      default:
-        break;
-      }
+namespace {
+
+/// What a search does on meeting a touch: keep going, or conclude this path.
+enum class Verdict { Continue, Found, PathEnds };
+
+} // namespace
+
+/// Searches the paths leaving `site` (forward) or reaching it (backward), one block at a time,
+/// for a touch whose verdict is Found; a PathEnds touch closes that path.
+template <bool Forward, class Judge>
+static bool searchPaths(const Instruction* site, const SmallPtrSetImpl<const BasicBlock*>& touched,
+                        Judge judge) {
+  auto scanBlock = [&](const BasicBlock* block, const Instruction* from) -> Verdict {
+    if (!from && !touched.contains(block))
+      return Verdict::Continue;
+    if constexpr (Forward) {
+      auto it = from ? std::next(from->getIterator()) : block->begin();
+      for (; it != block->end(); ++it)
+        if (Verdict v = judge(&*it); v != Verdict::Continue)
+          return v;
+    } else {
+      auto it = from ? std::next(from->getReverseIterator()) : block->rbegin();
+      for (; it != block->rend(); ++it)
+        if (Verdict v = judge(&*it); v != Verdict::Continue)
+          return v;
     }
-    return std::nullopt;
+    return Verdict::Continue;
+  };
+  auto neighbours = [](const BasicBlock* block) {
+    SmallVector<const BasicBlock*, 4> out;
+    if constexpr (Forward)
+      out.append(succ_begin(block), succ_end(block));
+    else
+      out.append(pred_begin(block), pred_end(block));
+    return out;
   };
   const BasicBlock* start = site->getParent();
-  std::optional<bool> first = scan(std::next(site->getIterator()), start->end());
-  if (first)
-    return *first;
-  for (const BasicBlock* successor : successors(start))
-    if (visited.insert(successor).second)
-      worklist.push_back(successor);
+  if (Verdict v = scanBlock(start, site); v != Verdict::Continue)
+    return v == Verdict::Found;
+  SmallVector<const BasicBlock*, 16> worklist = neighbours(start);
+  SmallPtrSet<const BasicBlock*, 16> visited(worklist.begin(), worklist.end());
   while (!worklist.empty()) {
     const BasicBlock* block = worklist.pop_back_val();
-    if (touchedBlocks_.contains(block)) {
-      std::optional<bool> result = scan(block->begin(), block->end());
-      if (result.value_or(false))
-        return true;
-      if (result)
-        continue;
-    }
-    for (const BasicBlock* successor : successors(block))
-      if (visited.insert(successor).second)
-        worklist.push_back(successor);
+    Verdict v = scanBlock(block, nullptr);
+    if (v == Verdict::Found)
+      return true;
+    if (v == Verdict::PathEnds)
+      continue;
+    for (const BasicBlock* next : neighbours(block))
+      if (visited.insert(next).second)
+        worklist.push_back(next);
   }
   return false;
 }
 
+bool StorageLiveness::usedAfter(const Instruction* site) const {
+  return searchPaths</*Forward=*/true>(site, touchedBlocks_, [&](const Instruction* i) {
+    switch (touch(i)) {
+    case Touch::Read:
+    case Touch::Escape:
+    case Touch::Destroy:
+      return Verdict::Found;
+    case Touch::Kill:
+    case Touch::Lifetime:
+      return Verdict::PathEnds;
+    default:
+      return Verdict::Continue;
+    }
+  });
+}
+
 bool StorageLiveness::holdsValueAt(const Instruction* site) const {
-  SmallVector<const BasicBlock*, 16> worklist;
-  SmallPtrSet<const BasicBlock*, 16> visited;
-  auto scan = [&](BasicBlock::const_reverse_iterator begin,
-                  BasicBlock::const_reverse_iterator end) -> std::optional<bool> {
-    for (auto it = begin; it != end; ++it) {
-      switch (touch(&*it)) {
-      case Touch::Read:
-      case Touch::Write:
-      case Touch::Kill:
-        return true;
-      case Touch::Destroy:
-      case Touch::Lifetime:
-        return false;
-      default:
-        break;
-      }
+  return searchPaths</*Forward=*/false>(site, touchedBlocks_, [&](const Instruction* i) {
+    switch (touch(i)) {
+    case Touch::Read:
+    case Touch::Write:
+    case Touch::Kill:
+      return Verdict::Found;
+    case Touch::Destroy:
+    case Touch::Lifetime:
+      return Verdict::PathEnds;
+    default:
+      return Verdict::Continue;
     }
-    return std::nullopt;
-  };
-  const BasicBlock* start = site->getParent();
-  std::optional<bool> first = scan(std::next(site->getReverseIterator()), start->rend());
-  if (first)
-    return *first;
-  for (const BasicBlock* predecessor : predecessors(start))
-    if (visited.insert(predecessor).second)
-      worklist.push_back(predecessor);
-  while (!worklist.empty()) {
-    const BasicBlock* block = worklist.pop_back_val();
-    if (touchedBlocks_.contains(block)) {
-      std::optional<bool> result = scan(block->rbegin(), block->rend());
-      if (result.value_or(false))
-        return true;
-      if (result)
-        continue;
-    }
-    for (const BasicBlock* predecessor : predecessors(block))
-      if (visited.insert(predecessor).second)
-        worklist.push_back(predecessor);
-  }
-  return false;
+  });
 }
 
 } // namespace ppp2p::pass
