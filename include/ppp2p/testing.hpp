@@ -3,7 +3,7 @@
 #pragma once
 
 #include <ppp2p/detail/capture_session.hpp>
-#include <ppp2p/snapshot.hpp>
+#include <ppp2p/ppp2p.hpp>
 
 #include <functional>
 #include <memory>
