@@ -1,0 +1,71 @@
+#include "ppp2p/net/pipe.hpp"
+
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <uv.h>
+
+#include "ppp2p/net/error.hpp"
+#include "ppp2p/net/loop.hpp"
+
+namespace ppp2p::net {
+
+namespace {
+
+struct PipeConnectAwaiter {
+  uv_pipe_t* pipe;
+  const char* path;
+  uv_connect_t req{};
+  std::coroutine_handle<> handle;
+  int status = 0;
+
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) noexcept {
+    handle = h;
+    req.data = this;
+    uv_pipe_connect(&req, pipe, path, [](uv_connect_t* r, int st) {
+      auto* self = static_cast<PipeConnectAwaiter*>(r->data);
+      self->status = st;
+      self->handle.resume();
+    });
+  }
+  int await_resume() const noexcept { return status; }
+};
+
+bool fits_sun_path(const std::string& path) {
+  return path.size() < sizeof(sockaddr_un{}.sun_path);
+}
+
+} // namespace
+
+task<Result<std::unique_ptr<PipeStream>>> PipeStream::connect(Loop& loop, std::string path) {
+  if (!fits_sun_path(path))
+    co_return uv_error(UV_ENAMETOOLONG);
+  auto stream = std::make_unique<PipeStream>(loop);
+  auto* pipe = reinterpret_cast<uv_pipe_t*>(stream->uv_stream());
+  int status = co_await PipeConnectAwaiter{pipe, path.c_str()};
+  if (status != 0)
+    co_return uv_error(status);
+  stream->mark_connected();
+  co_return stream;
+}
+
+Result<std::unique_ptr<PipeListener>> PipeListener::bind(Loop& loop, const std::string& path,
+                                                         unsigned mode, int backlog) {
+  if (!fits_sun_path(path)) // libuv would silently truncate the path
+    return uv_error(UV_ENAMETOOLONG);
+  std::unique_ptr<PipeListener> l(new PipeListener(loop));
+  auto* pipe = reinterpret_cast<uv_pipe_t*>(l->uv_stream());
+  if (int rc = uv_pipe_bind(pipe, path.c_str()); rc != 0)
+    return uv_error(rc);
+  if (::chmod(path.c_str(), mode) != 0)
+    return std::error_code(errno, std::system_category());
+  if (auto r = l->listen(backlog); !r)
+    return r.error();
+  return l;
+}
+
+std::unique_ptr<Stream> PipeListener::make_stream() {
+  return std::make_unique<PipeStream>(loop_);
+}
+
+} // namespace ppp2p::net

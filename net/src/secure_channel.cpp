@@ -1,0 +1,76 @@
+#include "ppp2p/net/secure_channel.hpp"
+
+#include <cstring>
+#include <sodium.h>
+
+#include "ppp2p/net/error.hpp"
+#include "ppp2p/net/frame.hpp"
+#include "ppp2p/net/keys.hpp"
+
+namespace ppp2p::net {
+
+namespace {
+
+using Nonce = std::array<std::uint8_t, crypto_aead_chacha20poly1305_IETF_NPUBBYTES>;
+
+Nonce nonce_of(std::uint64_t counter) {
+  Nonce n{};
+  for (int i = 0; i < 8; ++i)
+    n[4 + i] = static_cast<std::uint8_t>(counter >> (8 * i));
+  return n;
+}
+
+} // namespace
+
+Sealer::Sealer(const std::array<std::uint8_t, 32>& key) : key_(key) {
+  crypto_init();
+}
+Sealer::~Sealer() {
+  sodium_memzero(key_.data(), key_.size());
+}
+
+Bytes Sealer::seal(std::uint32_t channel, ByteView body) {
+  std::size_t plain_size = kPlainHeaderSize + body.size();
+  std::size_t payload_size = plain_size + kSealTagSize;
+  Bytes frame(kFrameHeaderSize + payload_size);
+  std::uint8_t* header = frame.data();
+  std::uint8_t* plain = frame.data() + kFrameHeaderSize;
+  write_frame_header(header, static_cast<std::uint32_t>(payload_size));
+  write_u32le(plain, channel);
+  write_u32le(plain + 4, 0);
+  if (!body.empty())
+    std::memcpy(plain + kPlainHeaderSize, body.data(), body.size());
+  Nonce nonce = nonce_of(counter_++);
+  unsigned long long clen = 0;
+  // In place: libsodium allows the ciphertext to overlap the plaintext exactly.
+  crypto_aead_chacha20poly1305_ietf_encrypt(plain, &clen, plain, plain_size, header,
+                                            kFrameHeaderSize, nullptr, nonce.data(), key_.data());
+  return frame;
+}
+
+Opener::Opener(const std::array<std::uint8_t, 32>& key) : key_(key) {
+  crypto_init();
+}
+Opener::~Opener() {
+  sodium_memzero(key_.data(), key_.size());
+}
+
+Result<OpenedFrame> Opener::open(ByteView payload) {
+  if (payload.size() < kSealOverhead)
+    return errc::decrypt_failed;
+  std::uint8_t header[kFrameHeaderSize];
+  write_frame_header(header, static_cast<std::uint32_t>(payload.size()));
+  OpenedFrame out;
+  out.plain.resize(payload.size() - kSealTagSize);
+  Nonce nonce = nonce_of(counter_);
+  unsigned long long mlen = 0;
+  if (crypto_aead_chacha20poly1305_ietf_decrypt(out.plain.data(), &mlen, nullptr, payload.data(),
+                                                payload.size(), header, sizeof header, nonce.data(),
+                                                key_.data()) != 0)
+    return errc::decrypt_failed;
+  ++counter_;
+  out.channel = read_u32le(out.plain.data());
+  return out;
+}
+
+} // namespace ppp2p::net
