@@ -1,5 +1,6 @@
 #include "ppp2p/net/loop.hpp"
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <uv.h>
@@ -7,6 +8,12 @@
 namespace ppp2p::net {
 
 Loop::Loop() : loop_(new uv_loop_t) {
+  // A write to a socket the peer closed must fail with EPIPE, not kill the process.
+  static const bool sigpipe_ignored = [] {
+    std::signal(SIGPIPE, SIG_IGN);
+    return true;
+  }();
+  (void)sigpipe_ignored;
   if (int rc = uv_loop_init(loop_); rc != 0) {
     std::fprintf(stderr, "ppp2p: uv_loop_init failed: %s\n", uv_strerror(rc));
     std::abort();

@@ -1,5 +1,6 @@
 // Loop: one libuv event loop. Every handle in net/ belongs to exactly one Loop and is used only
 // from the thread that runs it. The header keeps <uv.h> out of the files that include it.
+// The first Loop sets SIGPIPE to be ignored: writes to a closed socket report EPIPE instead.
 #pragma once
 
 #include <chrono>
