@@ -82,6 +82,9 @@ bool DataDir::lock(std::string& error) {
     return false;
   }
   lock_fd_ = fd;
+  // What a killed agent left behind must not be mistaken for ours.
+  std::error_code ec;
+  fs::remove(address_file(), ec);
   return true;
 }
 
