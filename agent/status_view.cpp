@@ -17,7 +17,9 @@ net::Bytes encode_status_request() {
 }
 
 bool is_status_request(net::ByteView bytes) {
-  const auto* m = net::verified_root<fb::Message>(bytes, fb::MessageIdentifier(), 1024);
+  net::Bytes storage;
+  const auto* m =
+      net::verified_root<fb::Message>(net::aligned(bytes, storage), fb::MessageIdentifier(), 1024);
   return m && m->request();
 }
 
@@ -44,7 +46,9 @@ std::string str(const flatbuffers::String* s) {
 } // namespace
 
 std::optional<StatusView> decode_status_reply(net::ByteView bytes) {
-  const auto* m = net::verified_root<fb::Message>(bytes, fb::MessageIdentifier(), kMaxStatusFrame);
+  net::Bytes storage;
+  const auto* m = net::verified_root<fb::Message>(net::aligned(bytes, storage),
+                                                  fb::MessageIdentifier(), kMaxStatusFrame);
   if (!m || !m->reply())
     return std::nullopt;
   const fb::Reply* r = m->reply();

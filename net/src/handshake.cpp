@@ -93,9 +93,10 @@ Key key_of(const wire::Key32* k) {
   return out;
 }
 
-const wire::Message* parse(ByteView bytes, wire::Step expected) {
-  const auto* m =
-      verified_root<wire::Message>(bytes, wire::MessageIdentifier(), kMaxHandshakeFrame);
+// The message in bytes (copied to storage when misaligned), if it is a valid `expected` step.
+const wire::Message* parse(ByteView bytes, wire::Step expected, Bytes& storage) {
+  const auto* m = verified_root<wire::Message>(aligned(bytes, storage), wire::MessageIdentifier(),
+                                               kMaxHandshakeFrame);
   if (!m || m->step_type() != expected || !m->step())
     return nullptr;
   return m;
@@ -154,7 +155,8 @@ Bytes HandshakeInitiator::hello() const {
 }
 
 Result<std::pair<Bytes, SessionKeys>> HandshakeInitiator::on_reply(ByteView bytes) {
-  const auto* m = parse(bytes, wire::Step::HelloReply);
+  Bytes storage;
+  const auto* m = parse(bytes, wire::Step::HelloReply, storage);
   if (!m)
     return errc::handshake_malformed;
   const auto* reply = m->step_as_HelloReply();
@@ -205,7 +207,8 @@ HandshakeResponder::~HandshakeResponder() {
 Result<Bytes> HandshakeResponder::on_hello(ByteView bytes) {
   if (replied_)
     return errc::handshake_malformed;
-  const auto* m = parse(bytes, wire::Step::Hello);
+  Bytes storage;
+  const auto* m = parse(bytes, wire::Step::Hello, storage);
   if (!m)
     return errc::handshake_malformed;
   const auto* hello = m->step_as_Hello();
@@ -235,7 +238,8 @@ Result<Bytes> HandshakeResponder::on_hello(ByteView bytes) {
 Result<SessionKeys> HandshakeResponder::on_finish(ByteView bytes) {
   if (!replied_)
     return errc::handshake_malformed;
-  const auto* m = parse(bytes, wire::Step::HelloFinish);
+  Bytes storage;
+  const auto* m = parse(bytes, wire::Step::HelloFinish, storage);
   if (!m)
     return errc::handshake_malformed;
   const auto* finish = m->step_as_HelloFinish();

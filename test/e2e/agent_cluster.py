@@ -19,7 +19,7 @@ _libc = ctypes.CDLL(None, use_errno=True)
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent():
+def die_with_parent():
     _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
@@ -57,7 +57,7 @@ class Agent:
             pass
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([self.cluster.binary] + self.args, stdout=log, stderr=log,
-                                     stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+                                     stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
         log.close()
         return self
 

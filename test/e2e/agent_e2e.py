@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 
-from agent_cluster import Cluster, TestFailure, wait_for
+from agent_cluster import Cluster, TestFailure, die_with_parent, wait_for
 
 CASES = {}
 
@@ -305,8 +305,8 @@ def stable_under_load(binary):
         agents = c.start(8)
         wait_for("8 agents to converge", lambda: c.converged(agents), 30, interval=0.2)
         # One busy process per core of the CI machine.
-        burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
-                   for _ in range(2)]
+        burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"],
+                                    preexec_fn=die_with_parent) for _ in range(2)]
         try:
             end = time.monotonic() + duration
             while time.monotonic() < end:

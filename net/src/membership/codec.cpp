@@ -146,7 +146,9 @@ Bytes encode(const Message& m) {
 }
 
 Result<Message> decode(ByteView bytes, std::size_t max_size) {
-  const auto* in = verified_root<fb::Message>(bytes, fb::MessageIdentifier(), max_size);
+  Bytes storage;
+  const auto* in =
+      verified_root<fb::Message>(aligned(bytes, storage), fb::MessageIdentifier(), max_size);
   if (!in || !sane_address(in->sender_address()))
     return errc::frame_invalid;
   Message m;
@@ -154,6 +156,8 @@ Result<Message> decode(ByteView bytes, std::size_t max_size) {
   m.sender_address = in->sender_address()->str();
   if (!decode_updates(in->gossip(), m.gossip))
     return errc::frame_invalid;
+  if (in->body_type() != fb::Body::NONE && !in->body())
+    return errc::frame_invalid; // a union type without its value
   switch (in->body_type()) {
   case fb::Body::NONE:
     break;

@@ -134,6 +134,21 @@ TEST(MembershipCodec, RoundTripsEveryBody) {
   }
 }
 
+TEST(MembershipCodec, DecodesMessagesAtAnyAlignment) {
+  Message m;
+  m.sender = id_of(1);
+  m.sender_address = "h:1";
+  m.gossip = {update(2)};
+  Bytes enc = encode(m);
+  for (std::size_t shift = 0; shift < 8; ++shift) {
+    Bytes buf(shift);
+    buf.insert(buf.end(), enc.begin(), enc.end());
+    auto d = decode(ByteView(buf).subspan(shift), 1 << 20);
+    ASSERT_TRUE(d.ok()) << shift;
+    EXPECT_EQ(d->gossip.size(), 1u);
+  }
+}
+
 TEST(MembershipCodec, RejectsGarbageAndOversizedMessages) {
   EXPECT_EQ(decode(Bytes{1, 2, 3}, 100).error(), errc::frame_invalid);
   EXPECT_EQ(decode(Bytes(64, 0xff), 100).error(), errc::frame_invalid);
