@@ -19,6 +19,13 @@ Millis suspicion_timeout(const Config& cfg, std::size_t members, std::size_t con
   return Millis{static_cast<long>(std::max(min, std::floor(t)))};
 }
 
+Millis push_pull_period(const Config& cfg, std::size_t members) {
+  if (members <= 32)
+    return cfg.push_pull_interval;
+  double doublings = std::ceil(std::log2(static_cast<double>(members)) - 5.0);
+  return cfg.push_pull_interval * static_cast<long>(doublings + 1);
+}
+
 std::size_t retransmit_limit(const Config& cfg, std::size_t members) {
   double scale = std::ceil(std::log10(static_cast<double>(members) + 1));
   return cfg.retransmit_mult * static_cast<std::size_t>(std::max(1.0, scale));

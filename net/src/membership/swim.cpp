@@ -267,7 +267,7 @@ void Swim::gossip_tick() {
 }
 
 void Swim::push_pull_tick() {
-  schedule(push_pull_timer_, cfg_.push_pull_interval, &Swim::push_pull_tick);
+  schedule(push_pull_timer_, push_pull_period(cfg_, live_count()), &Swim::push_pull_tick);
   if (left_)
     return;
   for (const MemberId& id : random_members(1, {self_id_}, false))

@@ -64,6 +64,16 @@ TEST(RetransmitLimit, ScalesWithLogOfMembers) {
   EXPECT_EQ(retransmit_limit(cfg, 500), 12u);
 }
 
+TEST(PushPullPeriod, GrowsByOneIntervalPerDoublingAbove32Members) {
+  Config cfg;
+  cfg.push_pull_interval = Millis{10000};
+  EXPECT_EQ(push_pull_period(cfg, 8), Millis{10000});
+  EXPECT_EQ(push_pull_period(cfg, 32), Millis{10000});
+  EXPECT_EQ(push_pull_period(cfg, 33), Millis{20000});
+  EXPECT_EQ(push_pull_period(cfg, 64), Millis{20000});
+  EXPECT_EQ(push_pull_period(cfg, 200), Millis{40000});
+}
+
 TEST(BroadcastQueue, LeastSentFirstThenDroppedAtTheLimit) {
   BroadcastQueue q;
   q.push(update(1));

@@ -28,7 +28,8 @@ struct Config {
   Millis gossip_to_dead{4000}; // keep gossiping to a member this long after its death
 
   // Anti-entropy and healing.
-  Millis push_pull_interval{10000}; // full state exchange with a random member
+  Millis push_pull_interval{10000}; // full state exchange with a random member; scaled up
+                                    // for large clusters (push_pull_period())
   Millis reconnect_interval{2000};  // full state exchange with a random dead member (partitions)
   Millis join_retry_interval{1000}; // while alone, retry the seeds this often
   Millis dead_retention{300000};    // dead and left members are forgotten after this
@@ -43,6 +44,10 @@ struct Config {
 // How long a suspicion lasts before the suspect is declared dead, given the number of
 // members and the independent confirmations received so far.
 Millis suspicion_timeout(const Config& cfg, std::size_t members, std::size_t confirmations);
+
+// The push-pull period for a cluster of `members`: the configured interval up to 32 members,
+// then one more interval for every doubling, so that full-state traffic grows only slowly.
+Millis push_pull_period(const Config& cfg, std::size_t members);
 
 // How many times each update is piggybacked before it is dropped from the queue.
 std::size_t retransmit_limit(const Config& cfg, std::size_t members);

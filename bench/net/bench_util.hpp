@@ -1,0 +1,43 @@
+// Small helpers shared by the network benchmarks: percentiles and markdown tables.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace ppp2p::bench {
+
+inline double percentile(std::vector<double> v, double p) {
+  if (v.empty())
+    return 0;
+  std::sort(v.begin(), v.end());
+  std::size_t i = static_cast<std::size_t>(p / 100.0 * static_cast<double>(v.size() - 1) + 0.5);
+  return v[std::min(i, v.size() - 1)];
+}
+
+inline void table_header(const std::vector<std::string>& cols) {
+  std::string line = "|", rule = "|";
+  for (const auto& c : cols) {
+    line += " " + c + " |";
+    rule += " --- |";
+  }
+  std::printf("%s\n%s\n", line.c_str(), rule.c_str());
+}
+
+inline void table_row(const std::vector<std::string>& cells) {
+  std::string line = "|";
+  for (const auto& c : cells)
+    line += " " + c + " |";
+  std::printf("%s\n", line.c_str());
+  std::fflush(stdout);
+}
+
+inline std::string fmt(double v, const char* f = "%.1f") {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+} // namespace ppp2p::bench
