@@ -75,13 +75,39 @@ struct WriteReq {
   State* state;
 };
 
+void on_written(uv_write_t* req, int status);
+
+// Hands bytes (already counted in s->queued) to libuv, which writes at once if it can.
+void start_write(State* s, Bytes bytes) {
+  auto* w = new WriteReq{{}, std::move(bytes), s};
+  w->req.data = w;
+  uv_buf_t buf =
+      uv_buf_init(reinterpret_cast<char*>(w->bytes.data()), static_cast<unsigned>(w->bytes.size()));
+  if (int rc = uv_write(&w->req, &s->h.stream, &buf, 1, on_written); rc != 0) {
+    s->queued -= w->bytes.size();
+    delete w;
+    s->write_error = uv_error(rc);
+    return;
+  }
+  ++s->writes_in_flight;
+}
+
 void on_written(uv_write_t* req, int status) {
   auto* w = static_cast<WriteReq*>(req->data);
   State* s = w->state;
   s->queued -= w->bytes.size();
+  --s->writes_in_flight;
   delete w;
   if (status < 0 && !s->write_error)
     s->write_error = uv_error(status);
+  if (s->writes_in_flight == 0 && !s->cork.empty()) {
+    if (s->write_error || s->closing) {
+      s->queued -= s->cork.size();
+      Bytes().swap(s->cork);
+    } else {
+      start_write(s, std::exchange(s->cork, {}));
+    }
+  }
   if (s->drainer && (s->queued <= s->drainer->low_water || s->write_error) && !s->closing)
     std::exchange(s->drainer, nullptr)->handle.resume();
 }
@@ -173,17 +199,20 @@ Result<void> Stream::send(Bytes bytes) {
     return s->write_error;
   if (bytes.empty())
     return {};
-  auto* w = new WriteReq{{}, std::move(bytes), s};
-  w->req.data = w;
-  uv_buf_t buf =
-      uv_buf_init(reinterpret_cast<char*>(w->bytes.data()), static_cast<unsigned>(w->bytes.size()));
-  s->queued += w->bytes.size();
-  if (int rc = uv_write(&w->req, &s->h.stream, &buf, 1, on_written); rc != 0) {
-    s->queued -= w->bytes.size();
-    delete w;
-    s->write_error = uv_error(rc);
-    return s->write_error;
+  s->queued += bytes.size();
+  if (s->writes_in_flight == 0) {
+    start_write(s, std::move(bytes));
+    if (s->write_error)
+      return s->write_error;
+    return {};
   }
+  // A write is in flight (the socket is busy, or its completion has not been reported yet):
+  // gather what follows into one buffer, written when it completes. Many small frames then
+  // cost one system call instead of one each, and a lone frame is never delayed.
+  if (s->cork.empty())
+    s->cork = std::move(bytes);
+  else
+    s->cork.insert(s->cork.end(), bytes.begin(), bytes.end());
   return {};
 }
 

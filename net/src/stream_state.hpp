@@ -27,7 +27,9 @@ struct Stream::State {
   bool eof = false;
   std::error_code read_error;
 
-  std::size_t queued = 0;
+  std::size_t queued = 0;            // bytes sent but not yet written, cork included
+  std::size_t writes_in_flight = 0;  // uv_write requests not yet completed
+  Bytes cork;                        // bytes sent while a write was in flight: written next
   DrainAwaiter* drainer = nullptr;
   std::error_code write_error;
 
