@@ -32,18 +32,21 @@ Sealer::~Sealer() {
 Bytes Sealer::seal(std::uint32_t channel, ByteView body) {
   std::size_t plain_size = kPlainHeaderSize + body.size();
   std::size_t payload_size = plain_size + kSealTagSize;
-  Bytes frame(kFrameHeaderSize + payload_size);
-  std::uint8_t* header = frame.data();
+  // Built by appending, so that the body is copied once and nothing is zeroed first.
+  Bytes frame;
+  frame.reserve(kFrameHeaderSize + payload_size);
+  std::uint8_t head[kFrameHeaderSize + kPlainHeaderSize];
+  write_frame_header(head, static_cast<std::uint32_t>(payload_size));
+  write_u32le(head + kFrameHeaderSize, channel);
+  write_u32le(head + kFrameHeaderSize + 4, 0);
+  frame.insert(frame.end(), head, head + sizeof head);
+  frame.insert(frame.end(), body.begin(), body.end());
+  frame.resize(kFrameHeaderSize + payload_size); // room for the tag
   std::uint8_t* plain = frame.data() + kFrameHeaderSize;
-  write_frame_header(header, static_cast<std::uint32_t>(payload_size));
-  write_u32le(plain, channel);
-  write_u32le(plain + 4, 0);
-  if (!body.empty())
-    std::memcpy(plain + kPlainHeaderSize, body.data(), body.size());
   Nonce nonce = nonce_of(counter_++);
   unsigned long long clen = 0;
   // In place: libsodium allows the ciphertext to overlap the plaintext exactly.
-  crypto_aead_chacha20poly1305_ietf_encrypt(plain, &clen, plain, plain_size, header,
+  crypto_aead_chacha20poly1305_ietf_encrypt(plain, &clen, plain, plain_size, frame.data(),
                                             kFrameHeaderSize, nullptr, nonce.data(), key_.data());
   return frame;
 }

@@ -71,20 +71,26 @@ void on_closed(uv_handle_t* h) {
 
 struct WriteReq {
   uv_write_t req;
-  Bytes bytes;
+  std::vector<Bytes> buffers;
+  std::size_t bytes = 0;
   State* state;
 };
 
 void on_written(uv_write_t* req, int status);
 
-// Hands bytes (already counted in s->queued) to libuv, which writes at once if it can.
-void start_write(State* s, Bytes bytes) {
-  auto* w = new WriteReq{{}, std::move(bytes), s};
+// Hands buffers (already counted in s->queued) to libuv as one write; libuv writes at once
+// if the socket takes it.
+void start_write(State* s, std::vector<Bytes> buffers, std::size_t bytes) {
+  auto* w = new WriteReq{{}, std::move(buffers), bytes, s};
   w->req.data = w;
-  uv_buf_t buf =
-      uv_buf_init(reinterpret_cast<char*>(w->bytes.data()), static_cast<unsigned>(w->bytes.size()));
-  if (int rc = uv_write(&w->req, &s->h.stream, &buf, 1, on_written); rc != 0) {
-    s->queued -= w->bytes.size();
+  std::vector<uv_buf_t> bufs;
+  bufs.reserve(w->buffers.size());
+  for (Bytes& b : w->buffers)
+    bufs.push_back(uv_buf_init(reinterpret_cast<char*>(b.data()), static_cast<unsigned>(b.size())));
+  if (int rc = uv_write(&w->req, &s->h.stream, bufs.data(), static_cast<unsigned>(bufs.size()),
+                        on_written);
+      rc != 0) {
+    s->queued -= w->bytes;
     delete w;
     s->write_error = uv_error(rc);
     return;
@@ -95,18 +101,18 @@ void start_write(State* s, Bytes bytes) {
 void on_written(uv_write_t* req, int status) {
   auto* w = static_cast<WriteReq*>(req->data);
   State* s = w->state;
-  s->queued -= w->bytes.size();
+  s->queued -= w->bytes;
   --s->writes_in_flight;
   delete w;
   if (status < 0 && !s->write_error)
     s->write_error = uv_error(status);
   if (s->writes_in_flight == 0 && !s->cork.empty()) {
-    if (s->write_error || s->closing) {
-      s->queued -= s->cork.size();
-      Bytes().swap(s->cork);
-    } else {
-      start_write(s, std::exchange(s->cork, {}));
-    }
+    std::vector<Bytes> cork = std::exchange(s->cork, {});
+    std::size_t bytes = std::exchange(s->cork_bytes, 0);
+    if (s->write_error || s->closing)
+      s->queued -= bytes;
+    else
+      start_write(s, std::move(cork), bytes);
   }
   if (s->drainer && (s->queued <= s->drainer->low_water || s->write_error) && !s->closing)
     std::exchange(s->drainer, nullptr)->handle.resume();
@@ -199,20 +205,21 @@ Result<void> Stream::send(Bytes bytes) {
     return s->write_error;
   if (bytes.empty())
     return {};
-  s->queued += bytes.size();
+  std::size_t n = bytes.size();
+  s->queued += n;
   if (s->writes_in_flight == 0) {
-    start_write(s, std::move(bytes));
+    std::vector<Bytes> one;
+    one.push_back(std::move(bytes));
+    start_write(s, std::move(one), n);
     if (s->write_error)
       return s->write_error;
     return {};
   }
   // A write is in flight (the socket is busy, or its completion has not been reported yet):
-  // gather what follows into one buffer, written when it completes. Many small frames then
+  // gather what follows, written with one writev when it completes. Many small frames then
   // cost one system call instead of one each, and a lone frame is never delayed.
-  if (s->cork.empty())
-    s->cork = std::move(bytes);
-  else
-    s->cork.insert(s->cork.end(), bytes.begin(), bytes.end());
+  s->cork.push_back(std::move(bytes));
+  s->cork_bytes += n;
   return {};
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <uv.h>
+#include <vector>
 
 #include "ppp2p/net/stream.hpp"
 
@@ -27,9 +28,10 @@ struct Stream::State {
   bool eof = false;
   std::error_code read_error;
 
-  std::size_t queued = 0;            // bytes sent but not yet written, cork included
-  std::size_t writes_in_flight = 0;  // uv_write requests not yet completed
-  Bytes cork;                        // bytes sent while a write was in flight: written next
+  std::size_t queued = 0;           // bytes sent but not yet written, cork included
+  std::size_t writes_in_flight = 0; // uv_write requests not yet completed
+  std::vector<Bytes> cork;          // sent while a write was in flight: written next, at once
+  std::size_t cork_bytes = 0;
   DrainAwaiter* drainer = nullptr;
   std::error_code write_error;
 
