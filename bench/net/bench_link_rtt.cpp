@@ -23,10 +23,6 @@ namespace echo = ppp2p::wire::echo;
 
 namespace {
 
-Credentials member() {
-  return {Identity::generate(), ClusterKey::from_secret(std::string(40, 'b')), std::nullopt};
-}
-
 // ---- full stack -----------------------------------------------------------------------------
 
 Bytes build_echo(flatbuffers::FlatBufferBuilder& fbb, std::uint64_t seq, bool reply,
@@ -44,7 +40,7 @@ std::vector<double> full_stack(int n, std::size_t payload_size) {
   std::atomic<int> port{0};
   std::thread server([&] {
     Loop loop;
-    Credentials creds = member();
+    Credentials creds = bench_member();
     auto listener =
         TcpListener::bind(loop, SocketAddress::numeric({"127.0.0.1", 0}).value()).value();
     port = listener->local()->port();
@@ -70,7 +66,7 @@ std::vector<double> full_stack(int n, std::size_t payload_size) {
   std::vector<double> rtt_us;
   {
     Loop loop;
-    Credentials creds = member();
+    Credentials creds = bench_member();
     auto addr =
         SocketAddress::numeric({"127.0.0.1", static_cast<std::uint16_t>(port.load())}).value();
     sync_wait(loop,

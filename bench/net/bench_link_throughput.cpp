@@ -26,10 +26,6 @@ namespace echo = ppp2p::wire::echo;
 
 namespace {
 
-Credentials member() {
-  return {Identity::generate(), ClusterKey::from_secret(std::string(40, 'b')), std::nullopt};
-}
-
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -40,7 +36,7 @@ double full_stack(std::size_t message, std::size_t total) {
   std::size_t count = total / message;
   std::thread receiver([&] {
     Loop loop;
-    Credentials creds = member();
+    Credentials creds = bench_member();
     auto listener =
         TcpListener::bind(loop, SocketAddress::numeric({"127.0.0.1", 0}).value()).value();
     port = listener->local()->port();
@@ -70,7 +66,7 @@ double full_stack(std::size_t message, std::size_t total) {
   double secs = 0;
   {
     Loop loop;
-    Credentials creds = member();
+    Credentials creds = bench_member();
     auto addr =
         SocketAddress::numeric({"127.0.0.1", static_cast<std::uint16_t>(port.load())}).value();
     secs = sync_wait(loop,

@@ -7,7 +7,15 @@
 #include <string>
 #include <vector>
 
+#include "ppp2p/net/keys.hpp"
+
 namespace ppp2p::bench {
+
+// Credentials of a benchmark agent: a fresh identity and a fixed cluster secret.
+inline ppp2p::net::Credentials bench_member() {
+  return {ppp2p::net::Identity::generate(),
+          ppp2p::net::ClusterKey::from_secret(std::string(40, 'b')), std::nullopt};
+}
 
 inline double percentile(std::vector<double> v, double p) {
   if (v.empty())

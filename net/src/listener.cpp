@@ -9,12 +9,7 @@
 namespace ppp2p::net {
 
 struct Listener::State {
-  union {
-    uv_handle_t handle;
-    uv_stream_t stream;
-    uv_tcp_t tcp;
-    uv_pipe_t pipe;
-  } h;
+  StreamHandle h;
   int pending = 0; // connections signalled but not yet accepted
   std::error_code error;
   AcceptAwaiter* waiter = nullptr;

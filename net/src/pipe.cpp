@@ -4,32 +4,13 @@
 #include <sys/un.h>
 #include <uv.h>
 
+#include "connect_awaiter.hpp"
 #include "ppp2p/net/error.hpp"
 #include "ppp2p/net/loop.hpp"
 
 namespace ppp2p::net {
 
 namespace {
-
-struct PipeConnectAwaiter {
-  uv_pipe_t* pipe;
-  const char* path;
-  uv_connect_t req{};
-  std::coroutine_handle<> handle;
-  int status = 0;
-
-  bool await_ready() const noexcept { return false; }
-  void await_suspend(std::coroutine_handle<> h) noexcept {
-    handle = h;
-    req.data = this;
-    uv_pipe_connect(&req, pipe, path, [](uv_connect_t* r, int st) {
-      auto* self = static_cast<PipeConnectAwaiter*>(r->data);
-      self->status = st;
-      self->handle.resume();
-    });
-  }
-  int await_resume() const noexcept { return status; }
-};
 
 bool fits_sun_path(const std::string& path) {
   return path.size() < sizeof(sockaddr_un{}.sun_path);
@@ -42,7 +23,10 @@ task<Result<std::unique_ptr<PipeStream>>> PipeStream::connect(Loop& loop, std::s
     co_return uv_error(UV_ENAMETOOLONG);
   auto stream = std::make_unique<PipeStream>(loop);
   auto* pipe = reinterpret_cast<uv_pipe_t*>(stream->uv_stream());
-  int status = co_await PipeConnectAwaiter{pipe, path.c_str()};
+  int status = co_await detail::ConnectAwaiter{[&](uv_connect_t* req, uv_connect_cb cb) {
+    uv_pipe_connect(req, pipe, path.c_str(), cb);
+    return 0;
+  }};
   if (status != 0)
     co_return uv_error(status);
   stream->mark_connected();

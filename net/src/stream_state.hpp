@@ -9,13 +9,16 @@
 
 namespace ppp2p::net {
 
+// The libuv handle of a stream or listener, whichever kind it is.
+union StreamHandle {
+  uv_handle_t handle;
+  uv_stream_t stream;
+  uv_tcp_t tcp;
+  uv_pipe_t pipe;
+};
+
 struct Stream::State {
-  union {
-    uv_handle_t handle;
-    uv_stream_t stream;
-    uv_tcp_t tcp;
-    uv_pipe_t pipe;
-  } h;
+  StreamHandle h;
 
   // Read-ahead buffer: bytes [rx_begin, rx_end) are buffered.
   Bytes rx;

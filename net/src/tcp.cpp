@@ -2,6 +2,7 @@
 
 #include <uv.h>
 
+#include "connect_awaiter.hpp"
 #include "ppp2p/net/error.hpp"
 #include "ppp2p/net/loop.hpp"
 #include "ppp2p/net/timer.hpp"
@@ -9,27 +10,6 @@
 namespace ppp2p::net {
 
 namespace {
-
-struct ConnectAwaiter {
-  uv_tcp_t* tcp;
-  const sockaddr* addr;
-  uv_connect_t req{};
-  std::coroutine_handle<> handle;
-  int status = 0;
-
-  bool await_ready() const noexcept { return false; }
-  bool await_suspend(std::coroutine_handle<> h) noexcept {
-    handle = h;
-    req.data = this;
-    status = uv_tcp_connect(&req, tcp, addr, [](uv_connect_t* r, int st) {
-      auto* self = static_cast<ConnectAwaiter*>(r->data);
-      self->status = st;
-      self->handle.resume();
-    });
-    return status == 0;
-  }
-  int await_resume() const noexcept { return status; }
-};
 
 Result<SocketAddress> name_of(const uv_tcp_t* tcp, bool peer) {
   sockaddr_storage ss{};
@@ -54,7 +34,9 @@ task<Result<std::unique_ptr<TcpStream>>> TcpStream::connect(Loop& loop, SocketAd
     timed_out = true;
     stream->close();
   });
-  int status = co_await ConnectAwaiter{tcp, addr.get()};
+  int status = co_await detail::ConnectAwaiter{[&](uv_connect_t* req, uv_connect_cb cb) {
+    return uv_tcp_connect(req, tcp, addr.get(), cb);
+  }};
   deadline.cancel();
   if (timed_out)
     co_return errc::timed_out;

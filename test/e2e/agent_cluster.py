@@ -156,6 +156,13 @@ class Cluster:
             a.wait_listening()
         return [first] + rest
 
+    def start_converged(self, n, timeout=30):
+        """Starts n agents and waits until each lists all of them alive."""
+        agents = self.start(n)
+        wait_for(f"{n} agents to converge", lambda: self.converged(agents), timeout,
+                 interval=0.2)
+        return agents
+
     def converged(self, agents, expect_states=None):
         """True when every running agent in `agents` sees exactly the expected states."""
         expect = expect_states or {a.address: "alive" for a in agents}

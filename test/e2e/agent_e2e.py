@@ -34,8 +34,7 @@ def check(cond, message):
 def converge_8(binary):
     """8 agents, all joining through the first, end up listing each other alive."""
     with Cluster(binary) as c:
-        agents = c.start(8)
-        wait_for("8 agents to converge", lambda: c.converged(agents), 30, interval=0.2)
+        agents = c.start_converged(8)
         s = agents[3].status()
         check(len(s["peers"]) == 8, f"expected 8 peers, got {s['peers']}")
         mine = [p for p in s["peers"] if p["self"]]
@@ -64,8 +63,7 @@ def first_seen_dead(agent, address, kill_time):
 def sigkill_detected(binary):
     """A SIGKILLed agent is declared dead by every survivor within 5 s."""
     with Cluster(binary) as c:
-        agents = c.start(8)
-        wait_for("8 agents to converge", lambda: c.converged(agents), 30, interval=0.2)
+        agents = c.start_converged(8)
         victim = agents[5]
         survivors = [a for a in agents if a is not victim]
         kill_time = time.monotonic()
@@ -97,8 +95,7 @@ def sigkill_detected(binary):
 def sigterm_leaves(binary):
     """SIGTERM: the agent announces it leaves, exits 0 and cleans its data dir."""
     with Cluster(binary) as c:
-        agents = c.start(4)
-        wait_for("4 agents to converge", lambda: c.converged(agents), 30, interval=0.2)
+        agents = c.start_converged(4)
         leaver = agents[2]
         leaver.signal(signal.SIGTERM)
         rc = leaver.wait_exit(10)
@@ -120,8 +117,7 @@ def sigterm_leaves(binary):
 def wrong_cluster_key(binary):
     """An agent with another cluster key is refused and listed by nobody."""
     with Cluster(binary) as c:
-        agents = c.start(3)
-        wait_for("3 agents to converge", lambda: c.converged(agents), 30, interval=0.2)
+        agents = c.start_converged(3)
         other_key = c.write_key("other.key", os.urandom(48))
         intruder = c.add("intruder", join=[agents[0].address, agents[1].address],
                          key_file=other_key)
@@ -168,8 +164,7 @@ def hostile_clients(binary):
     """Garbage, truncated handshakes, idle sockets and 100 MB of noise do not crash or stall
     an agent: it keeps serving the cluster and lets a new member join meanwhile."""
     with Cluster(binary) as c:
-        agents = c.start(3)
-        wait_for("3 agents to converge", lambda: c.converged(agents), 30, interval=0.2)
+        agents = c.start_converged(3)
         target = agents[0]
         held = []
         # Garbage that reads as a huge frame length.
@@ -283,8 +278,7 @@ def restart_rejoins(binary):
     """An agent killed and restarted on the same data dir (same identity) is alive again
     everywhere."""
     with Cluster(binary) as c:
-        agents = c.start(3)
-        wait_for("3 agents to converge", lambda: c.converged(agents), 30, interval=0.2)
+        agents = c.start_converged(3)
         victim = agents[2]
         victim.signal(signal.SIGKILL)
         victim.wait_exit(5)
@@ -302,8 +296,7 @@ def stable_under_load(binary):
     suspect-then-dead (no false positive) during 60 s."""
     duration = float(os.environ.get("PPP2P_STABLE_SECONDS", "60"))
     with Cluster(binary) as c:
-        agents = c.start(8)
-        wait_for("8 agents to converge", lambda: c.converged(agents), 30, interval=0.2)
+        agents = c.start_converged(8)
         # One busy process per core of the CI machine.
         burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"],
                                     preexec_fn=die_with_parent) for _ in range(2)]
