@@ -215,8 +215,27 @@ int run_agent(const RunOptions& o) {
       });
   links.on_receive(Channel::membership,
                    [&](const PublicKey& peer, ByteView body) { swim.on_message(body, &peer); });
-  links.on_rejected([](const std::string& remote, std::error_code ec) {
-    spdlog::warn("refused connection from {}: {}", remote, ec.message());
+  // A flood of bad connections must not flood the log: at most kRefusalsLogged lines per
+  // window, then one line that counts the rest.
+  struct {
+    Millis window_start{0};
+    int logged = 0;
+    int suppressed = 0;
+  } refusals;
+  links.on_rejected([&](const std::string& remote, std::error_code ec) {
+    constexpr int kRefusalsLogged = 5;
+    constexpr Millis kWindow{10000};
+    Millis now = clock.now();
+    if (now - refusals.window_start >= kWindow) {
+      if (refusals.suppressed > 0)
+        spdlog::warn("refused {} more connections in the last {} s", refusals.suppressed,
+                     (now - refusals.window_start).count() / 1000);
+      refusals = {now, 0, 0};
+    }
+    if (++refusals.logged <= kRefusalsLogged)
+      spdlog::warn("refused connection from {}: {}", remote, ec.message());
+    else
+      ++refusals.suppressed;
   });
   links.on_link_lost([&](const std::string& address, std::error_code ec) {
     spdlog::debug("link to {} lost: {}", address, ec.message());
