@@ -5,6 +5,7 @@
 #include <cmath>
 #include <csignal>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include "data_dir.hpp"
 #include "machine.hpp"
@@ -107,6 +108,10 @@ bool prepare(const RunOptions& o, const DataDir& dir, Startup& out) {
       return false;
     }
     out.creds.cluster = *key;
+    struct stat st {};
+    if (::stat(o.cluster_key_file->c_str(), &st) == 0 && (st.st_mode & 077) != 0)
+      spdlog::warn("cluster key file {} can be read by other users (mode {:o}); chmod 600 it",
+                   o.cluster_key_file->string(), st.st_mode & 0777);
   }
   if (o.allow_list_file) {
     auto allowed = load_allow_list(*o.allow_list_file);

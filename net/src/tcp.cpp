@@ -42,7 +42,7 @@ task<Result<std::unique_ptr<TcpStream>>> TcpStream::connect(Loop& loop, SocketAd
     co_return errc::timed_out;
   if (status != 0)
     co_return uv_error(status);
-  stream->set_nodelay(true);
+  stream->configure_link_socket();
   stream->mark_connected();
   co_return stream;
 }
@@ -57,6 +57,13 @@ Result<SocketAddress> TcpStream::local() const {
 
 void TcpStream::set_nodelay(bool on) noexcept {
   uv_tcp_nodelay(reinterpret_cast<uv_tcp_t*>(uv_stream()), on ? 1 : 0);
+}
+
+void TcpStream::configure_link_socket() noexcept {
+  set_nodelay(true);
+  // Long-lived links to machines that vanish without a reset (power loss, cable) are found
+  // by the kernel's keepalive probes after about a minute of silence.
+  uv_tcp_keepalive(reinterpret_cast<uv_tcp_t*>(uv_stream()), 1, 60);
 }
 
 Result<std::unique_ptr<TcpListener>> TcpListener::bind(Loop& loop, const SocketAddress& addr,
@@ -79,7 +86,7 @@ std::unique_ptr<Stream> TcpListener::make_stream() {
 }
 
 void TcpListener::configure(Stream& s) {
-  static_cast<TcpStream&>(s).set_nodelay(true);
+  static_cast<TcpStream&>(s).configure_link_socket();
 }
 
 } // namespace ppp2p::net

@@ -111,6 +111,15 @@ void Swim::probe_tick() {
   schedule(probe_timer_, cfg_.probe_interval, &Swim::probe_tick);
   if (auto target = next_probe_target(); target && !probes_.contains(*target))
     start_probe(*target);
+  // Also probe one member we suspect, out of turn: the probe tells it of the suspicion, and
+  // its ack brings back its refutation (or confirms the failure) long before the suspicion
+  // times out or the round robin comes back to it.
+  std::vector<MemberId> suspects;
+  for (auto& [id, s] : suspicions_)
+    if (!probes_.contains(id))
+      suspects.push_back(id);
+  if (!suspects.empty())
+    start_probe(suspects[env_.random.below(suspects.size())]);
 }
 
 std::optional<MemberId> Swim::next_probe_target() {
@@ -341,6 +350,8 @@ void Swim::on_message(ByteView bytes, const MemberId* authenticated_sender) {
   if (m.sender == self_id_)
     return; // our own message, e.g. a seed list that names ourselves
   ++stats_.messages_received;
+  std::vector<Update> corrections; // newer news for the sender, filled by apply()
+  corrections_ = &corrections;
   for (const Update& u : m.gossip)
     apply(u);
   if (m.kind != BodyKind::sync && !members_.contains(m.sender) && !left_ &&
@@ -353,7 +364,7 @@ void Swim::on_message(ByteView bytes, const MemberId* authenticated_sender) {
   case BodyKind::none:
     break;
   case BodyKind::ping:
-    handle_ping(m);
+    handle_ping(m, corrections);
     break;
   case BodyKind::ping_req:
     handle_ping_req(m);
@@ -366,18 +377,28 @@ void Swim::on_message(ByteView bytes, const MemberId* authenticated_sender) {
   case BodyKind::sync:
     for (const Update& u : m.members)
       apply(u);
-    if (!m.reply)
-      send_sync(m.sender_address, true);
+    if (!m.reply) {
+      send_sync(m.sender_address, true); // our whole state answers everything
+      corrections.clear();
+    }
     break;
+  }
+  corrections_ = nullptr;
+  if (!corrections.empty()) {
+    Message fix;
+    fix.gossip = std::move(corrections);
+    send(m.sender_address, std::move(fix));
   }
 }
 
-void Swim::handle_ping(const Message& m) {
+void Swim::handle_ping(const Message& m, std::vector<Update>& corrections) {
   if (m.target && *m.target != self_id_)
     return; // meant for whoever had this address before us
   Message ack;
   ack.kind = BodyKind::ack;
   ack.seq = m.seq;
+  ack.gossip = std::move(corrections); // the ack carries them
+  corrections.clear();
   send(m.sender_address, std::move(ack));
 }
 

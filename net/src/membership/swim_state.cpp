@@ -144,11 +144,17 @@ void Swim::on_self(const Update& u) {
 }
 
 // Someone still spreads an accusation that a newer alive message already answered (a member
-// that missed the refutation): spread the answer again, with fresh transmissions. The
-// re-spreading stops by itself once nobody holds the stale news any more.
+// that missed the refutation): spread the answer again, with fresh transmissions, and send it
+// to the member the stale news came from. This stops by itself once nobody holds the stale
+// news any more.
 void Swim::correct_stale_accusation(const Member& m) {
-  if (m.state == State::alive)
-    broadcast(update_of(m));
+  if (m.state != State::alive)
+    return;
+  broadcast(update_of(m));
+  // And straight back to whoever sent the stale news (see on_message).
+  if (corrections_ && std::none_of(corrections_->begin(), corrections_->end(),
+                                   [&](const Update& u) { return u.id == m.id; }))
+    corrections_->push_back(update_of(m));
 }
 
 void Swim::refute(std::uint64_t accused_incarnation) {

@@ -1,4 +1,4 @@
-// TCP: connected streams (with TCP_NODELAY) and listeners.
+// TCP: connected streams (with TCP_NODELAY and keepalive) and listeners.
 #pragma once
 
 #include <memory>
@@ -23,6 +23,8 @@ public:
   Result<SocketAddress> peer() const;
   Result<SocketAddress> local() const;
   void set_nodelay(bool on) noexcept;
+  // TCP_NODELAY and keepalive (60 s): what every connect() and accept() applies.
+  void configure_link_socket() noexcept;
 };
 
 class TcpListener final : public Listener {

@@ -129,7 +129,7 @@ private:
   std::uint32_t expect_ack(std::function<void()> on_ack, Millis expiry);
   void send(const std::string& address, Message m);
   void send_sync(const std::string& address, bool reply);
-  void handle_ping(const Message& m);
+  void handle_ping(const Message& m, std::vector<Update>& corrections);
   void handle_ping_req(const Message& m);
   void handle_ack(const Message& m);
 
@@ -166,7 +166,8 @@ private:
   std::size_t probe_index_ = 0;
   std::vector<std::string> seeds_;
   std::set<TimerId> timers_;
-  std::set<std::string> unknown_synced_; // unknown senders we synced with this round
+  std::set<std::string> unknown_synced_;       // unknown senders we synced with this round
+  std::vector<Update>* corrections_ = nullptr; // while a message is handled: news for its sender
   std::uint32_t next_seq_ = 1;
   TimerId probe_timer_ = 0, gossip_timer_ = 0, push_pull_timer_ = 0, reconnect_timer_ = 0,
           join_timer_ = 0;
