@@ -139,24 +139,26 @@ def raw_connect(address):
     return s
 
 
-def send_noise(address, total_bytes, chunk=1 << 16):
-    """Sends random bytes over as many connections as it takes; returns bytes accepted."""
-    sent = 0
+def send_noise(address, total_bytes, stop, chunk=1 << 16):
+    """Sends random bytes over as many connections as it takes, until at least total_bytes
+    were accepted and stop is set; returns (bytes accepted, connections used)."""
+    sent = connections = 0
     noise = os.urandom(chunk)
-    while sent < total_bytes:
+    while sent < total_bytes or not stop.is_set():
         try:
             s = raw_connect(address)
         except OSError:
             time.sleep(0.01)
             continue
+        connections += 1
         try:
-            while sent < total_bytes:
+            while True:
                 sent += s.send(noise)
         except OSError:
             pass
         finally:
             s.close()
-    return sent
+    return sent, connections
 
 
 @case
@@ -182,20 +184,29 @@ def hostile_clients(binary):
         # Idle connections that never say anything.
         for _ in range(20):
             held.append(raw_connect(target.address))
-        # 100 MB of noise from two threads, while the cluster must keep working.
+        # At least 100 MB of noise from two threads, going on until a new member has joined
+        # through the target and the target has answered status requests meanwhile.
+        stop = threading.Event()
         results = []
         threads = [threading.Thread(target=lambda: results.append(
-            send_noise(target.address, 50 << 20))) for _ in range(2)]
+            send_noise(target.address, 50 << 20, stop))) for _ in range(2)]
         for t in threads:
             t.start()
-        newcomer = c.add("newcomer", join=[target.address])
-        everyone = agents + [newcomer]
-        wait_for("the newcomer to join during the noise", lambda: c.converged(everyone), 30,
-                 interval=0.2)
-        for t in threads:
-            t.join(timeout=120)
+        try:
+            newcomer = c.add("newcomer", join=[target.address])
+            everyone = agents + [newcomer]
+            wait_for("the newcomer to join during the noise", lambda: c.converged(everyone),
+                     30, interval=0.2)
+            t0 = time.monotonic()
+            check(target.status() is not None, "no status answer during the noise")
+            print(f"status answered during the noise in {time.monotonic() - t0:.3f} s")
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(timeout=120)
         check(not any(t.is_alive() for t in threads), "noise senders did not finish")
-        print(f"noise accepted by the kernel: {sum(results) / 1e6:.0f} MB")
+        print(f"noise accepted by the kernel: {sum(r[0] for r in results) / 1e6:.0f} MB "
+              f"over {sum(r[1] for r in results)} connections")
         check(target.running(), f"the target agent died:\n{target.log()}")
         for s in held:
             s.close()
