@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <map>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
@@ -36,7 +37,8 @@ void log_event(const PublicKey& self, ms::Event e, const ms::Member& m, ms::Stat
   using ms::State;
   if (m.id == self) {
     if (e == ms::Event::state_changed && m.state == State::left)
-      spdlog::info("this agent ({}) announced that it leaves", member_name(m));
+      spdlog::info("announced to the cluster that this agent leaves (incarnation {})",
+                   m.incarnation);
     return;
   }
   switch (e) {
@@ -242,8 +244,19 @@ int run_agent(const RunOptions& o) {
     else
       ++refusals.suppressed;
   });
+  // While we know nobody, say why a seed cannot be reached (once per seed per 10 s).
+  std::map<std::string, Millis> seed_warned;
   links.on_link_lost([&](const std::string& address, std::error_code ec) {
     spdlog::debug("link to {} lost: {}", address, ec.message());
+    bool seed = std::find(o.join.begin(), o.join.end(), address) != o.join.end();
+    if (seed && swim.live_count() <= 1) {
+      Millis now = clock.now();
+      auto [it, fresh] = seed_warned.try_emplace(address, now);
+      if (fresh || now - it->second >= Millis{10000}) {
+        it->second = now;
+        spdlog::warn("cannot join through {}: {} (retrying)", address, ec.message());
+      }
+    }
     swim.hint_unreachable(address);
   });
 
