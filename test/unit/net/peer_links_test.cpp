@@ -84,7 +84,9 @@ TEST(PeerLinks, WrongClusterKeyIsRejectedAndReported) {
 
 TEST(PeerLinks, UnreachableAddressIsReportedAndRetriedOnlyAfterAPause) {
   Loop loop;
-  Node a(loop, member());
+  PeerLinksOptions o;
+  o.retry_after_failure = Millis{60000}; // far longer than the test, however slow the machine
+  Node a(loop, member(), o);
   std::string closed;
   {
     auto l = TcpListener::bind(loop, loopback()).value();
@@ -107,7 +109,9 @@ TEST(PeerLinks, StalledHandshakesAreBoundedAndTimedOut) {
   Loop loop;
   PeerLinksOptions o;
   o.max_handshakes = 2;
-  o.link.handshake_timeout = Millis{200};
+  // Long enough that the third connection arrives while the first two still wait, even on a
+  // loaded machine.
+  o.link.handshake_timeout = Millis{2000};
   Node b(loop, member(), o);
   std::vector<std::error_code> rejected;
   b.links.on_rejected([&](const std::string&, std::error_code ec) { rejected.push_back(ec); });
