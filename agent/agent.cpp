@@ -26,7 +26,7 @@ namespace ms = ppp2p::net::membership;
 
 namespace {
 
-constexpr const char* kVersion = "0.1.0";
+constexpr const char* kVersion = PPP2P_VERSION;
 constexpr Millis kMetaRefresh{5000};
 
 std::string member_name(const ms::Member& m) {

@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
             return 0;
           },
           [](const VersionRequest&) {
-            std::puts("ppp2p-runtime 0.1.0");
+            std::puts("ppp2p-runtime " PPP2P_VERSION);
             return 0;
           },
           [](const StatusOptions& o) { return run_status_command(o.data_dir.string(), o.json); },
