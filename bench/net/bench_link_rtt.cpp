@@ -23,6 +23,9 @@ namespace echo = ppp2p::wire::echo;
 
 namespace {
 
+// The link options of the run in progress (which ciphers the two ends may use).
+LinkOptions g_options;
+
 // ---- full stack -----------------------------------------------------------------------------
 
 Bytes build_echo(flatbuffers::FlatBufferBuilder& fbb, std::uint64_t seq, bool reply,
@@ -46,7 +49,7 @@ std::vector<double> full_stack(int n, std::size_t payload_size) {
     port = listener->local()->port();
     sync_wait(loop, [](Loop& l, TcpListener& lis, const Credentials& c) -> task<void> {
       auto s = co_await lis.accept();
-      auto link = co_await Link::accept(l, std::move(*s), c);
+      auto link = co_await Link::accept(l, std::move(*s), c, g_options);
       flatbuffers::FlatBufferBuilder fbb(4096);
       Bytes payload;
       for (;;) {
@@ -72,7 +75,7 @@ std::vector<double> full_stack(int n, std::size_t payload_size) {
     sync_wait(loop,
               [](Loop& l, SocketAddress a, const Credentials& c, int count, std::size_t size,
                  std::vector<double>& out) -> task<void> {
-                auto link = co_await Link::connect(l, a, c);
+                auto link = co_await Link::connect(l, a, c, g_options);
                 if (!link)
                   std::abort();
                 flatbuffers::FlatBufferBuilder fbb(4096);
@@ -205,23 +208,36 @@ std::vector<double> raw_libuv(int n, std::size_t size) {
 int main(int argc, char** argv) {
   int n = argc > 1 ? std::atoi(argv[1]) : 20000;
   std::size_t size = argc > 2 ? static_cast<std::size_t>(std::atoi(argv[2])) : 64;
-  // Warm up both paths, then measure them interleaved twice to even out machine noise.
+  std::vector<Cipher> ciphers{Cipher::chacha20_poly1305};
+  if (supported_ciphers() & cipher_bit(Cipher::aes256_gcm))
+    ciphers.push_back(Cipher::aes256_gcm);
+  // Warm up every path, then measure them interleaved twice to even out machine noise.
   (void)raw_libuv(1000, size);
-  (void)full_stack(1000, size);
-  std::vector<double> raw, full;
+  std::vector<double> raw;
+  std::vector<std::vector<double>> full(ciphers.size());
+  for (std::size_t i = 0; i < ciphers.size(); ++i) {
+    g_options.ciphers = cipher_bit(ciphers[i]);
+    (void)full_stack(1000, size);
+  }
   for (int round = 0; round < 2; ++round) {
     auto r = raw_libuv(n / 2, size);
-    auto f = full_stack(n / 2, size);
     raw.insert(raw.end(), r.begin(), r.end());
-    full.insert(full.end(), f.begin(), f.end());
+    for (std::size_t i = 0; i < ciphers.size(); ++i) {
+      g_options.ciphers = cipher_bit(ciphers[i]);
+      auto f = full_stack(n / 2, size);
+      full[i].insert(full[i].end(), f.begin(), f.end());
+    }
   }
   std::printf("round trips: %d per path, payload %zu bytes, %u hardware threads\n\n", n, size,
               std::thread::hardware_concurrency());
   table_header({"path", "p50 (µs)", "p99 (µs)", "p50 ratio", "p99 ratio"});
   double rp50 = percentile(raw, 50), rp99 = percentile(raw, 99);
-  double fp50 = percentile(full, 50), fp99 = percentile(full, 99);
   table_row({"raw libuv ping-pong", fmt(rp50), fmt(rp99), "1.00", "1.00"});
-  table_row({"ppp2p link (coroutines + ChaCha20-Poly1305 + FlatBuffers)", fmt(fp50), fmt(fp99),
-             fmt(fp50 / rp50, "%.2f"), fmt(fp99 / rp99, "%.2f")});
+  for (std::size_t i = 0; i < ciphers.size(); ++i) {
+    double fp50 = percentile(full[i], 50), fp99 = percentile(full[i], 99);
+    table_row(
+        {"ppp2p link (coroutines + " + std::string(cipher_name(ciphers[i])) + " + FlatBuffers)",
+         fmt(fp50), fmt(fp99), fmt(fp50 / rp50, "%.2f"), fmt(fp99 / rp99, "%.2f")});
+  }
   return 0;
 }

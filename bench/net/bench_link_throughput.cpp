@@ -26,6 +26,9 @@ namespace echo = ppp2p::wire::echo;
 
 namespace {
 
+// The link options of the run in progress (which ciphers the two ends may use).
+LinkOptions g_options;
+
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -43,7 +46,7 @@ double full_stack(std::size_t message, std::size_t total) {
     sync_wait(
         loop, [](Loop& l, TcpListener& lis, const Credentials& c, std::size_t n) -> task<void> {
           auto s = co_await lis.accept();
-          auto link = co_await Link::accept(l, std::move(*s), c);
+          auto link = co_await Link::accept(l, std::move(*s), c, g_options);
           std::size_t got = 0;
           while (got < n) {
             auto f = co_await (*link)->receive();
@@ -72,7 +75,7 @@ double full_stack(std::size_t message, std::size_t total) {
     secs = sync_wait(loop,
                      [](Loop& l, SocketAddress a, const Credentials& c, std::size_t size,
                         std::size_t n) -> task<double> {
-                       auto link = co_await Link::connect(l, a, c);
+                       auto link = co_await Link::connect(l, a, c, g_options);
                        if (!link)
                          std::abort();
                        flatbuffers::FlatBufferBuilder fbb(size + 256);
@@ -156,17 +159,25 @@ int main(int argc, char** argv) {
   std::size_t mb = argc > 1 ? static_cast<std::size_t>(std::atoi(argv[1])) : 256;
   std::size_t total = mb << 20;
   std::printf("%zu MiB per case, %u hardware threads\n\n", mb, std::thread::hardware_concurrency());
+  std::vector<Cipher> ciphers{Cipher::chacha20_poly1305};
+  if (supported_ciphers() & cipher_bit(Cipher::aes256_gcm))
+    ciphers.push_back(Cipher::aes256_gcm);
   table_header({"message size", "raw TCP, one send() per message (MB/s)",
-                "raw TCP, 256 KiB sends (MB/s)", "ppp2p link (MB/s)", "ratio to per-message",
-                "ratio to 256 KiB sends"});
+                "raw TCP, 256 KiB sends (MB/s)", "cipher", "ppp2p link (MB/s)",
+                "ratio to per-message", "ratio to 256 KiB sends"});
   (void)raw_tcp(256 * 1024, total / 8); // warm-up
   double bulk = raw_tcp(256 * 1024, total);
   for (std::size_t size : {std::size_t{1024}, std::size_t{64 * 1024}}) {
     (void)raw_tcp(size, total / 8);
-    (void)full_stack(size, total / 8);
-    double raw = raw_tcp(size, total), full = full_stack(size, total);
-    table_row({std::to_string(size / 1024) + " KiB", fmt(raw, "%.0f"), fmt(bulk, "%.0f"),
-               fmt(full, "%.0f"), fmt(full / raw, "%.2f"), fmt(full / bulk, "%.2f")});
+    double raw = raw_tcp(size, total);
+    for (Cipher c : ciphers) {
+      g_options.ciphers = cipher_bit(c);
+      (void)full_stack(size, total / 8);
+      double full = full_stack(size, total);
+      table_row({std::to_string(size / 1024) + " KiB", fmt(raw, "%.0f"), fmt(bulk, "%.0f"),
+                 std::string(cipher_name(c)), fmt(full, "%.0f"), fmt(full / raw, "%.2f"),
+                 fmt(full / bulk, "%.2f")});
+    }
   }
   return 0;
 }

@@ -136,12 +136,12 @@ wire::Signature64 to_wire(const Sig& s) {
 
 } // namespace
 
-HandshakeInitiator::HandshakeInitiator(const Credentials& creds) : creds_(creds) {
-  crypto_init();
+HandshakeInitiator::HandshakeInitiator(const Credentials& creds, std::uint8_t ciphers)
+    : creds_(creds), ciphers_(ciphers & supported_ciphers()) {
   crypto_box_keypair(eph_pk_.data(), eph_sk_.data()); // X25519
   flatbuffers::FlatBufferBuilder fbb(128);
   wire::Key32 eph = to_wire(eph_pk_);
-  auto hello = wire::CreateHello(fbb, kLinkProtocolVersion, &eph);
+  auto hello = wire::CreateHello(fbb, kLinkProtocolVersion, &eph, ciphers_);
   fbb.Finish(wire::CreateMessage(fbb, wire::Step::Hello, hello.Union()), wire::MessageIdentifier());
   hello_ = to_bytes(fbb);
 }
@@ -160,6 +160,9 @@ Result<std::pair<Bytes, SessionKeys>> HandshakeInitiator::on_reply(ByteView byte
   if (!m)
     return errc::handshake_malformed;
   const auto* reply = m->step_as_HelloReply();
+  auto cipher = static_cast<Cipher>(reply->cipher());
+  if (reply->cipher() > wire::Cipher::MAX || !(ciphers_ & cipher_bit(cipher)))
+    return errc::handshake_no_cipher; // not one we offered
   Key eph_r = key_of(reply->ephemeral());
   PublicKey peer{key_of(reply->identity())};
   Key th2 = th2_of(hello_, eph_r, peer.bytes);
@@ -190,12 +193,13 @@ Result<std::pair<Bytes, SessionKeys>> HandshakeInitiator::on_reply(ByteView byte
   keys.peer = peer;
   keys.send_key = derive(*chain, "initiator to responder", th4);
   keys.recv_key = derive(*chain, "responder to initiator", th4);
+  keys.cipher = cipher;
   sodium_memzero(chain->data(), chain->size());
   return std::pair{std::move(finish_bytes), keys};
 }
 
-HandshakeResponder::HandshakeResponder(const Credentials& creds) : creds_(creds) {
-  crypto_init();
+HandshakeResponder::HandshakeResponder(const Credentials& creds, std::uint8_t ciphers)
+    : creds_(creds), ciphers_(ciphers & supported_ciphers()) {
   crypto_box_keypair(eph_pk_.data(), eph_sk_.data());
 }
 
@@ -214,6 +218,13 @@ Result<Bytes> HandshakeResponder::on_hello(ByteView bytes) {
   const auto* hello = m->step_as_Hello();
   if (hello->version() != kLinkProtocolVersion)
     return errc::handshake_bad_version;
+  std::uint8_t common = hello->ciphers() & ciphers_;
+  if (common & cipher_bit(Cipher::aes256_gcm))
+    cipher_ = Cipher::aes256_gcm; // several times faster where the hardware has it
+  else if (common & cipher_bit(Cipher::chacha20_poly1305))
+    cipher_ = Cipher::chacha20_poly1305;
+  else
+    return errc::handshake_no_cipher;
   Key eph_i = key_of(hello->ephemeral());
   th2_ = th2_of(bytes, eph_pk_, creds_.identity.public_key.bytes);
   auto chain = derive_chain(creds_, eph_sk_, eph_i, th2_);
@@ -227,7 +238,8 @@ Result<Bytes> HandshakeResponder::on_hello(ByteView bytes) {
   wire::Key32 eph = to_wire(eph_pk_), id = to_wire(creds_.identity.public_key.bytes),
               proof = to_wire(proof_r);
   wire::Signature64 sig = to_wire(sig_r);
-  auto reply = wire::CreateHelloReply(fbb, &eph, &id, &sig, &proof);
+  auto reply =
+      wire::CreateHelloReply(fbb, &eph, &id, &sig, &proof, static_cast<wire::Cipher>(cipher_));
   fbb.Finish(wire::CreateMessage(fbb, wire::Step::HelloReply, reply.Union()),
              wire::MessageIdentifier());
   reply_ = to_bytes(fbb);
@@ -256,6 +268,7 @@ Result<SessionKeys> HandshakeResponder::on_finish(ByteView bytes) {
   keys.peer = peer;
   keys.send_key = derive(chain_, "responder to initiator", th4);
   keys.recv_key = derive(chain_, "initiator to responder", th4);
+  keys.cipher = cipher_;
   replied_ = false; // a second finish is malformed
   reply_.clear();
   return keys;

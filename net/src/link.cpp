@@ -30,8 +30,8 @@ private:
 };
 
 task<Result<SessionKeys>> run_initiator(Stream& stream, FrameReader& reader,
-                                        const Credentials& creds) {
-  HandshakeInitiator hs(creds);
+                                        const Credentials& creds, std::uint8_t ciphers) {
+  HandshakeInitiator hs(creds, ciphers);
   if (auto r = stream.send(make_frame(hs.hello())); !r)
     co_return r.error();
   auto reply = co_await reader.next();
@@ -46,8 +46,8 @@ task<Result<SessionKeys>> run_initiator(Stream& stream, FrameReader& reader,
 }
 
 task<Result<SessionKeys>> run_responder(Stream& stream, FrameReader& reader,
-                                        const Credentials& creds) {
-  HandshakeResponder hs(creds);
+                                        const Credentials& creds, std::uint8_t ciphers) {
+  HandshakeResponder hs(creds, ciphers);
   auto hello = co_await reader.next();
   if (!hello)
     co_return hello.error();
@@ -66,7 +66,8 @@ task<Result<SessionKeys>> run_responder(Stream& stream, FrameReader& reader,
 
 Link::Link(std::unique_ptr<Stream> stream, const SessionKeys& keys, std::size_t max_message)
     : stream_(std::move(stream)), reader_(*stream_, max_message + kSealOverhead), peer_(keys.peer),
-      sealer_(keys.send_key), opener_(keys.recv_key) {}
+      cipher_(keys.cipher), sealer_(keys.send_key, keys.cipher),
+      opener_(keys.recv_key, keys.cipher) {}
 
 Link::~Link() = default;
 
@@ -77,7 +78,7 @@ task<Result<std::unique_ptr<Link>>> Link::connect(Loop& loop, SocketAddress addr
     co_return stream.error();
   HandshakeDeadline deadline(loop, **stream, options.handshake_timeout);
   FrameReader reader(**stream, kMaxHandshakeFrame);
-  auto keys = co_await run_initiator(**stream, reader, creds);
+  auto keys = co_await run_initiator(**stream, reader, creds, options.ciphers);
   deadline.disarm();
   if (!keys)
     co_return deadline.error(keys.error());
@@ -89,7 +90,7 @@ task<Result<std::unique_ptr<Link>>> Link::accept(Loop& loop, std::unique_ptr<Str
                                                  const Credentials& creds, LinkOptions options) {
   HandshakeDeadline deadline(loop, *stream, options.handshake_timeout);
   FrameReader reader(*stream, kMaxHandshakeFrame);
-  auto keys = co_await run_responder(*stream, reader, creds);
+  auto keys = co_await run_responder(*stream, reader, creds, options.ciphers);
   deadline.disarm();
   if (!keys)
     co_return deadline.error(keys.error());

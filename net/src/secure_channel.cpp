@@ -11,7 +11,28 @@ namespace ppp2p::net {
 
 namespace {
 
-using Nonce = std::array<std::uint8_t, crypto_aead_chacha20poly1305_IETF_NPUBBYTES>;
+static_assert(crypto_aead_chacha20poly1305_IETF_NPUBBYTES == 12 &&
+              crypto_aead_aes256gcm_NPUBBYTES == 12 &&
+              crypto_aead_chacha20poly1305_IETF_ABYTES == kSealTagSize &&
+              crypto_aead_aes256gcm_ABYTES == kSealTagSize);
+using Nonce = std::array<std::uint8_t, 12>;
+
+using EncryptFn = int (*)(unsigned char*, unsigned long long*, const unsigned char*,
+                          unsigned long long, const unsigned char*, unsigned long long,
+                          const unsigned char*, const unsigned char*, const unsigned char*);
+using DecryptFn = int (*)(unsigned char*, unsigned long long*, unsigned char*, const unsigned char*,
+                          unsigned long long, const unsigned char*, unsigned long long,
+                          const unsigned char*, const unsigned char*);
+
+EncryptFn encrypt_fn(Cipher c) {
+  return c == Cipher::aes256_gcm ? crypto_aead_aes256gcm_encrypt
+                                 : crypto_aead_chacha20poly1305_ietf_encrypt;
+}
+
+DecryptFn decrypt_fn(Cipher c) {
+  return c == Cipher::aes256_gcm ? crypto_aead_aes256gcm_decrypt
+                                 : crypto_aead_chacha20poly1305_ietf_decrypt;
+}
 
 Nonce nonce_of(std::uint64_t counter) {
   Nonce n{};
@@ -22,7 +43,20 @@ Nonce nonce_of(std::uint64_t counter) {
 
 } // namespace
 
-Sealer::Sealer(const std::array<std::uint8_t, 32>& key) : key_(key) {
+std::uint8_t supported_ciphers() {
+  crypto_init();
+  std::uint8_t set = cipher_bit(Cipher::chacha20_poly1305);
+  if (crypto_aead_aes256gcm_is_available())
+    set |= cipher_bit(Cipher::aes256_gcm);
+  return set;
+}
+
+std::string_view cipher_name(Cipher c) {
+  return c == Cipher::aes256_gcm ? "AES-256-GCM" : "ChaCha20-Poly1305";
+}
+
+Sealer::Sealer(const std::array<std::uint8_t, 32>& key, Cipher cipher)
+    : key_(key), cipher_(cipher) {
   crypto_init();
 }
 Sealer::~Sealer() {
@@ -46,12 +80,13 @@ Bytes Sealer::seal(std::uint32_t channel, ByteView body) {
   Nonce nonce = nonce_of(counter_++);
   unsigned long long clen = 0;
   // In place: libsodium allows the ciphertext to overlap the plaintext exactly.
-  crypto_aead_chacha20poly1305_ietf_encrypt(plain, &clen, plain, plain_size, frame.data(),
-                                            kFrameHeaderSize, nullptr, nonce.data(), key_.data());
+  encrypt_fn(cipher_)(plain, &clen, plain, plain_size, frame.data(), kFrameHeaderSize, nullptr,
+                      nonce.data(), key_.data());
   return frame;
 }
 
-Opener::Opener(const std::array<std::uint8_t, 32>& key) : key_(key) {
+Opener::Opener(const std::array<std::uint8_t, 32>& key, Cipher cipher)
+    : key_(key), cipher_(cipher) {
   crypto_init();
 }
 Opener::~Opener() {
@@ -67,9 +102,8 @@ Result<OpenedFrame> Opener::open(ByteView payload) {
   out.plain.resize(payload.size() - kSealTagSize);
   Nonce nonce = nonce_of(counter_);
   unsigned long long mlen = 0;
-  if (crypto_aead_chacha20poly1305_ietf_decrypt(out.plain.data(), &mlen, nullptr, payload.data(),
-                                                payload.size(), header, sizeof header, nonce.data(),
-                                                key_.data()) != 0)
+  if (decrypt_fn(cipher_)(out.plain.data(), &mlen, nullptr, payload.data(), payload.size(), header,
+                          sizeof header, nonce.data(), key_.data()) != 0)
     return errc::decrypt_failed;
   ++counter_;
   out.channel = read_u32le(out.plain.data());

@@ -201,6 +201,46 @@ TEST(Handshake, AllowListAloneWorksWithoutClusterKey) {
   EXPECT_TRUE(run(a, b).responder.ok());
 }
 
+TEST(Handshake, ChoosesAesGcmWhenBothSidesHaveIt) {
+  Credentials a = member(), b = member();
+  Transcript t = run(a, b);
+  ASSERT_TRUE(t.responder.ok());
+  Cipher want = (supported_ciphers() & cipher_bit(Cipher::aes256_gcm)) ? Cipher::aes256_gcm
+                                                                       : Cipher::chacha20_poly1305;
+  EXPECT_EQ(t.initiator->second.cipher, want);
+  EXPECT_EQ(t.responder->cipher, want);
+}
+
+TEST(Handshake, FallsBackToChaChaWhenOneSideOffersOnlyIt) {
+  Credentials a = member(), b = member();
+  HandshakeInitiator hi(a, cipher_bit(Cipher::chacha20_poly1305));
+  HandshakeResponder hr(b);
+  auto ri = hi.on_reply(hr.on_hello(hi.hello()).value());
+  ASSERT_TRUE(ri.ok());
+  auto rr = hr.on_finish(ri->first);
+  ASSERT_TRUE(rr.ok());
+  EXPECT_EQ(ri->second.cipher, Cipher::chacha20_poly1305);
+  EXPECT_EQ(rr->cipher, Cipher::chacha20_poly1305);
+}
+
+TEST(Handshake, NoCommonCipherIsRefused) {
+  Credentials a = member(), b = member();
+  HandshakeInitiator hi(a, 0);
+  HandshakeResponder hr(b);
+  EXPECT_EQ(hr.on_hello(hi.hello()).error(), errc::handshake_no_cipher);
+}
+
+TEST(Handshake, InitiatorRefusesACipherItDidNotOffer) {
+  if (!(supported_ciphers() & cipher_bit(Cipher::aes256_gcm)))
+    GTEST_SKIP() << "no AES-256-GCM here";
+  Credentials a = member(), b = member();
+  HandshakeInitiator offers_all(a);
+  HandshakeResponder hr(b);
+  Bytes aes_reply = hr.on_hello(offers_all.hello()).value(); // chooses AES-256-GCM
+  HandshakeInitiator chacha_only(a, cipher_bit(Cipher::chacha20_poly1305));
+  EXPECT_EQ(chacha_only.on_reply(aes_reply).error(), errc::handshake_no_cipher);
+}
+
 TEST(Handshake, ConnectingToOurselvesIsRefused) {
   Credentials a = member();
   EXPECT_EQ(run(a, a).initiator.error(), errc::handshake_self);

@@ -115,6 +115,24 @@ TEST(Link, MembersExchangeMessagesBothWays) {
   EXPECT_EQ(got, "ping/pong");
 }
 
+TEST(Link, BothCiphersCarryMessages) {
+  for (std::uint8_t mask : {cipher_bit(Cipher::chacha20_poly1305), std::uint8_t{0xff}}) {
+    Loop loop;
+    auto listener = TcpListener::bind(loop, loopback()).value();
+    LinkOptions opt;
+    opt.ciphers = mask;
+    Pair p = connect(loop, *listener, listener->local().value(), member(), member(), opt);
+    ASSERT_TRUE(p.client.ok() && p.server.ok());
+    EXPECT_EQ((*p.client)->cipher(), (*p.server)->cipher());
+    if (mask != 0xff)
+      EXPECT_EQ((*p.client)->cipher(), Cipher::chacha20_poly1305);
+    ASSERT_TRUE((*p.client)->send(Channel::echo, text("hello")).ok());
+    auto got = sync_wait(loop, (*p.server)->receive());
+    ASSERT_TRUE(got.ok());
+    EXPECT_EQ(text_of(got->body()), "hello");
+  }
+}
+
 TEST(Link, WrongClusterKeyFailsOnBothSides) {
   Loop loop;
   auto listener = TcpListener::bind(loop, loopback()).value();

@@ -43,8 +43,9 @@ struct RealMember {
 
   explicit RealMember(Loop& loop) : links(loop, creds), clock(loop), timers(loop) {
     std::string address = links.listen(loopback()).value().to_string();
-    swim = std::make_unique<Swim>(Environment{clock, timers, transport, random}, Config::lan(),
-                                  SelfInfo{creds.identity.public_key, address, {2, 2, 2, 100, 0}, 1});
+    swim =
+        std::make_unique<Swim>(Environment{clock, timers, transport, random}, Config::lan(),
+                               SelfInfo{creds.identity.public_key, address, {2, 2, 2, 100, 0}, 1});
     links.on_receive(Channel::membership, [this](const PublicKey& peer, ByteView body) {
       swim->on_message(body, &peer);
     });
@@ -92,7 +93,8 @@ TEST(SwimOverLinks, MembersConvergeAndACrashIsDetected) {
           return false;
     return true;
   };
-  ASSERT_TRUE(run_until(loop, [&] { return all_alive(4); }, Millis{10000}));
+  ASSERT_TRUE(run_until(
+      loop, [&] { return all_alive(4); }, Millis{10000}));
 
   // "Crash" member 3: it stops answering and its links close.
   m[3]->swim->stop();

@@ -29,7 +29,8 @@ namespace ppp2p::net {
   XX(queue_full, "send queue is full")                                                             \
   XX(key_too_short, "key file holds fewer than 32 bytes")                                          \
   XX(key_malformed, "key file is malformed")                                                       \
-  XX(key_mismatch, "secret and public key files do not belong together")
+  XX(key_mismatch, "secret and public key files do not belong together")                           \
+  XX(handshake_no_cipher, "the peers have no frame cipher in common")
 
 enum class errc : int {
   ok = 0,

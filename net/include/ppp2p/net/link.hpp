@@ -29,6 +29,7 @@ struct LinkOptions {
   Millis handshake_timeout{5000};
   Millis connect_timeout{5000};
   std::size_t max_message = 16u << 20; // largest FlatBuffer body accepted
+  std::uint8_t ciphers = 0xff;         // cipher_bit()s we may use (see handshake.hpp)
 };
 
 class Link {
@@ -46,6 +47,7 @@ public:
   ~Link();
 
   const PublicKey& peer() const noexcept { return peer_; }
+  Cipher cipher() const noexcept { return cipher_; }
 
   // Seals body and starts writing it. Fails when the link is closed or broken.
   Result<void> send(Channel channel, ByteView body);
@@ -66,6 +68,7 @@ private:
   std::unique_ptr<Stream> stream_;
   FrameReader reader_;
   PublicKey peer_;
+  Cipher cipher_;
   Sealer sealer_;
   Opener opener_;
 };
