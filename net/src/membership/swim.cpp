@@ -7,14 +7,6 @@
 #include "ppp2p/net/membership/codec.hpp"
 
 namespace ppp2p::net::membership {
-namespace {
-bool is_live(State s) {
-  return s == State::alive || s == State::suspect;
-}
-} // namespace
-} // namespace ppp2p::net::membership
-
-namespace ppp2p::net::membership {
 
 Swim::Swim(Environment env, Config cfg, SelfInfo self) : env_(env), cfg_(cfg), self_id_(self.id) {
   Member m;

@@ -7,12 +7,6 @@
 
 namespace ppp2p::net::membership {
 
-namespace {
-bool is_live(State s) {
-  return s == State::alive || s == State::suspect;
-}
-} // namespace
-
 Update Swim::update_of(const Member& m, std::optional<MemberId> from) const {
   return {m.id, m.address, m.incarnation, m.state, m.meta, from};
 }

@@ -20,6 +20,11 @@ enum class State : std::uint8_t { alive = 0, suspect = 1, dead = 2, left = 3 };
 
 std::string_view state_name(State s) noexcept;
 
+// Alive or suspect: a member still probed and gossiped to.
+inline bool is_live(State s) noexcept {
+  return s == State::alive || s == State::suspect;
+}
+
 // What a member advertises about itself.
 struct Meta {
   std::uint16_t cores = 0;
