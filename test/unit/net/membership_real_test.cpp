@@ -13,15 +13,6 @@ using namespace ppp2p::net::testing;
 
 namespace {
 
-bool run_until(Loop& loop, const std::function<bool()>& done, Millis limit) {
-  Timer deadline(loop);
-  bool expired = false;
-  deadline.start(limit, [&] { expired = true; });
-  while (!done() && !expired)
-    loop.run_once();
-  return done();
-}
-
 struct LinkTransport final : Transport {
   PeerLinks& links;
   explicit LinkTransport(PeerLinks& l) : links(l) {}

@@ -1,6 +1,7 @@
 // Helpers shared by the net unit tests.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <utility>
 
@@ -9,6 +10,7 @@
 #include "ppp2p/net/loop.hpp"
 #include "ppp2p/net/sync_wait.hpp"
 #include "ppp2p/net/tcp.hpp"
+#include "ppp2p/net/timer.hpp"
 
 namespace ppp2p::net::testing {
 
@@ -35,6 +37,16 @@ inline std::pair<std::unique_ptr<Stream>, std::unique_ptr<Stream>> tcp_pair(Loop
 
 inline Bytes bytes_of(std::string_view s) {
   return Bytes(s.begin(), s.end());
+}
+
+// Runs the loop until done() or the deadline; returns done().
+inline bool run_until(Loop& loop, const std::function<bool()>& done, Millis limit = Millis{10000}) {
+  Timer deadline(loop);
+  bool expired = false;
+  deadline.start(limit, [&] { expired = true; });
+  while (!done() && !expired)
+    loop.run_once();
+  return done();
 }
 
 } // namespace ppp2p::net::testing

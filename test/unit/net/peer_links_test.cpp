@@ -14,16 +14,6 @@ Credentials member(const std::string& secret = std::string(40, 's')) {
   return {Identity::generate(), ClusterKey::from_secret(secret), std::nullopt};
 }
 
-// Runs the loop until done() or the deadline; returns done().
-bool run_until(Loop& loop, const std::function<bool()>& done, Millis limit = Millis{5000}) {
-  Timer deadline(loop);
-  bool expired = false;
-  deadline.start(limit, [&] { expired = true; });
-  while (!done() && !expired)
-    loop.run_once();
-  return done();
-}
-
 struct Node {
   Credentials creds;
   PeerLinks links;
