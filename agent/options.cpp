@@ -1,0 +1,204 @@
+#include "options.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <map>
+#include <set>
+#include <string_view>
+
+#include "ppp2p/net/address.hpp"
+
+namespace ppp2p::agent {
+
+const char* help_text() {
+  return R"(ppp2p-runtime - the ppp2p peer agent (one per machine)
+
+Usage:
+  ppp2p-runtime [run] --listen HOST:PORT --data-dir DIR --cluster-key-file FILE
+                [--join HOST:PORT]... [--slots N] [--allow-list FILE]
+                [--advertise HOST:PORT] [--speed SCORE] [--log-level LEVEL]
+  ppp2p-runtime status --data-dir DIR [--json]
+  ppp2p-runtime --help | --version
+
+run (the default command) runs the agent in the foreground, logging one line per event to
+stderr, until SIGTERM or SIGINT; then it announces that it leaves the cluster and exits 0.
+
+Options of run:
+  --listen HOST:PORT       where to accept other agents; port 0 picks a free port, which is
+                           written to DIR/address once the agent listens
+  --data-dir DIR           the agent's directory, created with mode 0700 if missing: identity
+                           key pair (created on first start), lock, address, status socket
+  --cluster-key-file FILE  a file holding at least 32 bytes of secret that every member has;
+                           peers that do not know it are refused
+  --allow-list FILE        a file of hex public keys (DIR/identity.pub of each member), one
+                           per line, '#' starts a comment; only these may connect. Use with
+                           or instead of --cluster-key-file (at least one of the two)
+  --join HOST:PORT         an agent to join the cluster through; repeat for several. Omit it
+                           for the first agent. Any member can be the entry point
+  --slots N                task slots offered to the cluster, 0..1024 (default: cores)
+  --advertise HOST:PORT    the address other agents should use to reach this one (default:
+                           the --listen address; required when listening on 0.0.0.0 or ::)
+  --speed SCORE            advertise SCORE instead of running the start-up CPU benchmark
+  --log-level LEVEL        trace, debug, info (default), warn, error or off
+
+Options of status:
+  --data-dir DIR           the data dir of the running agent to ask (over DIR/status.sock)
+  --json                   print {"self": {...}, "peers": [...]} instead of a table
+
+Other:
+  -h, --help               this text
+  --version                the version
+
+Exit status: 0 success; 1 the agent could not start or run (unusable port, unreadable key,
+another agent on DIR) or status found no agent; 2 bad command line.
+)";
+}
+
+namespace {
+
+// Flags that take a value, and whether they may repeat.
+const std::map<std::string_view, bool>& run_flags() {
+  static const std::map<std::string_view, bool> flags{
+      {"--listen", false},     {"--data-dir", false}, {"--cluster-key-file", false},
+      {"--allow-list", false}, {"--join", true},      {"--slots", false},
+      {"--advertise", false},  {"--speed", false},    {"--log-level", false}};
+  return flags;
+}
+
+UsageError error(std::string msg) {
+  return {std::move(msg) + " (see --help)"};
+}
+
+std::optional<UsageError> check_address(std::string_view flag, const std::string& value) {
+  if (!net::parse_host_port(value))
+    return error(std::string(flag) + " needs HOST:PORT with a port in 0..65535, got '" + value +
+                 "'");
+  return std::nullopt;
+}
+
+std::variant<Command, UsageError> parse_run(const std::vector<std::string_view>& args) {
+  RunOptions o;
+  std::set<std::string_view> seen;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    std::string_view flag = arg, value;
+    bool inline_value = false;
+    if (auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
+      flag = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+      inline_value = true;
+    }
+    auto known = run_flags().find(flag);
+    if (known == run_flags().end())
+      return error(arg.starts_with("-") ? "unknown option '" + std::string(flag) + "'"
+                                        : "unexpected argument '" + std::string(arg) + "'");
+    if (!known->second && !seen.insert(flag).second)
+      return error(std::string(flag) + " given twice");
+    if (!inline_value) {
+      if (i + 1 >= args.size())
+        return error(std::string(flag) + " needs a value");
+      value = args[++i];
+    }
+    std::string v(value);
+    if (v.empty())
+      return error(std::string(flag) + " needs a non-empty value");
+    if (flag == "--listen") {
+      if (auto e = check_address(flag, v))
+        return *e;
+      o.listen = v;
+    } else if (flag == "--advertise") {
+      if (auto e = check_address(flag, v))
+        return *e;
+      o.advertise = v;
+    } else if (flag == "--join") {
+      if (auto e = check_address(flag, v))
+        return *e;
+      o.join.push_back(v);
+    } else if (flag == "--data-dir") {
+      o.data_dir = v;
+    } else if (flag == "--cluster-key-file") {
+      o.cluster_key_file = v;
+    } else if (flag == "--allow-list") {
+      o.allow_list_file = v;
+    } else if (flag == "--slots") {
+      unsigned n = 0;
+      auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+      if (ec != std::errc{} || end != v.data() + v.size() || n > 1024)
+        return error("--slots needs a whole number in 0..1024, got '" + v + "'");
+      o.slots = n;
+    } else if (flag == "--speed") {
+      double s = 0;
+      auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), s);
+      if (ec != std::errc{} || end != v.data() + v.size() || !std::isfinite(s) || s <= 0 || s > 1e6)
+        return error("--speed needs a positive number, got '" + v + "'");
+      o.speed = s;
+    } else if (flag == "--log-level") {
+      static const std::set<std::string_view> levels{"trace", "debug", "info",
+                                                     "warn",  "error", "off"};
+      if (!levels.contains(v))
+        return error("--log-level needs one of trace, debug, info, warn, error, off; got '" + v +
+                     "'");
+      o.log_level = v;
+    }
+  }
+  if (o.listen.empty())
+    return error("run needs --listen HOST:PORT");
+  if (o.data_dir.empty())
+    return error("run needs --data-dir DIR");
+  if (!o.cluster_key_file && !o.allow_list_file)
+    return error("run needs --cluster-key-file FILE (or --allow-list FILE)");
+  return Command{std::move(o)};
+}
+
+std::variant<Command, UsageError> parse_status(const std::vector<std::string_view>& args) {
+  StatusOptions o;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    if (arg == "--json") {
+      o.json = true;
+    } else if (arg == "--data-dir" || arg.starts_with("--data-dir=")) {
+      std::string_view value;
+      if (arg == "--data-dir") {
+        if (i + 1 >= args.size())
+          return error("--data-dir needs a value");
+        value = args[++i];
+      } else {
+        value = arg.substr(std::string_view("--data-dir=").size());
+      }
+      if (value.empty())
+        return error("--data-dir needs a non-empty value");
+      o.data_dir = std::string(value);
+    } else {
+      return error(arg.starts_with("-") ? "unknown option '" + std::string(arg) + "' for status"
+                                        : "unexpected argument '" + std::string(arg) + "'");
+    }
+  }
+  if (o.data_dir.empty())
+    return error("status needs --data-dir DIR");
+  return Command{std::move(o)};
+}
+
+} // namespace
+
+std::variant<Command, UsageError> parse_command_line(int argc, const char* const* argv) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  if (!args.empty() && args.front() == "help")
+    return Command{HelpRequest{}};
+  for (std::string_view a : args) {
+    if (a == "-h" || a == "--help")
+      return Command{HelpRequest{}};
+    if (a == "--version")
+      return Command{VersionRequest{}};
+  }
+  if (args.empty())
+    return error("no command or options given");
+  if (args.front() == "status")
+    return parse_status({args.begin() + 1, args.end()});
+  if (args.front() == "run")
+    return parse_run({args.begin() + 1, args.end()});
+  if (!args.front().starts_with("-"))
+    return error("unknown command '" + std::string(args.front()) + "'");
+  return parse_run(args);
+}
+
+} // namespace ppp2p::agent

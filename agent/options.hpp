@@ -1,0 +1,44 @@
+// The command line of ppp2p-runtime.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace ppp2p::agent {
+
+struct RunOptions {
+  std::string listen; // HOST:PORT
+  std::optional<std::string> advertise;
+  std::vector<std::string> join; // HOST:PORT each
+  std::filesystem::path data_dir;
+  std::optional<std::filesystem::path> cluster_key_file;
+  std::optional<std::filesystem::path> allow_list_file;
+  std::optional<unsigned> slots; // default: the number of cores
+  std::optional<double> speed;   // default: measured at start
+  std::string log_level = "info";
+};
+
+struct StatusOptions {
+  std::filesystem::path data_dir;
+  bool json = false;
+};
+
+struct HelpRequest {};
+struct VersionRequest {};
+
+using Command = std::variant<RunOptions, StatusOptions, HelpRequest, VersionRequest>;
+
+struct UsageError {
+  std::string message;
+};
+
+// Parses argv; every problem is a UsageError whose message says what was wrong.
+std::variant<Command, UsageError> parse_command_line(int argc, const char* const* argv);
+
+// The --help text: every command and flag.
+const char* help_text();
+
+} // namespace ppp2p::agent

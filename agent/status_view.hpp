@@ -1,0 +1,53 @@
+// An agent's view of the cluster, as `ppp2p-runtime status` shows it, and its wire form on the
+// status socket (schema/status.fbs).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ppp2p/net/bytes.hpp"
+
+namespace ppp2p::agent {
+
+struct PeerView {
+  std::string id; // public key, hex
+  std::string address;
+  std::string state; // alive, suspect, dead, left
+  std::uint64_t incarnation = 0;
+  unsigned cores = 0;
+  unsigned slots = 0;
+  unsigned free_slots = 0;
+  double speed = 0;
+  double load = 0;
+  bool is_self = false;
+  std::uint64_t since_ms = 0;
+};
+
+struct StatusView {
+  std::string version;
+  std::string self_id;
+  std::string self_address;
+  std::string data_dir;
+  std::uint64_t uptime_ms = 0;
+  std::vector<PeerView> peers; // every member known, ourselves included, sorted by address
+  unsigned links_out = 0;
+  unsigned links_in = 0;
+  std::uint64_t handshakes_failed = 0;
+};
+
+inline constexpr std::size_t kMaxStatusFrame = 16u << 20;
+
+net::Bytes encode_status_request();
+bool is_status_request(net::ByteView bytes);
+net::Bytes encode_status_reply(const StatusView& view);
+// nullopt when bytes are not a valid reply.
+std::optional<StatusView> decode_status_reply(net::ByteView bytes);
+
+// {"self": {...}, "peers": [{...}, ...]}
+std::string status_json(const StatusView& view);
+// A table for people.
+std::string status_table(const StatusView& view);
+
+} // namespace ppp2p::agent

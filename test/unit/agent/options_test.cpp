@@ -1,0 +1,104 @@
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "options.hpp"
+
+using namespace ppp2p::agent;
+
+namespace {
+
+std::variant<Command, UsageError> parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "ppp2p-runtime");
+  return parse_command_line(static_cast<int>(args.size()), args.data());
+}
+
+std::string error_of(std::vector<const char*> args) {
+  auto r = parse(std::move(args));
+  auto* e = std::get_if<UsageError>(&r);
+  return e ? e->message : "";
+}
+
+} // namespace
+
+TEST(AgentOptions, RunIsTheDefaultCommand) {
+  auto r = parse({"--listen", "127.0.0.1:0", "--data-dir", "/tmp/d", "--cluster-key-file", "k",
+                  "--join", "10.0.0.1:7000", "--join=10.0.0.2:7000", "--slots", "3", "--speed",
+                  "150.5", "--log-level", "debug", "--advertise", "h:1"});
+  auto& o = std::get<RunOptions>(std::get<Command>(r));
+  EXPECT_EQ(o.listen, "127.0.0.1:0");
+  EXPECT_EQ(o.data_dir, "/tmp/d");
+  EXPECT_EQ(o.join, (std::vector<std::string>{"10.0.0.1:7000", "10.0.0.2:7000"}));
+  EXPECT_EQ(o.slots, 3u);
+  EXPECT_EQ(o.speed, 150.5);
+  EXPECT_EQ(o.log_level, "debug");
+  EXPECT_EQ(o.advertise, "h:1");
+  auto explicit_run = parse({"run", "--listen", "h:1", "--data-dir", "d", "--allow-list", "a"});
+  EXPECT_TRUE(std::holds_alternative<RunOptions>(std::get<Command>(explicit_run)));
+}
+
+TEST(AgentOptions, StatusTakesADataDirAndJson) {
+  auto r = parse({"status", "--data-dir", "/tmp/d", "--json"});
+  auto& o = std::get<StatusOptions>(std::get<Command>(r));
+  EXPECT_EQ(o.data_dir, "/tmp/d");
+  EXPECT_TRUE(o.json);
+}
+
+TEST(AgentOptions, HelpAndVersion) {
+  EXPECT_TRUE(std::holds_alternative<HelpRequest>(std::get<Command>(parse({"--help"}))));
+  EXPECT_TRUE(std::holds_alternative<HelpRequest>(std::get<Command>(parse({"help"}))));
+  EXPECT_TRUE(std::holds_alternative<HelpRequest>(std::get<Command>(parse({"status", "-h"}))));
+  EXPECT_TRUE(std::holds_alternative<VersionRequest>(std::get<Command>(parse({"--version"}))));
+}
+
+TEST(AgentOptions, HelpMentionsEveryFlag) {
+  std::string help = help_text();
+  for (const char* flag :
+       {"--listen", "--data-dir", "--cluster-key-file", "--allow-list", "--join", "--slots",
+        "--advertise", "--speed", "--log-level", "status", "--json", "--help", "--version"})
+    EXPECT_NE(help.find(flag), std::string::npos) << flag;
+}
+
+TEST(AgentOptions, BadInputIsAClearError) {
+  EXPECT_NE(error_of({}).find("no command"), std::string::npos);
+  EXPECT_NE(error_of({"frob"}).find("unknown command 'frob'"), std::string::npos);
+  EXPECT_NE(error_of({"--listen"}).find("--listen needs a value"), std::string::npos);
+  EXPECT_NE(error_of({"--listen", "nope", "--data-dir", "d", "--cluster-key-file", "k"})
+                .find("HOST:PORT"),
+            std::string::npos);
+  EXPECT_NE(error_of({"--listen", "h:1", "--data-dir", "d"}).find("--cluster-key-file"),
+            std::string::npos);
+  EXPECT_NE(error_of({"--listen", "h:1", "--cluster-key-file", "k"}).find("--data-dir"),
+            std::string::npos);
+  EXPECT_NE(error_of({"--data-dir", "d", "--cluster-key-file", "k"}).find("--listen"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of({"--listen", "h:1", "--listen", "h:2", "--data-dir", "d", "--cluster-key-file", "k"})
+          .find("given twice"),
+      std::string::npos);
+  for (const char* slots : {"-1", "1025", "x", "2.5"})
+    EXPECT_NE(error_of({"--listen", "h:1", "--data-dir", "d", "--cluster-key-file", "k", "--slots",
+                        slots})
+                  .find("--slots"),
+              std::string::npos)
+        << slots;
+  for (const char* speed : {"0", "-3", "nan", "inf", "fast"})
+    EXPECT_NE(error_of({"--listen", "h:1", "--data-dir", "d", "--cluster-key-file", "k", "--speed",
+                        speed})
+                  .find("--speed"),
+              std::string::npos)
+        << speed;
+  EXPECT_NE(error_of({"--listen", "h:1", "--data-dir", "d", "--cluster-key-file", "k",
+                      "--log-level", "loud"})
+                .find("--log-level"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of({"--listen", "h:1", "--data-dir", "", "--cluster-key-file", "k"}).find("non-empty"),
+      std::string::npos);
+  EXPECT_NE(error_of({"status"}).find("--data-dir"), std::string::npos);
+  EXPECT_NE(error_of({"status", "--data-dir", "d", "--xml"}).find("unknown option '--xml'"),
+            std::string::npos);
+  EXPECT_NE(error_of({"--listen", "h:1", "stray"}).find("unexpected argument 'stray'"),
+            std::string::npos);
+}
