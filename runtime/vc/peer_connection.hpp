@@ -1,0 +1,68 @@
+// PeerConnection: what a VirtualComputer talks to. Two implementations:
+//  - the embedded peer (embedded_peer.cpp): executor processes on this machine, started and
+//    fed by the client process itself; used when PPP2P_AGENT is not set;
+//  - the agent connection (agent_connection.cpp): the local ppp2p-runtime, found through
+//    PPP2P_AGENT (its data dir), which deploys the VC on peers of the cluster.
+// Both deliver the same events; the client library above them does not know which it has.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ppp2p::detail {
+
+using VtNumber = std::uint32_t;
+
+struct VcRequest {
+  unsigned workers = 0;          // quota; 0: one per core of this machine (embedded)
+  unsigned slots_per_worker = 1; // VTs a worker runs at once
+  double min_speed = 0;          // placement hint: peers slower than this are not enrolled
+  std::chrono::milliseconds enrol_timeout{10000};
+  std::string module_path;       // the executable: the module every worker runs
+};
+
+struct SpawnRequest {
+  VtNumber vt = 0;
+  std::uint64_t entry = 0;    // module offset of the type-erased caller
+  std::uint64_t function = 0; // module offset of the checkpointable function
+  std::vector<std::byte> args;
+};
+
+struct VtEvent {
+  enum class Kind : std::uint8_t { result, failure, partial };
+  enum class Failure : std::uint8_t { exception, cancelled, refused, crashed, lost };
+  Kind kind = Kind::result;
+  Failure failure = Failure::exception;
+  VtNumber vt = 0;
+  std::vector<std::byte> value; // result or partial, codec-encoded
+  std::string type;             // failure: exception type; partial: typeid name
+  std::string what;             // failure: message
+  std::string peer;             // where it ran, for messages ("embedded executor 1234", ...)
+};
+
+/// Called from any thread, in order per VT.
+using EventHandler = std::function<void(VtEvent&&)>;
+
+class PeerConnection {
+public:
+  virtual ~PeerConnection() = default; // cancels what runs and releases the workers
+  /// Thread-safe; never blocks for long. The VT runs when a worker slot is free.
+  virtual void spawn(SpawnRequest request) = 0;
+  virtual void cancel(VtNumber vt) = 0;
+  /// Workers enrolled now.
+  virtual unsigned workers() const = 0;
+};
+
+/// Throws ppp2p::error if the executors cannot be started.
+std::unique_ptr<PeerConnection> open_embedded_peer(const VcRequest& request, EventHandler events);
+
+/// Throws ppp2p::error naming the problem if the agent cannot be reached or refuses.
+std::unique_ptr<PeerConnection> open_agent_connection(const std::string& agent_data_dir,
+                                                      const VcRequest& request,
+                                                      EventHandler events);
+
+} // namespace ppp2p::detail
