@@ -25,7 +25,11 @@ namespace ppp2p {
   XX(spawn_refused, "the virtual thread could not be started")                                     \
   XX(vt_lost, "the virtual thread's result can no longer arrive")                                  \
   XX(not_in_vt, "this call is only valid inside a virtual thread")                                 \
-  XX(vc_unavailable, "the virtual computer could not be created")
+  XX(vc_unavailable, "the virtual computer could not be created")                                  \
+  XX(type_mismatch, "a message or global variable has another type than asked for")                \
+  XX(replay_diverged, "a resumed virtual thread did not re-execute as before")                     \
+  XX(exchange_closed, "the virtual computer's message exchange is gone")                           \
+  XX(protocol_error, "a peer broke the protocol")
 
 enum class errc : int {
 #define PPP2P_ERRC_ENUM(code, message) code,
