@@ -17,7 +17,7 @@ namespace ppp2p {
   XX(unknown_function, "snapshot refers to a function this program does not contain")              \
   XX(layout_mismatch, "function was built differently from the one in the snapshot")               \
   XX(result_type_mismatch, "resume<R> does not match the resumed function's return type")          \
-  XX(decode_failed, "a value in the snapshot does not decode")                                     \
+  XX(decode_failed, "a value does not decode")                                                     \
   XX(no_capture_context, "no capture context is active on this thread")                            \
   XX(remote_exception, "the virtual thread threw an exception")                                    \
   XX(vt_cancelled, "the virtual thread was cancelled")                                             \
