@@ -1,6 +1,7 @@
 #include "tsp.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <fstream>
 #include <numeric>
@@ -215,7 +216,13 @@ Tour evolve(Problem problem, Params params) {
   Tour best{population[first], lengths[first], 0};
   std::uniform_int_distribution<std::size_t> member(0, population.size() - 1);
   std::uniform_real_distribution<double> chance(0, 1);
-  for (int generation = 1; generation <= params.generations; ++generation) {
+  auto started = std::chrono::steady_clock::now();
+  int generation = 1;
+  for (; generation <= params.generations; ++generation) {
+    if (params.seconds > 0 &&
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >=
+            params.seconds)
+      break;
     current_generation.store(generation, std::memory_order_relaxed);
     std::vector<std::vector<int>> next;
     next.reserve(population.size());
@@ -242,6 +249,7 @@ Tour evolve(Problem problem, Params params) {
       ppp2p::report(Progress{generation, best.length, params.seed});
     ppp2p::checkpoint();
   }
+  best.generations = generation - 1;
   return best;
 }
 

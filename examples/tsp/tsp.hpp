@@ -30,6 +30,9 @@ struct Params {
   /// global elite pool and takes the pool's best tours into its population (0: isolated).
   int migrate_every = 0;
   int pool_size = 4; // tours the elite pool keeps
+  /// For rate benchmarks: stop after this much wall time (0: run all generations). Not
+  /// deterministic, so a VT resumed from a checkpoint may stop at another generation.
+  double seconds = 0;
 };
 
 /// A partial result: how far an evolution has got.
@@ -42,7 +45,8 @@ struct Progress {
 struct Tour {
   std::vector<int> order;
   double length = 0;
-  int generation = 0; // when it was found
+  int generation = 0;  // when it was found
+  int generations = 0; // how many the evolution ran (set on the result of evolve)
 };
 
 /// Reads a TSPLIB file with EUC_2D coordinates (and OPTIMUM if given); throws

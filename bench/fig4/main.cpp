@@ -1,0 +1,329 @@
+// The paper's evaluation (its Figure 4), reproduced on one host: the TSP genetic algorithm as
+// islands that interbreed through a global variable, on 2, 3 and 4 heterogeneous peers.
+//
+// Peers are executors of an embedded virtual computer, each running one island. Heterogeneity:
+// each peer's process is limited to a share of one core (a cgroup CPU bandwidth limit) and its
+// island's thread is pinned to that core. R_i, the processing rate (generations per second) of
+// peer i, comes from a plain run of the same island code in a child process under the same
+// limit and pinning, without ppp2p. A setup's rate R_H is the generations of all its islands
+// over the wall time from the start signal to the last result. With the paper's definitions:
+// S_H = R_H / R_max, S_H,max = sum R_i / R_max, efficiency = S_H / S_H,max.
+#include "cpu_limits.hpp"
+#include "plot.hpp"
+#include "tsp.hpp"
+
+#include <ppp2p/ppp2p.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <numeric>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+struct Peer {
+  const char* name;
+  int core;
+  int percent; // of that core
+};
+
+// Shares per core sum to at most 90 %: the rest is for the client and the executors' I/O.
+constexpr Peer kPeers[] = {{"P1", 0, 60}, {"P2", 1, 50}, {"P3", 1, 40}, {"P4", 0, 30}};
+
+struct Placed {
+  int pid;
+  bool pinned;
+};
+
+struct Options {
+  std::vector<int> sizes{50, 100, 200};
+  double seconds = 4;
+  int repeat = 3; // every rate is the median of this many runs
+  int migrate_every = 10;
+  std::string svg;
+};
+
+[[noreturn]] void usage(int status) {
+  std::fprintf(status ? stderr : stdout,
+               "Usage: bench-fig4 [--sizes N,N,...] [--seconds S] [--repeat R] [--migrate-every M]"
+               " [--svg FILE]\n\n"
+               "Reproduces the paper's Figure 4 on this host: speedup and efficiency of the TSP\n"
+               "genetic algorithm on 2, 3 and 4 heterogeneous peers (CPU-limited, pinned\n"
+               "executors; needs root for the cgroup limits), per problem size (default\n"
+               "50,100,200 cities), each run lasting S seconds (default 4); islands interbreed\n"
+               "every M generations (default 10). Every rate is the median of R runs (default\n"
+               "3). Writes the chart as SVG to FILE if given.\n");
+  std::exit(status);
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string flag = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "bench-fig4: %s needs a value\n", flag.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    auto whole = [&](const std::string& text, long min, long max) {
+      char* end = nullptr;
+      long v = std::strtol(text.c_str(), &end, 10);
+      if (text.empty() || *end || v < min || v > max) {
+        std::fprintf(stderr, "bench-fig4: %s needs whole numbers from %ld to %ld, got '%s'\n",
+                     flag.c_str(), min, max, text.c_str());
+        std::exit(2);
+      }
+      return v;
+    };
+    if (flag == "--help" || flag == "-h") {
+      usage(0);
+    } else if (flag == "--sizes") {
+      o.sizes.clear();
+      std::string list = value(), item;
+      for (std::size_t start = 0; start <= list.size();) {
+        std::size_t comma = std::min(list.find(',', start), list.size());
+        o.sizes.push_back(int(whole(list.substr(start, comma - start), 8, 100000)));
+        start = comma + 1;
+      }
+    } else if (flag == "--seconds") {
+      o.seconds = double(whole(value(), 1, 3600));
+    } else if (flag == "--repeat") {
+      o.repeat = int(whole(value(), 1, 100));
+    } else if (flag == "--migrate-every") {
+      o.migrate_every = int(whole(value(), 0, 1000000));
+    } else if (flag == "--svg") {
+      o.svg = value();
+    } else {
+      std::fprintf(stderr, "bench-fig4: unknown option '%s' (see --help)\n", flag.c_str());
+      std::exit(2);
+    }
+  }
+  return o;
+}
+
+tsp::Params island_params(unsigned seed, const Options& o, bool interbreed) {
+  tsp::Params params;
+  params.generations = 1 << 30; // bounded by time
+  params.population = 40;
+  params.seed = seed;
+  params.seconds = o.seconds;
+  params.migrate_every = interbreed ? o.migrate_every : 0;
+  return params;
+}
+
+} // namespace
+
+/// One island on a peer: pins itself, tells the client its process, waits for the start.
+[[ppp2p::checkpointable]] tsp::Tour peer_island(tsp::Problem problem, tsp::Params params,
+                                                int core) {
+  ppp2p::send(ppp2p::client, Placed{int(getpid()), fig4::pin_to_core(0, core)});
+  (void)ppp2p::receive<int>(ppp2p::client); // the start signal, once the limit applies
+  return tsp::evolve(problem, params);
+}
+
+namespace {
+
+/// Plain islands (no ppp2p, no interbreeding) in child processes limited and pinned like the
+/// given peers, started together: each one's generations per second, and all of them together
+/// over the wall time from the start to the last one's end.
+struct PlainRun {
+  std::vector<double> rates;
+  double together = 0;
+};
+
+PlainRun plain_run(const tsp::Problem& problem, const Options& o,
+                   const std::vector<std::size_t>& peers, fig4::CpuLimits* limits,
+                   const std::vector<int>& groups) {
+  int ready[2];
+  if (pipe(ready) != 0)
+    throw std::runtime_error("pipe failed");
+  struct Child {
+    pid_t pid;
+    int result;
+  };
+  std::vector<Child> children;
+  for (std::size_t k : peers) {
+    int result[2];
+    if (pipe(result) != 0)
+      throw std::runtime_error("pipe failed");
+    pid_t child = fork();
+    if (child == 0) {
+      char go;
+      (void)!read(ready[0], &go, 1);
+      fig4::pin_to_core(0, kPeers[k].core);
+      auto start = std::chrono::steady_clock::now();
+      tsp::Tour tour = tsp::evolve(problem, island_params(unsigned(k) + 1, o, false));
+      double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      double out[2] = {double(tour.generations), seconds};
+      (void)!write(result[1], out, sizeof out);
+      _exit(0);
+    }
+    close(result[1]);
+    children.push_back({child, result[0]});
+    std::string why;
+    if (limits && !limits->add(groups[k], child, why))
+      std::fprintf(stderr, "bench-fig4: %s\n", why.c_str());
+  }
+  auto start = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < peers.size(); ++i)
+    (void)!write(ready[1], "g", 1);
+  PlainRun run;
+  double generations = 0;
+  for (Child& child : children) {
+    double out[2];
+    if (read(child.result, out, sizeof out) != sizeof out)
+      throw std::runtime_error("a plain run failed");
+    run.rates.push_back(out[0] / out[1]);
+    generations += out[0];
+    waitpid(child.pid, nullptr, 0);
+    close(child.result);
+  }
+  run.together =
+      generations / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  close(ready[0]);
+  close(ready[1]);
+  return run;
+}
+
+/// R_H: generations per second of `count` peers (the first `count` of kPeers) together.
+double setup_rate(const tsp::Problem& problem, const Options& o, unsigned count,
+                  fig4::CpuLimits* limits, const std::vector<int>& groups) {
+  ppp2p::VirtualComputer vc({.workers = count, .slots_per_worker = 1});
+  std::vector<ppp2p::VirtualThread<tsp::Tour>> islands;
+  for (unsigned k = 0; k < count; ++k)
+    islands.push_back(
+        vc.spawn(peer_island, problem, island_params(k + 1, o, true), kPeers[k].core));
+  std::set<int> pids;
+  for (unsigned k = 0; k < count; ++k) {
+    Placed placed = vc.receive<Placed>(islands[k].id());
+    if (!placed.pinned)
+      std::fprintf(stderr, "bench-fig4: %s could not be pinned to core %d\n", kPeers[k].name,
+                   kPeers[k].core);
+    if (!pids.insert(placed.pid).second)
+      throw std::runtime_error("two islands share an executor");
+    std::string why;
+    if (limits && !limits->add(groups[k], placed.pid, why))
+      std::fprintf(stderr, "bench-fig4: %s\n", why.c_str());
+  }
+  auto start = std::chrono::steady_clock::now();
+  for (auto& island : islands)
+    vc.send(island.id(), 1);
+  long generations = 0;
+  for (auto& island : islands)
+    generations += island.get().generations;
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return double(generations) / seconds;
+}
+
+template <class F> double median(int repeat, F measure) {
+  std::vector<double> values;
+  for (int i = 0; i < repeat; ++i)
+    values.push_back(measure());
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+std::string cpu_model() {
+  std::ifstream info("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(info, line))
+    if (line.rfind("model name", 0) == 0)
+      return line.substr(line.find(':') + 2);
+  return "unknown CPU";
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  Options o = parse(argc, argv);
+  unsigned cores = std::thread::hardware_concurrency();
+  std::string why;
+  std::unique_ptr<fig4::CpuLimits> limits = fig4::CpuLimits::open(why);
+  std::printf("Figure 4 reproduced: TSP GA islands interbreeding every %d generations through a "
+              "global variable;\n%.0f s per run, median of %d; %u cores (%s)\n",
+              o.migrate_every, o.seconds, o.repeat, cores, cpu_model().c_str());
+  std::printf("heterogeneous peers: pinned to a core, CPU limited by %s\n",
+              limits ? limits->describe().c_str() : ("nothing: " + why).c_str());
+  for (const Peer& p : kPeers)
+    std::printf("  %s: core %d, %d %%\n", p.name, p.core % int(cores), limits ? p.percent : 100);
+  std::vector<int> groups;
+  for (const Peer& p : kPeers)
+    groups.push_back(limits ? limits->create(p.name, p.percent) : -1);
+
+  const unsigned setups[] = {2, 3, 4};
+  std::vector<fig4::Series> series;
+  for (unsigned n : setups)
+    series.push_back({std::to_string(n) + " peers", {}, {}});
+  std::vector<std::vector<double>> efficiency(std::size(setups));
+  for (int size : o.sizes) {
+    tsp::Problem problem = tsp::random_problem(size, 2026);
+    // R_i: each peer's plain island alone, the machine otherwise idle.
+    std::vector<double> rate;
+    for (std::size_t k = 0; k < std::size(kPeers); ++k)
+      rate.push_back(median(
+          o.repeat, [&] { return plain_run(problem, o, {k}, limits.get(), groups).rates[0]; }));
+    std::printf("\n%d cities: plain rates R_i (generations/s):", size);
+    for (std::size_t k = 0; k < rate.size(); ++k)
+      std::printf(" %s %.1f", kPeers[k].name, rate[k]);
+    std::printf("\n\n| peers | R_H gen/s | R_max | S_H   | S_H,max | efficiency | plain together "
+                "| ppp2p / plain together |\n"
+                "|-------|-----------|-------|-------|---------|------------|----------------"
+                "|------------------------|\n");
+    for (std::size_t s = 0; s < std::size(setups); ++s) {
+      unsigned count = setups[s];
+      double r_max = 0, r_sum = 0;
+      for (unsigned k = 0; k < count; ++k) {
+        r_max = std::max(r_max, rate[k]);
+        r_sum += rate[k];
+      }
+      double r_h =
+          median(o.repeat, [&] { return setup_rate(problem, o, count, limits.get(), groups); });
+      std::vector<std::size_t> members(count);
+      std::iota(members.begin(), members.end(), std::size_t(0));
+      double together = median(
+          o.repeat, [&] { return plain_run(problem, o, members, limits.get(), groups).together; });
+      double s_h = r_h / r_max, s_max = r_sum / r_max;
+      series[s].speedup.push_back(s_h);
+      series[s].max_speedup.push_back(s_max);
+      efficiency[s].push_back(s_h / s_max);
+      std::printf("| %5u | %9.1f | %5.1f | %5.3f | %7.3f | %8.1f %% | %14.1f | %20.1f %% |\n",
+                  count, r_h, r_max, s_h, s_max, s_h / s_max * 100, together, r_h / together * 100);
+    }
+  }
+  std::printf("\nefficiency by problem size (goal at the largest: >= 99 / 98.5 / 98 %% for 2 / 3 "
+              "/ 4 peers; the paper: 95.7 / 94.2 / 93.0 %%)\n\n| peers |");
+  for (int size : o.sizes)
+    std::printf(" %6d |", size);
+  std::printf("\n|-------|");
+  for (std::size_t i = 0; i < o.sizes.size(); ++i)
+    std::printf("--------|");
+  for (std::size_t s = 0; s < std::size(setups); ++s) {
+    std::printf("\n| %5u |", setups[s]);
+    for (double e : efficiency[s])
+      std::printf(" %5.1f%% |", e * 100);
+  }
+  std::printf("\n");
+  if (!o.svg.empty()) {
+    std::ofstream out(o.svg);
+    out << fig4::speedup_chart("Speedup of heterogeneous peers (dashed: maximum)", o.sizes, series);
+    if (!out) {
+      std::fprintf(stderr, "bench-fig4: cannot write %s\n", o.svg.c_str());
+      return 1;
+    }
+    std::printf("chart written to %s\n", o.svg.c_str());
+  }
+  return 0;
+}
