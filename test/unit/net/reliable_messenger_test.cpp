@@ -11,7 +11,7 @@
 
 #include "ppp2p/net/error.hpp"
 #include "ppp2p/net/reliable/messenger.hpp"
-#include "sim_world.hpp"
+#include "sim_links.hpp"
 
 using namespace ppp2p::net;
 using namespace ppp2p::net::reliable;
@@ -25,19 +25,15 @@ std::uint64_t seed(std::uint64_t base) {
   return base + (shift ? std::strtoull(shift, nullptr, 10) : 0);
 }
 
-// Messengers on a simulated network: per-pair FIFO delivery (like one TCP connection), random
-// loss, links that break (what is in flight is lost), nodes that restart.
+// Messengers on a simulated network (sim_links.hpp); nodes restart with a new epoch.
 class Net {
 public:
-  struct Node;
-
-  Net(std::uint64_t s, Config cfg) : world(s), cfg_(cfg) {}
+  Net(std::uint64_t s, Config cfg) : world(s), links(world), cfg_(cfg) {}
 
   std::size_t add() {
     auto n = std::make_unique<Node>();
-    n->net = this;
-    n->index = nodes.size();
     n->address = "10.0.0." + std::to_string(nodes.size() + 1) + ":1";
+    n->index = links.add(n->address);
     nodes.push_back(std::move(n));
     start(nodes.size() - 1);
     return nodes.size() - 1;
@@ -47,9 +43,10 @@ public:
     Node& n = *nodes[i];
     n.clock = std::make_unique<SimClock>(world);
     n.random = std::make_unique<membership::SplitMix>(world.random().next());
-    n.up = true;
-    n.m =
-        std::make_unique<Messenger>(Environment{*n.clock, *n.clock, n, *n.random}, n.address, cfg_);
+    links.set_up(i, true);
+    n.m = std::make_unique<Messenger>(
+        Environment{*n.clock, *n.clock, links.transport(i), *n.random}, n.address, cfg_);
+    links.set_receiver(i, [&n](const std::string& from, ByteView f) { n.m->on_frame(from, f); });
     n.m->on_message([&n](const std::string& from, ByteView body) {
       n.received[from].emplace_back(body.begin(), body.end());
     });
@@ -70,64 +67,30 @@ public:
   }
 
   void kill(std::size_t i) {
-    nodes[i]->up = false;
+    links.set_up(i, false);
     nodes[i]->m->stop();
     nodes[i]->clock->kill();
   }
 
   // Everything in flight from a to b is lost, and a hears that its link broke.
   void break_link(std::size_t a, std::size_t b) {
-    ++generation[{a, b}];
+    links.break_link(a, b);
     nodes[a]->m->link_lost(nodes[b]->address);
   }
 
-  void transmit(std::size_t from, const std::string& to, Bytes frame) {
-    std::size_t t = index_of(to);
-    if (!nodes[from]->up || t == nodes.size())
-      return;
-    ++frames;
-    if (loss > 0 && static_cast<double>(world.random().below(1000000)) / 1e6 < loss)
-      return;
-    Millis& last = last_delivery[{from, t}];
-    Millis when =
-        std::max(last, world.now() + Millis{1 + static_cast<long>(world.random().below(4))});
-    last = when;
-    std::uint64_t gen = generation[{from, t}];
-    world.at(when, [this, from, t, gen, frame = std::move(frame)] {
-      if (generation[{from, t}] != gen || !nodes[t]->up)
-        return;
-      nodes[t]->m->on_frame(nodes[from]->address, frame);
-    });
-  }
-
-  std::size_t index_of(const std::string& address) const {
-    for (std::size_t i = 0; i < nodes.size(); ++i)
-      if (nodes[i]->address == address)
-        return i;
-    return nodes.size();
-  }
-
-  struct Node final : membership::Transport {
-    Net* net = nullptr;
+  struct Node {
     std::size_t index = 0;
     std::string address;
     std::unique_ptr<SimClock> clock;
     std::unique_ptr<membership::SplitMix> random;
     std::unique_ptr<Messenger> m;
-    bool up = false;
     std::map<std::string, std::vector<Bytes>> received;
     std::vector<std::string> resets;
-    void send(const std::string& to, Bytes message) override {
-      net->transmit(index, to, std::move(message));
-    }
   };
 
   SimWorld world;
+  ppp2p::testing::SimLinks links;
   std::vector<std::unique_ptr<Node>> nodes;
-  std::map<std::pair<std::size_t, std::size_t>, std::uint64_t> generation;
-  std::map<std::pair<std::size_t, std::size_t>, Millis> last_delivery;
-  double loss = 0;
-  std::uint64_t frames = 0;
 
 private:
   Config cfg_;
@@ -181,7 +144,7 @@ TEST(ReliableMessenger, DeliversInOrderOnAPerfectNetworkInFewFrames) {
 TEST(ReliableMessenger, SurvivesRandomLossAndBrokenLinksBothWays) {
   Net net(seed(2), small_config());
   auto a = net.add(), b = net.add();
-  net.loss = 0.2;
+  net.links.loss = 0.2;
   constexpr std::uint32_t n = 1500;
   std::uint32_t sent = 0;
   // Send in bursts while links break now and then.
@@ -212,17 +175,18 @@ TEST(ReliableMessenger, WindowBoundsWhatIsInFlight) {
   net.kill(b); // nothing is ever acknowledged
   for (std::uint32_t i = 0; i < 100; ++i)
     net.nodes[a]->m->send(net.nodes[b]->address, message(i));
-  std::uint64_t frames_before = net.frames;
+  std::uint64_t frames_before = net.links.frames;
   net.world.run_for(Millis{10});
   // One window's worth went out; the rest waits.
-  EXPECT_LE((net.frames - frames_before) * cfg.frame_bytes, cfg.window_bytes + 2 * cfg.frame_bytes);
+  EXPECT_LE((net.links.frames - frames_before) * cfg.frame_bytes,
+            cfg.window_bytes + 2 * cfg.frame_bytes);
   EXPECT_GT(net.nodes[a]->m->backlog(net.nodes[b]->address), cfg.window_bytes);
 }
 
 TEST(ReliableMessenger, LargeMessagesTravelInFragments) {
   Net net(seed(4), small_config());
   auto a = net.add(), b = net.add();
-  net.loss = 0.05;
+  net.links.loss = 0.05;
   Bytes big(100000);
   for (std::size_t i = 0; i < big.size(); ++i)
     big[i] = static_cast<std::uint8_t>(i * 31);
@@ -251,7 +215,7 @@ TEST(ReliableMessenger, OversizedIncomingMessagesAreDroppedNotBuffered) {
 TEST(ReliableMessenger, RequestsGetTheirResponseOnceDespiteLoss) {
   Net net(seed(6), small_config());
   auto a = net.add(), b = net.add();
-  net.loss = 0.3;
+  net.links.loss = 0.3;
   std::map<int, std::vector<Bytes>> answers;
   for (int i = 0; i < 100; ++i)
     net.nodes[a]->m->request(net.nodes[b]->address, Bytes{static_cast<std::uint8_t>(i)},
@@ -337,7 +301,7 @@ TEST(ReliableMessenger, MessagesToOurselvesArriveInOrder) {
   net.world.run_for(Millis{10});
   expect_exactly(net, a, a, 5);
   EXPECT_TRUE(answered);
-  EXPECT_EQ(net.frames, 0u);
+  EXPECT_EQ(net.links.frames, 0u);
 }
 
 TEST(ReliableMessenger, GarbageFramesAreCountedAndIgnored) {
@@ -362,11 +326,11 @@ TEST(ReliableMessenger, SameSeedSameRun) {
   auto run = [](std::uint64_t s) {
     Net net(s, small_config());
     auto a = net.add(), b = net.add();
-    net.loss = 0.2;
+    net.links.loss = 0.2;
     for (std::uint32_t i = 0; i < 300; ++i)
       net.nodes[a]->m->send(net.nodes[b]->address, message(i));
     EXPECT_TRUE(net.world.run_until([&] { return got_all(net, b, a, 300); }, Millis{600000}));
-    return std::pair{net.frames, net.world.now()};
+    return std::pair{net.links.frames, net.world.now()};
   };
   EXPECT_EQ(run(seed(12)), run(seed(12)));
 }
