@@ -18,7 +18,9 @@ namespace ppp2p {
   XX(layout_mismatch, "function was built differently from the one in the snapshot")               \
   XX(result_type_mismatch, "resume<R> does not match the resumed function's return type")          \
   XX(decode_failed, "a value in the snapshot does not decode")                                     \
-  XX(no_capture_context, "no capture context is active on this thread")
+  XX(no_capture_context, "no capture context is active on this thread")                            \
+  XX(agent_unavailable, "the ppp2p agent cannot be reached")                                      \
+  XX(vc_refused, "the virtual computer could not be created")
 
 enum class errc : int {
 #define PPP2P_ERRC_ENUM(code, message) code,
