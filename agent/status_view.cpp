@@ -44,7 +44,7 @@ net::Bytes encode_status_reply(const StatusView& v) {
   auto reply = fb::CreateReplyDirect(
       fbb, v.version.c_str(), v.self_id.c_str(), v.self_address.c_str(), v.data_dir.c_str(),
       v.uptime_ms, &peers, v.links_out, v.links_in, v.handshakes_failed, &vcs, &enrolments,
-      v.modules_cached, v.modules_fetched, v.module_bytes_fetched, v.free_slots);
+      v.modules_cached, v.modules_fetched, v.module_bytes_fetched, v.free_slots, v.vts_finished);
   fbb.Finish(fb::CreateMessage(fbb, 0, reply), fb::MessageIdentifier());
   return net::to_bytes(fbb);
 }
@@ -89,6 +89,7 @@ std::optional<StatusView> decode_status_reply(net::ByteView bytes) {
   v.modules_fetched = r->modules_fetched();
   v.module_bytes_fetched = r->module_bytes_fetched();
   v.free_slots = r->free_slots();
+  v.vts_finished = r->vts_finished();
   return v;
 }
 
@@ -168,7 +169,7 @@ std::string status_json(const StatusView& v) {
   }
   o << "],\n \"modules\": {\"cached\": " << v.modules_cached
     << ", \"fetched\": " << v.modules_fetched << ", \"bytes_fetched\": " << v.module_bytes_fetched
-    << "}, \"free_slots\": " << v.free_slots << "}\n";
+    << "}, \"free_slots\": " << v.free_slots << ", \"vts_finished\": " << v.vts_finished << "}\n";
   return o.str();
 }
 

@@ -66,6 +66,7 @@ struct StatusView {
   std::uint64_t modules_fetched = 0;
   std::uint64_t module_bytes_fetched = 0;
   unsigned free_slots = 0;
+  std::uint64_t vts_finished = 0;
 };
 
 inline constexpr std::size_t kMaxStatusFrame = 16u << 20;

@@ -26,6 +26,7 @@ void add_vc_status(StatusView& v, const VcStatus& s) {
   v.modules_fetched = s.modules_fetched;
   v.module_bytes_fetched = s.module_bytes_fetched;
   v.free_slots = s.free_slots;
+  v.vts_finished = s.vts_finished;
 }
 
 // The cluster as this agent's membership sees it: alive members, itself included.
@@ -117,6 +118,7 @@ VcStatus VcServices::status() const {
     s.modules_fetched = node_->worker().fetcher().modules_fetched();
     s.module_bytes_fetched = node_->worker().fetcher().bytes_fetched();
     s.free_slots = node_->worker().free_slots();
+    s.vts_finished = node_->worker().vts_finished();
   }
   s.modules_cached = modules_->cached();
   return s;

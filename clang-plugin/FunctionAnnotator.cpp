@@ -244,6 +244,12 @@ bool FunctionAnnotator::annotateSlot(const FunctionDecl& fn, const VarDecl& var,
     fields.push_back({"kind", "refused"});
     fields.push_back({"reason", c.reason});
     fields.push_back({"hint", c.hint});
+    // The AST's liveness can be wrong for scalars (it treats `p += f()` as a fresh write of
+    // p); for objects, fresh per declaration, it is right, and the IR would blur a
+    // field-by-field initialisation into an update.
+    QualType type = var.getType();
+    if (type->isPointerType() || type->isReferenceType() || type->isMemberPointerType())
+      fields.push_back({"recheck", "1"});
     return true;
   }
   if (c.movability == Movability::Raw) {

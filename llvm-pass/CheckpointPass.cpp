@@ -34,7 +34,10 @@ PreservedAnalyses CheckpointPass::run(Module& module, ModuleAnalysisManager&) {
     model.slots = collectAnnotatedSlots(*function);
     model.sites = collectSites(*function, info, functions, cannotCapture);
     if (model.sites.empty()) {
+      // Never captured, but spawnable: a descriptor without sites names it.
       clearSiteCallerAtEntry(abi, *function);
+      model.slots.clear();
+      descriptors.push_back(emitDescriptor(abi, model, frameFingerprint(model, 0)));
       continue;
     }
     std::uint64_t bodyHash = StructuralHash(*function, /*DetailedHash=*/true);

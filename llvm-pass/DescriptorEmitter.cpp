@@ -11,6 +11,14 @@ using namespace llvm;
 namespace ppp2p::pass {
 namespace {
 
+/// ConstantStruct::get, refusing (loudly) a field count that does not match the ABI's type.
+Constant* checkedStruct(StructType* type, ArrayRef<Constant*> fields) {
+  if (fields.size() != type->getNumElements())
+    report_fatal_error("ppp2p: descriptor fields do not match the frame ABI (" +
+                       Twine(fields.size()) + " for " + Twine(type->getNumElements()) + ")");
+  return ConstantStruct::get(type, fields);
+}
+
 Constant* stringConstant(Module& module, StringRef text, const Twine& name) {
   Constant* data = ConstantDataArray::getString(module.getContext(), text);
   auto* global =
@@ -128,7 +136,7 @@ GlobalVariable* emitDescriptor(RuntimeAbi& abi, const FrameModel& model,
       codec = new GlobalVariable(module, ops->getType(), true, GlobalValue::PrivateLinkage, ops,
                                  prefix + ".codec." + Twine(i));
     }
-    slots.push_back(ConstantStruct::get(
+    slots.push_back(checkedStruct(
         abi.slotDescriptorType(),
         {stringConstant(module, slot.name, prefix + ".slot.name"),
          stringConstant(module, slot.typeName, prefix + ".slot.type"),
@@ -151,7 +159,7 @@ GlobalVariable* emitDescriptor(RuntimeAbi& abi, const FrameModel& model,
         new GlobalVariable(module, liveType, true, GlobalValue::PrivateLinkage,
                            ConstantArray::get(liveType, live), prefix + ".live." + Twine(i));
     std::uint64_t calleeId = site.callee ? fnv1a(site.callee->getName()) : 0;
-    sites.push_back(ConstantStruct::get(
+    sites.push_back(checkedStruct(
         abi.siteDescriptorType(),
         {ConstantInt::get(i32, unsigned(site.kind)), ConstantInt::get(i32, site.line),
          ConstantInt::get(i32, site.column), ConstantInt::get(i32, live.size()), liveArray,
@@ -165,8 +173,9 @@ GlobalVariable* emitDescriptor(RuntimeAbi& abi, const FrameModel& model,
   if (DISubprogram* subprogram = function.getSubprogram())
     file = subprogram->getFilename().str();
 
-  Function* thunk = emitResumeThunk(abi, model);
-  Constant* descriptor = ConstantStruct::get(
+  Constant* thunk = model.sites.empty() ? static_cast<Constant*>(ConstantPointerNull::get(pointer))
+                                         : emitResumeThunk(abi, model);
+  Constant* descriptor = checkedStruct(
       abi.functionDescriptorType(),
       {ConstantInt::get(i32, kFrameAbiVersion), ConstantInt::get(i32, model.slots.size()),
        ConstantInt::get(i64, fnv1a(mangled)), ConstantInt::get(i64, fingerprint),
@@ -175,7 +184,7 @@ GlobalVariable* emitDescriptor(RuntimeAbi& abi, const FrameModel& model,
        stringConstant(module, model.info.returnType, prefix + ".return"),
        stringConstant(module, file, prefix + ".file"), slotArray,
        ConstantInt::get(i32, model.sites.size()), ConstantInt::get(i32, model.recordSize),
-       siteArray, thunk});
+       siteArray, thunk, &function});
   return new GlobalVariable(module, descriptor->getType(), true, GlobalValue::InternalLinkage,
                             descriptor, prefix + ".descriptor");
 }

@@ -54,6 +54,7 @@ struct Slot {
   std::uint32_t extent = 0; // frame pointers into what a reference slot designates
   // A variable the plugin found unmovable but dead at every site: checked again on the IR.
   bool refused = false;
+  bool recheck = false; // check `refused` on the IR (a scalar, whose AST liveness is weak)
   std::string refusedReason, refusedHint;
   unsigned declLine = 0, declColumn = 0;
 };

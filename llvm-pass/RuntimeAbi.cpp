@@ -96,7 +96,7 @@ StructType* RuntimeAbi::functionDescriptorType() {
   auto* i32 = Type::getInt32Ty(context);
   auto* i64 = Type::getInt64Ty(context);
   return StructType::get(context, {i32, i32, i64, i64, pointer, pointer, pointer, pointer, pointer,
-                                   i32, i32, pointer, pointer});
+                                   i32, i32, pointer, pointer, pointer});
 }
 
 std::uint64_t fnv1a(StringRef text, std::uint64_t seed) {

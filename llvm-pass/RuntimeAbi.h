@@ -13,7 +13,7 @@
 
 namespace ppp2p::pass {
 
-inline constexpr std::uint32_t kFrameAbiVersion = 2;
+inline constexpr std::uint32_t kFrameAbiVersion = 3;
 
 // FrameRecord header: parent, function, site, reserved.
 inline constexpr unsigned kRecordParentOffset = 0;
@@ -70,7 +70,7 @@ public:
   llvm::StructType* slotDescriptorType(); // {ptr, ptr, i32, i32, i64, ptr, i32, i32}
   llvm::StructType* siteDescriptorType(); // {i32, i32, i32, i32, ptr, i64}
   llvm::StructType* functionDescriptorType();
-  // {i32, i32, i64, i64, ptr, ptr, ptr, ptr, ptr, i32, i32, ptr, ptr}
+  // {i32, i32, i64, i64, ptr, ptr, ptr, ptr, ptr, i32, i32, ptr, ptr, ptr}
 
 private:
   llvm::Module& module_;

@@ -117,6 +117,7 @@ std::vector<Slot> collectAnnotatedSlots(Function& function) {
     slot.declColumn = unsigned(parseNumber(parsed->get("col"), 0));
     if (parsed->get("kind") == "refused") {
       slot.refused = true;
+      slot.recheck = parsed->get("recheck") == "1";
       slot.refusedReason = parsed->get("reason").str();
       slot.refusedHint = parsed->get("hint").str();
       slot.kind = SlotKind::RawAddress;

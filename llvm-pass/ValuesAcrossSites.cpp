@@ -286,7 +286,7 @@ bool checkRefusedSlots(Function& function, FrameModel& model) {
   bool ok = true;
   static const StringSet<> kNoDestructors;
   for (const Slot& slot : model.slots) {
-    if (!slot.refused)
+    if (!slot.refused || !slot.recheck)
       continue;
     StorageLiveness liveness(slot.storage, kNoDestructors);
     for (const Site& site : model.sites) {

@@ -5,6 +5,7 @@
 #include <ppp2p/detail/frame_abi.hpp>
 #include <ppp2p/snapshot.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -17,6 +18,8 @@ struct CaptureContext {
   FrameRecord root{};
   std::vector<Snapshot> snapshots;
   std::function<void(Snapshot&&)> sink; // if set, captures go here instead
+  std::atomic<bool> cancel{false};       // the next checkpoint() throws vt_cancelled
+  ThreadState* thread = nullptr;         // the session's thread
   std::uint64_t skipped = 0;
 };
 

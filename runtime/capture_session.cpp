@@ -6,6 +6,7 @@
 #include <ppp2p/detail/frame_abi.hpp>
 #include <ppp2p/errors.hpp>
 
+#include <atomic>
 #include <stdexcept>
 
 namespace ppp2p::detail {
@@ -27,6 +28,15 @@ CaptureSession::CaptureSession(CaptureMode mode)
   thread.capture_due = mode == CaptureMode::every_checkpoint ? 1 : 0;
   thread.root = &impl_->context.root;
   thread.context = &impl_->context;
+  impl_->context.thread = &thread;
+}
+
+void CaptureSession::request_cancel() noexcept {
+  impl_->context.cancel.store(true);
+  // Read by transformed code with a plain load at every checkpoint() site: a relaxed store
+  // from this thread is seen at one of the next sites.
+  std::atomic_ref<std::uint32_t>(impl_->context.thread->capture_due)
+      .store(1, std::memory_order_relaxed);
 }
 
 CaptureSession::~CaptureSession() {

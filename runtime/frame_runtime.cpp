@@ -23,6 +23,8 @@ bool __ppp2p_capture(FrameRecord* record) {
   ThreadState& thread = __ppp2p_thread;
   thread.site_caller = nullptr;
   CaptureContext* context = thread.context;
+  if (context && context->cancel.load(std::memory_order_relaxed))
+    throw vt_cancelled{};
   if (!context || context->mode == CaptureMode::never)
     return false;
   std::optional<ppp2p::Snapshot> snapshot = capture_chain(record, &context->root);

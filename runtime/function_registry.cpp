@@ -10,6 +10,7 @@ struct Registry {
   std::mutex mutex;
   std::unordered_map<std::uint64_t, const FunctionDescriptor*> by_id;
   std::unordered_map<std::uint64_t, std::string> conflicts;
+  std::unordered_map<const void*, const FunctionDescriptor*> by_address;
 };
 
 Registry& registry() {
@@ -24,6 +25,13 @@ const FunctionDescriptor* find_function(std::uint64_t id) noexcept {
   std::lock_guard lock(r.mutex);
   auto it = r.by_id.find(id);
   return it == r.by_id.end() ? nullptr : it->second;
+}
+
+const FunctionDescriptor* find_function_at(const void* address) noexcept {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  auto it = r.by_address.find(address);
+  return it == r.by_address.end() ? nullptr : it->second;
 }
 
 std::string function_conflict(std::uint64_t id) {
@@ -48,6 +56,8 @@ extern "C" void __ppp2p_register(const ppp2p::detail::FunctionDescriptor* const*
                            std::to_string(kFrameAbiVersion);
       continue;
     }
+    if (f->function)
+      r.by_address.emplace(f->function, f);
     auto [it, inserted] = r.by_id.emplace(f->id, f);
     if (!inserted && it->second != f && it->second->fingerprint != f->fingerprint)
       r.conflicts[f->id] = std::string(f->display_name) +

@@ -176,6 +176,7 @@ void WorkerService::on_executor_event(Enrolment& e, VtEvent&& event) {
     return;
   e.known.erase(event.vt);
   ++e.finished;
+  ++vts_finished_;
   send_event(e, std::move(event));
   dispatch(e);
 }

@@ -64,6 +64,8 @@ public:
   void on_free_slots_changed(std::function<void(unsigned)> f) { on_slots_ = std::move(f); }
   std::vector<EnrolmentStatus> status() const;
   const ModuleFetcher& fetcher() const noexcept { return fetcher_; }
+  // VTs that ended here (result or failure), over every enrolment so far.
+  std::uint64_t vts_finished() const noexcept { return vts_finished_; }
 
 private:
   enum class State { fetching, starting, ready };
@@ -108,6 +110,7 @@ private:
   std::vector<std::unique_ptr<Executor>> retired_; // destroyed from a timer, not in callbacks
   net::membership::TimerId reaper_ = 0;
   std::uint64_t next_executor_ = 1;
+  std::uint64_t vts_finished_ = 0;
   std::function<void(unsigned)> on_slots_;
 };
 

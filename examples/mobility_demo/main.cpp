@@ -29,7 +29,7 @@ namespace {
 
 struct Options {
   std::string instance;
-  tsp::Params params;
+  tsp::Params params{.generations = 400};
   double kill_at = 0.5; // fraction of the generations
   std::string state_dir;
   // Internal modes (the demo runs itself as worker and resumer).
@@ -46,10 +46,10 @@ struct Options {
            "that captures its execution state at every generation, kills the worker with\n"
            "SIGKILL after FRACTION of the generations (default 0.5), resumes the last snapshot\n"
            "in a fresh process, and checks the result against an uninterrupted run.\n\n"
-           "  --instance FILE.tsp  TSPLIB instance with EUC_2D coordinates (default: 60 random\n"
+           "  --instance FILE.tsp  TSPLIB instance with EUC_2D coordinates (default: 150 random\n"
            "                       cities, the same on every machine)\n"
-           "  --generations N      default 2500\n"
-           "  --population N       default 300\n"
+           "  --generations N      default 400\n"
+           "  --population N       default 40\n"
            "  --seed N             default 1\n"
            "  --kill-at FRACTION   between 0 and 1, default 0.5\n"
            "  --state-dir DIR      where snapshots are written (default: a temporary directory)\n"
@@ -114,7 +114,7 @@ Options parse(int argc, char** argv) {
 }
 
 tsp::Problem problem_for(const Options& o) {
-  return o.instance.empty() ? tsp::random_problem(60, 2026) : tsp::load_tsplib(o.instance);
+  return o.instance.empty() ? tsp::random_problem(150, 2026) : tsp::load_tsplib(o.instance);
 }
 
 std::string hex_of(const tsp::Tour& tour) {

@@ -19,8 +19,13 @@ namespace ppp2p {
   XX(result_type_mismatch, "resume<R> does not match the resumed function's return type")          \
   XX(decode_failed, "a value in the snapshot does not decode")                                     \
   XX(no_capture_context, "no capture context is active on this thread")                            \
-  XX(agent_unavailable, "the ppp2p agent cannot be reached")                                      \
-  XX(vc_refused, "the virtual computer could not be created")
+  XX(remote_exception, "the virtual thread threw an exception")                                    \
+  XX(vt_cancelled, "the virtual thread was cancelled")                                             \
+  XX(executor_crashed, "the executor running the virtual thread ended")                            \
+  XX(spawn_refused, "the virtual thread could not be started")                                     \
+  XX(vt_lost, "the virtual thread's result can no longer arrive")                                  \
+  XX(not_in_vt, "this call is only valid inside a virtual thread")                                 \
+  XX(vc_unavailable, "the virtual computer could not be created")
 
 enum class errc : int {
 #define PPP2P_ERRC_ENUM(code, message) code,

@@ -35,7 +35,7 @@ constexpr std::size_t kSpawnFrameBytes = 1u << 20;
 constexpr std::chrono::milliseconds kCreateMargin{30000};
 
 [[noreturn]] void unavailable(const std::string& detail) {
-  throw ppp2p::error(errc::agent_unavailable, detail);
+  throw ppp2p::error(errc::vc_unavailable, detail);
 }
 
 // Sends everything or fails (never raises SIGPIPE).
@@ -113,7 +113,7 @@ std::string module_path(const std::string& given) {
   std::filesystem::path p = given.empty() ? "/proc/self/exe" : given;
   auto resolved = std::filesystem::canonical(p, ec);
   if (ec)
-    throw ppp2p::error(errc::vc_refused,
+    throw ppp2p::error(errc::vc_unavailable,
                        "cannot resolve the module path " + p.string() + ": " + ec.message());
   return resolved.string();
 }
@@ -351,7 +351,7 @@ std::unique_ptr<PeerConnection> open_agent_connection(const std::string& agent_d
   }
   if (auto* refused = std::get_if<cw::VcRefused>(&*reply)) {
     ::close(fd);
-    throw ppp2p::error(errc::vc_refused, refused->reason);
+    throw ppp2p::error(errc::vc_unavailable, refused->reason);
   }
   auto* created = std::get_if<cw::VcCreated>(&*reply);
   if (!created) {

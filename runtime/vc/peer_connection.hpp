@@ -22,7 +22,7 @@ struct VcRequest {
   unsigned slots_per_worker = 1; // VTs a worker runs at once
   double min_speed = 0;          // placement hint: peers slower than this are not enrolled
   std::chrono::milliseconds enrol_timeout{10000};
-  std::string module_path;       // the executable: the module every worker runs
+  std::string module_path; // the executable: the module every worker runs
 };
 
 struct SpawnRequest {

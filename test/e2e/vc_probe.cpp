@@ -1,379 +1,180 @@
-// vc_probe: drives the agent path of virtual computers from the outside, for the e2e tests and
-// benchmarks. As a client it opens a VC through PPP2P_AGENT with the client library's
-// open_agent_connection() and ships itself as the module; started by a worker agent as an
-// executor (PPP2P_EXECUTOR_FD set) it speaks runtime/vc/executor.fbs with stand-in tasks
-// chosen by the Run's `entry` (square, throw, segfault, wait for cancel, report partials,
-// ignore cancel), so that every outcome can be provoked exactly. Tests of real task code use
-// VirtualComputer programs; this one tests the agents' side on its own.
+// vc_probe: a ppp2p program (built with the plugin) that drives virtual computers for the e2e
+// tests and the benchmarks, with tasks that provoke every outcome on purpose: results,
+// exceptions, a segfault, cancellation at a site, a task that ignores cancellation, partial
+// results, empty tasks. With PPP2P_AGENT set it runs through the agents; otherwise on the
+// embedded peer.
 //
 //   vc_probe SCENARIO [N] [--workers N] [--slots N] [--min-speed S] [--enrol-timeout-ms T]
-//   scenarios: squares N | throw | segfault | cancel | hang N | wait-then-squares N | empty N
-// Output: one line per VT outcome, "vt=<n> kind=<result|failure|partial> ..." and a summary.
-#include <atomic>
+//   scenarios: squares N | throw | segfault | cancel | partials N | hang N |
+//              wait-then-squares N (waits for a line on stdin first) | empty N
+// Output: "created workers=W ms=T", one line per VT outcome
+// ("vt=N kind=result value=V peer=P what=" or "vt=N kind=failure failure=CODE type=T peer=P
+// what=W"), and for the farms "peer=P vts=K" lines and "done ok=K of=N seconds=S rate=R".
+#include <ppp2p/ppp2p.hpp>
+
 #include <chrono>
-#include <condition_variable>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <deque>
 #include <iostream>
 #include <map>
-#include <mutex>
-#include <set>
+#include <stdexcept>
 #include <string>
-#include <sys/socket.h>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
-#include "executor_generated.h"
-#include "peer_connection.hpp"
-#include <ppp2p/errors.hpp>
-
-using namespace ppp2p::detail;
-namespace fb = ppp2p::wire::executor;
-
-namespace {
-
-enum Entry : std::uint64_t {
-  square = 1,
-  throws = 2,
-  segfault = 3,
-  until_cancelled = 4,
-  partials = 5,
-  ignore_cancel = 6,
-  empty = 7
-};
-
-// ---------------------------------------------------------------- stand-in executor
-
-class Executor {
-public:
-  Executor(int fd, unsigned slots) : fd_(fd), slots_(slots ? slots : 1) {}
-
-  int run() {
-    flatbuffers::FlatBufferBuilder fbb(64);
-    fbb.Finish(fb::CreateFromExecutor(fbb, fb::Event::Started,
-                                      fb::CreateStarted(fbb, ::getpid(), slots_).Union()));
-    send(fbb);
-    for (unsigned i = 0; i < slots_; ++i)
-      threads_.emplace_back([this] { work(); });
-    std::vector<std::uint8_t> buf;
-    for (;;) {
-      std::uint8_t h[4];
-      if (!read_all(h, 4))
-        break;
-      std::uint32_t n = h[0] | h[1] << 8 | h[2] << 16 | static_cast<std::uint32_t>(h[3]) << 24;
-      if (n > (64u << 20))
-        break;
-      buf.resize(n);
-      if (!read_all(buf.data(), n))
-        break;
-      flatbuffers::Verifier v(buf.data(), n);
-      if (!v.VerifyBuffer<fb::ToExecutor>(nullptr))
-        break;
-      const auto* m = flatbuffers::GetRoot<fb::ToExecutor>(buf.data());
-      if (!m->command())
-        break;
-      if (m->command_type() == fb::Command::Shutdown)
-        break;
-      if (const auto* c = m->command_as_Cancel()) {
-        std::lock_guard lock(mu_);
-        cancelled_.insert(c->vt());
-        cv_.notify_all();
-      } else if (const auto* r = m->command_as_Run()) {
-        Job j{r->vt(), r->entry(), {}};
-        if (r->args())
-          j.args.assign(r->args()->begin(), r->args()->end());
-        std::lock_guard lock(mu_);
-        jobs_.push_back(std::move(j));
-        cv_.notify_all();
-      }
-    }
-    std::_Exit(0);
-  }
-
-private:
-  struct Job {
-    std::uint32_t vt;
-    std::uint64_t entry;
-    std::vector<std::uint8_t> args;
-  };
-
-  bool read_all(std::uint8_t* p, std::size_t n) {
-    while (n > 0) {
-      ssize_t r = ::read(fd_, p, n);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r <= 0)
-        return false;
-      p += r;
-      n -= static_cast<std::size_t>(r);
-    }
-    return true;
-  }
-
-  void send(flatbuffers::FlatBufferBuilder& fbb) {
-    std::uint32_t n = fbb.GetSize();
-    std::vector<std::uint8_t> out(4 + n);
-    for (int i = 0; i < 4; ++i)
-      out[i] = static_cast<std::uint8_t>(n >> (8 * i));
-    std::memcpy(out.data() + 4, fbb.GetBufferPointer(), n);
-    std::lock_guard lock(write_mu_);
-    const std::uint8_t* p = out.data();
-    std::size_t left = out.size();
-    while (left > 0) {
-      ssize_t r = ::send(fd_, p, left, MSG_NOSIGNAL);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r <= 0)
-        std::_Exit(0);
-      p += r;
-      left -= static_cast<std::size_t>(r);
-    }
-  }
-
-  void result(std::uint32_t vt, const std::vector<std::uint8_t>& value) {
-    flatbuffers::FlatBufferBuilder fbb(64 + value.size());
-    auto v = fbb.CreateVector(value);
-    fbb.Finish(
-        fb::CreateFromExecutor(fbb, fb::Event::Result, fb::CreateResult(fbb, vt, v).Union()));
-    send(fbb);
-  }
-
-  void failure(std::uint32_t vt, fb::FailureKind kind, const char* type, const std::string& what) {
-    flatbuffers::FlatBufferBuilder fbb(128);
-    auto f = fb::CreateFailureDirect(fbb, vt, kind, type, what.c_str());
-    fbb.Finish(fb::CreateFromExecutor(fbb, fb::Event::Failure, f.Union()));
-    send(fbb);
-  }
-
-  void partial(std::uint32_t vt, std::uint64_t k) {
-    flatbuffers::FlatBufferBuilder fbb(64);
-    std::vector<std::uint8_t> value(8);
-    std::memcpy(value.data(), &k, 8);
-    auto v = fbb.CreateVector(value);
-    fbb.Finish(fb::CreateFromExecutor(
-        fbb, fb::Event::Partial, fb::CreatePartial(fbb, vt, fbb.CreateString("m"), v).Union()));
-    send(fbb);
-  }
-
-  void work() {
-    for (;;) {
-      Job j;
-      {
-        std::unique_lock lock(mu_);
-        cv_.wait(lock, [&] { return !jobs_.empty(); });
-        j = std::move(jobs_.front());
-        jobs_.pop_front();
-      }
-      std::uint64_t x = 0;
-      if (j.args.size() >= 8)
-        std::memcpy(&x, j.args.data(), 8);
-      switch (j.entry) {
-      case square: {
-        std::uint64_t y = x * x;
-        std::vector<std::uint8_t> v(8);
-        std::memcpy(v.data(), &y, 8);
-        result(j.vt, v);
-        break;
-      }
-      case empty:
-        result(j.vt, {});
-        break;
-      case throws:
-        failure(j.vt, fb::FailureKind::exception, "std::runtime_error",
-                "boom " + std::to_string(x));
-        break;
-      case segfault:
-        std::raise(SIGSEGV);
-        break;
-      case until_cancelled: {
-        std::unique_lock lock(mu_);
-        cv_.wait(lock, [&] { return cancelled_.count(j.vt) > 0; });
-        lock.unlock();
-        failure(j.vt, fb::FailureKind::cancelled, "", "cancelled at a site");
-        break;
-      }
-      case partials:
-        for (std::uint64_t k = 1; k <= x; ++k)
-          partial(j.vt, k);
-        result(j.vt, {});
-        break;
-      case ignore_cancel:
-        for (;;)
-          std::this_thread::sleep_for(std::chrono::seconds(60));
-      default:
-        failure(j.vt, fb::FailureKind::refused, "", "unknown entry");
-      }
-    }
-  }
-
-  int fd_;
-  unsigned slots_;
-  std::mutex mu_, write_mu_;
-  std::condition_variable cv_;
-  std::deque<Job> jobs_;
-  std::set<std::uint32_t> cancelled_;
-  std::vector<std::thread> threads_;
-};
-
-// ---------------------------------------------------------------- client
-
-const char* kind_name(VtEvent::Kind k) {
-  return k == VtEvent::Kind::result    ? "result"
-         : k == VtEvent::Kind::failure ? "failure"
-                                       : "partial";
+[[ppp2p::checkpointable]] std::uint64_t square(std::uint64_t x) {
+  return x * x;
 }
 
-const char* failure_name(VtEvent::Failure f) {
-  static const char* names[] = {"exception", "cancelled", "refused", "crashed", "lost"};
-  return names[static_cast<int>(f)];
+[[ppp2p::checkpointable]] void empty_task() {}
+
+[[ppp2p::checkpointable]] std::uint64_t throwing(std::uint64_t x) {
+  if (x > 0)
+    throw std::runtime_error("boom " + std::to_string(x));
+  return 0;
 }
 
-struct Outcomes {
-  std::mutex mu;
-  std::condition_variable cv;
-  std::map<VtNumber, VtEvent> finals;
-  std::map<VtNumber, int> partials;
-
-  void on_event(VtEvent&& e) {
-    std::lock_guard lock(mu);
-    if (e.kind == VtEvent::Kind::partial) {
-      ++partials[e.vt];
-      return;
-    }
-    finals[e.vt] = std::move(e);
-    cv.notify_all();
-  }
-  bool wait_for(std::size_t n, std::chrono::seconds limit) {
-    std::unique_lock lock(mu);
-    return cv.wait_for(lock, limit, [&] { return finals.size() >= n; });
-  }
-};
-
-std::vector<std::byte> u64(std::uint64_t v) {
-  std::vector<std::byte> out(8);
-  std::memcpy(out.data(), &v, 8);
-  return out;
-}
-
-std::uint64_t u64_of(const std::vector<std::byte>& v) {
-  std::uint64_t x = 0;
-  if (v.size() == 8)
-    std::memcpy(&x, v.data(), 8);
+[[ppp2p::checkpointable]] std::uint64_t segfault(std::uint64_t x) {
+  if (x > 0)
+    std::raise(SIGSEGV);
   return x;
 }
 
-void print(const VtEvent& e) {
-  std::printf("vt=%u kind=%s", e.vt, kind_name(e.kind));
-  if (e.kind == VtEvent::Kind::failure)
-    std::printf(" failure=%s type=%s", failure_name(e.failure), e.type.c_str());
-  else
-    std::printf(" value=%llu", static_cast<unsigned long long>(u64_of(e.value)));
-  std::printf(" peer=%s what=%s\n", e.peer.empty() ? "-" : e.peer.c_str(), e.what.c_str());
+[[ppp2p::checkpointable]] std::uint64_t until_cancelled(std::uint64_t x) {
+  for (std::uint64_t i = 0; i < x; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    ppp2p::checkpoint(); // cancellation stops it here
+  }
+  return x;
 }
 
-int client(int argc, char** argv) {
-  std::vector<std::string> pos;
-  VcRequest req;
-  req.workers = 1;
-  req.slots_per_worker = 1;
-  req.enrol_timeout = std::chrono::milliseconds(10000);
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (a == "--workers")
-      req.workers = static_cast<unsigned>(std::stoul(next()));
-    else if (a == "--slots")
-      req.slots_per_worker = static_cast<unsigned>(std::stoul(next()));
-    else if (a == "--min-speed")
-      req.min_speed = std::stod(next());
-    else if (a == "--enrol-timeout-ms")
-      req.enrol_timeout = std::chrono::milliseconds(std::stoul(next()));
+// No site: a cancel cannot reach it; only stopping its executor ends it.
+[[ppp2p::checkpointable]] std::uint64_t ignoring_cancel(std::uint64_t x) {
+  for (;;)
+    std::this_thread::sleep_for(std::chrono::seconds(x));
+}
+
+[[ppp2p::checkpointable]] std::uint64_t partials(std::uint64_t n) {
+  for (std::uint64_t k = 1; k <= n; ++k)
+    ppp2p::report(k);
+  return n;
+}
+
+namespace {
+
+struct Outcome {
+  bool ok = false;
+  std::uint64_t value = 0;
+  std::string failure, type, what, peer;
+};
+
+const char* code_name(ppp2p::errc c) {
+  return ppp2p::error_name(c);
+}
+
+template <class R> Outcome outcome(ppp2p::VirtualThread<R>& vt) {
+  Outcome o;
+  try {
+    if constexpr (std::is_void_v<R>)
+      vt.get();
     else
-      pos.push_back(a);
+      o.value = vt.get();
+    o.ok = true;
+  } catch (const ppp2p::remote_error& e) {
+    o.failure = code_name(e.code());
+    o.type = e.type_name();
+    o.what = e.remote_what();
+    o.peer = e.peer();
   }
-  if (pos.empty()) {
-    std::fprintf(stderr, "usage: vc_probe SCENARIO [N] [--workers N] [--slots N] ...\n");
-    return 2;
-  }
-  const char* agent = std::getenv("PPP2P_AGENT");
-  if (!agent) {
-    std::fprintf(stderr, "vc_probe: set PPP2P_AGENT to an agent's data dir\n");
-    return 2;
-  }
+  return o;
+}
+
+void print(unsigned vt, const Outcome& o) {
+  if (o.ok)
+    std::printf("vt=%u kind=result value=%llu peer=- what=\n", vt,
+                static_cast<unsigned long long>(o.value));
+  else
+    std::printf("vt=%u kind=failure failure=%s type=%s peer=%s what=%s\n", vt, o.failure.c_str(),
+                o.type.empty() ? "-" : o.type.c_str(), o.peer.empty() ? "-" : o.peer.c_str(),
+                o.what.c_str());
+  std::fflush(stdout);
+}
+
+int run(const std::vector<std::string>& pos, ppp2p::VirtualComputer::Options options) {
   std::string scenario = pos[0];
   std::uint64_t n = pos.size() > 1 ? std::stoull(pos[1]) : 1;
-  req.module_path = "/proc/self/exe";
-  Outcomes out;
   auto t0 = std::chrono::steady_clock::now();
-  std::unique_ptr<PeerConnection> vc;
-  try {
-    vc = open_agent_connection(agent, req, [&](VtEvent&& e) { out.on_event(std::move(e)); });
-  } catch (const ppp2p::error& e) {
-    std::printf("error code=%s what=%s\n", ppp2p::error_name(e.code()), e.what());
-    return 3;
-  }
-  auto t1 = std::chrono::steady_clock::now();
-  std::printf("created workers=%u ms=%.1f\n", vc->workers(),
-              std::chrono::duration<double, std::milli>(t1 - t0).count());
+  ppp2p::VirtualComputer vc(options);
+  std::printf(
+      "created workers=%u ms=%.1f\n", vc.workers(),
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   std::fflush(stdout);
-  auto spawn = [&](VtNumber vt, Entry e, std::uint64_t arg) {
-    vc->spawn(SpawnRequest{vt, e, 0, u64(arg)});
-  };
-  std::size_t expected = 0;
-  if (scenario == "squares" || scenario == "wait-then-squares" || scenario == "empty") {
+
+  if (scenario == "squares" || scenario == "wait-then-squares") {
     if (scenario == "wait-then-squares") {
       std::string line;
       std::getline(std::cin, line); // the test says when
-      std::printf("workers=%u\n", vc->workers());
+      std::printf("workers=%u\n", vc.workers());
     }
     auto s0 = std::chrono::steady_clock::now();
-    for (VtNumber vt = 0; vt < n; ++vt)
-      spawn(vt, scenario == "empty" ? empty : square, vt);
-    expected = n;
-    if (!out.wait_for(expected, std::chrono::seconds(120))) {
-      std::printf("timeout\n");
-      return 4;
+    std::vector<ppp2p::VirtualThread<std::uint64_t>> vts;
+    for (std::uint64_t i = 0; i < n; ++i)
+      vts.push_back(vc.spawn(square, i));
+    std::size_t good = 0;
+    for (std::uint64_t i = 0; i < n; ++i) {
+      Outcome o = outcome(vts[i]);
+      if (o.ok && o.value == i * i)
+        ++good;
+      else
+        print(static_cast<unsigned>(i), o);
     }
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
-    std::map<std::string, int> per_peer;
+    std::printf("done ok=%zu of=%llu seconds=%.3f rate=%.0f\n", good,
+                static_cast<unsigned long long>(n), secs, static_cast<double>(n) / secs);
+    return good == n ? 0 : 1;
+  }
+  if (scenario == "empty") {
+    auto s0 = std::chrono::steady_clock::now();
+    std::vector<ppp2p::VirtualThread<void>> vts;
+    vts.reserve(n);
+    for (std::uint64_t i = 0; i < n; ++i)
+      vts.push_back(vc.spawn(empty_task));
     std::size_t good = 0;
-    for (auto& [vt, e] : out.finals) {
-      ++per_peer[e.peer];
-      bool ok = e.kind == VtEvent::Kind::result &&
-                (scenario == "empty" || u64_of(e.value) == std::uint64_t{vt} * vt);
-      good += ok;
-      if (!ok)
-        print(e);
-    }
-    for (auto& [peer, count] : per_peer)
-      std::printf("peer=%s vts=%d\n", peer.c_str(), count);
-    std::printf("done ok=%zu of=%zu seconds=%.3f rate=%.0f\n", good, expected, secs,
-                static_cast<double>(expected) / secs);
-    return good == expected ? 0 : 1;
+    for (auto& vt : vts)
+      good += outcome(vt).ok;
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
+    std::printf("done ok=%zu of=%llu seconds=%.3f rate=%.0f\n", good,
+                static_cast<unsigned long long>(n), secs, static_cast<double>(n) / secs);
+    return good == n ? 0 : 1;
   }
   if (scenario == "throw") {
-    spawn(0, throws, 7);
-    expected = 1;
+    auto vt = vc.spawn(throwing, std::uint64_t{7});
+    print(0, outcome(vt));
   } else if (scenario == "segfault") {
-    spawn(0, segfault, 0);
-    out.wait_for(1, std::chrono::seconds(60));
-    spawn(1, square, 9);
-    expected = 2;
+    auto crash = vc.spawn(segfault, std::uint64_t{1});
+    print(0, outcome(crash));
+    auto next = vc.spawn(square, std::uint64_t{9});
+    print(1, outcome(next));
   } else if (scenario == "cancel") {
-    spawn(0, until_cancelled, 0);
+    auto vt = vc.spawn(until_cancelled, std::uint64_t{100000});
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    vc->cancel(0);
-    expected = 1;
+    vt.cancel();
+    print(0, outcome(vt));
   } else if (scenario == "partials") {
-    spawn(0, partials, n);
-    expected = 1;
+    auto vt = vc.spawn(partials, n);
+    std::uint64_t seen = 0, in_order = 1;
+    vt.on_partial<std::uint64_t>([&](std::uint64_t k) {
+      in_order &= k == seen + 1;
+      seen = k;
+    });
+    print(0, outcome(vt));
+    std::printf("partials=%llu in_order=%llu\n", static_cast<unsigned long long>(seen),
+                static_cast<unsigned long long>(in_order));
   } else if (scenario == "hang") {
-    for (VtNumber vt = 0; vt < n; ++vt)
-      spawn(vt, ignore_cancel, 0);
+    std::vector<ppp2p::VirtualThread<std::uint64_t>> vts;
+    for (std::uint64_t i = 0; i < n; ++i)
+      vts.push_back(vc.spawn(ignoring_cancel, std::uint64_t{60}));
     std::printf("spawned %llu\n", static_cast<unsigned long long>(n));
     std::fflush(stdout);
     for (;;) // until the test kills us
@@ -382,24 +183,37 @@ int client(int argc, char** argv) {
     std::fprintf(stderr, "vc_probe: unknown scenario %s\n", scenario.c_str());
     return 2;
   }
-  if (!out.wait_for(expected, std::chrono::seconds(60))) {
-    std::printf("timeout\n");
-    return 4;
-  }
-  for (auto& [vt, e] : out.finals)
-    print(e);
-  for (auto& [vt, k] : out.partials)
-    std::printf("vt=%u partials=%d\n", vt, k);
   return 0;
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-  if (const char* fd = std::getenv("PPP2P_EXECUTOR_FD")) {
-    const char* slots = std::getenv("PPP2P_EXECUTOR_SLOTS");
-    Executor e(std::atoi(fd), slots ? static_cast<unsigned>(std::atoi(slots)) : 1);
-    return e.run();
+  std::vector<std::string> pos;
+  ppp2p::VirtualComputer::Options options;
+  options.workers = 1;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : "0"; };
+    if (a == "--workers")
+      options.workers = static_cast<unsigned>(std::stoul(next()));
+    else if (a == "--slots")
+      options.slots_per_worker = static_cast<unsigned>(std::stoul(next()));
+    else if (a == "--min-speed")
+      options.min_speed = std::stod(next());
+    else if (a == "--enrol-timeout-ms")
+      options.enrol_timeout = std::chrono::milliseconds(std::stoul(next()));
+    else
+      pos.push_back(a);
   }
-  return client(argc, argv);
+  if (pos.empty()) {
+    std::fprintf(stderr, "usage: vc_probe SCENARIO [N] [--workers N] [--slots N] ...\n");
+    return 2;
+  }
+  try {
+    return run(pos, options);
+  } catch (const ppp2p::error& e) {
+    std::printf("error code=%s what=%s\n", ppp2p::error_name(e.code()), e.what());
+    return 3;
+  }
 }

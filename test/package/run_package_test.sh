@@ -13,6 +13,7 @@ cmake -S "$here/consumer" -B "$work/from-build" -G Ninja -DCMAKE_CXX_COMPILER="$
   -Dppp2p_DIR="$build" >/dev/null
 cmake --build "$work/from-build" >/dev/null
 "$work/from-build/consumer"
+"$work/from-build/farm"
 
 echo "== find_package after cmake --install"
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
@@ -20,6 +21,7 @@ cmake -S "$here/consumer" -B "$work/from-install" -G Ninja -DCMAKE_CXX_COMPILER=
   -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
 cmake --build "$work/from-install" >/dev/null
 "$work/from-install/consumer"
+"$work/from-install/farm"
 
 echo "== installed ppp2p-c++: -c with two files, then link"
 wrapper="$work/prefix/bin/ppp2p-c++"
@@ -31,5 +33,7 @@ wrapper="$work/prefix/bin/ppp2p-c++"
 echo "== build-tree ppp2p-c++: compile and link in one command"
 "$build/bin/ppp2p-c++" -O1 "$here/consumer/main.cpp" "$here/consumer/tasks.cpp" -o "$work/wrapped2"
 "$work/wrapped2"
+"$build/bin/ppp2p-c++" -O2 "$here/consumer/farm.cpp" -o "$work/farm"
+"$work/farm"
 "$build/bin/ppp2p-c++" --help | grep -q "Usage: ppp2p-c++"
 echo "package test ok"

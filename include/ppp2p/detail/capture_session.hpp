@@ -12,6 +12,10 @@ namespace ppp2p::detail {
 
 struct ThreadState;
 
+/// Thrown at the next checkpoint() of a session whose stop was requested; unwinds the task.
+/// Not a std::exception, so that `catch (const std::exception&)` in task code lets it pass.
+struct vt_cancelled {};
+
 enum class CaptureMode : std::uint8_t {
   never,            // resume only: no site captures
   every_checkpoint, // every executed checkpoint() site captures
@@ -41,6 +45,9 @@ public:
   /// From now on each capture is handed to `sink` (on the capturing thread, inside the site)
   /// instead of being kept for take_snapshots().
   void set_sink(std::function<void(Snapshot&&)> sink);
+
+  /// From any thread: the next checkpoint() on the session's thread throws vt_cancelled.
+  void request_cancel() noexcept;
 
   /// Captures that could not be taken because a non-checkpointable function sat between the
   /// root and the site.

@@ -15,7 +15,7 @@ class Reader;
 
 namespace ppp2p::detail {
 
-inline constexpr std::uint32_t kFrameAbiVersion = 2;
+inline constexpr std::uint32_t kFrameAbiVersion = 3;
 
 /// How a slot's state is kept in a frame record and written into a snapshot.
 enum class SlotKind : std::uint32_t {
@@ -102,8 +102,10 @@ struct FunctionDescriptor {
   std::uint32_t record_size;
   const SiteDescriptor* sites;
   /// Re-enters the function in restore mode with dummy arguments; writes the result to
-  /// `result` (storage for the return type; unused for void).
+  /// `result` (storage for the return type; unused for void). Null without sites.
   void (*resume)(void* result);
+  /// The function itself (what VirtualComputer::spawn is given).
+  const void* function;
 };
 
 /// The per-call frame record the pass allocates in every checkpointable function with sites.

@@ -1,5 +1,6 @@
-// Purpose: a checkpointable function without sites only clears the site-caller link; functions
-// that are not checkpointable are untouched.
+// Purpose: a checkpointable function without sites only clears the site-caller link (and gets a
+// descriptor without sites, so that it can be spawned); functions that are not checkpointable
+// are untouched.
 // RUN: %clangxx -O0 -fno-discard-value-names -S -emit-llvm -o - %s | FileCheck %s
 #include <ppp2p/ppp2p.hpp>
 
@@ -7,6 +8,7 @@
 
 int plain(int x) { return square(x) + 1; }
 
+// CHECK: @__ppp2p._Z6squarei.descriptor = internal constant {{.*}} { i32 3, i32 0, {{.*}}, i32 0, i32 24, ptr @__ppp2p._Z6squarei.sites, ptr null, ptr @_Z6squarei }
 // CHECK-LABEL: define {{.*}} i32 @_Z6squarei(
 // CHECK-NEXT:  entry:
 // CHECK-NEXT:    %x.addr = alloca i32
@@ -17,4 +19,5 @@ int plain(int x) { return square(x) + 1; }
 // CHECK-LABEL: define {{.*}} i32 @_Z5plaini(
 // CHECK-NOT:     __ppp2p
 // CHECK:       ret i32
-// CHECK-NOT:   @__ppp2p.module.register
+// CHECK-LABEL: define internal void @__ppp2p.module.register()
+// CHECK:         call void @__ppp2p_register(ptr @__ppp2p.module.descriptors, i64 1)

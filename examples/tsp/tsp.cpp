@@ -24,6 +24,8 @@ Problem load_tsplib(const std::string& path) {
     if (line.rfind("NAME", 0) == 0) {
       problem.name = line.substr(line.find(':') + 1);
       problem.name.erase(0, problem.name.find_first_not_of(' '));
+    } else if (line.rfind("OPTIMUM", 0) == 0) {
+      problem.optimum = std::stol(line.substr(line.find(':') + 1));
     } else if (line.rfind("DIMENSION", 0) == 0) {
       expected = std::stoi(line.substr(line.find(':') + 1));
     } else if (line.rfind("EDGE_WEIGHT_TYPE", 0) == 0 && line.find("EUC_2D") == std::string::npos) {
@@ -64,12 +66,57 @@ double tour_length(const std::vector<City>& cities, const std::vector<int>& orde
   for (std::size_t i = 0; i < order.size(); ++i) {
     const City& a = cities[order[i]];
     const City& b = cities[order[(i + 1) % order.size()]];
-    length += std::sqrt((a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y));
+    length += std::nearbyint(std::sqrt((a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y)));
   }
   return length;
 }
 
 namespace {
+
+using Distances = std::vector<double>; // n x n, TSPLIB-rounded
+
+Distances distance_matrix(const std::vector<City>& cities) {
+  std::size_t n = cities.size();
+  Distances d(n * n);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j) {
+      double dx = cities[i].x - cities[j].x, dy = cities[i].y - cities[j].y;
+      d[i * n + j] = std::nearbyint(std::sqrt(dx * dx + dy * dy));
+    }
+  return d;
+}
+
+double length_of(const Distances& d, std::size_t n, const std::vector<int>& order) {
+  double length = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    length += d[std::size_t(order[i]) * n + std::size_t(order[(i + 1) % n])];
+  return length;
+}
+
+/// 2-opt local search: reverses segments while that shortens the tour (first improvement, a
+/// few passes at most).
+void two_opt(const Distances& d, std::size_t n, std::vector<int>& order) {
+  for (int pass = 0; pass < 4; ++pass) {
+    bool improved = false;
+    for (std::size_t i = 0; i + 2 < n; ++i) {
+      auto a = std::size_t(order[i]), b = std::size_t(order[i + 1]);
+      for (std::size_t j = i + 2; j < n; ++j) {
+        auto c = std::size_t(order[j]), e = std::size_t(order[(j + 1) % n]);
+        if (c == a || e == a)
+          continue;
+        double delta = d[a * n + c] + d[b * n + e] - d[a * n + b] - d[c * n + e];
+        if (delta < -1e-9) {
+          std::reverse(order.begin() + std::ptrdiff_t(i + 1),
+                       order.begin() + std::ptrdiff_t(j + 1));
+          b = std::size_t(order[i + 1]);
+          improved = true;
+        }
+      }
+    }
+    if (!improved)
+      return;
+  }
+}
 
 /// Order crossover: a slice of one parent, the rest in the other parent's order.
 std::vector<int> crossover(const std::vector<int>& a, const std::vector<int>& b,
@@ -83,12 +130,12 @@ std::vector<int> crossover(const std::vector<int>& a, const std::vector<int>& b,
   std::vector<char> used(n, 0);
   for (std::size_t i = from; i <= to; ++i) {
     child[i] = a[i];
-    used[a[i]] = 1;
+    used[std::size_t(a[i])] = 1;
   }
   std::size_t next = (to + 1) % n;
   for (std::size_t k = 0; k < n; ++k) {
     int city = b[(to + 1 + k) % n];
-    if (!used[city]) {
+    if (!used[std::size_t(city)]) {
       child[next] = city;
       next = (next + 1) % n;
     }
@@ -96,12 +143,23 @@ std::vector<int> crossover(const std::vector<int>& a, const std::vector<int>& b,
   return child;
 }
 
-void mutate(std::vector<int>& order, std::mt19937& rng) {
-  std::uniform_int_distribution<std::size_t> pick(0, order.size() - 1);
-  std::size_t i = pick(rng), j = pick(rng);
-  if (i > j)
-    std::swap(i, j);
-  std::reverse(order.begin() + std::ptrdiff_t(i), order.begin() + std::ptrdiff_t(j) + 1);
+/// A double-bridge move: cuts the tour in four and reconnects it (escapes 2-opt optima).
+void double_bridge(std::vector<int>& order, std::mt19937& rng) {
+  std::size_t n = order.size();
+  if (n < 8)
+    return;
+  std::uniform_int_distribution<std::size_t> pick(1, n - 1);
+  std::size_t cuts[3] = {pick(rng), pick(rng), pick(rng)};
+  std::sort(cuts, cuts + 3);
+  std::vector<int> out;
+  out.reserve(n);
+  out.insert(out.end(), order.begin(), order.begin() + std::ptrdiff_t(cuts[0]));
+  out.insert(out.end(), order.begin() + std::ptrdiff_t(cuts[2]), order.end());
+  out.insert(out.end(), order.begin() + std::ptrdiff_t(cuts[1]),
+             order.begin() + std::ptrdiff_t(cuts[2]));
+  out.insert(out.end(), order.begin() + std::ptrdiff_t(cuts[0]),
+             order.begin() + std::ptrdiff_t(cuts[1]));
+  order = std::move(out);
 }
 
 } // namespace
@@ -109,15 +167,19 @@ void mutate(std::vector<int>& order, std::mt19937& rng) {
 Tour evolve(Problem problem, Params params) {
   std::mt19937 rng(params.seed);
   std::size_t n = problem.cities.size();
+  Distances distances = distance_matrix(problem.cities);
   std::vector<std::vector<int>> population(std::size_t(params.population));
   std::vector<double> lengths(population.size());
   for (std::size_t i = 0; i < population.size(); ++i) {
     population[i].resize(n);
     std::iota(population[i].begin(), population[i].end(), 0);
     std::shuffle(population[i].begin(), population[i].end(), rng);
-    lengths[i] = tour_length(problem.cities, population[i]);
+    two_opt(distances, n, population[i]);
+    lengths[i] = length_of(distances, n, population[i]);
   }
-  Tour best{population[0], lengths[0], 0};
+  std::size_t first =
+      std::size_t(std::min_element(lengths.begin(), lengths.end()) - lengths.begin());
+  Tour best{population[first], lengths[first], 0};
   std::uniform_int_distribution<std::size_t> member(0, population.size() - 1);
   std::uniform_real_distribution<double> chance(0, 1);
   for (int generation = 1; generation <= params.generations; ++generation) {
@@ -126,21 +188,23 @@ Tour evolve(Problem problem, Params params) {
     next.reserve(population.size());
     next.push_back(best.order); // elitism
     while (next.size() < population.size()) {
-      auto tournament = [&]() -> const std::vector<int>& {
-        std::size_t a = member(rng), b = member(rng);
-        return lengths[a] < lengths[b] ? population[a] : population[b];
-      };
-      std::vector<int> child = crossover(tournament(), tournament(), rng);
-      if (chance(rng) < 0.3)
-        mutate(child, rng);
+      std::size_t a = member(rng), b = member(rng), c = member(rng), e = member(rng);
+      const std::vector<int>& mother = lengths[a] < lengths[b] ? population[a] : population[b];
+      const std::vector<int>& father = lengths[c] < lengths[e] ? population[c] : population[e];
+      std::vector<int> child = crossover(mother, father, rng);
+      if (chance(rng) < 0.2)
+        double_bridge(child, rng);
+      two_opt(distances, n, child);
       next.push_back(std::move(child));
     }
     population = std::move(next);
     for (std::size_t i = 0; i < population.size(); ++i) {
-      lengths[i] = tour_length(problem.cities, population[i]);
+      lengths[i] = length_of(distances, n, population[i]);
       if (lengths[i] < best.length)
         best = Tour{population[i], lengths[i], generation};
     }
+    if (params.report_every > 0 && generation % params.report_every == 0)
+      ppp2p::report(Progress{generation, best.length, params.seed});
     ppp2p::checkpoint();
   }
   return best;

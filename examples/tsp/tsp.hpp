@@ -1,5 +1,6 @@
 // A travelling-salesman instance and a genetic algorithm that evolves tours for it: the
 // workload of the paper's evaluation, written as ordinary C++ with one site per generation.
+// Used by examples/tsp_ga (islands on a virtual computer) and examples/mobility_demo.
 #pragma once
 
 #include <ppp2p/ppp2p.hpp>
@@ -17,12 +18,21 @@ struct City {
 struct Problem {
   std::string name;
   std::vector<City> cities;
+  long optimum = 0; // the known optimal tour length (TSPLIB's OPTIMUM), 0 if unknown
 };
 
 struct Params {
-  int generations = 2500;
-  int population = 300;
+  int generations = 300;
+  int population = 40;
   unsigned seed = 1;
+  int report_every = 0; // report a Progress every so many generations (0: never)
+};
+
+/// A partial result: how far an evolution has got.
+struct Progress {
+  int generation;
+  double best;
+  unsigned seed;
 };
 
 struct Tour {
@@ -31,18 +41,22 @@ struct Tour {
   int generation = 0; // when it was found
 };
 
-/// Reads a TSPLIB file with EUC_2D coordinates; throws std::runtime_error naming the problem.
+/// Reads a TSPLIB file with EUC_2D coordinates (and OPTIMUM if given); throws
+/// std::runtime_error naming the problem.
 Problem load_tsplib(const std::string& path);
 
 /// `count` cities placed by a seeded generator: the same instance on every machine.
 Problem random_problem(int count, unsigned seed);
 
+/// TSPLIB EUC_2D length: each edge's Euclidean distance rounded to the nearest integer.
 double tour_length(const std::vector<City>& cities, const std::vector<int>& order);
 
 /// The generation evolve() is working on, for progress reports (not part of its state).
 extern std::atomic<int> current_generation;
 
-/// Evolves a population for params.generations generations; checkpoint() after each.
+/// Evolves a population (order crossover, double-bridge mutation, 2-opt local search of every
+/// child, elitism) for params.generations generations; checkpoint() after each, and
+/// ppp2p::report(Progress) every params.report_every generations.
 [[ppp2p::checkpointable]] Tour evolve(Problem problem, Params params);
 
 } // namespace tsp

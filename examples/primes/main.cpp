@@ -1,0 +1,131 @@
+// primes: counts the primes in [A, B] with a task farm on a virtual computer. The range is cut
+// into chunks; each chunk is a virtual thread (a checkpointable function that calls
+// checkpoint() between blocks of numbers); results are summed as they come. Progress goes to
+// stderr; the last line of stdout ends with the count.
+#include <ppp2p/ppp2p.hpp>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+bool is_prime(long long n) {
+  if (n < 2)
+    return false;
+  if (n % 2 == 0)
+    return n == 2;
+  for (long long d = 3; d * d <= n; d += 2)
+    if (n % d == 0)
+      return false;
+  return true;
+}
+
+} // namespace
+
+/// Primes in [from, to], with a site every 4096 numbers.
+[[ppp2p::checkpointable]] long long count_primes(long long from, long long to) {
+  long long count = 0;
+  for (long long n = from; n <= to; ++n) {
+    count += is_prime(n);
+    if ((n - from) % 4096 == 4095)
+      ppp2p::checkpoint();
+  }
+  return count;
+}
+
+namespace {
+
+[[noreturn]] void usage(int status) {
+  std::fprintf(status ? stderr : stdout,
+               "Usage: primes [--workers N] [--from A] [--to B] [--chunk C] [--quiet]\n\n"
+               "Counts the primes in [A, B] (default [1, 2000000]) with a task farm of virtual\n"
+               "threads of at most C numbers each (default: the range split into 4 chunks per\n"
+               "worker) on a virtual computer of N workers (default: one per core). With\n"
+               "PPP2P_AGENT set (the data dir of a running ppp2p-runtime) the workers are peers\n"
+               "of its cluster; otherwise executor processes on this machine. Progress goes to\n"
+               "stderr (--quiet: none); the last line of stdout ends with the count.\n");
+  std::exit(status);
+}
+
+long long number(const char* flag, const char* text, long long min) {
+  char* end = nullptr;
+  errno = 0;
+  long long value = std::strtoll(text, &end, 10);
+  if (errno || !end || *end || value < min) {
+    std::fprintf(stderr, "primes: %s needs a whole number >= %lld, got '%s'\n", flag, min, text);
+    std::exit(2);
+  }
+  return value;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  long long from = 1, to = 2'000'000, chunk = 0;
+  unsigned workers = 0;
+  bool quiet = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string flag = argv[i];
+    auto value = [&]() -> const char* {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "primes: %s needs a value\n", flag.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (flag == "--help" || flag == "-h")
+      usage(0);
+    else if (flag == "--workers")
+      workers = unsigned(number("--workers", value(), 1));
+    else if (flag == "--from")
+      from = number("--from", value(), 0);
+    else if (flag == "--to")
+      to = number("--to", value(), 0);
+    else if (flag == "--chunk")
+      chunk = number("--chunk", value(), 1);
+    else if (flag == "--quiet")
+      quiet = true;
+    else {
+      std::fprintf(stderr, "primes: unknown option '%s' (see --help)\n", flag.c_str());
+      return 2;
+    }
+  }
+  if (to < from) {
+    std::fprintf(stderr, "primes: --to (%lld) is below --from (%lld)\n", to, from);
+    return 2;
+  }
+  try {
+    auto started = std::chrono::steady_clock::now();
+    ppp2p::VirtualComputer vc({.workers = workers});
+    long long span = to - from + 1;
+    if (chunk == 0)
+      chunk = std::max<long long>(1, (span + 4 * vc.workers() - 1) / (4 * vc.workers()));
+    std::vector<ppp2p::VirtualThread<long long>> chunks;
+    for (long long start = from; start <= to; start += chunk)
+      chunks.push_back(vc.spawn(count_primes, start, std::min(to, start + chunk - 1)));
+    if (!quiet)
+      std::fprintf(stderr, "primes: %zu chunks of up to %lld numbers on %u workers\n",
+                   chunks.size(), chunk, vc.workers());
+    long long count = 0;
+    for (std::size_t i = 0; i < chunks.size(); ++i) {
+      count += chunks[i].get();
+      if (!quiet)
+        std::fprintf(stderr, "\rprimes: %zu/%zu chunks done, %lld primes so far", i + 1,
+                     chunks.size(), count);
+    }
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (!quiet)
+      std::fprintf(stderr, "\nprimes: %.2f s\n", seconds);
+    std::printf("primes in [%lld, %lld]: %lld\n", from, to, count);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "primes: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,143 @@
+// Virtual computers and virtual threads: run calls of checkpointable functions on workers and
+// get their results and partial results back.
+//
+//   ppp2p::VirtualComputer vc({.workers = 4});
+//   ppp2p::VirtualThread<long> vt = vc.spawn(count_primes, 0L, 1000000L);
+//   vt.on_partial<Progress>([](const Progress& p) { ... });
+//   long n = vt.get();
+//
+// With PPP2P_AGENT set (the data dir of the local ppp2p-runtime), the VC is deployed on peers
+// of the agent's cluster; without it, on executor processes on this machine.
+#pragma once
+
+#include <ppp2p/codec.hpp>
+#include <ppp2p/detail/vt_entry.hpp>
+#include <ppp2p/errors.hpp>
+#include <ppp2p/vt.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <typeinfo>
+#include <utility>
+#include <vector>
+
+namespace ppp2p {
+
+/// A virtual thread failed remotely: threw (type_name() and remote_what() of the exception),
+/// was cancelled, or its executor ended. peer() says where it ran.
+class remote_error : public error {
+public:
+  remote_error(errc code, std::string type_name, std::string remote_what, std::string peer);
+  const std::string& type_name() const noexcept { return type_name_; }
+  const std::string& remote_what() const noexcept { return remote_what_; }
+  const std::string& peer() const noexcept { return peer_; }
+
+private:
+  std::string type_name_, remote_what_, peer_;
+};
+
+/// Every field has a default: VirtualComputer vc; or VirtualComputer vc({.workers = 4}).
+struct VirtualComputerOptions {
+  /// Workers to enrol (the quota). 0: on this machine one per core; through an agent, as
+  /// many peers as answer within enrol_timeout.
+  unsigned workers = 0;
+  /// Virtual threads a worker runs at once.
+  unsigned slots_per_worker = 1;
+  /// Placement hint: do not enrol peers with a lower speed score.
+  double min_speed = 0;
+  /// How long creating the VC may wait for workers.
+  std::chrono::milliseconds enrol_timeout{10'000};
+};
+
+namespace detail {
+
+struct VtCore;
+class VcCore;
+
+/// Blocks until the VT ends; returns its encoded result or throws its remote_error.
+const std::vector<std::byte>& wait_result(VtCore& vt);
+bool wait_for(VtCore& vt, std::chrono::nanoseconds timeout);
+void add_partial_handler(VtCore& vt, std::string type,
+                         std::function<void(const std::vector<std::byte>&)> handler);
+void cancel(VtCore& vt);
+VtId vt_id(const VtCore& vt) noexcept;
+
+std::shared_ptr<VtCore> spawn(VcCore& vc, EntryFunction entry, const void* function,
+                              std::vector<std::byte> args);
+
+} // namespace detail
+
+template <class R> class VirtualThread {
+public:
+  VtId id() const noexcept { return detail::vt_id(*core_); }
+
+  /// Blocks until the VT ends; rethrows a remote failure as ppp2p::remote_error.
+  R get() {
+    const std::vector<std::byte>& bytes = detail::wait_result(*core_);
+    if constexpr (!std::is_void_v<R>) {
+      Reader in(bytes);
+      return decode<R>(in);
+    }
+  }
+
+  /// True if the VT has ended (with a result or a failure) within `timeout`.
+  template <class Rep, class Period> bool wait_for(std::chrono::duration<Rep, Period> timeout) {
+    return detail::wait_for(*core_, std::chrono::duration_cast<std::chrono::nanoseconds>(timeout));
+  }
+
+  /// Calls `handler` with every partial result of type T the VT reports, in order, on a thread
+  /// of the client; partials that arrived before are delivered first.
+  template <class T, class F> void on_partial(F handler) {
+    detail::add_partial_handler(
+        *core_, typeid(T).name(),
+        [handler = std::move(handler)](const std::vector<std::byte>& bytes) {
+          Reader in(bytes);
+          handler(decode<T>(in));
+        });
+  }
+
+  /// Asks the VT to stop at its next checkpoint(); get() then throws remote_error
+  /// (vt_cancelled).
+  void cancel() { detail::cancel(*core_); }
+
+private:
+  friend class VirtualComputer;
+  explicit VirtualThread(std::shared_ptr<detail::VtCore> core) : core_(std::move(core)) {}
+  std::shared_ptr<detail::VtCore> core_;
+};
+
+class VirtualComputer {
+public:
+  using Options = VirtualComputerOptions;
+
+  /// Enrols the workers. Throws ppp2p::error (vc_unavailable) naming the problem.
+  explicit VirtualComputer(Options options = {});
+  /// Cancels what still runs and releases the workers.
+  ~VirtualComputer();
+  VirtualComputer(const VirtualComputer&) = delete;
+  VirtualComputer& operator=(const VirtualComputer&) = delete;
+
+  /// Runs fn(args...) on a worker. fn must be a [[ppp2p::checkpointable]] function of this
+  /// program; its arguments and result must have a codec.
+  template <class R, class... P, class... A> VirtualThread<R> spawn(R (*fn)(P...), A&&... args) {
+    static_assert(sizeof...(P) == sizeof...(A), "spawn: wrong number of arguments");
+    (void)detail::vt_entry<R, P...>::registered;
+    std::vector<std::byte> bytes;
+    Writer out(bytes);
+    (encode<std::decay_t<P>>(out, std::decay_t<P>(std::forward<A>(args))), ...);
+    return VirtualThread<R>(detail::spawn(*core_, &detail::vt_entry<R, P...>::run,
+                                          reinterpret_cast<const void*>(fn), std::move(bytes)));
+  }
+
+  /// Workers enrolled now.
+  unsigned workers() const;
+
+private:
+  std::shared_ptr<detail::VcCore> core_;
+};
+
+} // namespace ppp2p

@@ -1,0 +1,364 @@
+// The embedded peer: with no agent configured, a VirtualComputer runs its VTs on executor
+// processes on this machine, started from the program's own executable. One process per worker
+// (a crash takes down only its VTs), each with slots_per_worker threads; a dispatcher thread
+// reads their events; VTs go to the executor with the fewest unfinished VTs per slot.
+#include "executor_generated.h"
+#include "frame_socket.hpp"
+#include "peer_connection.hpp"
+
+#include <ppp2p/errors.hpp>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace ppp2p::detail {
+namespace {
+
+namespace wire = ppp2p::wire::executor;
+
+std::span<const std::byte> bytes_of(flatbuffers::FlatBufferBuilder& builder) {
+  return {reinterpret_cast<const std::byte*>(builder.GetBufferPointer()), builder.GetSize()};
+}
+
+struct Executor {
+  pid_t pid = -1;
+  std::unique_ptr<FrameSocket> link;
+  unsigned slots = 1;
+  std::set<VtNumber> vts; // sent, not yet ended
+  bool alive = true;
+  std::string name;
+};
+
+std::string describe_exit(int status) {
+  if (WIFSIGNALED(status)) {
+    int signal = WTERMSIG(status);
+    return "executor killed by signal " + std::to_string(signal) + " (" + strsignal(signal) + ")";
+  }
+  if (WIFEXITED(status))
+    return "executor exited with status " + std::to_string(WEXITSTATUS(status));
+  return "executor ended";
+}
+
+class EmbeddedPeer : public PeerConnection {
+public:
+  EmbeddedPeer(const VcRequest& request, EventHandler events) : events_(std::move(events)) {
+    if (pipe2(wake_, O_CLOEXEC) != 0)
+      throw error(errc::vc_unavailable, std::string("pipe: ") + std::strerror(errno));
+    unsigned workers = request.workers;
+    if (workers == 0)
+      workers = std::max(1u, std::thread::hardware_concurrency());
+    module_ = request.module_path;
+    slots_ = std::max(1u, request.slots_per_worker);
+    startup_timeout_ = request.enrol_timeout;
+    for (unsigned i = 0; i < workers; ++i)
+      executors_.push_back(start());
+    for (auto& executor : executors_)
+      await_started(*executor);
+    dispatcher_ = std::thread([this] { dispatch(); });
+  }
+
+  ~EmbeddedPeer() override {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+      for (auto& executor : executors_)
+        if (executor->alive)
+          send_command(*executor, Command::shutdown, 0);
+    }
+    // Wake the dispatcher: its poll sees the self-pipe.
+    char byte = 0;
+    (void)!write(wake_[1], &byte, 1);
+    dispatcher_.join();
+    for (auto& executor : executors_) {
+      if (executor->pid > 0) {
+        kill(executor->pid, SIGKILL); // running VTs cannot be interrupted otherwise
+        waitpid(executor->pid, nullptr, 0);
+      }
+    }
+    close(wake_[0]);
+    close(wake_[1]);
+  }
+
+  void spawn(SpawnRequest request) override {
+    std::lock_guard lock(mutex_);
+    Executor* best = nullptr;
+    for (auto& executor : executors_) {
+      if (!executor->alive)
+        continue;
+      if (!best || executor->vts.size() * best->slots < best->vts.size() * executor->slots)
+        best = executor.get();
+    }
+    if (!best) {
+      VtEvent event;
+      event.kind = VtEvent::Kind::failure;
+      event.failure = VtEvent::Failure::crashed;
+      event.vt = request.vt;
+      event.what = "no executor of this virtual computer is alive";
+      event.peer = "embedded peer";
+      events_(std::move(event));
+      return;
+    }
+    best->vts.insert(request.vt);
+    owner_[request.vt] = best;
+    flatbuffers::FlatBufferBuilder builder(request.args.size() + 128);
+    auto args = builder.CreateVector(reinterpret_cast<const std::uint8_t*>(request.args.data()),
+                                     request.args.size());
+    auto run = wire::CreateRun(builder, request.vt, request.entry, request.function, args);
+    builder.Finish(wire::CreateToExecutor(builder, wire::Command::Run, run.Union()));
+    best->link->send(bytes_of(builder));
+  }
+
+  void cancel(VtNumber vt) override {
+    std::lock_guard lock(mutex_);
+    if (auto it = owner_.find(vt); it != owner_.end() && it->second->alive)
+      send_command(*it->second, Command::cancel, vt);
+  }
+
+  unsigned workers() const override {
+    std::lock_guard lock(mutex_);
+    unsigned alive = 0;
+    for (const auto& executor : executors_)
+      alive += executor->alive;
+    return alive;
+  }
+
+private:
+  enum class Command { cancel, shutdown };
+
+  void send_command(Executor& executor, Command command, VtNumber vt) {
+    flatbuffers::FlatBufferBuilder builder;
+    if (command == Command::cancel)
+      builder.Finish(wire::CreateToExecutor(builder, wire::Command::Cancel,
+                                            wire::CreateCancel(builder, vt).Union()));
+    else
+      builder.Finish(wire::CreateToExecutor(builder, wire::Command::Shutdown,
+                                            wire::CreateShutdown(builder).Union()));
+    executor.link->send(bytes_of(builder));
+  }
+
+  std::unique_ptr<Executor> start() {
+    const std::string& module = module_;
+    unsigned slots = slots_;
+    int fds[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+      throw error(errc::vc_unavailable, std::string("socketpair: ") + std::strerror(errno));
+    std::string fd_variable = "PPP2P_EXECUTOR_FD=" + std::to_string(fds[1]);
+    std::string slots_variable = "PPP2P_EXECUTOR_SLOTS=" + std::to_string(slots);
+    std::vector<char*> environment;
+    for (char** e = environ; *e; ++e)
+      if (std::strncmp(*e, "PPP2P_EXECUTOR_", 15) != 0)
+        environment.push_back(*e);
+    environment.push_back(fd_variable.data());
+    environment.push_back(slots_variable.data());
+    environment.push_back(nullptr);
+    std::string path = module.empty() ? "/proc/self/exe" : module;
+    char argv0[] = "ppp2p-executor";
+    char* argv[] = {argv0, nullptr};
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0)
+      throw error(errc::vc_unavailable, std::string("fork: ") + std::strerror(errno));
+    if (pid == 0) {
+      // Only async-signal-safe calls until exec.
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != parent)
+        _exit(127);
+      int flags = fcntl(fds[1], F_GETFD);
+      fcntl(fds[1], F_SETFD, flags & ~FD_CLOEXEC);
+      execve(path.c_str(), argv, environment.data());
+      _exit(127);
+    }
+    close(fds[1]);
+    auto executor = std::make_unique<Executor>();
+    executor->pid = pid;
+    executor->link = std::make_unique<FrameSocket>(fds[0]);
+    executor->slots = slots;
+    executor->name = "embedded executor " + std::to_string(pid);
+    return executor;
+  }
+
+  void await_started(Executor& executor) {
+    std::chrono::milliseconds timeout = startup_timeout_;
+    pollfd wait{executor.link->fd(), POLLIN, 0};
+    if (poll(&wait, 1, int(timeout.count())) <= 0)
+      throw error(errc::vc_unavailable, executor.name + " did not start within " +
+                                            std::to_string(timeout.count()) + " ms");
+    std::optional<std::vector<std::byte>> frame = executor.link->receive();
+    bool started = false;
+    if (frame) {
+      flatbuffers::Verifier verifier(reinterpret_cast<const std::uint8_t*>(frame->data()),
+                                     frame->size());
+      started = verifier.VerifyBuffer<wire::FromExecutor>(nullptr) &&
+                flatbuffers::GetRoot<wire::FromExecutor>(frame->data())->event_as_Started();
+    }
+    if (!started) {
+      int status = 0;
+      waitpid(executor.pid, &status, 0);
+      executor.pid = -1;
+      throw error(errc::vc_unavailable,
+                  executor.name + " failed to start: " + describe_exit(status) +
+                      " (is the program linked with ppp2p, -Wl,--wrap=main included?)");
+    }
+  }
+
+  void dispatch() {
+    for (;;) {
+      std::vector<pollfd> fds;
+      std::vector<Executor*> watched;
+      {
+        std::lock_guard lock(mutex_);
+        if (stopping_)
+          return;
+        for (auto& executor : executors_)
+          if (executor->alive) {
+            fds.push_back({executor->link->fd(), POLLIN, 0});
+            watched.push_back(executor.get());
+          }
+      }
+      fds.push_back({wake_[0], POLLIN, 0});
+      if (poll(fds.data(), fds.size(), 200) < 0 && errno != EINTR)
+        return;
+      for (std::size_t i = 0; i < watched.size(); ++i)
+        if (fds[i].revents)
+          read_events(*watched[i]);
+    }
+  }
+
+  void read_events(Executor& executor) {
+    bool closed = false;
+    for (const std::vector<std::byte>& frame : executor.link->receive_available(closed)) {
+      flatbuffers::Verifier verifier(reinterpret_cast<const std::uint8_t*>(frame.data()),
+                                     frame.size());
+      if (!verifier.VerifyBuffer<wire::FromExecutor>(nullptr)) {
+        closed = true;
+        break;
+      }
+      deliver(executor, *flatbuffers::GetRoot<wire::FromExecutor>(frame.data()));
+    }
+    if (closed)
+      lose(executor);
+  }
+
+  void deliver(Executor& executor, const wire::FromExecutor& message) {
+    VtEvent event;
+    event.peer = executor.name;
+    auto copy = [](const flatbuffers::Vector<std::uint8_t>* bytes) {
+      std::vector<std::byte> out;
+      if (bytes)
+        out.assign(reinterpret_cast<const std::byte*>(bytes->data()),
+                   reinterpret_cast<const std::byte*>(bytes->data()) + bytes->size());
+      return out;
+    };
+    if (const wire::Result* result = message.event_as_Result()) {
+      event.kind = VtEvent::Kind::result;
+      event.vt = result->vt();
+      event.value = copy(result->value());
+    } else if (const wire::Failure* failure = message.event_as_Failure()) {
+      event.kind = VtEvent::Kind::failure;
+      event.vt = failure->vt();
+      event.failure = failure->kind() == wire::FailureKind::cancelled ? VtEvent::Failure::cancelled
+                      : failure->kind() == wire::FailureKind::refused ? VtEvent::Failure::refused
+                                                                      : VtEvent::Failure::exception;
+      event.type = failure->type() ? failure->type()->str() : "";
+      event.what = failure->what() ? failure->what()->str() : "";
+    } else if (const wire::Partial* partial = message.event_as_Partial()) {
+      event.kind = VtEvent::Kind::partial;
+      event.vt = partial->vt();
+      event.type = partial->type() ? partial->type()->str() : "";
+      event.value = copy(partial->value());
+    } else {
+      return;
+    }
+    if (event.kind != VtEvent::Kind::partial) {
+      std::lock_guard lock(mutex_);
+      executor.vts.erase(event.vt);
+      owner_.erase(event.vt);
+    }
+    events_(std::move(event));
+  }
+
+  /// The executor ended: every VT it held fails, naming how it ended.
+  void lose(Executor& executor) {
+    int status = 0;
+    waitpid(executor.pid, &status, 0);
+    executor.pid = -1;
+    std::set<VtNumber> vts;
+    {
+      std::lock_guard lock(mutex_);
+      executor.alive = false;
+      vts.swap(executor.vts);
+      for (VtNumber vt : vts)
+        owner_.erase(vt);
+    }
+    std::string what = describe_exit(status);
+    replace_lost_worker();
+    for (VtNumber vt : vts) {
+      VtEvent event;
+      event.kind = VtEvent::Kind::failure;
+      event.failure = VtEvent::Failure::crashed;
+      event.vt = vt;
+      event.what = what;
+      event.peer = executor.name;
+      events_(std::move(event));
+    }
+  }
+
+  /// The quota maintainer of the embedded peer: a worker that ended is replaced by a new
+  /// executor, up to a bound (a program that crashes every executor is not restarted forever).
+  void replace_lost_worker() {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_ || replacements_ >= kMaxReplacements)
+        return;
+      ++replacements_;
+    }
+    try {
+      std::unique_ptr<Executor> executor = start();
+      await_started(*executor);
+      std::lock_guard lock(mutex_);
+      executors_.push_back(std::move(executor));
+    } catch (const error&) {
+      // The quota stays short: workers() says so, and spawning goes to the others.
+    }
+  }
+
+  static constexpr unsigned kMaxReplacements = 16;
+
+  EventHandler events_;
+  std::string module_;
+  unsigned slots_ = 1;
+  std::chrono::milliseconds startup_timeout_{10000};
+  unsigned replacements_ = 0;
+  mutable std::mutex mutex_;
+  std::vector<std::unique_ptr<Executor>> executors_;
+  std::map<VtNumber, Executor*> owner_;
+  bool stopping_ = false;
+  std::thread dispatcher_;
+  int wake_[2] = {-1, -1};
+};
+
+} // namespace
+
+std::unique_ptr<PeerConnection> open_embedded_peer(const VcRequest& request, EventHandler events) {
+  return std::make_unique<EmbeddedPeer>(request, std::move(events));
+}
+
+} // namespace ppp2p::detail

@@ -1,0 +1,333 @@
+// The client side of virtual computers: VT states, results, partial results delivered in
+// order on an event thread, and the choice between the embedded peer and the local agent.
+#include "peer_connection.hpp"
+
+#include "../function_registry.hpp"
+
+#include <ppp2p/virtual_computer.hpp>
+
+#include <unistd.h>
+
+#include <condition_variable>
+#include <cstdlib>
+#include <deque>
+#include <limits.h>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace ppp2p {
+
+remote_error::remote_error(errc code, std::string type_name, std::string remote_what,
+                           std::string peer)
+    : error(code, (type_name.empty() ? std::string() : type_name + ": ") + remote_what + " (on " +
+                      peer + ")"),
+      type_name_(std::move(type_name)), remote_what_(std::move(remote_what)),
+      peer_(std::move(peer)) {}
+
+namespace detail {
+
+struct VtCore : std::enable_shared_from_this<VtCore> {
+  VtId id = 0;
+  std::weak_ptr<VcCore> vc;
+  std::mutex mutex;
+  std::condition_variable ended;
+  bool done = false;
+  std::vector<std::byte> result;
+  std::unique_ptr<remote_error> failure;
+  // Partial results: delivered to the handler of their type, in arrival order, on the VC's
+  // event thread; kept until a handler for their type is registered.
+  std::map<std::string, std::function<void(const std::vector<std::byte>&)>> handlers;
+  std::deque<std::pair<std::string, std::vector<std::byte>>> unclaimed;
+  // Handlers registered whose earlier partials are not delivered yet: get() waits for them.
+  unsigned drains_pending = 0;
+
+  bool settled() const { return done && drains_pending == 0; }
+};
+
+class VcCore : public std::enable_shared_from_this<VcCore> {
+public:
+  void start(const VirtualComputerOptions& options) {
+    VcRequest request;
+    request.workers = options.workers;
+    request.slots_per_worker = options.slots_per_worker;
+    request.min_speed = options.min_speed;
+    request.enrol_timeout = options.enrol_timeout;
+    char path[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+    if (n > 0)
+      request.module_path.assign(path, std::size_t(n));
+    events_thread_ = std::thread([this] { deliver_partials(); });
+    std::weak_ptr<VcCore> self = weak_from_this();
+    EventHandler handler = [self](VtEvent&& event) {
+      if (auto vc = self.lock())
+        vc->on_event(std::move(event));
+    };
+    try {
+      const char* agent = std::getenv("PPP2P_AGENT");
+      peer_ = agent && *agent ? open_agent_connection(agent, request, handler)
+                              : open_embedded_peer(request, handler);
+    } catch (...) {
+      stop_events();
+      throw;
+    }
+  }
+
+  ~VcCore() {
+    stop_events();
+    std::map<VtId, std::shared_ptr<VtCore>> vts;
+    {
+      std::lock_guard lock(mutex_);
+      vts.swap(vts_);
+    }
+    for (auto& [id, vt] : vts)
+      finish(*vt, nullptr,
+             std::make_unique<remote_error>(
+                 errc::vt_lost, "", "the virtual computer was released first", "this client"));
+  }
+
+  void release() {
+    std::vector<VtId> running;
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& [id, vt] : vts_)
+        running.push_back(id);
+    }
+    if (peer_)
+      for (VtId id : running)
+        peer_->cancel(id);
+    peer_.reset(); // stops the executors or releases the agent's workers
+  }
+
+  std::shared_ptr<VtCore> spawn(EntryFunction entry, const void* function,
+                                std::vector<std::byte> args) {
+    if (!find_function_at(function))
+      throw error(errc::spawn_refused,
+                  "spawn needs a [[ppp2p::checkpointable]] function of this program, compiled "
+                  "with the ppp2p plugin");
+    SpawnRequest request;
+    request.entry = module_offset(reinterpret_cast<const void*>(entry));
+    request.function = module_offset(function);
+    request.args = std::move(args);
+    auto vt = std::make_shared<VtCore>();
+    vt->vc = weak_from_this();
+    {
+      std::lock_guard lock(mutex_);
+      vt->id = next_id_++;
+      vts_[vt->id] = vt;
+    }
+    request.vt = vt->id;
+    peer_->spawn(std::move(request));
+    return vt;
+  }
+
+  void cancel(VtId id) {
+    if (peer_)
+      peer_->cancel(id);
+  }
+
+  unsigned workers() const { return peer_ ? peer_->workers() : 0; }
+
+private:
+  void on_event(VtEvent&& event) {
+    std::shared_ptr<VtCore> vt;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = vts_.find(event.vt);
+      if (it == vts_.end())
+        return;
+      vt = it->second;
+      if (event.kind != VtEvent::Kind::partial)
+        vts_.erase(it);
+    }
+    // Results and failures go through the event thread too: every partial reported before
+    // them is delivered before get() returns, and none after.
+    Pending item{std::move(vt), std::move(event.type), std::move(event.value), Pending::partial,
+                 nullptr};
+    switch (event.kind) {
+    case VtEvent::Kind::result:
+      item.what = Pending::result;
+      break;
+    case VtEvent::Kind::partial:
+      break;
+    case VtEvent::Kind::failure: {
+      errc code = event.failure == VtEvent::Failure::cancelled ? errc::vt_cancelled
+                  : event.failure == VtEvent::Failure::crashed ? errc::executor_crashed
+                  : event.failure == VtEvent::Failure::refused ? errc::spawn_refused
+                  : event.failure == VtEvent::Failure::lost    ? errc::vt_lost
+                                                               : errc::remote_exception;
+      item.what = Pending::failed;
+      item.failure = std::make_unique<remote_error>(code, item.type, event.what, event.peer);
+      break;
+    }
+    }
+    post(std::move(item));
+  }
+
+  static void finish(VtCore& vt, std::vector<std::byte>* result,
+                     std::unique_ptr<remote_error> failure) {
+    std::lock_guard lock(vt.mutex);
+    if (vt.done)
+      return;
+    if (result)
+      vt.result = std::move(*result);
+    vt.failure = std::move(failure);
+    vt.done = true;
+    vt.ended.notify_all();
+  }
+
+  struct Pending {
+    std::shared_ptr<VtCore> vt;
+    std::string type;
+    std::vector<std::byte> value;
+    enum What { partial, drain, result, failed } what;
+    std::unique_ptr<remote_error> failure;
+  };
+
+public:
+  /// Partial results and ends of VTs are handled on the event thread, in arrival order.
+  void post(Pending item) {
+    std::lock_guard lock(events_mutex_);
+    pending_.push_back(std::move(item));
+    events_ready_.notify_one();
+  }
+
+  /// Delivers what waited for a handler of `type` (on the event thread, in order).
+  void drain(std::shared_ptr<VtCore> vt, std::string type) {
+    post({std::move(vt), std::move(type), {}, Pending::drain, nullptr});
+  }
+
+private:
+  void deliver_partials() {
+    std::unique_lock lock(events_mutex_);
+    for (;;) {
+      events_ready_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+      if (pending_.empty() && stopping_)
+        return;
+      Pending item = std::move(pending_.front());
+      pending_.pop_front();
+      lock.unlock();
+      if (item.what == Pending::result)
+        finish(*item.vt, &item.value, nullptr);
+      else if (item.what == Pending::failed)
+        finish(*item.vt, nullptr, std::move(item.failure));
+      else
+        deliver(*item.vt, item.type, std::move(item.value), item.what == Pending::drain);
+      if (item.what == Pending::drain) {
+        std::lock_guard vt_lock(item.vt->mutex);
+        --item.vt->drains_pending;
+        item.vt->ended.notify_all();
+      }
+      lock.lock();
+    }
+  }
+
+  static void deliver(VtCore& vt, const std::string& type, std::vector<std::byte> value,
+                      bool drain) {
+    std::function<void(const std::vector<std::byte>&)> handler;
+    std::vector<std::vector<std::byte>> values;
+    {
+      std::lock_guard lock(vt.mutex);
+      auto it = vt.handlers.find(type);
+      if (it == vt.handlers.end()) {
+        if (!drain)
+          vt.unclaimed.emplace_back(type, std::move(value));
+        return;
+      }
+      handler = it->second;
+      // Those that waited for the handler came first.
+      for (auto waiting = vt.unclaimed.begin(); waiting != vt.unclaimed.end();) {
+        if (waiting->first == type) {
+          values.push_back(std::move(waiting->second));
+          waiting = vt.unclaimed.erase(waiting);
+        } else {
+          ++waiting;
+        }
+      }
+      if (!drain)
+        values.push_back(std::move(value));
+    }
+    for (const std::vector<std::byte>& v : values)
+      handler(v);
+  }
+
+private:
+  void stop_events() {
+    {
+      std::lock_guard lock(events_mutex_);
+      stopping_ = true;
+      events_ready_.notify_all();
+    }
+    if (events_thread_.joinable() && events_thread_.get_id() != std::this_thread::get_id())
+      events_thread_.join();
+    else if (events_thread_.joinable())
+      events_thread_.detach();
+  }
+
+  std::unique_ptr<PeerConnection> peer_;
+  std::mutex mutex_;
+  std::map<VtId, std::shared_ptr<VtCore>> vts_;
+  VtId next_id_ = 0;
+  std::mutex events_mutex_;
+  std::condition_variable events_ready_;
+  std::deque<Pending> pending_;
+  bool stopping_ = false;
+  std::thread events_thread_;
+};
+
+const std::vector<std::byte>& wait_result(VtCore& vt) {
+  std::unique_lock lock(vt.mutex);
+  vt.ended.wait(lock, [&] { return vt.settled(); });
+  if (vt.failure)
+    throw *vt.failure;
+  return vt.result;
+}
+
+bool wait_for(VtCore& vt, std::chrono::nanoseconds timeout) {
+  std::unique_lock lock(vt.mutex);
+  return vt.ended.wait_for(lock, timeout, [&] { return vt.settled(); });
+}
+
+void add_partial_handler(VtCore& vt, std::string type,
+                         std::function<void(const std::vector<std::byte>&)> handler) {
+  std::shared_ptr<VcCore> vc = vt.vc.lock();
+  {
+    std::lock_guard lock(vt.mutex);
+    vt.handlers[type] = std::move(handler);
+    if (vc)
+      ++vt.drains_pending;
+  }
+  // Partials that arrived before: delivered on the event thread, ahead of any later one.
+  if (vc)
+    vc->drain(vt.shared_from_this(), std::move(type));
+}
+
+void cancel(VtCore& vt) {
+  if (auto vc = vt.vc.lock())
+    vc->cancel(vt.id);
+}
+
+VtId vt_id(const VtCore& vt) noexcept {
+  return vt.id;
+}
+
+std::shared_ptr<VtCore> spawn(VcCore& vc, EntryFunction entry, const void* function,
+                              std::vector<std::byte> args) {
+  return vc.spawn(entry, function, std::move(args));
+}
+
+} // namespace detail
+
+VirtualComputer::VirtualComputer(Options options) : core_(std::make_shared<detail::VcCore>()) {
+  core_->start(options);
+}
+
+VirtualComputer::~VirtualComputer() {
+  core_->release();
+}
+
+unsigned VirtualComputer::workers() const {
+  return core_->workers();
+}
+
+} // namespace ppp2p
