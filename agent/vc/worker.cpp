@@ -158,7 +158,7 @@ void WorkerService::dispatch(Enrolment& e) {
   }
   if (!e.executor_ready)
     return;
-  while (!e.queue.empty() && e.running.size() < e.slots) {
+  while (!e.queue.empty() && e.running.size() < e.slots + cfg_.executor_prefetch) {
     SpawnRequest r = std::move(e.queue.front());
     e.queue.pop_front();
     e.running.insert(r.vt);

@@ -3,7 +3,9 @@
 // An enrolment request is validated and granted slots from the agent's free slots; the module
 // comes from the cache or is fetched (ModuleFetcher) and verified; an executor of the module
 // is started with those slots; only then is the enrolment accepted. Spawned VTs queue here and
-// go to the executor while it has free slots. The executor's events go back to the deployer.
+// go to the executor while it holds fewer than slots + executor_prefetch (the few queued in the
+// executor keep it busy while results travel back; they fail with it if it crashes). The
+// executor's events go back to the deployer.
 // An executor that exits fails the VTs it held (crashed, naming the signal) and is started
 // again when there is work; one that cannot start makes the worker resign. A release, or the
 // deployer's death, stops everything of that VC.
@@ -24,6 +26,7 @@ namespace ppp2p::agent::vc {
 struct WorkerConfig {
   unsigned slots = 1;                   // the agent's slots
   Millis executor_start_timeout{10000}; // Started must come within this
+  unsigned executor_prefetch = 4;       // VTs queued in an executor beyond its slots
   FetcherConfig fetcher;
 };
 

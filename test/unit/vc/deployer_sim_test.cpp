@@ -165,7 +165,7 @@ TEST(DeployerSim, PartialResultsArriveInOrderBeforeTheResult) {
   }
 }
 
-TEST(DeployerSim, ThrowingAndCrashingVirtualThreadsFailAloneAndTheExecutorComesBack) {
+TEST(DeployerSim, ThrowingAndCrashingVirtualThreadsFailAndTheExecutorComesBack) {
   Cluster c(seed(8));
   c.add({.slots = 0});
   c.add({.slots = 1});
@@ -174,6 +174,7 @@ TEST(DeployerSim, ThrowingAndCrashingVirtualThreadsFailAloneAndTheExecutorComesB
   ASSERT_TRUE(c.world.run_until([&] { return client.id.has_value(); }, Millis{5000}));
   c.vc(0).spawn(*client.id, spawn(0, {.op = Op::throws, .value = 7}));
   c.vc(0).spawn(*client.id, spawn(1, {.op = Op::crash}));
+  ASSERT_TRUE(c.world.run_until([&] { return all_finished(client, 2); }, Millis{5000}));
   c.vc(0).spawn(*client.id, spawn(2, {.value = 21}));
   ASSERT_TRUE(c.world.run_until([&] { return all_finished(client, 3); }, Millis{5000}));
   EXPECT_EQ(client.finals[0].failure, Failure::exception);
@@ -186,6 +187,24 @@ TEST(DeployerSim, ThrowingAndCrashingVirtualThreadsFailAloneAndTheExecutorComesB
   EXPECT_EQ(client.finals[2].kind, Kind::result);
   EXPECT_EQ(result_of(client.finals[2]), 42u);
   EXPECT_EQ(c.executors(1).starts, 2u) << "a new executor after the crash";
+}
+
+TEST(DeployerSim, ACrashFailsWhatTheExecutorHeldAndSparesWhatWaitedInTheWorker) {
+  Cluster c(seed(15));
+  c.add({.slots = 0});
+  c.add({.slots = 1});
+  Client client;
+  c.create(0, client, request(1), c.publish(0, 100));
+  ASSERT_TRUE(c.world.run_until([&] { return client.id.has_value(); }, Millis{5000}));
+  c.vc(0).spawn(*client.id, spawn(0, {.op = Op::crash}));
+  for (VtNumber vt = 1; vt <= 8; ++vt)
+    c.vc(0).spawn(*client.id, spawn(vt, {.value = vt}));
+  ASSERT_TRUE(c.world.run_until([&] { return all_finished(client, 9); }, Millis{5000}));
+  // The executor held its slot's VT and 4 more (WorkerConfig::executor_prefetch).
+  for (VtNumber vt = 0; vt <= 4; ++vt)
+    EXPECT_EQ(client.finals[vt].failure, Failure::crashed) << vt;
+  for (VtNumber vt = 5; vt <= 8; ++vt)
+    EXPECT_EQ(result_of(client.finals[vt]), vt * 2) << vt;
 }
 
 TEST(DeployerSim, CancelStopsQueuedAndRunningVirtualThreads) {

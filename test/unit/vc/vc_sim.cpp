@@ -1,6 +1,8 @@
 #include "vc_sim.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <deque>
 #include <set>
 
 #include "sha256.hpp"
@@ -113,8 +115,9 @@ std::unique_ptr<ModuleWriter> MemoryModules::create(const ModuleHash& hash, std:
 
 class SimExecutor final : public Executor {
 public:
-  SimExecutor(SimExecutors& f, ExecutorCallbacks cb, int pid)
-      : f_(f), cb_(std::move(cb)), pid_(pid), alive_(std::make_shared<bool>(true)) {
+  SimExecutor(SimExecutors& f, ExecutorCallbacks cb, int pid, unsigned slots)
+      : f_(f), cb_(std::move(cb)), pid_(pid), slots_(slots ? slots : 1),
+        alive_(std::make_shared<bool>(true)) {
     ++f_.live;
     later(Millis{5}, [this] {
       if (f_.fail_start) {
@@ -130,7 +133,16 @@ public:
     --f_.live;
   }
 
+  // Like the real executor: slots VTs at once, the others wait in it.
   void run(const SpawnRequest& r) override {
+    if (vts_.size() >= slots_) {
+      waiting_.push_back(r);
+      return;
+    }
+    begin(r);
+  }
+
+  void begin(const SpawnRequest& r) {
     ++f_.runs;
     ++f_.running;
     f_.max_running = std::max(f_.max_running, f_.running);
@@ -176,6 +188,18 @@ public:
 
   void cancel(VtNumber vt) override {
     later(Millis{1}, [this, vt] {
+      auto w = std::find_if(waiting_.begin(), waiting_.end(),
+                            [&](const SpawnRequest& r) { return r.vt == vt; });
+      if (w != waiting_.end()) {
+        waiting_.erase(w);
+        VtEvent e;
+        e.vt = vt;
+        e.kind = VtEvent::Kind::failure;
+        e.failure = VtEvent::Failure::cancelled;
+        e.what = "cancelled before it started";
+        cb_.event(std::move(e));
+        return;
+      }
       if (!vts_.count(vt))
         return;
       finish(vt);
@@ -200,6 +224,11 @@ private:
   void finish(VtNumber vt) {
     vts_.erase(vt);
     --f_.running;
+    if (!waiting_.empty()) {
+      SpawnRequest next = std::move(waiting_.front());
+      waiting_.pop_front();
+      begin(next);
+    }
   }
   void die(const std::string& why) {
     dead_ = true;
@@ -211,15 +240,18 @@ private:
   SimExecutors& f_;
   ExecutorCallbacks cb_;
   int pid_;
+  unsigned slots_;
+  std::deque<SpawnRequest> waiting_;
   std::shared_ptr<bool> alive_;
   bool dead_ = false;
   std::set<VtNumber> vts_;
 };
 
-std::unique_ptr<Executor> SimExecutors::start(const std::string&, unsigned, ExecutorCallbacks cb,
-                                              std::string&) {
+std::unique_ptr<Executor> SimExecutors::start(const std::string&, unsigned slots,
+                                              ExecutorCallbacks cb, std::string&) {
   ++starts;
-  return std::make_unique<SimExecutor>(*this, std::move(cb), static_cast<int>(1000 + starts));
+  return std::make_unique<SimExecutor>(*this, std::move(cb), static_cast<int>(1000 + starts),
+                                       slots);
 }
 
 // ---- cluster
