@@ -29,9 +29,9 @@ std::string join(const std::vector<std::string>& parts, const char* sep) {
 } // namespace
 
 Deployment::Deployment(VcEnvironment env, VcId id, detail::VcRequest request, Module module,
-                       ClientSink& client, DeploymentConfig cfg)
+                       ClientSink& client, SlotHints& hints, DeploymentConfig cfg)
     : env_(env), id_(id), request_(std::move(request)), module_(module), client_(client),
-      cfg_(cfg) {}
+      hints_(hints), cfg_(cfg) {}
 
 Deployment::~Deployment() {
   *alive_ = false;
@@ -43,7 +43,7 @@ void Deployment::start() {
   quota_ = request_.workers;
   if (quota_ == 0) {
     for (const Candidate& c : env_.cluster.live_members())
-      if (c.speed >= request_.min_speed && c.free_slots > 0)
+      if (c.speed >= request_.min_speed && hints_.free_slots(c) > 0)
         ++quota_;
     quota_ = std::max(quota_, 1u);
   }
@@ -70,6 +70,7 @@ void Deployment::fill_quota() {
   Millis now = env_.clock.now();
   std::vector<Candidate> candidates;
   for (Candidate& c : env_.cluster.live_members()) {
+    c.free_slots = hints_.free_slots(c);
     if (workers_.count(c.address) || c.speed < request_.min_speed || c.free_slots == 0)
       continue;
     auto r = refused_at_.find(c.address);
@@ -332,8 +333,11 @@ void Deployment::release() {
   if (released_)
     return;
   released_ = true;
-  for (const auto& [address, w] : workers_)
+  for (const auto& [address, w] : workers_) {
     env_.messenger.send(address, encode(Release{id_}));
+    if (w.enrolled)
+      hints_.released(address, w.slots);
+  }
   workers_.clear();
   vts_.clear();
   queue_.clear();

@@ -19,6 +19,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "slot_hints.hpp"
 #include "vc_env.hpp"
 
 namespace ppp2p::agent::vc {
@@ -48,7 +49,7 @@ public:
   };
 
   Deployment(VcEnvironment env, VcId id, detail::VcRequest request, Module module,
-             ClientSink& client, DeploymentConfig cfg = {});
+             ClientSink& client, SlotHints& hints, DeploymentConfig cfg = {});
   Deployment(const Deployment&) = delete;
   Deployment& operator=(const Deployment&) = delete;
   ~Deployment();
@@ -105,6 +106,7 @@ private:
   detail::VcRequest request_;
   Module module_;
   ClientSink& client_;
+  SlotHints& hints_;
   DeploymentConfig cfg_;
   unsigned quota_ = 0;
   unsigned enrolled_ = 0;

@@ -3,7 +3,7 @@
 namespace ppp2p::agent::vc {
 
 VcNode::VcNode(VcEnvironment env, WorkerConfig worker, DeploymentConfig deployment)
-    : env_(env), deployment_cfg_(deployment), worker_(env, worker) {
+    : env_(env), deployment_cfg_(deployment), worker_(env, worker), hints_(env.clock) {
   env_.messenger.on_message(
       [this](const std::string& from, net::ByteView body) { on_message(from, body); });
   env_.messenger.on_request([this](const std::string& from, net::reliable::Messenger::RequestId id,
@@ -22,8 +22,8 @@ VcId VcNode::create(detail::VcRequest request, Deployment::Module module, Client
   VcId id = 0;
   while (id == 0 || deployments_.count(id))
     id = env_.random.next();
-  auto d =
-      std::make_unique<Deployment>(env_, id, std::move(request), module, client, deployment_cfg_);
+  auto d = std::make_unique<Deployment>(env_, id, std::move(request), module, client, hints_,
+                                        deployment_cfg_);
   Deployment& ref = *d;
   deployments_.emplace(id, std::move(d));
   ref.start();

@@ -58,6 +58,7 @@ private:
   VcEnvironment env_;
   DeploymentConfig deployment_cfg_;
   WorkerService worker_;
+  SlotHints hints_;
   std::map<VcId, std::unique_ptr<Deployment>> deployments_;
   VcNodeStats stats_;
 };

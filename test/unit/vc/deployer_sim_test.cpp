@@ -319,6 +319,25 @@ TEST(DeployerSim, WorkersForgetTheVirtualComputersOfADeadDeployer) {
   EXPECT_EQ(c.vc(1).worker().free_slots(), 2u);
 }
 
+TEST(DeployerSim, AVcCreatedRightAfterAnotherWasReleasedDoesNotWaitForGossip) {
+  Cluster c(seed(16));
+  c.gossip_delay = Millis{500};
+  c.add({.slots = 0});
+  c.add({.slots = 1});
+  auto m = c.publish(0, 100);
+  Client first;
+  VcId id = c.create(0, first, request(1), m);
+  ASSERT_TRUE(c.world.run_until([&] { return first.id.has_value(); }, Millis{5000}));
+  c.world.run_for(Millis{1000}); // everybody knows the worker has no free slot
+  c.vc(0).release(id);
+  Millis released = c.world.now();
+  Client second;
+  c.create(0, second, request(1), m);
+  ASSERT_TRUE(c.world.run_until([&] { return second.id.has_value(); }, Millis{5000}));
+  EXPECT_LT(c.world.now() - released, Millis{100})
+      << "the deployer knows the slot it released is free";
+}
+
 TEST(DeployerSim, SameSeedSameRun) {
   auto run = [](std::uint64_t s) {
     Cluster c(s);

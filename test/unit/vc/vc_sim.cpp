@@ -263,7 +263,7 @@ public:
     std::vector<Candidate> out;
     for (const auto& n : nodes_)
       if (n->alive)
-        out.push_back({n->address, n->speed, n->vc ? n->vc->worker().free_slots() : 0});
+        out.push_back({n->address, n->speed, n->advertised_free});
     return out;
   }
 
@@ -287,6 +287,7 @@ std::size_t Cluster::add(NodeOptions options) {
   n->address = "10.0.1." + std::to_string(i + 1) + ":7946";
   links.add(n->address);
   n->speed = options.speed;
+  n->advertised_free = options.slots;
   n->clock = std::make_unique<SimClock>(world);
   n->random = std::make_unique<net::membership::SplitMix>(world.random().next());
   n->messenger = std::make_unique<net::reliable::Messenger>(
@@ -301,8 +302,9 @@ std::size_t Cluster::add(NodeOptions options) {
                     *n->view,  n->modules, *n->executors};
   n->vc = std::make_unique<VcNode>(env, WorkerConfig{options.slots});
   // Free slots spread by gossip: the others hear of a change a little later.
-  n->vc->worker().on_free_slots_changed([this](unsigned) {
-    world.at(world.now() + Millis{50}, [this] {
+  n->vc->worker().on_free_slots_changed([this, i](unsigned free) {
+    world.at(world.now() + gossip_delay, [this, i, free] {
+      nodes_[i]->advertised_free = free;
       for (auto& other : nodes_)
         if (other->alive && other->vc)
           other->vc->on_cluster_changed();

@@ -114,12 +114,14 @@ public:
 
   SimWorld world;
   SimLinks links;
+  Millis gossip_delay{50}; // until the others hear of a member's new free slots
 
 private:
   struct Node {
     std::string address;
     bool alive = true;
     double speed = 100;
+    unsigned advertised_free = 0; // free slots as the others know them
     std::unique_ptr<SimClock> clock;
     std::unique_ptr<net::membership::SplitMix> random;
     std::unique_ptr<net::reliable::Messenger> messenger;
