@@ -135,7 +135,7 @@ task<void> ClientSession::run() {
       co_return;
     }
     auto& request = std::get<ppp2p::detail::VcRequest>(*m);
-    auto added = s_.modules_.add_file(request.module_path, error);
+    auto added = co_await s_.modules_.add_file(s_.loop_, request.module_path, error);
     if (!added) {
       refuse(error);
       co_return;

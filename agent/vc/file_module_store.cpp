@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ppp2p/net/thread_pool.hpp"
 #include "sha256.hpp"
 
 namespace ppp2p::agent::vc {
@@ -72,6 +73,8 @@ std::optional<ModuleHash> hash_fd(int fd, std::uint64_t size) {
   return h.finish();
 }
 
+// Writes a module into a temporary file and hashes it on the way when it arrives in order (the
+// usual case), so that commit() need not read it back.
 class FileWriter final : public ModuleWriter {
 public:
   FileWriter(fs::path temp, fs::path final, ModuleHash hash, std::uint64_t size, int fd)
@@ -89,10 +92,20 @@ public:
       error = errno_text("cannot write " + temp_.string());
       return false;
     }
+    if (in_order_ && offset == hashed_) {
+      running_.update(bytes);
+      hashed_ += bytes.size();
+    } else {
+      in_order_ = false;
+    }
     return true;
   }
   bool commit(std::string& error) override {
-    auto got = hash_fd(fd_.fd, size_);
+    std::optional<ModuleHash> got;
+    if (in_order_ && hashed_ == size_)
+      got = running_.finish();
+    else
+      got = hash_fd(fd_.fd, size_);
     if (!got) {
       error = errno_text("cannot read back " + temp_.string());
       return false;
@@ -102,6 +115,7 @@ public:
           "module hash mismatch: received bytes hash to " + hex(*got) + ", expected " + hex(hash_);
       return false;
     }
+    // Synced before it is renamed: after a crash the cache holds whole modules or none.
     if (::fchmod(fd_.fd, 0700) != 0 || ::fsync(fd_.fd) != 0 ||
         ::rename(temp_.c_str(), final_.c_str()) != 0) {
       error = errno_text("cannot store module " + final_.string());
@@ -116,6 +130,9 @@ private:
   ModuleHash hash_;
   std::uint64_t size_;
   Fd fd_;
+  Sha256 running_;
+  std::uint64_t hashed_ = 0;
+  bool in_order_ = true;
   bool committed_ = false;
 };
 
@@ -183,55 +200,96 @@ std::unique_ptr<ModuleWriter> FileModuleStore::create(const ModuleHash& hash, st
   return std::make_unique<FileWriter>(temp, file_of(hash), hash, size, fd);
 }
 
-std::optional<FileModuleStore::Added> FileModuleStore::add_file(const std::string& path,
-                                                                std::string& error) {
+std::optional<FileModuleStore::Added>
+FileModuleStore::import(const fs::path& root, int fd, std::uint64_t size, const std::string& path,
+                        const std::string& temp_name, std::string& error) {
+  // One pass: copy into a temporary file of the cache while hashing; keep the copy unless the
+  // cache has the module already.
+  fs::path temp = root / temp_name;
+  Fd out(::open(temp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (out.fd < 0) {
+    error = errno_text("cannot create " + temp.string());
+    return std::nullopt;
+  }
+  struct Unlink {
+    const fs::path& p;
+    bool keep = false;
+    ~Unlink() {
+      if (!keep)
+        ::unlink(p.c_str());
+    }
+  } cleanup{temp};
+  Sha256 h;
+  net::Bytes block(kBlock);
+  for (std::uint64_t off = 0; off < size; off += kBlock) {
+    std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kBlock, size - off));
+    if (!pread_all(fd, block.data(), n, off)) {
+      error = errno_text("cannot read the module " + path);
+      return std::nullopt;
+    }
+    h.update({block.data(), n});
+    if (!pwrite_all(out.fd, block.data(), n, off)) {
+      error = errno_text("cannot write " + temp.string());
+      return std::nullopt;
+    }
+  }
+  ModuleHash hash = h.finish();
+  fs::path final = root / hex(hash);
+  struct stat st {};
+  if (::stat(final.c_str(), &st) != 0) {
+    // Synced before it is renamed: after a crash the cache holds whole modules or none.
+    if (::fchmod(out.fd, 0700) != 0 || ::fsync(out.fd) != 0 ||
+        ::rename(temp.c_str(), final.c_str()) != 0) {
+      error = errno_text("cannot store module " + final.string());
+      return std::nullopt;
+    }
+    cleanup.keep = true;
+  }
+  return Added{hash, size};
+}
+
+net::task<std::optional<FileModuleStore::Added>>
+FileModuleStore::add_file(net::Loop& loop, std::string path, std::string& error) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   struct stat st {};
   if (fd.fd < 0 || ::fstat(fd.fd, &st) != 0) {
     error = errno_text("cannot open the module " + path);
-    return std::nullopt;
+    co_return std::nullopt;
   }
   if (!S_ISREG(st.st_mode)) {
     error = "the module " + path + " is not a regular file";
-    return std::nullopt;
+    co_return std::nullopt;
   }
   auto size = static_cast<std::uint64_t>(st.st_size);
   if (size == 0 || size > kMaxModuleSize) {
     error = "the module " + path + " has " + std::to_string(size) +
             " bytes (from 1 B to 1 GiB are accepted)";
-    return std::nullopt;
+    co_return std::nullopt;
   }
   std::int64_t mtime =
       static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+  Seen now{static_cast<std::uint64_t>(st.st_dev),
+           static_cast<std::uint64_t>(st.st_ino),
+           size,
+           mtime,
+           {}};
   auto seen = seen_.find(path);
-  if (seen != seen_.end() && seen->second.dev == st.st_dev && seen->second.ino == st.st_ino &&
+  if (seen != seen_.end() && seen->second.dev == now.dev && seen->second.ino == now.ino &&
       seen->second.size == size && seen->second.mtime_ns == mtime && path_of(seen->second.hash))
-    return Added{seen->second.hash, size};
-  auto hash = hash_fd(fd.fd, size);
-  if (!hash) {
-    error = errno_text("cannot read the module " + path);
-    return std::nullopt;
+    co_return Added{seen->second.hash, size};
+  std::string temp_name =
+      "tmp-local-" + std::to_string(::getpid()) + "-" + std::to_string(next_temp_++);
+  std::optional<Added> added;
+  std::string thread_error;
+  co_await net::run_in_pool(
+      loop, [&] { added = import(root_, fd.fd, size, path, temp_name, thread_error); });
+  if (!added) {
+    error = thread_error;
+    co_return std::nullopt;
   }
-  if (!path_of(*hash)) {
-    auto writer = create(*hash, size, error);
-    if (!writer)
-      return std::nullopt;
-    net::Bytes block(kBlock);
-    for (std::uint64_t off = 0; off < size; off += kBlock) {
-      std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kBlock, size - off));
-      if (!pread_all(fd.fd, block.data(), n, off)) {
-        error = errno_text("cannot read the module " + path);
-        return std::nullopt;
-      }
-      if (!writer->write(off, {block.data(), n}, error))
-        return std::nullopt;
-    }
-    if (!writer->commit(error)) // the file changed while it was copied
-      return std::nullopt;
-  }
-  seen_[path] = Seen{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino),
-                     size, mtime, *hash};
-  return Added{*hash, size};
+  now.hash = added->hash;
+  seen_[path] = now;
+  co_return added;
 }
 
 std::size_t FileModuleStore::cached() const {

@@ -9,7 +9,12 @@
 #include <map>
 #include <memory>
 
+#include "ppp2p/net/task.hpp"
 #include "vc_env.hpp"
+
+namespace ppp2p::net {
+class Loop;
+}
 
 namespace ppp2p::agent::vc {
 
@@ -30,9 +35,10 @@ public:
     ModuleHash hash{};
     std::uint64_t size = 0;
   };
-  // Hashes the file at path (a client's executable on this machine) and caches a copy. A file
-  // seen before, unchanged (same inode, size and modification time), is not read again.
-  std::optional<Added> add_file(const std::string& path, std::string& error);
+  // Hashes the file at path (a client's executable on this machine) and caches a copy, on the
+  // loop's thread pool. A file seen before, unchanged (same inode, size and modification
+  // time), is not read again. Empty result with error set on failure.
+  net::task<std::optional<Added>> add_file(net::Loop& loop, std::string path, std::string& error);
 
   std::size_t cached() const;
   const std::filesystem::path& root() const noexcept { return root_; }
@@ -46,6 +52,10 @@ private:
     std::int64_t mtime_ns = 0;
     ModuleHash hash{};
   };
+  // Copies the open file (of `size` bytes) into the cache while hashing it: on any thread.
+  static std::optional<Added> import(const std::filesystem::path& root, int fd, std::uint64_t size,
+                                     const std::string& path, const std::string& temp_name,
+                                     std::string& error);
   std::filesystem::path root_;
   std::map<std::string, Seen> seen_; // by path
   std::uint64_t next_temp_ = 0;
