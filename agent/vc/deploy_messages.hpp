@@ -11,9 +11,11 @@
 
 #include "peer_connection.hpp"
 #include "ppp2p/net/bytes.hpp"
+#include "vt_events.hpp"
 
 namespace ppp2p::agent::vc {
 
+using detail::failure_event;
 using detail::SpawnRequest;
 using detail::VtEvent;
 using detail::VtNumber;

@@ -10,15 +10,6 @@ namespace ppp2p::agent::vc {
 
 namespace {
 
-VtEvent failure(VtNumber vt, VtEvent::Failure kind, std::string what) {
-  VtEvent e;
-  e.kind = VtEvent::Kind::failure;
-  e.failure = kind;
-  e.vt = vt;
-  e.what = std::move(what);
-  return e;
-}
-
 std::string join(const std::vector<std::string>& parts, const char* sep) {
   std::string out;
   for (const std::string& p : parts)
@@ -209,8 +200,8 @@ void Deployment::spawn(SpawnRequest request) {
   ++spawned_;
   VtNumber vt = request.vt;
   if (vts_.count(vt)) {
-    client_.event(
-        failure(vt, VtEvent::Failure::refused, "VT " + std::to_string(vt) + " was spawned twice"));
+    client_.event(failure_event(vt, VtEvent::Failure::refused,
+                                "VT " + std::to_string(vt) + " was spawned twice"));
     return;
   }
   vts_.emplace(vt, Vt{std::move(request), {}});
@@ -257,7 +248,7 @@ void Deployment::cancel(VtNumber vt) {
     return;
   if (v->second.worker.empty()) {
     vts_.erase(v);
-    finish(failure(vt, VtEvent::Failure::cancelled, "cancelled before it started"));
+    finish(failure_event(vt, VtEvent::Failure::cancelled, "cancelled before it started"));
     return;
   }
   env_.messenger.send(v->second.worker, encode(Cancel{id_, vt}));
@@ -321,7 +312,7 @@ void Deployment::drop_worker(const std::string& address, const std::string& why)
   std::sort(lost.begin(), lost.end());
   for (VtNumber vt : lost) {
     vts_.erase(vt);
-    VtEvent e = failure(vt, VtEvent::Failure::lost, "worker " + address + " " + why);
+    VtEvent e = failure_event(vt, VtEvent::Failure::lost, "worker " + address + " " + why);
     e.peer = address;
     finish(std::move(e));
   }

@@ -6,15 +6,6 @@ namespace ppp2p::agent::vc {
 
 namespace {
 
-VtEvent failure(VtNumber vt, VtEvent::Failure kind, std::string what) {
-  VtEvent e;
-  e.kind = VtEvent::Kind::failure;
-  e.failure = kind;
-  e.vt = vt;
-  e.what = std::move(what);
-  return e;
-}
-
 const char* state_name(int s) {
   static const char* names[] = {"fetching", "starting", "ready"};
   return names[s];
@@ -200,7 +191,7 @@ void WorkerService::on_exited(Enrolment& e, const std::string& why) {
   std::sort(held.begin(), held.end());
   for (VtNumber vt : held) {
     e.known.erase(vt);
-    send_event(e, failure(vt, VtEvent::Failure::crashed, why));
+    send_event(e, failure_event(vt, VtEvent::Failure::crashed, why));
   }
   e.running.clear();
   dispatch(e);
@@ -210,14 +201,14 @@ void WorkerService::on_spawn(const std::string& from, Spawn&& s) {
   auto e = find(from, s.vc);
   VtNumber vt = s.request.vt;
   if (!e || e->state != State::ready) {
-    VtEvent f = failure(vt, VtEvent::Failure::refused,
-                        "this worker is not enrolled in VC " + std::to_string(s.vc));
+    VtEvent f = failure_event(vt, VtEvent::Failure::refused,
+                              "this worker is not enrolled in VC " + std::to_string(s.vc));
     env_.messenger.send(from, encode(Event{s.vc, std::move(f)}));
     return;
   }
   if (!e->known.insert(vt).second) {
-    send_event(*e, failure(vt, VtEvent::Failure::refused,
-                           "VT " + std::to_string(vt) + " is already on this worker"));
+    send_event(*e, failure_event(vt, VtEvent::Failure::refused,
+                                 "VT " + std::to_string(vt) + " is already on this worker"));
     return;
   }
   e->queue.push_back(std::move(s.request));
@@ -233,7 +224,7 @@ void WorkerService::on_cancel(const std::string& from, const Cancel& c) {
   if (q != e->queue.end()) {
     e->queue.erase(q);
     e->known.erase(c.vt);
-    send_event(*e, failure(c.vt, VtEvent::Failure::cancelled, "cancelled before it started"));
+    send_event(*e, failure_event(c.vt, VtEvent::Failure::cancelled, "cancelled before it started"));
     return;
   }
   if (e->running.count(c.vt) && e->executor)

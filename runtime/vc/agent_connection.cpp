@@ -24,6 +24,7 @@
 
 #include "client_protocol.hpp"
 #include "peer_connection.hpp"
+#include "vt_events.hpp"
 
 namespace ppp2p::detail {
 
@@ -123,15 +124,6 @@ struct CancelCommand {
 };
 using Command = std::variant<SpawnRequest, CancelCommand>;
 
-VtEvent failure(VtNumber vt, VtEvent::Failure kind, std::string what) {
-  VtEvent e;
-  e.kind = VtEvent::Kind::failure;
-  e.failure = kind;
-  e.vt = vt;
-  e.what = std::move(what);
-  return e;
-}
-
 class AgentConnection final : public PeerConnection {
 public:
   AgentConnection(int fd, std::string where, EventHandler events, unsigned workers)
@@ -156,7 +148,7 @@ public:
       left.swap(outstanding_);
     }
     for (VtNumber vt : left)
-      events_(failure(vt, VtEvent::Failure::cancelled, "the virtual computer was destroyed"));
+      events_(failure_event(vt, VtEvent::Failure::cancelled, "the virtual computer was destroyed"));
   }
 
   void spawn(SpawnRequest request) override {
@@ -257,8 +249,8 @@ private:
       commands_.clear();
     }
     for (VtNumber vt : left)
-      events_(failure(vt, VtEvent::Failure::lost,
-                      "lost the connection to the agent at " + where_ + ": " + error));
+      events_(failure_event(vt, VtEvent::Failure::lost,
+                            "lost the connection to the agent at " + where_ + ": " + error));
   }
 
   void deliver(VtEvent&& e) {
@@ -278,9 +270,9 @@ private:
       lost.swap(lost_);
     }
     for (VtNumber vt : lost)
-      events_(failure(vt, VtEvent::Failure::lost,
-                      "the connection to the agent at " + where_ +
-                          " was lost before this VT was spawned"));
+      events_(failure_event(vt, VtEvent::Failure::lost,
+                            "the connection to the agent at " + where_ +
+                                " was lost before this VT was spawned"));
   }
 
   int fd_;

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 
-from agent_cluster import Cluster, TestFailure, die_with_parent, wait_for
+from agent_cluster import Cluster, TestFailure, check, die_with_parent, wait_for
 
 CASES = {}
 
@@ -26,11 +26,6 @@ CASES = {}
 def case(fn):
     CASES[fn.__name__] = fn
     return fn
-
-
-def check(cond, message):
-    if not cond:
-        raise TestFailure(message)
 
 
 class Probe:

@@ -35,6 +35,12 @@ SpawnRequest spawn(VtNumber vt, Program p) {
   return SpawnRequest{vt, 1, 2, args_of(p)};
 }
 
+// Creates a VC on node 0 for client; true once it is created.
+bool started(Cluster& c, Client& client, VcRequest r, std::size_t module_size = 100) {
+  c.create(0, client, std::move(r), c.publish(0, module_size));
+  return c.world.run_until([&] { return client.id.has_value(); }, Millis{5000});
+}
+
 bool all_finished(const Client& c, std::size_t n) {
   return c.finals.size() >= n;
 }
@@ -63,8 +69,7 @@ TEST(DeployerSim, TheDeployersOwnAgentEnrolsWhenItHasSlots) {
   Cluster c(seed(2));
   c.add({.slots = 4, .speed = 100});
   Client client;
-  c.create(0, client, request(1, 0), c.publish(0, 100));
-  ASSERT_TRUE(c.world.run_until([&] { return client.id.has_value(); }, Millis{5000}));
+  ASSERT_TRUE(started(c, client, request(1, 0)));
   EXPECT_EQ(client.workers, 1u);
   EXPECT_EQ(c.vc(0).worker().free_slots(), 0u) << "slots 0 asks for every free slot";
   for (VtNumber vt = 0; vt < 10; ++vt)
@@ -99,8 +104,7 @@ TEST(DeployerSim, ARefusingMemberIsReplacedByAnother) {
   c.add({.slots = 1, .speed = 100});
   c.executors(1).fail_start = true; // the fastest cannot start an executor
   Client client;
-  c.create(0, client, request(1), c.publish(0, 3000));
-  ASSERT_TRUE(c.world.run_until([&] { return client.id.has_value(); }, Millis{5000}));
+  ASSERT_TRUE(started(c, client, request(1), 3000));
   EXPECT_TRUE(c.vc(0).deployment(*client.id)->has_worker(c.address(2)));
   EXPECT_EQ(c.vc(1).worker().free_slots(), 1u) << "the refusing worker gave its slot back";
 }
@@ -149,8 +153,7 @@ TEST(DeployerSim, PartialResultsArriveInOrderBeforeTheResult) {
   c.add({.slots = 0});
   c.add({.slots = 2});
   Client client;
-  c.create(0, client, request(1, 2), c.publish(0, 100));
-  ASSERT_TRUE(c.world.run_until([&] { return client.id.has_value(); }, Millis{5000}));
+  ASSERT_TRUE(started(c, client, request(1, 2)));
   c.vc(0).spawn(*client.id, spawn(0, {.work_ms = 100, .value = 5, .partials = 20}));
   c.vc(0).spawn(*client.id, spawn(1, {.work_ms = 50, .value = 6, .partials = 20}));
   ASSERT_TRUE(c.world.run_until([&] { return all_finished(client, 2); }, Millis{5000}));
@@ -170,8 +173,7 @@ TEST(DeployerSim, ThrowingAndCrashingVirtualThreadsFailAndTheExecutorComesBack) 
   c.add({.slots = 0});
   c.add({.slots = 1});
   Client client;
-  c.create(0, client, request(1), c.publish(0, 100));
-  ASSERT_TRUE(c.world.run_until([&] { return client.id.has_value(); }, Millis{5000}));
+  ASSERT_TRUE(started(c, client, request(1)));
   c.vc(0).spawn(*client.id, spawn(0, {.op = Op::throws, .value = 7}));
   c.vc(0).spawn(*client.id, spawn(1, {.op = Op::crash}));
   ASSERT_TRUE(c.world.run_until([&] { return all_finished(client, 2); }, Millis{5000}));
@@ -194,8 +196,7 @@ TEST(DeployerSim, ACrashFailsWhatTheExecutorHeldAndSparesWhatWaitedInTheWorker) 
   c.add({.slots = 0});
   c.add({.slots = 1});
   Client client;
-  c.create(0, client, request(1), c.publish(0, 100));
-  ASSERT_TRUE(c.world.run_until([&] { return client.id.has_value(); }, Millis{5000}));
+  ASSERT_TRUE(started(c, client, request(1)));
   c.vc(0).spawn(*client.id, spawn(0, {.op = Op::crash}));
   for (VtNumber vt = 1; vt <= 8; ++vt)
     c.vc(0).spawn(*client.id, spawn(vt, {.value = vt}));
@@ -212,8 +213,7 @@ TEST(DeployerSim, CancelStopsQueuedAndRunningVirtualThreads) {
   c.add({.slots = 0});
   c.add({.slots = 1});
   Client client;
-  c.create(0, client, request(1), c.publish(0, 100));
-  ASSERT_TRUE(c.world.run_until([&] { return client.id.has_value(); }, Millis{5000}));
+  ASSERT_TRUE(started(c, client, request(1)));
   c.vc(0).spawn(*client.id, spawn(0, {.op = Op::until_cancelled}));
   for (VtNumber vt = 1; vt < 40; ++vt) // beyond the worker's window: some wait in the deployer
     c.vc(0).spawn(*client.id, spawn(vt, {.value = vt}));
@@ -266,8 +266,8 @@ TEST(DeployerSim, ReleasingAVirtualComputerStopsItsExecutorsAndFreesTheSlots) {
   c.add({.slots = 0});
   c.add({.slots = 2});
   Client client;
-  VcId id = c.create(0, client, request(1, 2), c.publish(0, 100));
-  ASSERT_TRUE(c.world.run_until([&] { return client.id.has_value(); }, Millis{5000}));
+  ASSERT_TRUE(started(c, client, request(1, 2)));
+  VcId id = *client.id;
   for (VtNumber vt = 0; vt < 5; ++vt)
     c.vc(0).spawn(id, spawn(vt, {.op = Op::until_cancelled}));
   c.world.run_for(Millis{50});
@@ -310,8 +310,8 @@ TEST(DeployerSim, WorkersForgetTheVirtualComputersOfADeadDeployer) {
   c.add({.slots = 0});
   c.add({.slots = 2});
   Client client;
-  VcId id = c.create(0, client, request(1, 2), c.publish(0, 100));
-  ASSERT_TRUE(c.world.run_until([&] { return client.id.has_value(); }, Millis{5000}));
+  ASSERT_TRUE(started(c, client, request(1, 2)));
+  VcId id = *client.id;
   c.vc(0).spawn(id, spawn(0, {.op = Op::until_cancelled}));
   c.world.run_for(Millis{50});
   c.kill(0);

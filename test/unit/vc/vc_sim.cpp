@@ -192,23 +192,13 @@ public:
                             [&](const SpawnRequest& r) { return r.vt == vt; });
       if (w != waiting_.end()) {
         waiting_.erase(w);
-        VtEvent e;
-        e.vt = vt;
-        e.kind = VtEvent::Kind::failure;
-        e.failure = VtEvent::Failure::cancelled;
-        e.what = "cancelled before it started";
-        cb_.event(std::move(e));
+        cb_.event(failure_event(vt, VtEvent::Failure::cancelled, "cancelled before it started"));
         return;
       }
       if (!vts_.count(vt))
         return;
       finish(vt);
-      VtEvent e;
-      e.vt = vt;
-      e.kind = VtEvent::Kind::failure;
-      e.failure = VtEvent::Failure::cancelled;
-      e.what = "cancelled";
-      cb_.event(std::move(e));
+      cb_.event(failure_event(vt, VtEvent::Failure::cancelled, "cancelled"));
     });
   }
 

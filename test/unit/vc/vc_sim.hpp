@@ -109,6 +109,12 @@ public:
   // Creates a VC on node i for client.
   VcId create(std::size_t i, Client& client, detail::VcRequest request, Deployment::Module m);
 
+  // Hands a frame to node `to`'s messenger as if node `from` had sent it (for fuzzing).
+  void deliver(std::size_t from, std::size_t to, net::ByteView frame) {
+    if (nodes_.at(to)->vc)
+      nodes_[to]->messenger->on_frame(address(from), frame);
+  }
+
   // Crashes node i; after `detection`, every other node hears that it is dead.
   void kill(std::size_t i, Millis detection = Millis{2500});
 
