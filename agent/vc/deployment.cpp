@@ -28,6 +28,7 @@ Deployment::~Deployment() {
   *alive_ = false;
   env_.timers.cancel(deadline_timer_);
   env_.timers.cancel(retry_timer_);
+  env_.timers.cancel(starving_timer_);
 }
 
 void Deployment::start() {
@@ -153,6 +154,7 @@ void Deployment::on_enrol_reply(const std::string& address, net::Result<net::Byt
 void Deployment::report_workers() {
   if (released_)
     return;
+  check_starving();
   if (created_) {
     client_.workers_changed(enrolled_);
   } else if (enrolled_ >= quota_) {
@@ -194,11 +196,50 @@ void Deployment::enrolment_deadline() {
   release();
 }
 
+// A created VC without workers: after an enrolment timeout of that, waiting VTs fail.
+void Deployment::check_starving() {
+  if (enrolled_ > 0) {
+    starved_ = false;
+    env_.timers.cancel(std::exchange(starving_timer_, 0));
+    return;
+  }
+  if (!created_ || starving_timer_ != 0 || starved_)
+    return;
+  starving_timer_ = env_.timers.after(request_.enrol_timeout, [this, alive = alive_] {
+    if (*alive) {
+      starving_timer_ = 0;
+      starved();
+    }
+  });
+}
+
+void Deployment::starved() {
+  if (enrolled_ > 0 || released_)
+    return;
+  starved_ = true;
+  std::vector<VtNumber> waiting;
+  for (const auto& [vt, v] : vts_)
+    waiting.push_back(vt);
+  std::sort(waiting.begin(), waiting.end());
+  vts_.clear();
+  queue_.clear();
+  for (VtNumber vt : waiting)
+    finish(failure_event(vt, VtEvent::Failure::lost,
+                         "the virtual computer has had no worker for " +
+                             std::to_string(request_.enrol_timeout.count()) + " ms"));
+}
+
 void Deployment::spawn(SpawnRequest request) {
   if (released_)
     return;
   ++spawned_;
   VtNumber vt = request.vt;
+  if (starved_) {
+    finish(failure_event(vt, VtEvent::Failure::lost,
+                         "the virtual computer has no worker (none for " +
+                             std::to_string(request_.enrol_timeout.count()) + " ms)"));
+    return;
+  }
   if (vts_.count(vt)) {
     client_.event(failure_event(vt, VtEvent::Failure::refused,
                                 "VT " + std::to_string(vt) + " was spawned twice"));
@@ -335,6 +376,7 @@ void Deployment::release() {
   enrolled_ = 0;
   env_.timers.cancel(std::exchange(deadline_timer_, 0));
   env_.timers.cancel(std::exchange(retry_timer_, 0));
+  env_.timers.cancel(std::exchange(starving_timer_, 0));
 }
 
 DeploymentStatus Deployment::status() const {

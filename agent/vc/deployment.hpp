@@ -9,7 +9,9 @@
 //   as lost) and the requestor runs again; while the quota is not met it retries every
 //   retry_interval and whenever membership changes.
 // - Delegator: VTs wait in a queue and go to the worker with the earliest expected completion
-//   (delegator.hpp), at most a window per worker.
+//   (delegator.hpp), at most a window per worker. When a created VC has had no worker for an
+//   enrolment timeout, what waits fails as lost (and so does what is spawned while it has
+//   none), rather than waiting for ever.
 // - Events from workers go to the client in the order they came, per VT.
 #pragma once
 
@@ -100,6 +102,8 @@ private:
   void place();
   void finish(VtEvent&& event);
   void arm_retry();
+  void check_starving();
+  void starved();
 
   VcEnvironment env_;
   VcId id_;
@@ -119,7 +123,8 @@ private:
   std::deque<VtNumber> queue_;
   std::uint64_t next_order_ = 0;
   std::uint64_t spawned_ = 0, finished_ = 0;
-  net::membership::TimerId deadline_timer_ = 0, retry_timer_ = 0;
+  net::membership::TimerId deadline_timer_ = 0, retry_timer_ = 0, starving_timer_ = 0;
+  bool starved_ = false; // no worker for an enrolment timeout: spawns fail at once
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -305,6 +305,37 @@ TEST(DeployerSim, ADeadWorkersVirtualThreadsAreLostAndTheQuotaIsRestored) {
   EXPECT_EQ(result_of(client.finals[2]), 8u);
 }
 
+TEST(DeployerSim, WithNoWorkerLeftWaitingVirtualThreadsFailAfterAnEnrolmentTimeout) {
+  Cluster c(seed(17));
+  c.add({.slots = 0});
+  c.add({.slots = 1});
+  Client client;
+  ASSERT_TRUE(started(c, client, request(1)));
+  VcId id = *client.id;
+  c.vc(0).spawn(id, spawn(0, {.op = Op::until_cancelled}));
+  c.world.run_for(Millis{50});
+  c.kill(1); // the only member with slots
+  ASSERT_TRUE(c.world.run_until([&] { return client.finals.count(0); }, Millis{5000}));
+  EXPECT_EQ(client.finals[0].failure, Failure::lost);
+  EXPECT_EQ(client.workers, 0u);
+  for (VtNumber vt = 1; vt <= 3; ++vt)
+    c.vc(0).spawn(id, spawn(vt, {.value = vt}));
+  c.world.run_for(Millis{1000});
+  EXPECT_EQ(client.finals.size(), 1u) << "the others wait for a worker a while";
+  ASSERT_TRUE(c.world.run_until([&] { return all_finished(client, 4); }, Millis{5000}));
+  EXPECT_EQ(client.finals[3].failure, Failure::lost);
+  EXPECT_NE(client.finals[3].what.find("no worker for 2000 ms"), std::string::npos)
+      << client.finals[3].what;
+  c.vc(0).spawn(id, spawn(4, {}));
+  c.world.run_for(Millis{10});
+  EXPECT_EQ(client.finals[4].failure, Failure::lost) << "fails at once from now on";
+  c.add({.slots = 1}); // a new member: the VC has a worker again
+  ASSERT_TRUE(c.world.run_until([&] { return client.workers == 1; }, Millis{5000}));
+  c.vc(0).spawn(id, spawn(5, {.value = 5}));
+  ASSERT_TRUE(c.world.run_until([&] { return client.finals.count(5); }, Millis{5000}));
+  EXPECT_EQ(result_of(client.finals[5]), 10u);
+}
+
 TEST(DeployerSim, WorkersForgetTheVirtualComputersOfADeadDeployer) {
   Cluster c(seed(13));
   c.add({.slots = 0});
