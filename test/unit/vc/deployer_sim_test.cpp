@@ -336,6 +336,29 @@ TEST(DeployerSim, WithNoWorkerLeftWaitingVirtualThreadsFailAfterAnEnrolmentTimeo
   EXPECT_EQ(result_of(client.finals[5]), 10u);
 }
 
+TEST(DeployerSim, AWorkerThatLeavesResignsAndIsReplaced) {
+  Cluster c(seed(18));
+  c.add({.slots = 0});
+  c.add({.slots = 1, .speed = 200});
+  c.add({.slots = 1, .speed = 100});
+  Client client;
+  ASSERT_TRUE(started(c, client, request(1)));
+  VcId id = *client.id;
+  c.vc(0).spawn(id, spawn(0, {.op = Op::until_cancelled}));
+  c.world.run_for(Millis{50});
+  c.leave(1);
+  ASSERT_TRUE(c.world.run_until([&] { return client.finals.count(0); }, Millis{1000}));
+  EXPECT_EQ(client.finals[0].failure, Failure::lost);
+  EXPECT_NE(client.finals[0].what.find("resigned: its agent is leaving the cluster"),
+            std::string::npos)
+      << client.finals[0].what;
+  ASSERT_TRUE(c.world.run_until([&] { return c.vc(0).deployment(id)->has_worker(c.address(2)); },
+                                Millis{5000}));
+  c.vc(0).spawn(id, spawn(1, {.value = 3}));
+  ASSERT_TRUE(c.world.run_until([&] { return client.finals.count(1); }, Millis{5000}));
+  EXPECT_EQ(result_of(client.finals[1]), 6u);
+}
+
 TEST(DeployerSim, WorkersForgetTheVirtualComputersOfADeadDeployer) {
   Cluster c(seed(13));
   c.add({.slots = 0});

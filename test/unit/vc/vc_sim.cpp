@@ -321,6 +321,11 @@ VcId Cluster::create(std::size_t i, Client& client, detail::VcRequest request,
   return nodes_.at(i)->vc->create(std::move(request), m, client);
 }
 
+void Cluster::leave(std::size_t i) {
+  nodes_.at(i)->vc->shutdown("its agent is leaving the cluster");
+  world.at(world.now() + Millis{300}, [this, i] { kill(i, Millis{0}); });
+}
+
 void Cluster::kill(std::size_t i, Millis detection) {
   Node& n = *nodes_.at(i);
   links.set_up(i, false);

@@ -115,6 +115,10 @@ public:
       nodes_[to]->messenger->on_frame(address(from), frame);
   }
 
+  // Node i leaves gracefully: it resigns from what it works for, then stops; the others hear
+  // that it left a little later.
+  void leave(std::size_t i);
+
   // Crashes node i; after `detection`, every other node hears that it is dead.
   void kill(std::size_t i, Millis detection = Millis{2500});
 
