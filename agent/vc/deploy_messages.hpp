@@ -9,6 +9,7 @@
 #include <string>
 #include <variant>
 
+#include "client_protocol.hpp"
 #include "peer_connection.hpp"
 #include "ppp2p/net/bytes.hpp"
 #include "vt_events.hpp"
@@ -27,6 +28,7 @@ std::string hex(const ModuleHash& h);
 inline constexpr std::uint64_t kMaxModuleSize = 1ull << 30;
 inline constexpr std::uint32_t kMaxChunk = 1u << 20;
 inline constexpr unsigned kMaxSlots = 4096;
+using detail::client_wire::kMaxValue; // a VT's arguments
 
 struct EnrolRequest {
   VcId vc = 0;

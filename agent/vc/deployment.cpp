@@ -240,6 +240,12 @@ void Deployment::spawn(SpawnRequest request) {
                              std::to_string(request_.enrol_timeout.count()) + " ms)"));
     return;
   }
+  if (request.args.size() > kMaxValue) {
+    finish(failure_event(vt, VtEvent::Failure::refused,
+                         "its arguments take " + std::to_string(request.args.size()) +
+                             " bytes; a VT's arguments may take at most 60 MiB"));
+    return;
+  }
   if (vts_.count(vt)) {
     client_.event(failure_event(vt, VtEvent::Failure::refused,
                                 "VT " + std::to_string(vt) + " was spawned twice"));

@@ -155,7 +155,13 @@ public:
     {
       std::lock_guard lock(mu_);
       if (broken_) {
-        lost_.push_back(request.vt);
+        early_.push_back(failure_event(request.vt, VtEvent::Failure::lost,
+                                       "the connection to the agent at " + where_ +
+                                           " was lost before this VT was spawned"));
+      } else if (request.args.size() > cw::kMaxValue) {
+        early_.push_back(failure_event(request.vt, VtEvent::Failure::refused,
+                                       "its arguments take " + std::to_string(request.args.size()) +
+                                           " bytes; a VT's arguments may take at most 60 MiB"));
       } else {
         outstanding_.insert(request.vt);
         commands_.emplace_back(std::move(request));
@@ -184,11 +190,11 @@ private:
       bool closing;
       {
         std::unique_lock lock(mu_);
-        cv_.wait(lock, [&] { return closing_ || !commands_.empty() || !lost_.empty(); });
+        cv_.wait(lock, [&] { return closing_ || !commands_.empty() || !early_.empty(); });
         batch.swap(commands_);
         closing = closing_;
       }
-      report_lost_spawns();
+      report_early_failures();
       cw::Bytes out;
       auto flush_spawns = [&] {
         for (std::size_t b = 0, e; b < spawns.size(); b = e) {
@@ -262,17 +268,16 @@ private:
     events_(std::move(e));
   }
 
-  // Spawns after the connection broke fail at once (from the writer thread, not the caller's).
-  void report_lost_spawns() {
-    std::vector<VtNumber> lost;
+  // Spawns that fail before they are sent (the connection broke, arguments too large) are
+  // reported from the writer thread, not the caller's.
+  void report_early_failures() {
+    std::vector<VtEvent> early;
     {
       std::lock_guard lock(mu_);
-      lost.swap(lost_);
+      early.swap(early_);
     }
-    for (VtNumber vt : lost)
-      events_(failure_event(vt, VtEvent::Failure::lost,
-                            "the connection to the agent at " + where_ +
-                                " was lost before this VT was spawned"));
+    for (VtEvent& e : early)
+      events_(std::move(e));
   }
 
   int fd_;
@@ -282,7 +287,7 @@ private:
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Command> commands_;
-  std::vector<VtNumber> lost_;
+  std::vector<VtEvent> early_;
   std::set<VtNumber> outstanding_;
   bool closing_ = false;
   bool broken_ = false;

@@ -50,7 +50,7 @@ std::string str(const flatbuffers::String* s) {
 // address (FlatBuffers reads scalars in place).
 const fb::Frame* verified(ByteView payload, Bytes& storage, std::string& error) {
   if (payload.size() > kMaxFrame) {
-    error = "frame of " + std::to_string(payload.size()) + " bytes exceeds the 64 MiB limit";
+    error = "frame of " + std::to_string(payload.size()) + " bytes exceeds the 80 MiB limit";
     return nullptr;
   }
   const std::uint8_t* data = payload.data();

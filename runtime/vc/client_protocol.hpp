@@ -18,7 +18,10 @@ using Bytes = std::vector<std::uint8_t>;
 using ByteView = std::span<const std::uint8_t>;
 
 inline constexpr std::size_t kFrameHeader = 4;
-inline constexpr std::size_t kMaxFrame = 64u << 20;
+// A frame carries one value of at most kMaxValue (the executor link's 64 MiB frames bound
+// results and partials) and its envelope.
+inline constexpr std::size_t kMaxValue = 60u << 20;
+inline constexpr std::size_t kMaxFrame = 80u << 20;
 inline constexpr std::size_t kMaxModulePath = 4096;
 inline constexpr unsigned kMaxWorkers = 4096;
 inline constexpr unsigned kMaxSlots = 4096;

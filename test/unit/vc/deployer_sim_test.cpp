@@ -359,6 +359,17 @@ TEST(DeployerSim, AWorkerThatLeavesResignsAndIsReplaced) {
   EXPECT_EQ(result_of(client.finals[1]), 6u);
 }
 
+TEST(DeployerSim, ArgumentsOverTheLimitAreRefused) {
+  Cluster c(seed(19));
+  c.add({.slots = 1});
+  Client client;
+  ASSERT_TRUE(started(c, client, request(1)));
+  c.vc(0).spawn(*client.id, SpawnRequest{0, 1, 2, std::vector<std::byte>(kMaxValue + 1)});
+  ASSERT_TRUE(client.finals.count(0));
+  EXPECT_EQ(client.finals[0].failure, Failure::refused);
+  EXPECT_NE(client.finals[0].what.find("at most 60 MiB"), std::string::npos);
+}
+
 TEST(DeployerSim, WorkersForgetTheVirtualComputersOfADeadDeployer) {
   Cluster c(seed(13));
   c.add({.slots = 0});

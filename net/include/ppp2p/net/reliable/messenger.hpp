@@ -43,7 +43,7 @@ struct Config {
   std::size_t window_bytes = 4u << 20; // sent and not yet acknowledged, per peer
   std::size_t fragment_bytes = 256u << 10;
   std::size_t frame_bytes = 1u << 20;  // most message bytes per frame
-  std::size_t max_message = 64u << 20; // larger incoming messages are dropped and counted
+  std::size_t max_message = 80u << 20; // larger incoming messages are dropped and counted
   std::size_t max_frame = 16u << 20;   // larger frames are refused
 };
 
