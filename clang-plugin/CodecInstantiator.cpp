@@ -8,9 +8,11 @@
 #include "clang/AST/DeclTemplate.h"
 #include "clang/AST/Expr.h"
 #include "clang/AST/RecordLayout.h"
+#include "clang/Basic/SourceManager.h"
 #include "clang/Sema/Lookup.h"
 
 #include "clang/Sema/Template.h"
+#include "clang/Sema/TemplateDeduction.h"
 #include "llvm/Support/raw_ostream.h"
 #include <functional>
 
@@ -36,6 +38,26 @@ CodecInstantiator::CodecInstantiator(Sema& sema)
 const ClassTemplateDecl* CodecInstantiator::userCodecTemplate() {
   lookUpTemplates();
   return userCodec_;
+}
+
+bool CodecInstantiator::matchesPartialUserCodec(QualType type) {
+  lookUpTemplates();
+  if (!userCodec_)
+    return false;
+  const SourceManager& sources = sema_.getSourceManager();
+  FileID header = sources.getFileID(sources.getExpansionLoc(userCodec_->getLocation()));
+  llvm::SmallVector<ClassTemplatePartialSpecializationDecl*, 8> partials;
+  userCodec_->getPartialSpecializations(partials);
+  for (ClassTemplatePartialSpecializationDecl* partial : partials) {
+    if (sources.getFileID(sources.getExpansionLoc(partial->getLocation())) == header)
+      continue; // the header's own: standard types, classified by their elements
+    sema::TemplateDeductionInfo info(partial->getLocation());
+    TemplateArgument argument(type);
+    if (sema_.DeduceTemplateArguments(partial, llvm::ArrayRef(argument), info) ==
+        TemplateDeductionResult::Success)
+      return true;
+  }
+  return false;
 }
 
 void CodecInstantiator::lookUpTemplates() {

@@ -30,6 +30,10 @@ public:
   /// <ppp2p/codec.hpp> has been parsed.
   const clang::ClassTemplateDecl* userCodecTemplate();
 
+  /// True if a partial specialisation of ppp2p::codec declared outside the header that
+  /// declares ppp2p::codec (a user's, for a class template of theirs) matches `type`.
+  bool matchesPartialUserCodec(clang::QualType type);
+
   std::optional<CodecFunctions> instantiate(clang::QualType type, clang::SourceLocation where);
 
   /// ppp2p::detail::fieldwise_codec<Record, field<Type, Offset>...> for a record moved field

@@ -379,7 +379,8 @@ void FunctionAnnotator::annotateCheckpointable(FunctionDecl& fn) {
   std::vector<Site> sites = findSites(fn);
   std::vector<const VarDecl*> locals = findLocals(fn);
   LiveAcrossSites live = computeLiveAcrossSites(context, fn, sites, locals);
-  classifier_.setUserCodec(codecs_.userCodecTemplate());
+  classifier_.setUserCodec(codecs_.userCodecTemplate(),
+                           [this](QualType type) { return codecs_.matchesPartialUserCodec(type); });
 
   frame_ = FrameContext();
   frame_.loops = findRangeFors(fn);

@@ -47,7 +47,7 @@ bool TypeClassifier::hasUserCodec(QualType type) const {
     if (spec->isExplicitSpecialization() && spec->getTemplateArgs().size() == 1 &&
         context_.hasSameType(spec->getTemplateArgs()[0].getAsType(), type))
       return true;
-  return false;
+  return partialUserCodec_ && partialUserCodec_(type);
 }
 
 Classification TypeClassifier::classify(QualType type) {

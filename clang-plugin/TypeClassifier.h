@@ -10,6 +10,8 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include <functional>
+
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/Type.h"
 #include "llvm/ADT/DenseMap.h"
@@ -40,8 +42,13 @@ class TypeClassifier {
 public:
   explicit TypeClassifier(clang::ASTContext& context) : context_(context) {}
 
-  /// ppp2p::codec, whose explicit specialisations by users make their types movable.
-  void setUserCodec(const clang::ClassTemplateDecl* userCodec) { userCodec_ = userCodec; }
+  /// ppp2p::codec, whose explicit specialisations by users make their types movable; and a
+  /// test for partial specialisations of it outside <ppp2p/codec.hpp> (users' class templates).
+  void setUserCodec(const clang::ClassTemplateDecl* userCodec,
+                    std::function<bool(clang::QualType)> partialUserCodec) {
+    userCodec_ = userCodec;
+    partialUserCodec_ = std::move(partialUserCodec);
+  }
 
   Classification classify(clang::QualType type);
 
@@ -60,6 +67,7 @@ private:
 
   clang::ASTContext& context_;
   const clang::ClassTemplateDecl* userCodec_ = nullptr;
+  std::function<bool(clang::QualType)> partialUserCodec_;
   llvm::DenseMap<const clang::Type*, Classification> cache_;
 };
 

@@ -17,9 +17,10 @@ struct CaptureContext {
   /// Sentinel parent of the outermost captured frame.
   FrameRecord root{};
   std::vector<Snapshot> snapshots;
-  std::function<void(Snapshot&&)> sink; // if set, captures go here instead
-  std::atomic<bool> cancel{false};       // the next checkpoint() throws vt_cancelled
-  ThreadState* thread = nullptr;         // the session's thread
+  std::function<void(Snapshot&&)> sink;       // if set, captures go here instead
+  std::atomic<bool> cancel{false};            // the next checkpoint() throws vt_cancelled
+  std::atomic<bool> capture_requested{false}; // on_request: the next capturable site captures
+  ThreadState* thread = nullptr;              // the session's thread
   std::uint64_t skipped = 0;
 };
 

@@ -33,10 +33,14 @@ CaptureSession::CaptureSession(CaptureMode mode)
 
 void CaptureSession::request_cancel() noexcept {
   impl_->context.cancel.store(true);
-  // Read by transformed code with a plain load at every checkpoint() site: a relaxed store
-  // from this thread is seen at one of the next sites.
-  std::atomic_ref<std::uint32_t>(impl_->context.thread->capture_due)
-      .store(1, std::memory_order_relaxed);
+  // Read by transformed code with a plain load at every checkpoint() site: the store from this
+  // thread is seen at one of the next sites.
+  std::atomic_ref<std::uint32_t>(impl_->context.thread->capture_due).store(1);
+}
+
+void CaptureSession::request_capture() noexcept {
+  impl_->context.capture_requested.store(true);
+  std::atomic_ref<std::uint32_t>(impl_->context.thread->capture_due).store(1);
 }
 
 CaptureSession::~CaptureSession() {

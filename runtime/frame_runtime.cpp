@@ -27,11 +27,24 @@ bool __ppp2p_capture(FrameRecord* record) {
     throw vt_cancelled{};
   if (!context || context->mode == CaptureMode::never)
     return false;
+  if (context->mode == CaptureMode::on_request) {
+    // Not due again until the next request. Requests set their flag, then capture_due (all
+    // sequentially consistent): one that lands after this reset is seen by the loads below.
+    std::atomic_ref<std::uint32_t>(thread.capture_due).store(0);
+    if (context->cancel.load())
+      throw vt_cancelled{};
+    if (!context->capture_requested.load())
+      return false;
+  }
   std::optional<ppp2p::Snapshot> snapshot = capture_chain(record, &context->root);
   if (!snapshot) {
     ++context->skipped;
+    if (context->mode == CaptureMode::on_request) // try again at the next site
+      std::atomic_ref<std::uint32_t>(thread.capture_due).store(1);
     return false;
   }
+  if (context->mode == CaptureMode::on_request)
+    context->capture_requested.store(false);
   if (context->sink)
     context->sink(std::move(*snapshot));
   else

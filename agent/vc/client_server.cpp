@@ -176,6 +176,14 @@ bool ClientSession::handle(cw::ToAgent&& m) {
     s_.node_.cancel(*vc_, c->vt);
     return true;
   }
+  if (auto* t = std::get_if<cw::ToVt>(&m)) {
+    s_.node_.to_vt(*vc_, t->vt, std::move(t->frame));
+    return true;
+  }
+  if (auto* c = std::get_if<cw::Capture>(&m)) {
+    s_.node_.capture(*vc_, c->vt);
+    return true;
+  }
   return false; // Release, or a second CreateVc
 }
 

@@ -72,10 +72,14 @@ struct Encoder {
     return {fb::Body::Chunk, fb::CreateChunk(fbb, d, text(fbb, m.error)).Union()};
   }
   std::pair<fb::Body, Offset<void>> operator()(const Spawn& m) {
-    auto args = aligned_bytes(fbb, m.request.args);
-    return {fb::Body::Spawn,
-            fb::CreateSpawn(fbb, m.vc, m.request.vt, m.request.entry, m.request.function, args)
-                .Union()};
+    const SpawnRequest& r = m.request;
+    auto args = aligned_bytes(fbb, r.args);
+    Offset<U8Vector> snapshot;
+    if (r.snapshot)
+      snapshot = aligned_bytes(fbb, *r.snapshot);
+    return {fb::Body::Spawn, fb::CreateSpawn(fbb, m.vc, r.vt, r.entry, r.function, args, snapshot,
+                                             r.effect, r.replay_through)
+                                 .Union()};
   }
   std::pair<fb::Body, Offset<void>> operator()(const Cancel& m) {
     return {fb::Body::Cancel, fb::CreateCancel(fbb, m.vc, m.vt).Union()};
@@ -93,14 +97,23 @@ struct Encoder {
     auto what = text(fbb, e.what);
     return {fb::Body::Event,
             fb::CreateEvent(fbb, m.vc, e.vt, static_cast<fb::EventKind>(e.kind),
-                            static_cast<fb::FailureKind>(e.failure), value, type, what)
+                            static_cast<fb::FailureKind>(e.failure), value, type, what, e.effect)
                 .Union()};
+  }
+  std::pair<fb::Body, Offset<void>> operator()(const Capture& m) {
+    return {fb::Body::Capture, fb::CreateCapture(fbb, m.vc, m.vt).Union()};
+  }
+  std::pair<fb::Body, Offset<void>> operator()(const ToVt& m) {
+    auto frame = aligned_bytes(fbb, m.frame);
+    return {fb::Body::ToVt, fb::CreateToVt(fbb, m.vc, m.vt, frame).Union()};
   }
 };
 
 std::size_t size_hint(const Message& m) {
   if (const auto* s = std::get_if<Spawn>(&m))
-    return s->request.args.size() + 128;
+    return s->request.args.size() + (s->request.snapshot ? s->request.snapshot->size() : 0) + 128;
+  if (const auto* t = std::get_if<ToVt>(&m))
+    return t->frame.size() + 128;
   if (const auto* e = std::get_if<Event>(&m))
     return e->event.value.size() + e->event.what.size() + e->event.type.size() + 128;
   if (const auto* c = std::get_if<Chunk>(&m))
@@ -182,7 +195,12 @@ std::optional<Message> decode(net::ByteView bytes, std::string& error) {
   }
   case fb::Body::Spawn: {
     const auto* r = m->body_as_Spawn();
-    return Spawn{r->vc(), SpawnRequest{r->vt(), r->entry(), r->function(), byte_copy(r->args())}};
+    Spawn out{r->vc(), SpawnRequest{r->vt(), r->entry(), r->function(), byte_copy(r->args())}};
+    if (r->snapshot())
+      out.request.snapshot = byte_copy(r->snapshot());
+    out.request.effect = r->effect();
+    out.request.replay_through = r->replay_through();
+    return out;
   }
   case fb::Body::Cancel:
     return Cancel{m->body_as_Cancel()->vc(), m->body_as_Cancel()->vt()};
@@ -204,9 +222,16 @@ std::optional<Message> decode(net::ByteView bytes, std::string& error) {
     out.event.kind = static_cast<VtEvent::Kind>(r->kind());
     out.event.failure = static_cast<VtEvent::Failure>(r->failure());
     out.event.value = byte_copy(r->value());
+    out.event.effect = r->effect();
     if (!text_of(r->type(), out.event.type) || !text_of(r->what(), out.event.what))
       return fail(error, "event text too long");
     return out;
+  }
+  case fb::Body::Capture:
+    return Capture{m->body_as_Capture()->vc(), m->body_as_Capture()->vt()};
+  case fb::Body::ToVt: {
+    const auto* r = m->body_as_ToVt();
+    return ToVt{r->vc(), r->vt(), byte_copy(r->frame())};
   }
   default:
     return fail(error, "deploy message of an unknown kind");

@@ -69,9 +69,20 @@ struct Event {
   VcId vc = 0;
   VtEvent event; // event.peer is not sent: the deployer knows who sent it
 };
+// Asks a VT to capture itself at its next site (a checkpoint event follows).
+struct Capture {
+  VcId vc = 0;
+  VtNumber vt = 0;
+};
+// An exchange frame (runtime/vc/exchange.fbs) for a VT, relayed opaquely to its executor.
+struct ToVt {
+  VcId vc = 0;
+  VtNumber vt = 0;
+  std::vector<std::byte> frame;
+};
 
 using Message = std::variant<EnrolRequest, EnrolReply, FetchChunk, Chunk, Spawn, Cancel, Release,
-                             Resign, Event>;
+                             Resign, Event, Capture, ToVt>;
 
 net::Bytes encode(const Message& m);
 // nullopt with `error` saying why when bytes are not a valid message.

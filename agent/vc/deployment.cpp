@@ -240,7 +240,8 @@ void Deployment::spawn(SpawnRequest request) {
                              std::to_string(request_.enrol_timeout.count()) + " ms)"));
     return;
   }
-  if (request.args.size() > kMaxValue) {
+  if (request.args.size() > kMaxValue ||
+      (request.snapshot && request.snapshot->size() > kMaxValue)) {
     finish(failure_event(vt, VtEvent::Failure::refused,
                          "its arguments take " + std::to_string(request.args.size()) +
                              " bytes; a VT's arguments may take at most 60 MiB"));
@@ -286,6 +287,9 @@ void Deployment::place() {
     v->second.worker = w->first;
     env_.messenger.send(w->first, encode(Spawn{id_, std::move(v->second.request)}));
     v->second.request.args = {};
+    v->second.request.snapshot.reset();
+    for (const Message& m : std::exchange(v->second.held, {}))
+      env_.messenger.send(w->first, encode(m));
   }
 }
 
@@ -299,6 +303,26 @@ void Deployment::cancel(VtNumber vt) {
     return;
   }
   env_.messenger.send(v->second.worker, encode(Cancel{id_, vt}));
+}
+
+void Deployment::capture(VtNumber vt) {
+  auto v = vts_.find(vt);
+  if (v == vts_.end() || released_)
+    return;
+  if (v->second.worker.empty())
+    v->second.held.push_back(Capture{id_, vt});
+  else
+    env_.messenger.send(v->second.worker, encode(Capture{id_, vt}));
+}
+
+void Deployment::to_vt(VtNumber vt, std::vector<std::byte> frame) {
+  auto v = vts_.find(vt);
+  if (v == vts_.end() || released_)
+    return;
+  if (v->second.worker.empty())
+    v->second.held.push_back(ToVt{id_, vt, std::move(frame)});
+  else
+    env_.messenger.send(v->second.worker, encode(ToVt{id_, vt, std::move(frame)}));
 }
 
 void Deployment::finish(VtEvent&& event) {
@@ -316,7 +340,8 @@ void Deployment::on_event(const std::string& from, VtEvent&& event) {
   if (v == vts_.end() || v->second.worker != from)
     return; // not a VT of this worker's: ignore
   event.peer = from;
-  if (event.kind == VtEvent::Kind::partial) {
+  if (event.kind == VtEvent::Kind::partial || event.kind == VtEvent::Kind::exchange ||
+      event.kind == VtEvent::Kind::checkpoint) {
     client_.event(std::move(event));
     return;
   }

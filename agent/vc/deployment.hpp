@@ -61,6 +61,10 @@ public:
   // From the client.
   void spawn(SpawnRequest request);
   void cancel(VtNumber vt);
+  // Relayed to the VT's worker after its Spawn; kept while the VT waits for a worker, dropped
+  // when it is not (or no longer) in this deployment.
+  void capture(VtNumber vt);
+  void to_vt(VtNumber vt, std::vector<std::byte> frame);
   // The client is done: workers are released, nothing more is reported.
   void release();
 
@@ -89,8 +93,9 @@ private:
     std::size_t outstanding = 0;
   };
   struct Vt {
-    SpawnRequest request; // args dropped once placed
-    std::string worker;   // empty while queued
+    SpawnRequest request;      // args dropped once placed
+    std::string worker;        // empty while queued
+    std::vector<Message> held; // Capture and ToVt that came while queued, in order
   };
 
   void fill_quota();

@@ -55,6 +55,13 @@ std::vector<std::byte> copy(const flatbuffers::Vector<std::uint8_t>* v) {
   return {p, p + v->size()};
 }
 
+// 8-byte aligned, as the executor reads values in place.
+flatbuffers::Offset<flatbuffers::Vector<std::uint8_t>>
+aligned_bytes(flatbuffers::FlatBufferBuilder& fbb, const std::vector<std::byte>& bytes) {
+  fbb.ForceVectorAlignment(bytes.size(), 1, 8);
+  return fbb.CreateVector(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+}
+
 std::string text(const flatbuffers::String* s) {
   return s ? s->str() : std::string();
 }
@@ -108,6 +115,22 @@ bool handle(ExecutorLink& l, ByteView frame) {
     e.vt = p->vt();
     e.type = text(p->type());
     e.value = copy(p->value());
+    e.effect = p->effect();
+    break;
+  }
+  case fb::Event::Exchange: {
+    const auto* x = m->event_as_Exchange();
+    e.kind = VtEvent::Kind::exchange;
+    e.vt = x->vt();
+    e.value = copy(x->frame());
+    break;
+  }
+  case fb::Event::Checkpoint: {
+    const auto* c = m->event_as_Checkpoint();
+    e.kind = VtEvent::Kind::checkpoint;
+    e.vt = c->vt();
+    e.effect = c->effect();
+    e.value = copy(c->snapshot());
     break;
   }
   default:
@@ -142,15 +165,29 @@ public:
     f_.scope_.spawn(f_.stop_one(l_));
   }
   void run(const SpawnRequest& r) override {
-    flatbuffers::FlatBufferBuilder fbb(r.args.size() + 128);
-    fbb.ForceVectorAlignment(r.args.size(), 1, 8);
-    auto args =
-        fbb.CreateVector(reinterpret_cast<const std::uint8_t*>(r.args.data()), r.args.size());
-    l_->send(fbb, fb::Command::Run, fb::CreateRun(fbb, r.vt, r.entry, r.function, args).Union());
+    std::size_t snapshot_size = r.snapshot ? r.snapshot->size() : 0;
+    flatbuffers::FlatBufferBuilder fbb(r.args.size() + snapshot_size + 128);
+    auto args = aligned_bytes(fbb, r.args);
+    flatbuffers::Offset<flatbuffers::Vector<std::uint8_t>> snapshot;
+    if (r.snapshot)
+      snapshot = aligned_bytes(fbb, *r.snapshot);
+    l_->send(
+        fbb, fb::Command::Run,
+        fb::CreateRun(fbb, r.vt, r.entry, r.function, args, snapshot, r.effect, r.replay_through)
+            .Union());
   }
   void cancel(VtNumber vt) override {
     flatbuffers::FlatBufferBuilder fbb(64);
     l_->send(fbb, fb::Command::Cancel, fb::CreateCancel(fbb, vt).Union());
+  }
+  void capture(VtNumber vt) override {
+    flatbuffers::FlatBufferBuilder fbb(64);
+    l_->send(fbb, fb::Command::Capture, fb::CreateCapture(fbb, vt).Union());
+  }
+  void to_vt(VtNumber vt, const std::vector<std::byte>& frame) override {
+    flatbuffers::FlatBufferBuilder fbb(frame.size() + 64);
+    auto bytes = aligned_bytes(fbb, frame);
+    l_->send(fbb, fb::Command::Exchange, fb::CreateExchange(fbb, vt, bytes).Union());
   }
   int pid() const override { return l_->child->pid(); }
 

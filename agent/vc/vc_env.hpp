@@ -62,12 +62,16 @@ public:
   virtual ~Executor() = default; // stops and kills it; no callback afterwards
   virtual void run(const SpawnRequest& request) = 0;
   virtual void cancel(VtNumber vt) = 0;
+  // Asks the VT to capture itself at its next site (a checkpoint event follows).
+  virtual void capture(VtNumber vt) = 0;
+  // An exchange frame for a VT whose Run was sent.
+  virtual void to_vt(VtNumber vt, const std::vector<std::byte>& frame) = 0;
   virtual int pid() const = 0;
 };
 
 struct ExecutorCallbacks {
   std::function<void()> started;               // ready for run()
-  std::function<void(VtEvent&& event)> event;  // a VT's result, failure or partial
+  std::function<void(VtEvent&& event)> event;  // result, failure, partial, exchange, checkpoint
   std::function<void(std::string why)> exited; // "executor killed by signal 11 (...)"
 };
 

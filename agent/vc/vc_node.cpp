@@ -45,6 +45,16 @@ void VcNode::cancel(VcId vc, VtNumber vt) {
     d->cancel(vt);
 }
 
+void VcNode::capture(VcId vc, VtNumber vt) {
+  if (Deployment* d = deployment(vc))
+    d->capture(vt);
+}
+
+void VcNode::to_vt(VcId vc, VtNumber vt, std::vector<std::byte> frame) {
+  if (Deployment* d = deployment(vc))
+    d->to_vt(vt, std::move(frame));
+}
+
 void VcNode::release(VcId vc) {
   auto it = deployments_.find(vc);
   if (it == deployments_.end())
@@ -98,6 +108,10 @@ void VcNode::on_message(const std::string& from, net::ByteView body) {
     worker_.on_spawn(from, std::move(*s));
   } else if (auto* c = std::get_if<Cancel>(&*m)) {
     worker_.on_cancel(from, *c);
+  } else if (auto* t = std::get_if<ToVt>(&*m)) {
+    worker_.on_to_vt(from, std::move(*t));
+  } else if (auto* p = std::get_if<Capture>(&*m)) {
+    worker_.on_capture(from, *p);
   } else if (auto* r = std::get_if<Release>(&*m)) {
     worker_.on_release(from, r->vc);
   } else if (auto* e = std::get_if<Event>(&*m)) {

@@ -31,6 +31,8 @@ public:
   VcId create(detail::VcRequest request, Deployment::Module module, ClientSink& client);
   void spawn(VcId vc, SpawnRequest request);
   void cancel(VcId vc, VtNumber vt);
+  void capture(VcId vc, VtNumber vt);
+  void to_vt(VcId vc, VtNumber vt, std::vector<std::byte> frame);
   // The client is done (or gone): its workers are released and the deployment forgotten.
   void release(VcId vc);
   Deployment* deployment(VcId vc);

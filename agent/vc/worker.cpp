@@ -154,11 +154,21 @@ void WorkerService::dispatch(Enrolment& e) {
     e.queue.pop_front();
     e.running.insert(r.vt);
     e.executor->run(r);
+    if (auto h = e.held.find(r.vt); h != e.held.end()) {
+      for (auto& m : h->second) {
+        if (auto* t = std::get_if<ToVt>(&m))
+          e.executor->to_vt(t->vt, t->frame);
+        else
+          e.executor->capture(r.vt);
+      }
+      e.held.erase(h);
+    }
   }
 }
 
 void WorkerService::on_executor_event(Enrolment& e, VtEvent&& event) {
-  if (event.kind == VtEvent::Kind::partial) {
+  if (event.kind == VtEvent::Kind::partial || event.kind == VtEvent::Kind::exchange ||
+      event.kind == VtEvent::Kind::checkpoint) {
     if (e.running.count(event.vt))
       send_event(e, std::move(event));
     return;
@@ -187,9 +197,9 @@ void WorkerService::on_exited(Enrolment& e, const std::string& why) {
     resign(e, "the executor cannot be restarted: " + why);
     return;
   }
-  std::vector<VtNumber> held(e.running.begin(), e.running.end());
-  std::sort(held.begin(), held.end());
-  for (VtNumber vt : held) {
+  std::vector<VtNumber> lost(e.running.begin(), e.running.end());
+  std::sort(lost.begin(), lost.end());
+  for (VtNumber vt : lost) {
     e.known.erase(vt);
     send_event(e, failure_event(vt, VtEvent::Failure::crashed, why));
   }
@@ -224,11 +234,36 @@ void WorkerService::on_cancel(const std::string& from, const Cancel& c) {
   if (q != e->queue.end()) {
     e->queue.erase(q);
     e->known.erase(c.vt);
+    e->held.erase(c.vt);
     send_event(*e, failure_event(c.vt, VtEvent::Failure::cancelled, "cancelled before it started"));
     return;
   }
   if (e->running.count(c.vt) && e->executor)
     e->executor->cancel(c.vt);
+}
+
+void WorkerService::on_capture(const std::string& from, const Capture& c) {
+  auto e = find(from, c.vc);
+  if (!e || !e->known.count(c.vt))
+    return;
+  if (e->running.count(c.vt)) {
+    if (e->executor)
+      e->executor->capture(c.vt);
+  } else {
+    e->held[c.vt].emplace_back(c);
+  }
+}
+
+void WorkerService::on_to_vt(const std::string& from, ToVt&& t) {
+  auto e = find(from, t.vc);
+  if (!e || !e->known.count(t.vt))
+    return;
+  if (e->running.count(t.vt)) {
+    if (e->executor)
+      e->executor->to_vt(t.vt, t.frame);
+  } else {
+    e->held[t.vt].emplace_back(std::move(t));
+  }
 }
 
 void WorkerService::on_release(const std::string& from, VcId vc) {

@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <unordered_set>
+#include <variant>
 #include <vector>
 
 #include "module_fetcher.hpp"
@@ -56,6 +57,9 @@ public:
   void on_enrol(const std::string& from, RequestId id, const EnrolRequest& request);
   void on_spawn(const std::string& from, Spawn&& spawn);
   void on_cancel(const std::string& from, const Cancel& cancel);
+  // Relayed to the VT's executor; held while the VT is queued here, dropped if it is not here.
+  void on_capture(const std::string& from, const Capture& capture);
+  void on_to_vt(const std::string& from, ToVt&& frame);
   void on_release(const std::string& from, VcId vc);
   // The agent at address is gone: its enrolments end.
   void on_member_gone(const std::string& address);
@@ -80,6 +84,7 @@ private:
     State state = State::fetching;
     std::optional<RequestId> reply_to; // the enrolment request to answer
     std::deque<SpawnRequest> queue;
+    std::map<VtNumber, std::vector<std::variant<Capture, ToVt>>> held; // for queued VTs
     std::unordered_set<VtNumber> running;
     std::unordered_set<VtNumber> known; // queued or running
     std::uint64_t executor_id = 0;

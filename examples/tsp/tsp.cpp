@@ -162,6 +162,39 @@ void double_bridge(std::vector<int>& order, std::mt19937& rng) {
   order = std::move(out);
 }
 
+/// Offers this island's best tour to the elite pool (one atomic update: add, sort, keep the
+/// best distinct ones) and replaces the island's worst tours by the pool's better ones.
+void interbreed(Tour& best, std::vector<std::vector<int>>& population, std::vector<double>& lengths,
+                int pool_size, int generation) {
+  std::vector<Tour> elite =
+      ppp2p::global<std::vector<Tour>>(kElitePool).update([&](std::vector<Tour>& pool) {
+        bool known = std::any_of(pool.begin(), pool.end(),
+                                 [&](const Tour& t) { return t.order == best.order; });
+        if (!known)
+          pool.push_back(Tour{best.order, best.length, generation});
+        std::sort(pool.begin(), pool.end(),
+                  [](const Tour& a, const Tour& b) { return a.length < b.length; });
+        if (pool.size() > std::size_t(pool_size))
+          pool.resize(std::size_t(pool_size));
+        return pool;
+      });
+  std::vector<std::size_t> by_length(population.size());
+  std::iota(by_length.begin(), by_length.end(), std::size_t(0));
+  std::sort(by_length.begin(), by_length.end(),
+            [&](std::size_t a, std::size_t b) { return lengths[a] > lengths[b]; }); // worst first
+  std::size_t replaced = 0;
+  double own = best.length;
+  for (const Tour& tour : elite) {
+    if (tour.length >= own || replaced + 1 >= population.size())
+      continue; // only better tours come in; the island's best stays
+    population[by_length[replaced]] = tour.order;
+    lengths[by_length[replaced]] = tour.length;
+    ++replaced;
+    if (tour.length < best.length)
+      best = Tour{tour.order, tour.length, generation};
+  }
+}
+
 } // namespace
 
 Tour evolve(Problem problem, Params params) {
@@ -203,6 +236,8 @@ Tour evolve(Problem problem, Params params) {
       if (lengths[i] < best.length)
         best = Tour{population[i], lengths[i], generation};
     }
+    if (params.migrate_every > 0 && generation % params.migrate_every == 0)
+      interbreed(best, population, lengths, params.pool_size, generation);
     if (params.report_every > 0 && generation % params.report_every == 0)
       ppp2p::report(Progress{generation, best.length, params.seed});
     ppp2p::checkpoint();

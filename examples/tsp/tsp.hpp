@@ -26,6 +26,10 @@ struct Params {
   int population = 40;
   unsigned seed = 1;
   int report_every = 0; // report a Progress every so many generations (0: never)
+  /// Interbreeding: every so many generations the island offers its best tour to the VC's
+  /// global elite pool and takes the pool's best tours into its population (0: isolated).
+  int migrate_every = 0;
+  int pool_size = 4; // tours the elite pool keeps
 };
 
 /// A partial result: how far an evolution has got.
@@ -54,9 +58,13 @@ double tour_length(const std::vector<City>& cities, const std::vector<int>& orde
 /// The generation evolve() is working on, for progress reports (not part of its state).
 extern std::atomic<int> current_generation;
 
+/// The global variable of the elite pool islands interbreed through.
+inline constexpr const char* kElitePool = "tsp.elite";
+
 /// Evolves a population (order crossover, double-bridge mutation, 2-opt local search of every
-/// child, elitism) for params.generations generations; checkpoint() after each, and
-/// ppp2p::report(Progress) every params.report_every generations.
+/// child, elitism) for params.generations generations; checkpoint() after each,
+/// ppp2p::report(Progress) every params.report_every generations, and interbreeding through
+/// the global kElitePool every params.migrate_every generations (inside a virtual thread).
 [[ppp2p::checkpointable]] Tour evolve(Problem problem, Params params);
 
 } // namespace tsp

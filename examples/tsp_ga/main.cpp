@@ -20,6 +20,7 @@ struct Options {
   unsigned workers = 4;
   unsigned islands = 0; // default: one per worker
   tsp::Params params;
+  double require_gap = -1; // exit 3 if the gap to the optimum is larger (percent)
   bool quiet = false;
 };
 
@@ -27,18 +28,25 @@ struct Options {
   std::fprintf(
       status ? stderr : stdout,
       "Usage: tsp_ga [--instance FILE.tsp] [--workers N] [--islands K]\n"
-      "              [--generations G] [--population P] [--seed S] [--quiet]\n\n"
+      "              [--generations G] [--population P] [--seed S]\n"
+      "              [--migrate-every M] [--require-gap PCT] [--quiet]\n\n"
       "Evolves tours for a travelling-salesman instance with a genetic algorithm run as\n"
-      "K independent islands (default: one per worker), each a virtual thread on a\n"
-      "virtual computer of N workers (default 4). With PPP2P_AGENT set (the data dir of\n"
-      "a running ppp2p-runtime) the workers are peers of its cluster; otherwise\n"
-      "executor processes on this machine.\n\n"
+      "K islands (default: one per worker), each a virtual thread on a virtual computer\n"
+      "of N workers (default 4), interbreeding through a global variable. With\n"
+      "PPP2P_AGENT set (the data dir of a running ppp2p-runtime) the workers are peers\n"
+      "of its cluster; otherwise executor processes on this machine.\n\n"
       "  --instance FILE.tsp  a TSPLIB instance with EUC_2D coordinates, e.g.\n"
       "                       ../shared/data/tsplib/berlin52.tsp (default: 60 random\n"
       "                       cities, the same on every machine)\n"
       "  --generations G      per island, default 300\n"
       "  --population P       tours per island, default 40\n"
       "  --seed S             island i uses seed S + i, default 1\n"
+      "  --migrate-every M    every M generations each island offers its best tour to a\n"
+      "                       shared elite pool (a global variable, updated atomically)\n"
+      "                       and takes in the pool's better tours; 0: isolated islands;\n"
+      "                       default 10\n"
+      "  --require-gap PCT    exit with status 3 if the best tour is more than PCT %%\n"
+      "                       above the instance's OPTIMUM (which it must state)\n"
       "  --quiet              no progress line on stderr\n\n"
       "Prints the best tour's length and, when the instance states its OPTIMUM, the gap.\n");
   std::exit(status);
@@ -56,8 +64,20 @@ long number(const char* flag, const char* text, long min, long max) {
   return value;
 }
 
+double percent(const char* flag, const char* text) {
+  char* end = nullptr;
+  errno = 0;
+  double value = std::strtod(text, &end);
+  if (errno || !end || *end || !(value >= 0 && value <= 1e6)) {
+    std::fprintf(stderr, "tsp_ga: %s needs a percentage from 0 to 1000000, got '%s'\n", flag, text);
+    std::exit(2);
+  }
+  return value;
+}
+
 Options parse(int argc, char** argv) {
   Options o;
+  o.params.migrate_every = 10;
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
     auto value = [&]() -> const char* {
@@ -81,6 +101,10 @@ Options parse(int argc, char** argv) {
       o.params.population = int(number("--population", value(), 2, 1000000));
     else if (flag == "--seed")
       o.params.seed = unsigned(number("--seed", value(), 0, 4294967295L));
+    else if (flag == "--migrate-every")
+      o.params.migrate_every = int(number("--migrate-every", value(), 0, 100000000));
+    else if (flag == "--require-gap")
+      o.require_gap = percent("--require-gap", value());
     else if (flag == "--quiet")
       o.quiet = true;
     else {
@@ -109,6 +133,10 @@ int main(int argc, char** argv) {
   try {
     tsp::Problem problem =
         o.instance.empty() ? tsp::random_problem(60, 2026) : tsp::load_tsplib(o.instance);
+    if (o.require_gap >= 0 && problem.optimum <= 0) {
+      std::fprintf(stderr, "tsp_ga: --require-gap needs an instance that states its OPTIMUM\n");
+      return 2;
+    }
     auto started = std::chrono::steady_clock::now();
     ppp2p::VirtualComputer vc({.workers = o.workers});
     if (!o.quiet)
@@ -157,6 +185,13 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "\ntsp_ga: %.2f s\n", seconds);
     std::printf("best tour %.0f from island %u (found in generation %d); %s\n", best.length,
                 best_island, best.generation, gap(problem, best.length).c_str());
+    if (o.params.migrate_every > 0) {
+      std::vector<tsp::Tour> pool = vc.global<std::vector<tsp::Tour>>(tsp::kElitePool).read();
+      std::printf("interbreeding every %d generations: elite pool of %zu tours, best %.0f\n",
+                  o.params.migrate_every, pool.size(), pool.empty() ? 0.0 : pool.front().length);
+    }
+    if (o.require_gap >= 0 && (best.length / double(problem.optimum) - 1) * 100 > o.require_gap)
+      return 3;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "tsp_ga: %s\n", e.what());
     return 1;

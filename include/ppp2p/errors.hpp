@@ -17,7 +17,7 @@ namespace ppp2p {
   XX(unknown_function, "snapshot refers to a function this program does not contain")              \
   XX(layout_mismatch, "function was built differently from the one in the snapshot")               \
   XX(result_type_mismatch, "resume<R> does not match the resumed function's return type")          \
-  XX(decode_failed, "a value in the snapshot does not decode")                                     \
+  XX(decode_failed, "a value does not decode")                                                     \
   XX(no_capture_context, "no capture context is active on this thread")                            \
   XX(remote_exception, "the virtual thread threw an exception")                                    \
   XX(vt_cancelled, "the virtual thread was cancelled")                                             \
@@ -25,7 +25,11 @@ namespace ppp2p {
   XX(spawn_refused, "the virtual thread could not be started")                                     \
   XX(vt_lost, "the virtual thread's result can no longer arrive")                                  \
   XX(not_in_vt, "this call is only valid inside a virtual thread")                                 \
-  XX(vc_unavailable, "the virtual computer could not be created")
+  XX(vc_unavailable, "the virtual computer could not be created")                                  \
+  XX(type_mismatch, "a message or global variable has another type than asked for")                \
+  XX(replay_diverged, "a resumed virtual thread did not re-execute as before")                     \
+  XX(exchange_closed, "the virtual computer's message exchange is gone")                           \
+  XX(protocol_error, "a peer broke the protocol")
 
 enum class errc : int {
 #define PPP2P_ERRC_ENUM(code, message) code,

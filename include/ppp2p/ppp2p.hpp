@@ -5,6 +5,7 @@
 #include <ppp2p/checkpoint.hpp>
 #include <ppp2p/codec.hpp>
 #include <ppp2p/errors.hpp>
+#include <ppp2p/messages.hpp>
 #include <ppp2p/snapshot.hpp>
 #include <ppp2p/virtual_computer.hpp>
 #include <ppp2p/vt.hpp>

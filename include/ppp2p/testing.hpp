@@ -23,23 +23,9 @@ template <class R> struct Recording {
 };
 
 namespace detail {
-
 template <class R> R resume_in(ppp2p::detail::CaptureSession& session, const Snapshot& snapshot) {
-  if constexpr (std::is_void_v<R>) {
-    session.resume(snapshot, typeid(void).name(), nullptr);
-  } else {
-    struct Storage {
-      alignas(R) unsigned char bytes[sizeof(R)];
-    };
-    auto storage = std::make_unique<Storage>(); // large results stay off the stack
-    session.resume(snapshot, typeid(R).name(), storage->bytes);
-    R* value = std::launder(reinterpret_cast<R*>(storage->bytes));
-    R result = std::move(*value);
-    value->~R();
-    return result;
-  }
+  return ppp2p::detail::resume_as<R>(session, snapshot);
 }
-
 } // namespace detail
 
 /// Runs fn(args...) on this thread with a capture due at every checkpoint() it executes, in any
@@ -76,6 +62,14 @@ template <class R> Recording<R> record_resume(const Snapshot& snapshot) {
     out.result = detail::resume_in<R>(session, snapshot);
   out.snapshots = session.take_snapshots();
   return out;
+}
+
+/// Stops the VT's current run and resumes it from its newest checkpoint (VirtualThread::
+/// checkpoint), or from its start if it has none, as happens when its host dies. It then
+/// re-executes what it did since: messages and global operations must not apply twice. False
+/// if it had already ended.
+template <class R> bool restart(VirtualThread<R>& vt) {
+  return ppp2p::detail::restart(ppp2p::detail::VtAccess::core(vt));
 }
 
 } // namespace ppp2p::testing

@@ -13,12 +13,14 @@
 #include <ppp2p/codec.hpp>
 #include <ppp2p/detail/vt_entry.hpp>
 #include <ppp2p/errors.hpp>
+#include <ppp2p/messages.hpp>
 #include <ppp2p/vt.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <typeinfo>
@@ -51,6 +53,9 @@ struct VirtualComputerOptions {
   double min_speed = 0;
   /// How long creating the VC may wait for workers.
   std::chrono::milliseconds enrol_timeout{10'000};
+  /// Bytes of messages sent and not yet received that the VC buffers; beyond it senders wait
+  /// (each may have up to 1 MiB more in flight).
+  std::size_t message_buffer_bytes = 64u << 20;
 };
 
 namespace detail {
@@ -68,6 +73,13 @@ VtId vt_id(const VtCore& vt) noexcept;
 
 std::shared_ptr<VtCore> spawn(VcCore& vc, EntryFunction entry, const void* function,
                               std::vector<std::byte> args);
+bool checkpoint(VtCore& vt, std::chrono::nanoseconds timeout);
+bool restart(VtCore& vt);
+unsigned resumes(VtCore& vt);
+
+struct VtAccess {
+  template <class V> static VtCore& core(V& vt) { return *vt.core_; }
+};
 
 } // namespace detail
 
@@ -104,8 +116,20 @@ public:
   /// (vt_cancelled).
   void cancel() { detail::cancel(*core_); }
 
+  /// Captures the VT at its next site (a checkpoint() or a blocking receive) and keeps the
+  /// capture as the point it is resumed from; the VT goes on. True once the capture is kept;
+  /// false if the VT ended, or reached no site that could capture it within `timeout`.
+  template <class Rep, class Period> bool checkpoint(std::chrono::duration<Rep, Period> timeout) {
+    return detail::checkpoint(*core_,
+                              std::chrono::duration_cast<std::chrono::nanoseconds>(timeout));
+  }
+
+  /// How many times the VT was resumed from a checkpoint (or restarted from its start).
+  unsigned resumes() const { return detail::resumes(*core_); }
+
 private:
   friend class VirtualComputer;
+  friend struct detail::VtAccess;
   explicit VirtualThread(std::shared_ptr<detail::VtCore> core) : core_(std::move(core)) {}
   std::shared_ptr<detail::VtCore> core_;
 };
@@ -136,7 +160,32 @@ public:
   /// Workers enrolled now.
   unsigned workers() const;
 
+  /// Sends `value` to VT `to` (spawned or not yet), buffered, like ppp2p::send in a VT.
+  template <class T> void send(VtId to, const T& value) {
+    detail::client_send(*core_, to, typeid(T).name(), detail::encode_value(value));
+  }
+
+  /// The next message a VT sent to ppp2p::client (from anyone, or from `from`); blocks.
+  template <class T> T receive() { return receive_from<T>(detail::any_sender); }
+  template <class T> T receive(VtId from) { return receive_from<T>(from); }
+
+  /// The next message to the client, or nothing if none has arrived; never blocks.
+  template <class T> std::optional<T> try_receive() {
+    if (auto bytes = detail::client_receive(*core_, detail::any_sender, typeid(T).name(), false))
+      return detail::decode_value<T>(*bytes);
+    return std::nullopt;
+  }
+
+  /// The global variable `name` of this VC, e.g. to seed it before spawning or read it after.
+  template <class T> Global<T> global(std::string name) const {
+    return Global<T>(std::move(name), core_);
+  }
+
 private:
+  template <class T> T receive_from(VtId from) {
+    return detail::decode_value<T>(*detail::client_receive(*core_, from, typeid(T).name(), true));
+  }
+
   std::shared_ptr<detail::VcCore> core_;
 };
 

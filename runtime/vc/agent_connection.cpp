@@ -1,7 +1,8 @@
 // open_agent_connection: a VirtualComputer deployed by the local agent (PPP2P_AGENT names its
 // data dir) over the agent's Unix socket, DIR/client.sock, speaking client.fbs.
 //
-// Plain blocking sockets and two threads, no event loop: spawn() and cancel() queue commands
+// Plain blocking sockets and two threads, no event loop: spawn(), cancel(), capture() and
+// to_vt() queue commands
 // that a writer thread sends in batches (one frame for many spawns); a reader thread delivers
 // the agent's events, in order, to the event handler. If the connection breaks, every VT still
 // outstanding fails as lost; destroying the connection releases the VC (the agent cancels what
@@ -122,7 +123,18 @@ std::string module_path(const std::string& given) {
 struct CancelCommand {
   VtNumber vt;
 };
-using Command = std::variant<SpawnRequest, CancelCommand>;
+struct CaptureCommand {
+  VtNumber vt;
+};
+struct ToVtCommand {
+  VtNumber vt;
+  std::vector<std::byte> frame;
+};
+using Command = std::variant<SpawnRequest, CancelCommand, CaptureCommand, ToVtCommand>;
+
+std::size_t snapshot_size(const SpawnRequest& r) {
+  return r.snapshot ? r.snapshot->size() : 0;
+}
 
 class AgentConnection final : public PeerConnection {
 public:
@@ -158,10 +170,14 @@ public:
         early_.push_back(failure_event(request.vt, VtEvent::Failure::lost,
                                        "the connection to the agent at " + where_ +
                                            " was lost before this VT was spawned"));
-      } else if (request.args.size() > cw::kMaxValue) {
-        early_.push_back(failure_event(request.vt, VtEvent::Failure::refused,
-                                       "its arguments take " + std::to_string(request.args.size()) +
-                                           " bytes; a VT's arguments may take at most 60 MiB"));
+      } else if (request.args.size() > cw::kMaxValue || snapshot_size(request) > cw::kMaxValue) {
+        bool args = request.args.size() > cw::kMaxValue;
+        std::size_t size = args ? request.args.size() : snapshot_size(request);
+        early_.push_back(
+            failure_event(request.vt, VtEvent::Failure::refused,
+                          std::string(args ? "its arguments take " : "its checkpoint takes ") +
+                              std::to_string(size) +
+                              " bytes; a VT's arguments or checkpoint may take at most 60 MiB"));
       } else {
         outstanding_.insert(request.vt);
         commands_.emplace_back(std::move(request));
@@ -179,9 +195,25 @@ public:
     cv_.notify_one();
   }
 
+  void capture(VtNumber vt) override { queue(CaptureCommand{vt}); }
+
+  void to_vt(VtNumber vt, std::vector<std::byte> frame) override {
+    queue(ToVtCommand{vt, std::move(frame)});
+  }
+
   unsigned workers() const override { return workers_.load(); }
 
 private:
+  void queue(Command command) {
+    {
+      std::lock_guard lock(mu_);
+      if (broken_)
+        return;
+      commands_.push_back(std::move(command));
+    }
+    cv_.notify_one();
+  }
+
   void write_loop() {
     std::vector<Command> batch;
     std::vector<SpawnRequest> spawns;
@@ -200,7 +232,7 @@ private:
         for (std::size_t b = 0, e; b < spawns.size(); b = e) {
           std::size_t bytes = 0;
           for (e = b; e < spawns.size() && (e == b || bytes < kSpawnFrameBytes); ++e)
-            bytes += spawns[e].args.size() + 48;
+            bytes += spawns[e].args.size() + snapshot_size(spawns[e]) + 48;
           cw::append_spawns(out, spawns, b, e);
         }
         spawns.clear();
@@ -210,7 +242,12 @@ private:
           spawns.push_back(std::move(*s));
         } else {
           flush_spawns();
-          cw::append_cancel(out, std::get<CancelCommand>(c).vt);
+          if (auto* cancel = std::get_if<CancelCommand>(&c))
+            cw::append_cancel(out, cancel->vt);
+          else if (auto* capture = std::get_if<CaptureCommand>(&c))
+            cw::append_capture(out, capture->vt);
+          else
+            cw::append_to_vt(out, std::get<ToVtCommand>(c).vt, std::get<ToVtCommand>(c).frame);
         }
       }
       flush_spawns();
@@ -260,7 +297,7 @@ private:
   }
 
   void deliver(VtEvent&& e) {
-    if (e.kind != VtEvent::Kind::partial) {
+    if (e.kind == VtEvent::Kind::result || e.kind == VtEvent::Kind::failure) {
       std::lock_guard lock(mu_);
       if (!outstanding_.erase(e.vt))
         return; // not ours, or reported already

@@ -130,14 +130,18 @@ void append_spawns(Bytes& out, const std::vector<SpawnRequest>& spawns, std::siz
                    std::size_t end) {
   std::size_t bytes = 64;
   for (std::size_t i = begin; i < end; ++i)
-    bytes += spawns[i].args.size() + 48;
+    bytes += spawns[i].args.size() + (spawns[i].snapshot ? spawns[i].snapshot->size() : 0) + 64;
   flatbuffers::FlatBufferBuilder fbb(bytes);
   std::vector<flatbuffers::Offset<fb::Spawn>> list;
   list.reserve(end - begin);
   for (std::size_t i = begin; i < end; ++i) {
     const SpawnRequest& s = spawns[i];
     auto args = byte_vector(fbb, s.args);
-    list.push_back(fb::CreateSpawn(fbb, s.vt, s.entry, s.function, args));
+    flatbuffers::Offset<flatbuffers::Vector<std::uint8_t>> snapshot;
+    if (s.snapshot)
+      snapshot = byte_vector(fbb, *s.snapshot);
+    list.push_back(fb::CreateSpawn(fbb, s.vt, s.entry, s.function, args, snapshot, s.effect,
+                                   s.replay_through));
   }
   append_frame(out, fbb, fb::Body::SpawnBatch, erase(fb::CreateSpawnBatchDirect(fbb, &list)));
 }
@@ -150,6 +154,17 @@ void append_cancel(Bytes& out, VtNumber vt) {
 void append_release(Bytes& out) {
   flatbuffers::FlatBufferBuilder fbb(64);
   append_frame(out, fbb, fb::Body::Release, erase(fb::CreateRelease(fbb)));
+}
+
+void append_capture(Bytes& out, VtNumber vt) {
+  flatbuffers::FlatBufferBuilder fbb(64);
+  append_frame(out, fbb, fb::Body::Capture, erase(fb::CreateCapture(fbb, vt)));
+}
+
+void append_to_vt(Bytes& out, VtNumber vt, const std::vector<std::byte>& frame) {
+  flatbuffers::FlatBufferBuilder fbb(frame.size() + 64);
+  auto bytes = byte_vector(fbb, frame);
+  append_frame(out, fbb, fb::Body::ToVt, erase(fb::CreateToVt(fbb, vt, bytes)));
 }
 
 void append_created(Bytes& out, const VcCreated& c) {
@@ -183,7 +198,7 @@ void append_events(Bytes& out, const std::vector<VtEvent>& events) {
     auto peer = e.peer.empty() ? 0 : fbb.CreateString(e.peer);
     list.push_back(fb::CreateVtEvent(fbb, e.vt, static_cast<fb::EventKind>(e.kind),
                                      static_cast<fb::FailureKind>(e.failure), value, type, what,
-                                     peer));
+                                     peer, e.effect));
   }
   append_frame(out, fbb, fb::Body::EventBatch, erase(fb::CreateEventBatchDirect(fbb, &list)));
 }
@@ -204,8 +219,14 @@ std::optional<ToAgent> decode_to_agent(ByteView payload, std::string& error) {
     std::vector<SpawnRequest> out;
     if (const auto* list = f->body_as_SpawnBatch()->spawns()) {
       out.reserve(list->size());
-      for (const fb::Spawn* s : *list)
-        out.push_back(SpawnRequest{s->vt(), s->entry(), s->function(), bytes_of(s->args())});
+      for (const fb::Spawn* s : *list) {
+        SpawnRequest r{s->vt(), s->entry(), s->function(), bytes_of(s->args())};
+        if (s->snapshot())
+          r.snapshot = bytes_of(s->snapshot());
+        r.effect = s->effect();
+        r.replay_through = s->replay_through();
+        out.push_back(std::move(r));
+      }
     }
     return ToAgent(std::move(out));
   }
@@ -213,6 +234,10 @@ std::optional<ToAgent> decode_to_agent(ByteView payload, std::string& error) {
     return ToAgent(Cancel{f->body_as_Cancel()->vt()});
   case fb::Body::Release:
     return ToAgent(Release{});
+  case fb::Body::Capture:
+    return ToAgent(Capture{f->body_as_Capture()->vt()});
+  case fb::Body::ToVt:
+    return ToAgent(ToVt{f->body_as_ToVt()->vt(), bytes_of(f->body_as_ToVt()->frame())});
   default:
     error = "the client sent a message meant for clients";
     return std::nullopt;
@@ -262,6 +287,7 @@ std::optional<ToClient> decode_to_client(ByteView payload, std::string& error) {
         v.type = str(e->type());
         v.what = str(e->what());
         v.peer = str(e->peer());
+        v.effect = e->effect();
         out.push_back(std::move(v));
       }
     }

@@ -31,6 +31,13 @@ struct Cancel {
   VtNumber vt = 0;
 };
 struct Release {};
+struct Capture {
+  VtNumber vt = 0;
+};
+struct ToVt {
+  VtNumber vt = 0;
+  std::vector<std::byte> frame;
+};
 struct VcCreated {
   std::uint64_t vc = 0;
   unsigned workers = 0;
@@ -43,7 +50,7 @@ struct WorkersChanged {
   unsigned workers = 0;
 };
 
-using ToAgent = std::variant<VcRequest, std::vector<SpawnRequest>, Cancel, Release>;
+using ToAgent = std::variant<VcRequest, std::vector<SpawnRequest>, Cancel, Release, Capture, ToVt>;
 using ToClient = std::variant<VcCreated, VcRefused, WorkersChanged, std::vector<VtEvent>>;
 
 // Each appends one whole frame (length prefix + FlatBuffer) to out.
@@ -52,6 +59,8 @@ void append_spawns(Bytes& out, const std::vector<SpawnRequest>& spawns, std::siz
                    std::size_t end);
 void append_cancel(Bytes& out, VtNumber vt);
 void append_release(Bytes& out);
+void append_capture(Bytes& out, VtNumber vt);
+void append_to_vt(Bytes& out, VtNumber vt, const std::vector<std::byte>& frame);
 void append_created(Bytes& out, const VcCreated& created);
 void append_refused(Bytes& out, const std::string& reason);
 void append_workers(Bytes& out, unsigned workers);

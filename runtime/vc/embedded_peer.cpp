@@ -98,7 +98,7 @@ public:
   }
 
   void spawn(SpawnRequest request) override {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     Executor* best = nullptr;
     for (auto& executor : executors_) {
       if (!executor->alive)
@@ -113,6 +113,7 @@ public:
       event.vt = request.vt;
       event.what = "no executor of this virtual computer is alive";
       event.peer = "embedded peer";
+      lock.unlock(); // the handler may call back into this peer
       events_(std::move(event));
       return;
     }
@@ -121,7 +122,13 @@ public:
     flatbuffers::FlatBufferBuilder builder(request.args.size() + 128);
     auto args = builder.CreateVector(reinterpret_cast<const std::uint8_t*>(request.args.data()),
                                      request.args.size());
-    auto run = wire::CreateRun(builder, request.vt, request.entry, request.function, args);
+    flatbuffers::Offset<flatbuffers::Vector<std::uint8_t>> snapshot;
+    if (request.snapshot)
+      snapshot =
+          builder.CreateVector(reinterpret_cast<const std::uint8_t*>(request.snapshot->data()),
+                               request.snapshot->size());
+    auto run = wire::CreateRun(builder, request.vt, request.entry, request.function, args, snapshot,
+                               request.effect, request.replay_through);
     builder.Finish(wire::CreateToExecutor(builder, wire::Command::Run, run.Union()));
     best->link->send(bytes_of(builder));
   }
@@ -130,6 +137,25 @@ public:
     std::lock_guard lock(mutex_);
     if (auto it = owner_.find(vt); it != owner_.end() && it->second->alive)
       send_command(*it->second, Command::cancel, vt);
+  }
+
+  void capture(VtNumber vt) override {
+    std::lock_guard lock(mutex_);
+    if (auto it = owner_.find(vt); it != owner_.end() && it->second->alive)
+      send_command(*it->second, Command::capture, vt);
+  }
+
+  void to_vt(VtNumber vt, std::vector<std::byte> frame) override {
+    std::lock_guard lock(mutex_);
+    auto it = owner_.find(vt);
+    if (it == owner_.end() || !it->second->alive)
+      return;
+    flatbuffers::FlatBufferBuilder builder(frame.size() + 64);
+    auto bytes =
+        builder.CreateVector(reinterpret_cast<const std::uint8_t*>(frame.data()), frame.size());
+    builder.Finish(wire::CreateToExecutor(builder, wire::Command::Exchange,
+                                          wire::CreateExchange(builder, vt, bytes).Union()));
+    it->second->link->send(bytes_of(builder));
   }
 
   unsigned workers() const override {
@@ -141,13 +167,16 @@ public:
   }
 
 private:
-  enum class Command { cancel, shutdown };
+  enum class Command { cancel, capture, shutdown };
 
   void send_command(Executor& executor, Command command, VtNumber vt) {
     flatbuffers::FlatBufferBuilder builder;
     if (command == Command::cancel)
       builder.Finish(wire::CreateToExecutor(builder, wire::Command::Cancel,
                                             wire::CreateCancel(builder, vt).Union()));
+    else if (command == Command::capture)
+      builder.Finish(wire::CreateToExecutor(builder, wire::Command::Capture,
+                                            wire::CreateCapture(builder, vt).Union()));
     else
       builder.Finish(wire::CreateToExecutor(builder, wire::Command::Shutdown,
                                             wire::CreateShutdown(builder).Union()));
@@ -284,13 +313,27 @@ private:
       event.vt = partial->vt();
       event.type = partial->type() ? partial->type()->str() : "";
       event.value = copy(partial->value());
+      event.effect = partial->effect();
+    } else if (const wire::Exchange* exchange = message.event_as_Exchange()) {
+      event.kind = VtEvent::Kind::exchange;
+      event.vt = exchange->vt();
+      event.value = copy(exchange->frame());
+    } else if (const wire::Checkpoint* checkpoint = message.event_as_Checkpoint()) {
+      event.kind = VtEvent::Kind::checkpoint;
+      event.vt = checkpoint->vt();
+      event.effect = checkpoint->effect();
+      event.value = copy(checkpoint->snapshot());
     } else {
       return;
     }
-    if (event.kind != VtEvent::Kind::partial) {
+    {
       std::lock_guard lock(mutex_);
-      executor.vts.erase(event.vt);
-      owner_.erase(event.vt);
+      if (!executor.vts.count(event.vt))
+        return; // not a VT this executor holds: ignored
+      if (event.kind == VtEvent::Kind::result || event.kind == VtEvent::Kind::failure) {
+        executor.vts.erase(event.vt);
+        owner_.erase(event.vt);
+      }
     }
     events_(std::move(event));
   }

@@ -4,12 +4,15 @@
 #include "frame_socket.hpp"
 #include "peer_connection.hpp"
 #include "vt_context.hpp"
+#include "vt_exchange.hpp"
 
+#include "../demangle.hpp"
 #include "../function_registry.hpp"
 
 #include <ppp2p/detail/capture_session.hpp>
 #include <ppp2p/detail/vt_entry.hpp>
 
+#include <cstdio>
 #include <cxxabi.h>
 #include <unistd.h>
 
@@ -29,22 +32,31 @@ namespace {
 
 namespace wire = ppp2p::wire::executor;
 
-std::string demangle(const char* name) {
-  int status = 0;
-  std::unique_ptr<char, void (*)(void*)> text(abi::__cxa_demangle(name, nullptr, nullptr, &status),
-                                              std::free);
-  return status == 0 && text ? text.get() : name;
-}
-
 std::span<const std::byte> bytes_of(flatbuffers::FlatBufferBuilder& builder) {
   return {reinterpret_cast<const std::byte*>(builder.GetBufferPointer()), builder.GetSize()};
 }
 
+std::vector<std::byte> copy(const flatbuffers::Vector<std::uint8_t>* bytes) {
+  if (!bytes)
+    return {};
+  const auto* data = reinterpret_cast<const std::byte*>(bytes->data());
+  return std::vector<std::byte>(data, data + bytes->size());
+}
+
 struct Job {
-  VtNumber vt;
-  std::uint64_t entry;
-  std::uint64_t function;
+  VtNumber vt = 0;
+  std::uint64_t entry = 0;
+  std::uint64_t function = 0;
   std::vector<std::byte> args;
+  std::optional<std::vector<std::byte>> snapshot; // resume this checkpoint
+  std::shared_ptr<VtExchange> exchange;
+};
+
+/// A VT this executor holds, queued or running.
+struct Held {
+  std::shared_ptr<VtExchange> exchange;
+  CaptureSession* session = nullptr; // while it runs
+  bool capture_pending = false;      // requested before it started
 };
 
 class Executor {
@@ -65,6 +77,10 @@ public:
         accept(*run);
       else if (const wire::Cancel* cancel = message->command_as_Cancel())
         cancel_vt(cancel->vt());
+      else if (const wire::Capture* capture = message->command_as_Capture())
+        capture_vt(capture->vt());
+      else if (const wire::Exchange* exchange = message->command_as_Exchange())
+        to_vt(*exchange);
       else if (message->command_as_Shutdown())
         break;
     }
@@ -89,16 +105,27 @@ private:
     link_.send(bytes_of(builder));
   }
 
-  void send_bytes(wire::Event kind, VtNumber vt, const char* type,
-                  const std::vector<std::byte>& bytes) {
+  /// A Result, Partial, Exchange or Checkpoint event carrying `bytes`.
+  void send_bytes(wire::Event kind, VtNumber vt, std::span<const std::byte> bytes,
+                  const char* type = "", std::uint64_t effect = 0) {
     flatbuffers::FlatBufferBuilder builder(bytes.size() + 128);
     auto value =
         builder.CreateVector(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
     flatbuffers::Offset<void> event;
-    if (kind == wire::Event::Result)
+    switch (kind) {
+    case wire::Event::Result:
       event = wire::CreateResult(builder, vt, value).Union();
-    else
-      event = wire::CreatePartial(builder, vt, builder.CreateString(type), value).Union();
+      break;
+    case wire::Event::Partial:
+      event = wire::CreatePartial(builder, vt, builder.CreateString(type), value, effect).Union();
+      break;
+    case wire::Event::Exchange:
+      event = wire::CreateExchange(builder, vt, value).Union();
+      break;
+    default:
+      event = wire::CreateCheckpoint(builder, vt, effect, value).Union();
+      break;
+    }
     builder.Finish(wire::CreateFromExecutor(builder, kind, event));
     link_.send(bytes_of(builder));
   }
@@ -113,24 +140,59 @@ private:
                    "built from other sources?)");
       return;
     }
-    Job job{run.vt(), run.entry(), run.function(), {}};
-    if (run.args())
-      job.args.assign(reinterpret_cast<const std::byte*>(run.args()->data()),
-                      reinterpret_cast<const std::byte*>(run.args()->data()) + run.args()->size());
+    Job job{run.vt(), run.entry(), run.function(), copy(run.args()), std::nullopt, nullptr};
+    if (run.snapshot())
+      job.snapshot = copy(run.snapshot());
+    VtNumber vt = run.vt();
+    job.exchange = std::make_shared<VtExchange>(
+        vt, run.snapshot() ? run.effect() : 0, run.replay_through(),
+        [this, vt](std::vector<std::byte> frame) { send_bytes(wire::Event::Exchange, vt, frame); });
     std::lock_guard lock(mutex_);
+    held_[vt] = Held{job.exchange, nullptr, false};
     queue_.push_back(std::move(job));
     ready_.notify_one();
   }
 
+  void capture_vt(VtNumber vt) {
+    std::lock_guard lock(mutex_);
+    auto it = held_.find(vt);
+    if (it == held_.end())
+      return; // ended already: nothing to capture
+    if (it->second.session)
+      it->second.session->request_capture();
+    else
+      it->second.capture_pending = true;
+    it->second.exchange->interrupt();
+  }
+
+  void to_vt(const wire::Exchange& exchange) {
+    std::shared_ptr<VtExchange> target;
+    {
+      std::lock_guard lock(mutex_);
+      if (auto it = held_.find(exchange.vt()); it != held_.end())
+        target = it->second.exchange;
+    }
+    // Frames for a VT that ended are moot (an acknowledgement that crossed its result, say).
+    if (target && exchange.frame()) {
+      std::span<const std::byte> frame(reinterpret_cast<const std::byte*>(exchange.frame()->data()),
+                                       exchange.frame()->size());
+      if (!target->on_frame(frame))
+        std::fprintf(stderr, "ppp2p executor: dropped a malformed exchange frame for VT %u\n",
+                     exchange.vt());
+    }
+  }
+
   void cancel_vt(VtNumber vt) {
     std::unique_lock lock(mutex_);
-    if (auto running = running_.find(vt); running != running_.end()) {
-      running->second->request_cancel();
+    if (auto held = held_.find(vt); held != held_.end() && held->second.session) {
+      held->second.session->request_cancel();
+      held->second.exchange->interrupt();
       return;
     }
     for (auto it = queue_.begin(); it != queue_.end(); ++it) {
       if (it->vt == vt) {
         queue_.erase(it);
+        held_.erase(vt);
         lock.unlock();
         send_failure(vt, wire::FailureKind::cancelled, "", "cancelled before it started");
         return;
@@ -152,31 +214,49 @@ private:
   }
 
   void run_job(const Job& job) {
-    VtContext context{job.vt, [&](const char* type, std::vector<std::byte> bytes) {
-                        send_bytes(wire::Event::Partial, job.vt, type, bytes);
+    VtExchange& exchange = *job.exchange;
+    VtContext context{job.vt, &exchange,
+                      [&](const char* type, std::vector<std::byte> bytes, std::uint64_t effect) {
+                        send_bytes(wire::Event::Partial, job.vt, bytes, type, effect);
                       }};
     ScopedVtContext scope(&context);
-    CaptureSession session(CaptureMode::never);
+    CaptureSession session(CaptureMode::on_request);
+    session.set_sink([&](Snapshot&& snapshot) {
+      exchange.flush(); // the checkpoint's effect count covers misses the owner must know
+      send_bytes(wire::Event::Checkpoint, job.vt, snapshot.bytes(), "", exchange.effect());
+    });
     {
       std::lock_guard lock(mutex_);
-      running_[job.vt] = &session;
+      Held& held = held_[job.vt];
+      held.session = &session;
+      if (held.capture_pending)
+        session.request_capture();
     }
     try {
       auto entry = reinterpret_cast<EntryFunction>(module_address(job.entry));
       std::vector<std::byte> result;
       Writer out(result);
       Reader in(job.args);
-      session.enter_root();
-      entry(module_address(job.function), in, out);
+      if (job.snapshot) {
+        Snapshot snapshot = Snapshot::from_bytes(*job.snapshot);
+        ResumeFrom from{&session, &snapshot};
+        entry(module_address(job.function), in, out, &from);
+      } else {
+        session.enter_root();
+        entry(module_address(job.function), in, out, nullptr);
+      }
+      exchange.flush();
       forget(job.vt);
-      send_bytes(wire::Event::Result, job.vt, "", result);
+      send_bytes(wire::Event::Result, job.vt, result);
     } catch (const vt_cancelled&) {
       forget(job.vt);
       send_failure(job.vt, wire::FailureKind::cancelled, "", "cancelled");
     } catch (const std::exception& e) {
+      exchange.flush();
       forget(job.vt);
       send_failure(job.vt, wire::FailureKind::exception, demangle(typeid(e).name()), e.what());
     } catch (...) {
+      exchange.flush();
       forget(job.vt);
       const std::type_info* type = abi::__cxa_current_exception_type();
       send_failure(job.vt, wire::FailureKind::exception,
@@ -187,7 +267,7 @@ private:
 
   void forget(VtNumber vt) {
     std::lock_guard lock(mutex_);
-    running_.erase(vt);
+    held_.erase(vt);
   }
 
   FrameSocket link_;
@@ -195,7 +275,7 @@ private:
   std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<Job> queue_;
-  std::map<VtNumber, CaptureSession*> running_;
+  std::map<VtNumber, Held> held_;
 };
 
 } // namespace

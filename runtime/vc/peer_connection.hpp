@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,15 +31,21 @@ struct SpawnRequest {
   std::uint64_t entry = 0;    // module offset of the type-erased caller
   std::uint64_t function = 0; // module offset of the checkpointable function
   std::vector<std::byte> args;
+  /// Set: resume this checkpoint of the VT (effect: its effect counter there) instead of
+  /// calling the function; receives up to replay_through re-take what they took before.
+  std::optional<std::vector<std::byte>> snapshot;
+  std::uint64_t effect = 0;
+  std::uint64_t replay_through = 0;
 };
 
 struct VtEvent {
-  enum class Kind : std::uint8_t { result, failure, partial };
+  enum class Kind : std::uint8_t { result, failure, partial, exchange, checkpoint };
   enum class Failure : std::uint8_t { exception, cancelled, refused, crashed, lost };
   Kind kind = Kind::result;
   Failure failure = Failure::exception;
   VtNumber vt = 0;
-  std::vector<std::byte> value; // result or partial, codec-encoded
+  std::vector<std::byte> value; // result or partial (codec-encoded), exchange frame, snapshot
+  std::uint64_t effect = 0;     // partial, checkpoint: the VT's effect number (exchange.fbs)
   std::string type;             // failure: exception type; partial: typeid name
   std::string what;             // failure: message
   std::string peer;             // where it ran, for messages ("embedded executor 1234", ...)
@@ -53,6 +60,11 @@ public:
   /// Thread-safe; never blocks for long. The VT runs when a worker slot is free.
   virtual void spawn(SpawnRequest request) = 0;
   virtual void cancel(VtNumber vt) = 0;
+  /// Asks the VT to capture itself at its next site; a checkpoint event follows.
+  virtual void capture(VtNumber vt) = 0;
+  /// An exchange frame for the VT, delivered in order after its Run; dropped if the VT is
+  /// not placed on a worker (the owner sends again what matters when it is).
+  virtual void to_vt(VtNumber vt, std::vector<std::byte> frame) = 0;
   /// Workers enrolled now.
   virtual unsigned workers() const = 0;
 };

@@ -1,5 +1,6 @@
 // The client side of virtual computers: VT states, results, partial results delivered in
 // order on an event thread, and the choice between the embedded peer and the local agent.
+#include "exchange_owner.hpp"
 #include "peer_connection.hpp"
 
 #include "../function_registry.hpp"
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <deque>
 #include <limits.h>
@@ -30,8 +32,16 @@ namespace detail {
 struct VtCore : std::enable_shared_from_this<VtCore> {
   VtId id = 0;
   std::weak_ptr<VcCore> vc;
+  // What it takes to run it again: from the start, or from its newest checkpoint.
+  std::uint64_t entry = 0, function = 0;
+  std::vector<std::byte> args;
+  std::optional<std::vector<std::byte>> checkpoint;
+  std::uint64_t checkpoint_effect = 0;
+  unsigned checkpoints = 0;
+  unsigned resumes = 0;
+  bool restarting = false;
   std::mutex mutex;
-  std::condition_variable ended;
+  std::condition_variable ended; // also: a checkpoint arrived
   bool done = false;
   std::vector<std::byte> result;
   std::unique_ptr<remote_error> failure;
@@ -57,6 +67,12 @@ public:
     ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
     if (n > 0)
       request.module_path.assign(path, std::size_t(n));
+    ExchangeLimits limits;
+    limits.buffer_bytes = options.message_buffer_bytes;
+    exchange_ = std::make_unique<ExchangeOwner>(limits, [this](VtId vt, Bytes frame) {
+      if (peer_)
+        peer_->to_vt(vt, std::move(frame));
+    });
     events_thread_ = std::thread([this] { deliver_partials(); });
     std::weak_ptr<VcCore> self = weak_from_this();
     EventHandler handler = [self](VtEvent&& event) {
@@ -87,6 +103,7 @@ public:
   }
 
   void release() {
+    exchange_->close("the virtual computer was released");
     std::vector<VtId> running;
     {
       std::lock_guard lock(mutex_);
@@ -111,6 +128,9 @@ public:
     request.args = std::move(args);
     auto vt = std::make_shared<VtCore>();
     vt->vc = weak_from_this();
+    vt->entry = request.entry;
+    vt->function = request.function;
+    vt->args = request.args;
     {
       std::lock_guard lock(mutex_);
       vt->id = next_id_++;
@@ -118,6 +138,7 @@ public:
     }
     request.vt = vt->id;
     peer_->spawn(std::move(request));
+    exchange_->placed(vt->id, 0);
     return vt;
   }
 
@@ -125,6 +146,39 @@ public:
     if (peer_)
       peer_->cancel(id);
   }
+
+  bool checkpoint(VtCore& vt, std::chrono::nanoseconds timeout) {
+    unsigned before;
+    {
+      std::lock_guard lock(vt.mutex);
+      if (vt.done)
+        return false;
+      before = vt.checkpoints;
+    }
+    peer_->capture(vt.id);
+    std::unique_lock lock(vt.mutex);
+    return vt.ended.wait_for(lock, timeout, [&] { return vt.done || vt.checkpoints > before; }) &&
+           vt.checkpoints > before;
+  }
+
+  /// Stops the VT's run and resumes it from its newest checkpoint, as after its host died.
+  bool restart(VtCore& vt) {
+    unsigned before;
+    {
+      std::lock_guard lock(vt.mutex);
+      if (vt.done || vt.restarting)
+        return false;
+      vt.restarting = true;
+      before = vt.resumes;
+    }
+    peer_->cancel(vt.id);
+    // Until the old run has stopped and the new one is placed, or the VT ended first.
+    std::unique_lock lock(vt.mutex);
+    vt.ended.wait(lock, [&] { return vt.done || vt.resumes > before; });
+    return vt.resumes > before;
+  }
+
+  ExchangeOwner& exchange() { return *exchange_; }
 
   unsigned workers() const { return peer_ ? peer_->workers() : 0; }
 
@@ -137,14 +191,48 @@ private:
       if (it == vts_.end())
         return;
       vt = it->second;
-      if (event.kind != VtEvent::Kind::partial)
-        vts_.erase(it);
+    }
+    switch (event.kind) {
+    case VtEvent::Kind::exchange:
+      try {
+        exchange_->from_vt(vt->id, event.value);
+      } catch (const error& e) {
+        std::fprintf(stderr, "ppp2p: VT %u is stopped: %s\n", unsigned(vt->id), e.what());
+        peer_->cancel(vt->id);
+      }
+      return;
+    case VtEvent::Kind::checkpoint: {
+      exchange_->checkpointed(vt->id, event.effect);
+      std::lock_guard lock(vt->mutex);
+      vt->checkpoint = std::move(event.value);
+      vt->checkpoint_effect = event.effect;
+      ++vt->checkpoints;
+      vt->ended.notify_all();
+      return;
+    }
+    case VtEvent::Kind::partial:
+      if (!exchange_->accept_effect(vt->id, event.effect))
+        return; // reported again by a resumed VT
+      break;
+    case VtEvent::Kind::failure:
+      if (event.failure == VtEvent::Failure::cancelled && resume(*vt))
+        return;
+      [[fallthrough]];
+    case VtEvent::Kind::result: {
+      exchange_->finished(vt->id);
+      std::lock_guard lock(mutex_);
+      vts_.erase(vt->id);
+      break;
+    }
     }
     // Results and failures go through the event thread too: every partial reported before
     // them is delivered before get() returns, and none after.
     Pending item{std::move(vt), std::move(event.type), std::move(event.value), Pending::partial,
                  nullptr};
     switch (event.kind) {
+    case VtEvent::Kind::exchange:
+    case VtEvent::Kind::checkpoint:
+      return; // handled above
     case VtEvent::Kind::result:
       item.what = Pending::result;
       break;
@@ -162,6 +250,31 @@ private:
     }
     }
     post(std::move(item));
+  }
+
+  /// The VT's run was stopped for a restart: runs it again from its newest checkpoint.
+  bool resume(VtCore& vt) {
+    SpawnRequest request;
+    {
+      std::lock_guard lock(vt.mutex);
+      if (!vt.restarting)
+        return false;
+      vt.restarting = false;
+      ++vt.resumes;
+      request.vt = vt.id;
+      request.entry = vt.entry;
+      request.function = vt.function;
+      request.args = vt.args;
+      request.snapshot = vt.checkpoint;
+      request.effect = vt.checkpoint ? vt.checkpoint_effect : 0;
+    }
+    exchange_->stopped(vt.id);
+    request.replay_through = exchange_->applied(vt.id);
+    std::uint64_t effect = request.effect;
+    peer_->spawn(std::move(request));
+    exchange_->placed(vt.id, effect);
+    vt.ended.notify_all();
+    return true;
   }
 
   static void finish(VtCore& vt, std::vector<std::byte>* result,
@@ -264,6 +377,7 @@ private:
       events_thread_.detach();
   }
 
+  std::unique_ptr<ExchangeOwner> exchange_;
   std::unique_ptr<PeerConnection> peer_;
   std::mutex mutex_;
   std::map<VtId, std::shared_ptr<VtCore>> vts_;
@@ -314,6 +428,46 @@ VtId vt_id(const VtCore& vt) noexcept {
 std::shared_ptr<VtCore> spawn(VcCore& vc, EntryFunction entry, const void* function,
                               std::vector<std::byte> args) {
   return vc.spawn(entry, function, std::move(args));
+}
+
+bool checkpoint(VtCore& vt, std::chrono::nanoseconds timeout) {
+  auto vc = vt.vc.lock();
+  return vc && vc->checkpoint(vt, timeout);
+}
+
+bool restart(VtCore& vt) {
+  auto vc = vt.vc.lock();
+  return vc && vc->restart(vt);
+}
+
+unsigned resumes(VtCore& vt) {
+  std::lock_guard lock(vt.mutex);
+  return vt.resumes;
+}
+
+void client_send(VcCore& vc, VtId to, const char* type, Bytes value) {
+  vc.exchange().client_send(to, type, std::move(value));
+}
+
+std::optional<Bytes> client_receive(VcCore& vc, VtId from, const char* type, bool block) {
+  return vc.exchange().client_receive(from, type, block);
+}
+
+GlobalValue client_global_read(VcCore& vc, const std::string& name, const char* type) {
+  return vc.exchange().client_read(name, type);
+}
+
+void client_global_write(VcCore& vc, const std::string& name, const char* type, Bytes value) {
+  vc.exchange().client_write(name, type, std::move(value));
+}
+
+GlobalLease client_global_acquire(VcCore& vc, const std::string& name, const char* type) {
+  return vc.exchange().client_acquire(name, type);
+}
+
+void client_global_release(VcCore& vc, const std::string& name, const char*,
+                           const GlobalLease& lease, const Bytes* value) noexcept {
+  vc.exchange().client_release(name, lease, value);
 }
 
 } // namespace detail

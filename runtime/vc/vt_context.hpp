@@ -1,19 +1,24 @@
-// The virtual thread a thread of an executor is running: for ppp2p::self() and report().
+// The virtual thread a thread of an executor is running: for ppp2p::self(), report(), and the
+// message and global operations.
 #pragma once
 
 #include <ppp2p/vt.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
 
 namespace ppp2p::detail {
 
+class VtExchange;
+
 struct VtContext {
   VtId id = 0;
-  /// Sends a partial result (type name, encoded value) to the peer.
-  std::function<void(const char* type, std::vector<std::byte> bytes)> report;
+  VtExchange* exchange = nullptr;
+  /// Sends a partial result (type name, encoded value, its effect number) to the peer.
+  std::function<void(const char* type, std::vector<std::byte> bytes, std::uint64_t effect)> report;
 };
 
 /// Installs `context` on this thread for its lifetime.

@@ -3,7 +3,7 @@
 and a client that reaches its agent through PPP2P_AGENT.
 
 Usage: vc_e2e.py --bin build/bin/ppp2p-runtime --client build/bin/vc_probe
-                 [--primes build/bin/primes] CASE
+                 [--primes build/bin/primes] [--vc-tests build/test/vc/ppp2p_vc_tests] CASE
 The clients are ppp2p programs: vc_probe, whose tasks provoke every outcome on purpose (results,
 throw, segfault, cancel, a task that ignores cancellation), and the primes example. Every wait
 has a deadline; no timing is asserted. Agents and executors die with the test (PDEATHSIG), and
@@ -286,11 +286,34 @@ def refused_min_speed(bins):
         check(home.status()["vcs"] == [], "nothing left behind")
 
 
+@case
+def messages_through_mesh(bins):
+    """The messages, globals and exactly-once tests of the embedded peer (test/vc), run through a
+    3-agent mesh: a ring with a global sum, 100k ordered messages, back-pressure, linearizable
+    updates, restarts from older checkpoints applying nothing twice."""
+    check(bins.vc_tests, "--vc-tests is required for this case")
+    with Cluster(bins.runtime) as c:
+        home, workers = mesh(c, 3)
+        env = dict(os.environ)
+        env["PPP2P_AGENT"] = home.data_dir
+        r = subprocess.run([bins.vc_tests, "--gtest_filter=Messages.*:Globals.*:ExactlyOnce.*",
+                            "--gtest_brief=1"], env=env, capture_output=True, text=True,
+                           timeout=240, stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
+        expect_ok(r, "the messages tests through agents")
+        passed = re.search(r"\[  PASSED  \] (\d+) tests?", r.stdout)
+        check(passed and int(passed.group(1)) >= 9, f"every test ran and passed:\n{r.stdout}")
+        ran = {w.name: w.status()["vts_finished"] for w in workers}
+        check(sum(ran.values()) >= 20 and sum(1 for v in ran.values() if v) >= 2,
+              f"the VTs ran on the workers: {ran}")
+        wait_for("the VCs to be released", lambda: home.status()["vcs"] == [], 10)
+
+
 class Bins:
-    def __init__(self, runtime, client, primes):
+    def __init__(self, runtime, client, primes, vc_tests=None):
         self.runtime = runtime
         self.probe = Probe(client)
         self.primes = primes
+        self.vc_tests = os.path.abspath(vc_tests) if vc_tests else None
 
 
 def main():
@@ -298,11 +321,12 @@ def main():
     parser.add_argument("--bin", required=True, help="path to ppp2p-runtime")
     parser.add_argument("--client", required=True, help="path to vc_probe")
     parser.add_argument("--primes", help="path to the primes example")
+    parser.add_argument("--vc-tests", help="path to ppp2p_vc_tests (the embedded peer's tests)")
     parser.add_argument("case", choices=sorted(CASES))
     args = parser.parse_args()
     start = time.monotonic()
     try:
-        CASES[args.case](Bins(args.bin, args.client, args.primes))
+        CASES[args.case](Bins(args.bin, args.client, args.primes, args.vc_tests))
     except (TestFailure, subprocess.TimeoutExpired) as e:
         print(f"FAIL {args.case}: {e}", file=sys.stderr)
         return 1

@@ -6,6 +6,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <new>
+#include <type_traits>
+#include <typeinfo>
 #include <vector>
 
 namespace ppp2p::detail {
@@ -19,6 +23,7 @@ struct vt_cancelled {};
 enum class CaptureMode : std::uint8_t {
   never,            // resume only: no site captures
   every_checkpoint, // every executed checkpoint() site captures
+  on_request,       // the next site after request_capture() captures (executors)
 };
 
 /// Installs a capture context on this thread for its lifetime (nesting restores the outer one).
@@ -49,6 +54,10 @@ public:
   /// From any thread: the next checkpoint() on the session's thread throws vt_cancelled.
   void request_cancel() noexcept;
 
+  /// From any thread (on_request sessions): the next site on the session's thread at which the
+  /// whole chain can be captured captures it, once.
+  void request_capture() noexcept;
+
   /// Captures that could not be taken because a non-checkpointable function sat between the
   /// root and the site.
   std::uint64_t skipped_captures() const noexcept;
@@ -59,5 +68,23 @@ private:
   struct Impl;
   Impl* impl_;
 };
+
+/// Resumes `snapshot` in `session` and returns the root's result. R must be the return type of
+/// the snapshot's root function (checked: ppp2p::snapshot_error otherwise).
+template <class R> R resume_as(CaptureSession& session, const Snapshot& snapshot) {
+  if constexpr (std::is_void_v<R>) {
+    session.resume(snapshot, typeid(void).name(), nullptr);
+  } else {
+    struct Storage {
+      alignas(R) unsigned char bytes[sizeof(R)];
+    };
+    auto storage = std::make_unique<Storage>(); // large results stay off the stack
+    session.resume(snapshot, typeid(R).name(), storage->bytes);
+    R* value = std::launder(reinterpret_cast<R*>(storage->bytes));
+    R result = std::move(*value);
+    value->~R();
+    return result;
+  }
+}
 
 } // namespace ppp2p::detail

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <ppp2p/codec.hpp>
+#include <ppp2p/detail/capture_session.hpp>
 #include <ppp2p/errors.hpp>
 
 #include <cstdint>
@@ -13,7 +14,14 @@
 
 namespace ppp2p::detail {
 
-using EntryFunction = void (*)(void* function, Reader& args, Writer& result);
+/// A checkpoint to resume instead of calling the function.
+struct ResumeFrom {
+  CaptureSession* session;
+  const Snapshot* snapshot;
+};
+
+using EntryFunction = void (*)(void* function, Reader& args, Writer& result,
+                               const ResumeFrom* resume);
 
 /// Registers an entry (at static initialisation); returns true.
 bool register_entry(EntryFunction entry) noexcept;
@@ -27,7 +35,16 @@ std::uint64_t module_offset(const void* address);
 void* module_address(std::uint64_t offset) noexcept;
 
 template <class R, class... P> struct vt_entry {
-  static void run(void* function, Reader& args, Writer& result) {
+  static void run(void* function, Reader& args, Writer& result, const ResumeFrom* resume) {
+    if (resume) {
+      if constexpr (std::is_void_v<R>) {
+        resume_as<R>(*resume->session, *resume->snapshot);
+      } else {
+        R value = resume_as<R>(*resume->session, *resume->snapshot);
+        encode(result, value);
+      }
+      return;
+    }
     // Braced initialisation decodes left to right.
     std::tuple<std::decay_t<P>...> values{decode<std::decay_t<P>>(args)...};
     if (args.remaining() != 0)

@@ -56,7 +56,9 @@ int main(int argc, char** argv) {
                                 Cancel{vc, 1},
                                 Release{vc},
                                 Resign{vc, "leaving"},
-                                Event{vc, result}};
+                                Event{vc, result},
+                                Capture{vc, 7},
+                                ToVt{vc, 7, {std::byte{1}, std::byte{2}}}};
   Bytes all;
   for (std::size_t i = 0; i < messages.size(); ++i) {
     Bytes m = encode(messages[i]);
@@ -84,6 +86,12 @@ int main(int argc, char** argv) {
   std::vector<SpawnRequest> spawns{{0, 1, 2, {std::byte{1}}}, {1, 1, 2, {}}};
   cw::append_spawns(f, spawns, 0, 2);
   write(dir, "client-spawns", 1, payload(f));
+  f.clear();
+  cw::append_to_vt(f, 1, {std::byte{1}, std::byte{2}});
+  write(dir, "client-to-vt", 1, payload(f));
+  f.clear();
+  cw::append_capture(f, 1);
+  write(dir, "client-capture", 1, payload(f));
   f.clear();
   cw::append_created(f, {1, 2, "abc"});
   write(dir, "agent-created", 2, payload(f));

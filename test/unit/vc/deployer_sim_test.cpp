@@ -359,6 +359,47 @@ TEST(DeployerSim, AWorkerThatLeavesResignsAndIsReplaced) {
   EXPECT_EQ(result_of(client.finals[1]), 6u);
 }
 
+// Exchange frames and captures reach a VT's executor after its Spawn, in order, wherever the VT
+// waits (the deployer's queue, the worker's, the executor's); what comes back is not final.
+TEST(DeployerSim, ExchangeFramesAndCapturesFollowTheVirtualThreadInOrder) {
+  Cluster c(seed(23));
+  c.add({.slots = 0});
+  c.add({.slots = 1});
+  Client client;
+  ASSERT_TRUE(started(c, client, request(1, 1)));
+  VcId id = *client.id;
+  constexpr VtNumber kVts = 12;
+  for (VtNumber vt = 0; vt < kVts; ++vt)
+    c.vc(0).spawn(id, spawn(vt, {.work_ms = 20, .value = vt}));
+  for (VtNumber vt = 0; vt < kVts; ++vt) {
+    for (std::uint32_t k = 1; k <= 3; ++k)
+      c.vc(0).to_vt(id, vt, u32(vt * 100 + k));
+    c.vc(0).capture(id, vt);
+  }
+  c.vc(0).to_vt(id, kVts + 5, u32(1)); // never spawned: dropped
+  ASSERT_TRUE(c.world.run_until([&] { return all_finished(client, kVts); }, Millis{10000}));
+  c.vc(0).to_vt(id, 0, u32(1)); // finished: dropped
+  c.world.run_for(Millis{100});
+  std::map<VtNumber, std::vector<std::string>> seen;
+  for (const VtEvent& e : client.events) {
+    if (e.kind == Kind::exchange)
+      seen[e.vt].push_back("x" + std::to_string(result_of(e)));
+    else if (e.kind == Kind::checkpoint)
+      seen[e.vt].push_back("c" + std::to_string(e.effect));
+    else if (e.kind == Kind::result)
+      seen[e.vt].push_back("r" + std::to_string(result_of(e)));
+  }
+  EXPECT_EQ(seen.size(), std::size_t{kVts}) << "nothing for a VT that was never spawned";
+  for (VtNumber vt = 0; vt < kVts; ++vt) {
+    std::string n = std::to_string(vt * 100);
+    std::vector<std::string> want = {
+        "x" + std::to_string(vt * 100 + 1), "x" + std::to_string(vt * 100 + 2),
+        "x" + std::to_string(vt * 100 + 3), "c3", "r" + std::to_string(vt * 2)};
+    EXPECT_EQ(seen[vt], want) << "VT " << vt;
+  }
+  EXPECT_EQ(c.executors(1).frames_for_unknown, 0u);
+}
+
 TEST(DeployerSim, ArgumentsOverTheLimitAreRefused) {
   Cluster c(seed(19));
   c.add({.slots = 1});

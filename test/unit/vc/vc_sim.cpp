@@ -31,13 +31,13 @@ Program program_of(const std::vector<std::byte>& args) {
   return p;
 }
 
+} // namespace
+
 std::vector<std::byte> u32(std::uint32_t v) {
   std::vector<std::byte> out(4);
   std::memcpy(out.data(), &v, 4);
   return out;
 }
-
-} // namespace
 
 std::uint32_t result_of(const VtEvent& e) {
   std::uint32_t v = 0;
@@ -202,9 +202,42 @@ public:
     });
   }
 
+  // Echoes each frame back as an exchange event; a capture reports how many it echoed.
+  void to_vt(VtNumber vt, const std::vector<std::byte>& frame) override {
+    if (!holds(vt)) {
+      ++f_.frames_for_unknown;
+      return;
+    }
+    ++echoed_[vt];
+    later(Millis{1}, [this, vt, frame] {
+      VtEvent e;
+      e.kind = VtEvent::Kind::exchange;
+      e.vt = vt;
+      e.value = frame;
+      cb_.event(std::move(e));
+    });
+  }
+  void capture(VtNumber vt) override {
+    if (!holds(vt)) {
+      ++f_.frames_for_unknown;
+      return;
+    }
+    later(Millis{1}, [this, vt, effect = echoed_[vt]] {
+      VtEvent e;
+      e.kind = VtEvent::Kind::checkpoint;
+      e.vt = vt;
+      e.effect = effect;
+      cb_.event(std::move(e));
+    });
+  }
+
   int pid() const override { return pid_; }
 
 private:
+  bool holds(VtNumber vt) const {
+    return vts_.count(vt) || std::any_of(waiting_.begin(), waiting_.end(),
+                                         [&](const SpawnRequest& r) { return r.vt == vt; });
+  }
   void later(Millis d, std::function<void()> fn) {
     f_.world_.at(f_.world_.now() + d, [alive = alive_, this, fn = std::move(fn)] {
       if (*alive && !dead_)
@@ -235,6 +268,7 @@ private:
   std::shared_ptr<bool> alive_;
   bool dead_ = false;
   std::set<VtNumber> vts_;
+  std::map<VtNumber, std::uint64_t> echoed_;
 };
 
 std::unique_ptr<Executor> SimExecutors::start(const std::string&, unsigned slots,

@@ -28,7 +28,8 @@ struct Program {
   std::uint32_t partials = 0; // reported before the result: 1, 2, ...
 };
 std::vector<std::byte> args_of(const Program& p);
-std::uint32_t result_of(const VtEvent& e); // the value of a result event
+std::uint32_t result_of(const VtEvent& e);   // the value of a result event
+std::vector<std::byte> u32(std::uint32_t v); // 4 bytes, as result_of reads them
 
 class MemoryModules final : public ModuleStore {
 public:
@@ -56,6 +57,7 @@ public:
   std::size_t live = 0;    // executors not destroyed
   std::size_t running = 0; // VTs running now, over all executors
   std::size_t max_running = 0;
+  std::uint64_t frames_for_unknown = 0; // exchange frames or captures for a VT not run here
 
 private:
   friend class SimExecutor;
@@ -80,7 +82,7 @@ struct Client final : ClientSink {
     changes.push_back(workers);
   }
   void event(VtEvent&& e) override {
-    if (e.kind != VtEvent::Kind::partial)
+    if (e.kind == VtEvent::Kind::result || e.kind == VtEvent::Kind::failure)
       finals[e.vt] = e;
     events.push_back(std::move(e));
   }
