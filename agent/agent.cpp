@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "data_dir.hpp"
+#include "link_transport.hpp"
 #include "machine.hpp"
 #include "ppp2p/net/async_event.hpp"
 #include "ppp2p/net/error.hpp"
@@ -18,6 +19,7 @@
 #include "ppp2p/net/signal.hpp"
 #include "ppp2p/net/sync_wait.hpp"
 #include "status_server.hpp"
+#include "vc_services.hpp"
 
 namespace ppp2p::agent {
 
@@ -72,18 +74,6 @@ void log_event(const PublicKey& self, ms::Event e, const ms::Member& m, ms::Stat
   }
 }
 
-// The link layer as membership's transport.
-class LinkTransport final : public ms::Transport {
-public:
-  explicit LinkTransport(PeerLinks& links) : links_(links) {}
-  void send(const std::string& address, Bytes message) override {
-    links_.send(address, Channel::membership, std::move(message));
-  }
-
-private:
-  PeerLinks& links_;
-};
-
 bool is_wildcard(const std::string& host) {
   return host == "0.0.0.0" || host == "::";
 }
@@ -136,7 +126,8 @@ bool prepare(const RunOptions& o, const DataDir& dir, Startup& out) {
 }
 
 StatusView snapshot(const ms::Swim& swim, const PeerLinks& links, const DataDir& dir,
-                    std::chrono::steady_clock::time_point started, Millis now) {
+                    const VcServices& vcs, std::chrono::steady_clock::time_point started,
+                    Millis now) {
   StatusView v;
   v.version = kVersion;
   v.self_id = swim.self().id.hex();
@@ -155,6 +146,7 @@ StatusView snapshot(const ms::Swim& swim, const PeerLinks& links, const DataDir&
   }
   std::sort(v.peers.begin(), v.peers.end(),
             [](const PeerView& a, const PeerView& b) { return a.address < b.address; });
+  add_vc_status(v, vcs.status());
   return v;
 }
 
@@ -208,7 +200,7 @@ int run_agent(const RunOptions& o) {
   ms::UvClock clock(loop);
   ms::UvTimers timers(loop);
   ms::SplitMix random = ms::system_seeded_random();
-  LinkTransport transport(links);
+  LinkTransport transport(links, Channel::membership);
   // A new run starts its incarnation from the wall clock: above anything an earlier run of
   // this identity can have reached, so that the cluster takes it back after a restart.
   auto wall_ms =
@@ -216,10 +208,19 @@ int run_agent(const RunOptions& o) {
   ms::Swim swim(ms::Environment{clock, timers, transport, random}, ms::Config::lan(),
                 ms::SelfInfo{st.creds.identity.public_key, self_address, st.meta,
                              static_cast<std::uint64_t>(wall_ms.count())});
-  swim.set_listener(
-      [self = st.creds.identity.public_key](ms::Event e, const ms::Member& m, ms::State before) {
-        log_event(self, e, m, before);
-      });
+  std::string vc_error;
+  auto vcs = VcServices::create({loop, links, swim, clock, timers, random}, dir->root(),
+                                st.meta.slots, vc_error);
+  if (!vcs) {
+    spdlog::error("{}", vc_error);
+    sync_wait(loop, links.shutdown());
+    return 1;
+  }
+  swim.set_listener([self = st.creds.identity.public_key, &vcs](ms::Event e, const ms::Member& m,
+                                                                ms::State before) {
+    log_event(self, e, m, before);
+    vcs->on_member_event(e, m);
+  });
   links.on_receive(Channel::membership,
                    [&](const PublicKey& peer, ByteView body) { swim.on_message(body, &peer); });
   // A flood of bad connections must not flood the log: at most kRefusalsLogged lines per
@@ -258,15 +259,25 @@ int run_agent(const RunOptions& o) {
       }
     }
     swim.hint_unreachable(address);
+    vcs->on_link_lost(address);
   });
 
-  StatusServer status(loop, [&] { return snapshot(swim, links, *dir, started, clock.now()); });
+  StatusServer status(loop,
+                      [&] { return snapshot(swim, links, *dir, *vcs, started, clock.now()); });
   if (auto r = status.start(dir->status_socket().string()); !r) {
     spdlog::error("cannot create the status socket {}: {}{}", dir->status_socket().string(),
                   r.error().message(),
                   r.error() == std::errc::filename_too_long
                       ? " (Unix socket paths are limited to 107 bytes: use a shorter --data-dir)"
                       : "");
+    sync_wait(loop, links.shutdown());
+    return 1;
+  }
+
+  if (auto r = vcs->start(dir->client_socket().string()); !r) {
+    spdlog::error("cannot create the client socket {}: {}", dir->client_socket().string(),
+                  r.error().message());
+    sync_wait(loop, status.stop());
     sync_wait(loop, links.shutdown());
     return 1;
   }
@@ -297,6 +308,10 @@ int run_agent(const RunOptions& o) {
         }
       },
       kMetaRefresh);
+  vcs->on_free_slots([&](unsigned free) {
+    advertised_meta.free_slots = static_cast<std::uint16_t>(free);
+    swim.update_meta(advertised_meta);
+  });
 
   for (const std::string& seed : o.join)
     spdlog::info("joining through {}", seed);
@@ -305,9 +320,11 @@ int run_agent(const RunOptions& o) {
   auto lifetime = [&]() -> task<void> {
     co_await stop.wait();
     meta_refresh.cancel();
+    vcs->leave();
     swim.leave();
     co_await sleep_for(loop, swim.config().leave_linger);
     swim.stop();
+    co_await vcs->stop();
     co_await status.stop();
     co_await links.shutdown();
     sigterm.stop();

@@ -53,6 +53,7 @@ DataDir::~DataDir() {
   std::error_code ec;
   fs::remove(address_file(), ec);
   fs::remove(status_socket(), ec);
+  fs::remove(client_socket(), ec);
   ::ftruncate(lock_fd_, 0);
   ::close(lock_fd_); // releases the lock
 }

@@ -1,4 +1,5 @@
-// The agent's data dir: identity key pair, lock, advertised address, status socket.
+// The agent's data dir: identity key pair, lock, advertised address, status and client sockets,
+// module cache (modules/, see vc/file_module_store.hpp).
 #pragma once
 
 #include <filesystem>
@@ -14,7 +15,7 @@ public:
   static net::Result<DataDir> open(const std::filesystem::path& root, std::string& error);
   DataDir(DataDir&& other) noexcept;
   DataDir& operator=(DataDir&&) = delete;
-  // Releases the lock and removes the address file and the status socket.
+  // Releases the lock and removes the address file and the sockets.
   ~DataDir();
 
   // Takes DIR/agent.lock (one agent per data dir) and writes our pid into it. On failure,
@@ -24,6 +25,7 @@ public:
   const std::filesystem::path& root() const noexcept { return root_; }
   std::filesystem::path address_file() const { return root_ / "address"; }
   std::filesystem::path status_socket() const { return root_ / "status.sock"; }
+  std::filesystem::path client_socket() const { return root_ / "client.sock"; }
   std::filesystem::path lock_file() const { return root_ / "agent.lock"; }
 
   // Writes DIR/address atomically (HOST:PORT and a newline).

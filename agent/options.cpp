@@ -22,12 +22,15 @@ Usage:
 
 run (the default command) runs the agent in the foreground, logging one line per event to
 stderr, until SIGTERM or SIGINT; then it announces that it leaves the cluster and exits 0.
+Programs on this machine run virtual computers on the cluster through it when PPP2P_AGENT=DIR
+is in their environment (they talk to it over DIR/client.sock).
 
 Options of run:
   --listen HOST:PORT       where to accept other agents; port 0 picks a free port, which is
                            written to DIR/address once the agent listens
   --data-dir DIR           the agent's directory, created with mode 0700 if missing: identity
-                           key pair (created on first start), lock, address, status socket
+                           key pair (created on first start), lock, address, status and client
+                           sockets, module cache (modules/)
   --cluster-key-file FILE  a file holding at least 32 bytes of secret that every member has;
                            peers that do not know it are refused
   --allow-list FILE        a file of hex public keys (DIR/identity.pub of each member), one
@@ -35,7 +38,8 @@ Options of run:
                            or instead of --cluster-key-file (at least one of the two)
   --join HOST:PORT         an agent to join the cluster through; repeat for several. Omit it
                            for the first agent. Any member can be the entry point
-  --slots N                task slots offered to the cluster, 0..1024 (default: cores)
+  --slots N                VT slots this agent lends to virtual computers, 0..1024 (default:
+                           cores); 0 for a machine that only deploys its own programs' VTs
   --advertise HOST:PORT    the address other agents should use to reach this one (default:
                            the --listen address; required when listening on 0.0.0.0 or ::)
   --speed SCORE            advertise SCORE instead of running the start-up CPU benchmark
@@ -43,7 +47,8 @@ Options of run:
 
 Options of status:
   --data-dir DIR           the data dir of the running agent to ask (over DIR/status.sock)
-  --json                   print {"self": {...}, "peers": [...]} instead of a table
+  --json                   print {"self": {...}, "peers": [...], "vcs": [...], ...} instead
+                           of a table
 
 Other:
   -h, --help               this text

@@ -32,9 +32,19 @@ net::Bytes encode_status_reply(const StatusView& v) {
         static_cast<std::uint16_t>(p.cores), static_cast<std::uint16_t>(p.slots),
         static_cast<std::uint16_t>(p.free_slots), static_cast<float>(p.speed),
         static_cast<float>(p.load), p.is_self, p.since_ms));
-  auto reply = fb::CreateReplyDirect(fbb, v.version.c_str(), v.self_id.c_str(),
-                                     v.self_address.c_str(), v.data_dir.c_str(), v.uptime_ms,
-                                     &peers, v.links_out, v.links_in, v.handshakes_failed);
+  std::vector<flatbuffers::Offset<fb::Vc>> vcs;
+  for (const VcView& c : v.vcs)
+    vcs.push_back(fb::CreateVcDirect(fbb, c.id.c_str(), c.module.c_str(), c.quota, c.workers,
+                                     c.enrolling, c.queued, c.placed, c.spawned, c.finished));
+  std::vector<flatbuffers::Offset<fb::Enrolment>> enrolments;
+  for (const EnrolmentView& e : v.enrolments)
+    enrolments.push_back(fb::CreateEnrolmentDirect(
+        fbb, e.deployer.c_str(), e.vc.c_str(), e.module.c_str(), e.state.c_str(), e.slots, e.queued,
+        e.running, e.executor_pid, e.finished, e.executor_starts));
+  auto reply = fb::CreateReplyDirect(
+      fbb, v.version.c_str(), v.self_id.c_str(), v.self_address.c_str(), v.data_dir.c_str(),
+      v.uptime_ms, &peers, v.links_out, v.links_in, v.handshakes_failed, &vcs, &enrolments,
+      v.modules_cached, v.modules_fetched, v.module_bytes_fetched, v.free_slots, v.vts_finished);
   fbb.Finish(fb::CreateMessage(fbb, 0, reply), fb::MessageIdentifier());
   return net::to_bytes(fbb);
 }
@@ -66,6 +76,20 @@ std::optional<StatusView> decode_status_reply(net::ByteView bytes) {
       v.peers.push_back({str(p->id()), str(p->address()), str(p->state()), p->incarnation(),
                          p->cores(), p->slots(), p->free_slots(), p->speed(), p->load(),
                          p->is_self(), p->since_ms()});
+  if (r->vcs())
+    for (const fb::Vc* c : *r->vcs())
+      v.vcs.push_back({str(c->id()), str(c->module_()), c->quota(), c->workers(), c->enrolling(),
+                       c->queued(), c->placed(), c->spawned(), c->finished()});
+  if (r->enrolments())
+    for (const fb::Enrolment* e : *r->enrolments())
+      v.enrolments.push_back({str(e->deployer()), str(e->vc()), str(e->module_()), str(e->state()),
+                              e->slots(), e->queued(), e->running(), e->executor_pid(),
+                              e->finished(), e->executor_starts()});
+  v.modules_cached = r->modules_cached();
+  v.modules_fetched = r->modules_fetched();
+  v.module_bytes_fetched = r->module_bytes_fetched();
+  v.free_slots = r->free_slots();
+  v.vts_finished = r->vts_finished();
   return v;
 }
 
@@ -123,7 +147,29 @@ std::string status_json(const StatusView& v) {
       << ", \"self\": " << (p.is_self ? "true" : "false") << ", \"since_ms\": " << p.since_ms
       << "}";
   }
-  o << (v.peers.empty() ? "]}\n" : "\n ]}\n");
+  o << (v.peers.empty() ? "]" : "\n ]");
+  o << ",\n \"vcs\": [";
+  for (std::size_t i = 0; i < v.vcs.size(); ++i) {
+    const VcView& c = v.vcs[i];
+    o << (i ? ",\n  " : "\n  ") << "{\"id\": " << json_string(c.id)
+      << ", \"module\": " << json_string(c.module) << ", \"quota\": " << c.quota
+      << ", \"workers\": " << c.workers << ", \"enrolling\": " << c.enrolling
+      << ", \"queued\": " << c.queued << ", \"placed\": " << c.placed
+      << ", \"spawned\": " << c.spawned << ", \"finished\": " << c.finished << "}";
+  }
+  o << "],\n \"enrolments\": [";
+  for (std::size_t i = 0; i < v.enrolments.size(); ++i) {
+    const EnrolmentView& e = v.enrolments[i];
+    o << (i ? ",\n  " : "\n  ") << "{\"deployer\": " << json_string(e.deployer)
+      << ", \"vc\": " << json_string(e.vc) << ", \"module\": " << json_string(e.module)
+      << ", \"state\": " << json_string(e.state) << ", \"slots\": " << e.slots
+      << ", \"queued\": " << e.queued << ", \"running\": " << e.running
+      << ", \"executor_pid\": " << e.executor_pid << ", \"finished\": " << e.finished
+      << ", \"executor_starts\": " << e.executor_starts << "}";
+  }
+  o << "],\n \"modules\": {\"cached\": " << v.modules_cached
+    << ", \"fetched\": " << v.modules_fetched << ", \"bytes_fetched\": " << v.module_bytes_fetched
+    << "}, \"free_slots\": " << v.free_slots << ", \"vts_finished\": " << v.vts_finished << "}\n";
   return o.str();
 }
 
@@ -142,6 +188,30 @@ std::string status_table(const StatusView& v) {
                   p.free_slots, p.speed, p.load, since.c_str(), p.is_self ? "  (this agent)" : "");
     o << line;
   }
+  if (!v.vcs.empty()) {
+    o << "virtual computers deployed here:\n";
+    for (const VcView& c : v.vcs) {
+      std::snprintf(
+          line, sizeof line,
+          "  %s  workers %u/%u (+%u asked)  VTs queued %llu, placed %llu, done %llu\n",
+          c.id.c_str(), c.workers, c.quota, c.enrolling, static_cast<unsigned long long>(c.queued),
+          static_cast<unsigned long long>(c.placed), static_cast<unsigned long long>(c.finished));
+      o << line;
+    }
+  }
+  if (!v.enrolments.empty()) {
+    o << "working for:\n";
+    for (const EnrolmentView& e : v.enrolments) {
+      std::snprintf(line, sizeof line,
+                    "  %s VC %s  %s  slots %u  running %llu, queued %llu, done %llu  pid %d\n",
+                    e.deployer.c_str(), e.vc.c_str(), e.state.c_str(), e.slots,
+                    static_cast<unsigned long long>(e.running),
+                    static_cast<unsigned long long>(e.queued),
+                    static_cast<unsigned long long>(e.finished), e.executor_pid);
+      o << line;
+    }
+  }
+  o << "modules cached " << v.modules_cached << ", fetched " << v.modules_fetched << "\n";
   return o.str();
 }
 

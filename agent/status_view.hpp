@@ -25,6 +25,31 @@ struct PeerView {
   std::uint64_t since_ms = 0;
 };
 
+struct VcView {
+  std::string id; // 16 hex digits
+  std::string module;
+  unsigned quota = 0;
+  unsigned workers = 0;
+  unsigned enrolling = 0;
+  std::uint64_t queued = 0;
+  std::uint64_t placed = 0;
+  std::uint64_t spawned = 0;
+  std::uint64_t finished = 0;
+};
+
+struct EnrolmentView {
+  std::string deployer;
+  std::string vc;
+  std::string module;
+  std::string state;
+  unsigned slots = 0;
+  std::uint64_t queued = 0;
+  std::uint64_t running = 0;
+  int executor_pid = 0;
+  std::uint64_t finished = 0;
+  std::uint64_t executor_starts = 0;
+};
+
 struct StatusView {
   std::string version;
   std::string self_id;
@@ -35,6 +60,13 @@ struct StatusView {
   unsigned links_out = 0;
   unsigned links_in = 0;
   std::uint64_t handshakes_failed = 0;
+  std::vector<VcView> vcs;               // deployed for this agent's clients
+  std::vector<EnrolmentView> enrolments; // worked for
+  std::uint64_t modules_cached = 0;
+  std::uint64_t modules_fetched = 0;
+  std::uint64_t module_bytes_fetched = 0;
+  unsigned free_slots = 0;
+  std::uint64_t vts_finished = 0;
 };
 
 inline constexpr std::size_t kMaxStatusFrame = 16u << 20;

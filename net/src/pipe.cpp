@@ -33,6 +33,15 @@ task<Result<std::unique_ptr<PipeStream>>> PipeStream::connect(Loop& loop, std::s
   co_return stream;
 }
 
+Result<std::unique_ptr<PipeStream>> PipeStream::open(Loop& loop, int fd) {
+  auto stream = std::make_unique<PipeStream>(loop);
+  auto* pipe = reinterpret_cast<uv_pipe_t*>(stream->uv_stream());
+  if (int rc = uv_pipe_open(pipe, fd); rc != 0)
+    return uv_error(rc);
+  stream->mark_connected();
+  return stream;
+}
+
 Result<std::unique_ptr<PipeListener>> PipeListener::bind(Loop& loop, const std::string& path,
                                                          unsigned mode, int backlog) {
   if (!fits_sun_path(path)) // libuv would silently truncate the path

@@ -470,15 +470,6 @@ void client_global_release(VcCore& vc, const std::string& name, const char*,
   vc.exchange().client_release(name, lease, value);
 }
 
-/// Replaced by the agent connection when it is built in.
-__attribute__((weak)) std::unique_ptr<PeerConnection>
-open_agent_connection(const std::string& agent_data_dir, const VcRequest&, EventHandler) {
-  throw error(errc::vc_unavailable,
-              "PPP2P_AGENT is set (" + agent_data_dir +
-                  "), but this build cannot deploy through an agent yet; unset it to run on "
-                  "this machine");
-}
-
 } // namespace detail
 
 VirtualComputer::VirtualComputer(Options options) : core_(std::make_shared<detail::VcCore>()) {

@@ -27,6 +27,11 @@ class TestFailure(Exception):
     pass
 
 
+def check(cond, message):
+    if not cond:
+        raise TestFailure(message)
+
+
 def wait_for(what, predicate, timeout, interval=0.05):
     """Polls predicate() until it returns a true value (returned) or timeout seconds pass."""
     deadline = time.monotonic() + timeout

@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 
-from agent_cluster import Cluster, TestFailure, die_with_parent, wait_for
+from agent_cluster import Cluster, TestFailure, check, die_with_parent, wait_for
 
 CASES = {}
 
@@ -23,11 +23,6 @@ CASES = {}
 def case(fn):
     CASES[fn.__name__] = fn
     return fn
-
-
-def check(cond, message):
-    if not cond:
-        raise TestFailure(message)
 
 
 @case

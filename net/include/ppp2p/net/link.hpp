@@ -23,6 +23,7 @@ namespace ppp2p::net {
 enum class Channel : std::uint32_t {
   membership = 1, // SWIM (schema/membership.fbs)
   echo = 2,       // request/response for tests and benchmarks (schema/echo.fbs)
+  reliable = 3,   // reliable messaging (schema/reliable.fbs, reliable/messenger.hpp)
 };
 
 struct LinkOptions {

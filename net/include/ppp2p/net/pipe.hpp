@@ -14,6 +14,8 @@ class PipeStream final : public Stream {
 public:
   explicit PipeStream(Loop& loop) : Stream(loop, Kind::pipe) {}
   static task<Result<std::unique_ptr<PipeStream>>> connect(Loop& loop, std::string path);
+  // Wraps a connected socket (e.g. one end of a socketpair); the stream owns fd from now on.
+  static Result<std::unique_ptr<PipeStream>> open(Loop& loop, int fd);
 };
 
 class PipeListener final : public Listener {

@@ -1,0 +1,53 @@
+// The delegator's choice, as a pure function: which enrolled worker gets the next VT.
+//
+// A worker with speed s, k slots and n VTs outstanding (running or queued there) finishes a new
+// VT after about (floor(n / k) + 1) / s units of work: the waves ahead of it, and its own, at
+// its speed. The earliest expected completion wins, so faster workers and workers with free
+// slots get more; ties go to the less loaded, then to the earlier enrolled. A worker already
+// holding its window (enough to stay busy while results travel back) gets no more: the rest
+// waits in the deployer, so that it can still go to whichever worker frees up first.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <vector>
+
+namespace ppp2p::agent::vc {
+
+struct WorkerLoad {
+  double speed = 0;
+  unsigned slots = 1;
+  std::size_t outstanding = 0;
+};
+
+// VTs a worker may hold at once.
+inline std::size_t window_of(unsigned slots) {
+  return 2 * static_cast<std::size_t>(slots) + 16;
+}
+
+inline double expected_completion(const WorkerLoad& w) {
+  unsigned k = w.slots ? w.slots : 1;
+  double speed = w.speed > 1e-3 ? w.speed : 1e-3;
+  return static_cast<double>(w.outstanding / k + 1) / speed;
+}
+
+// The index of the worker for the next VT, or nullopt when every window is full.
+inline std::optional<std::size_t> choose_worker(const std::vector<WorkerLoad>& workers) {
+  std::optional<std::size_t> best;
+  double best_time = 0, best_fill = 0;
+  for (std::size_t i = 0; i < workers.size(); ++i) {
+    const WorkerLoad& w = workers[i];
+    if (w.outstanding >= window_of(w.slots))
+      continue;
+    double t = expected_completion(w);
+    double fill = static_cast<double>(w.outstanding) / (w.slots ? w.slots : 1);
+    if (!best || t < best_time || (t == best_time && fill < best_fill)) {
+      best = i;
+      best_time = t;
+      best_fill = fill;
+    }
+  }
+  return best;
+}
+
+} // namespace ppp2p::agent::vc

@@ -1,0 +1,427 @@
+#include "deployment.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "delegator.hpp"
+#include "ppp2p/net/error.hpp"
+
+namespace ppp2p::agent::vc {
+
+namespace {
+
+std::string join(const std::vector<std::string>& parts, const char* sep) {
+  std::string out;
+  for (const std::string& p : parts)
+    out += (out.empty() ? "" : sep) + p;
+  return out;
+}
+
+} // namespace
+
+Deployment::Deployment(VcEnvironment env, VcId id, detail::VcRequest request, Module module,
+                       ClientSink& client, SlotHints& hints, DeploymentConfig cfg)
+    : env_(env), id_(id), request_(std::move(request)), module_(module), client_(client),
+      hints_(hints), cfg_(cfg) {}
+
+Deployment::~Deployment() {
+  *alive_ = false;
+  env_.timers.cancel(deadline_timer_);
+  env_.timers.cancel(retry_timer_);
+  env_.timers.cancel(starving_timer_);
+}
+
+void Deployment::start() {
+  quota_ = request_.workers;
+  if (quota_ == 0) {
+    for (const Candidate& c : env_.cluster.live_members())
+      if (c.speed >= request_.min_speed && hints_.free_slots(c) > 0)
+        ++quota_;
+    quota_ = std::max(quota_, 1u);
+  }
+  deadline_timer_ = env_.timers.after(request_.enrol_timeout, [this, alive = alive_] {
+    if (*alive) {
+      deadline_timer_ = 0;
+      enrolment_deadline();
+    }
+  });
+  fill_quota();
+}
+
+bool Deployment::has_worker(const std::string& address) const {
+  auto it = workers_.find(address);
+  return it != workers_.end() && it->second.enrolled;
+}
+
+void Deployment::fill_quota() {
+  if (released_)
+    return;
+  std::size_t have = workers_.size();
+  if (have >= quota_)
+    return;
+  Millis now = env_.clock.now();
+  std::vector<Candidate> candidates;
+  for (Candidate& c : env_.cluster.live_members()) {
+    c.free_slots = hints_.free_slots(c);
+    if (workers_.count(c.address) || c.speed < request_.min_speed || c.free_slots == 0)
+      continue;
+    auto r = refused_at_.find(c.address);
+    if (r != refused_at_.end() && now - r->second < cfg_.refused_cooldown)
+      continue;
+    candidates.push_back(std::move(c));
+  }
+  std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
+    if (a.speed != b.speed)
+      return a.speed > b.speed;
+    if (a.free_slots != b.free_slots)
+      return a.free_slots > b.free_slots;
+    return a.address < b.address;
+  });
+  for (const Candidate& c : candidates) {
+    if (have >= quota_)
+      break;
+    enrol(c);
+    ++have;
+  }
+  if (have < quota_)
+    arm_retry();
+}
+
+void Deployment::arm_retry() {
+  if (retry_timer_ != 0)
+    return;
+  retry_timer_ = env_.timers.after(cfg_.retry_interval, [this, alive = alive_] {
+    if (*alive) {
+      retry_timer_ = 0;
+      fill_quota();
+    }
+  });
+}
+
+void Deployment::enrol(const Candidate& c) {
+  Worker& w = workers_[c.address];
+  w.speed = c.speed;
+  EnrolRequest r{id_, module_.hash, module_.size, request_.slots_per_worker};
+  env_.messenger.request(c.address, encode(r), request_.enrol_timeout,
+                         [this, alive = alive_, address = c.address](auto reply) {
+                           if (*alive)
+                             on_enrol_reply(address, reply);
+                         });
+}
+
+void Deployment::on_enrol_reply(const std::string& address, net::Result<net::ByteView> r) {
+  std::optional<EnrolReply> reply;
+  std::string why;
+  if (!r) {
+    why = r.error() == net::errc::timed_out
+              ? "did not answer within " + std::to_string(request_.enrol_timeout.count()) + " ms"
+              : "was lost while enrolling";
+  } else {
+    std::string error;
+    auto m = decode(*r, error);
+    if (m && std::holds_alternative<EnrolReply>(*m))
+      reply = std::get<EnrolReply>(std::move(*m));
+    else
+      why = "answered the enrolment with an invalid message";
+  }
+  auto it = workers_.find(address);
+  bool waiting = !released_ && it != workers_.end() && !it->second.enrolled;
+  bool timed_out = !r && r.error() == net::errc::timed_out;
+  bool accepted = reply && reply->accepted;
+  // An acceptance nobody waits for, or one that may still come after a timeout, must not
+  // leave the member enrolled.
+  if ((!waiting && accepted) || timed_out)
+    env_.messenger.send(address, encode(Release{id_}));
+  if (!waiting)
+    return;
+  if (!reply || !reply->accepted) {
+    refusals_[address] = reply ? "refused: " + reply->reason : why;
+    refused_at_[address] = env_.clock.now();
+    workers_.erase(it);
+    fill_quota();
+    return;
+  }
+  Worker& w = it->second;
+  w.enrolled = true;
+  w.slots = reply->slots;
+  w.order = next_order_++;
+  ++enrolled_;
+  refusals_.erase(address);
+  report_workers();
+  place();
+}
+
+void Deployment::report_workers() {
+  if (released_)
+    return;
+  check_starving();
+  if (created_) {
+    client_.workers_changed(enrolled_);
+  } else if (enrolled_ >= quota_) {
+    created_ = true;
+    env_.timers.cancel(std::exchange(deadline_timer_, 0));
+    client_.created(id_, enrolled_);
+  }
+}
+
+void Deployment::enrolment_deadline() {
+  if (created_ || released_)
+    return;
+  if (enrolled_ > 0) {
+    created_ = true;
+    client_.created(id_, enrolled_);
+    return;
+  }
+  std::vector<std::string> parts;
+  for (const auto& [address, why] : refusals_)
+    parts.push_back(address + " " + why);
+  unsigned slow = 0, full = 0;
+  for (const Candidate& c : env_.cluster.live_members()) {
+    if (c.speed < request_.min_speed)
+      ++slow;
+    else if (c.free_slots == 0 && !refusals_.count(c.address))
+      ++full;
+  }
+  char speed[32];
+  std::snprintf(speed, sizeof speed, "%.1f", request_.min_speed);
+  if (slow)
+    parts.push_back(std::to_string(slow) + " live member(s) slower than min_speed " + speed);
+  if (full)
+    parts.push_back(std::to_string(full) + " live member(s) without free slots");
+  if (parts.empty())
+    parts.push_back("no live member could be asked");
+  std::string reason = "no worker enrolled within " +
+                       std::to_string(request_.enrol_timeout.count()) + " ms: " + join(parts, "; ");
+  client_.refused(reason);
+  release();
+}
+
+// A created VC without workers: after an enrolment timeout of that, waiting VTs fail.
+void Deployment::check_starving() {
+  if (enrolled_ > 0) {
+    starved_ = false;
+    env_.timers.cancel(std::exchange(starving_timer_, 0));
+    return;
+  }
+  if (!created_ || starving_timer_ != 0 || starved_)
+    return;
+  starving_timer_ = env_.timers.after(request_.enrol_timeout, [this, alive = alive_] {
+    if (*alive) {
+      starving_timer_ = 0;
+      starved();
+    }
+  });
+}
+
+void Deployment::starved() {
+  if (enrolled_ > 0 || released_)
+    return;
+  starved_ = true;
+  std::vector<VtNumber> waiting;
+  for (const auto& [vt, v] : vts_)
+    waiting.push_back(vt);
+  std::sort(waiting.begin(), waiting.end());
+  vts_.clear();
+  queue_.clear();
+  for (VtNumber vt : waiting)
+    finish(failure_event(vt, VtEvent::Failure::lost,
+                         "the virtual computer has had no worker for " +
+                             std::to_string(request_.enrol_timeout.count()) + " ms"));
+}
+
+void Deployment::spawn(SpawnRequest request) {
+  if (released_)
+    return;
+  ++spawned_;
+  VtNumber vt = request.vt;
+  if (starved_) {
+    finish(failure_event(vt, VtEvent::Failure::lost,
+                         "the virtual computer has no worker (none for " +
+                             std::to_string(request_.enrol_timeout.count()) + " ms)"));
+    return;
+  }
+  if (request.args.size() > kMaxValue ||
+      (request.snapshot && request.snapshot->size() > kMaxValue)) {
+    finish(failure_event(vt, VtEvent::Failure::refused,
+                         "its arguments take " + std::to_string(request.args.size()) +
+                             " bytes; a VT's arguments may take at most 60 MiB"));
+    return;
+  }
+  if (vts_.count(vt)) {
+    client_.event(failure_event(vt, VtEvent::Failure::refused,
+                                "VT " + std::to_string(vt) + " was spawned twice"));
+    return;
+  }
+  vts_.emplace(vt, Vt{std::move(request), {}});
+  queue_.push_back(vt);
+  place();
+}
+
+void Deployment::place() {
+  if (queue_.empty() || released_)
+    return;
+  std::vector<std::map<std::string, Worker>::iterator> refs;
+  for (auto it = workers_.begin(); it != workers_.end(); ++it)
+    if (it->second.enrolled)
+      refs.push_back(it);
+  if (refs.empty())
+    return;
+  std::sort(refs.begin(), refs.end(),
+            [](auto a, auto b) { return a->second.order < b->second.order; });
+  std::vector<WorkerLoad> loads;
+  for (auto it : refs)
+    loads.push_back({it->second.speed, it->second.slots, it->second.outstanding});
+  while (!queue_.empty()) {
+    auto v = vts_.find(queue_.front());
+    if (v == vts_.end() || !v->second.worker.empty()) {
+      queue_.pop_front(); // cancelled while queued
+      continue;
+    }
+    auto i = choose_worker(loads);
+    if (!i)
+      break;
+    queue_.pop_front();
+    auto w = refs[*i];
+    ++w->second.outstanding;
+    ++loads[*i].outstanding;
+    v->second.worker = w->first;
+    env_.messenger.send(w->first, encode(Spawn{id_, std::move(v->second.request)}));
+    v->second.request.args = {};
+    v->second.request.snapshot.reset();
+    for (const Message& m : std::exchange(v->second.held, {}))
+      env_.messenger.send(w->first, encode(m));
+  }
+}
+
+void Deployment::cancel(VtNumber vt) {
+  auto v = vts_.find(vt);
+  if (v == vts_.end() || released_)
+    return;
+  if (v->second.worker.empty()) {
+    vts_.erase(v);
+    finish(failure_event(vt, VtEvent::Failure::cancelled, "cancelled before it started"));
+    return;
+  }
+  env_.messenger.send(v->second.worker, encode(Cancel{id_, vt}));
+}
+
+void Deployment::capture(VtNumber vt) {
+  auto v = vts_.find(vt);
+  if (v == vts_.end() || released_)
+    return;
+  if (v->second.worker.empty())
+    v->second.held.push_back(Capture{id_, vt});
+  else
+    env_.messenger.send(v->second.worker, encode(Capture{id_, vt}));
+}
+
+void Deployment::to_vt(VtNumber vt, std::vector<std::byte> frame) {
+  auto v = vts_.find(vt);
+  if (v == vts_.end() || released_)
+    return;
+  if (v->second.worker.empty())
+    v->second.held.push_back(ToVt{id_, vt, std::move(frame)});
+  else
+    env_.messenger.send(v->second.worker, encode(ToVt{id_, vt, std::move(frame)}));
+}
+
+void Deployment::finish(VtEvent&& event) {
+  ++finished_;
+  client_.event(std::move(event));
+}
+
+void Deployment::on_event(const std::string& from, VtEvent&& event) {
+  if (released_)
+    return;
+  auto w = workers_.find(from);
+  if (w == workers_.end() || !w->second.enrolled)
+    return;
+  auto v = vts_.find(event.vt);
+  if (v == vts_.end() || v->second.worker != from)
+    return; // not a VT of this worker's: ignore
+  event.peer = from;
+  if (event.kind == VtEvent::Kind::partial || event.kind == VtEvent::Kind::exchange ||
+      event.kind == VtEvent::Kind::checkpoint) {
+    client_.event(std::move(event));
+    return;
+  }
+  --w->second.outstanding;
+  vts_.erase(v);
+  finish(std::move(event));
+  place();
+}
+
+void Deployment::on_resign(const std::string& from, const std::string& reason) {
+  drop_worker(from, "resigned: " + reason);
+}
+
+void Deployment::on_member_gone(const std::string& address, const std::string& why) {
+  drop_worker(address, why);
+}
+
+void Deployment::on_cluster_changed() {
+  if (!released_ && workers_.size() < quota_)
+    fill_quota();
+}
+
+void Deployment::drop_worker(const std::string& address, const std::string& why) {
+  auto w = workers_.find(address);
+  if (w == workers_.end() || released_)
+    return;
+  bool was_enrolled = w->second.enrolled;
+  workers_.erase(w);
+  refused_at_[address] = env_.clock.now();
+  if (!was_enrolled) {
+    refusals_[address] = why;
+    fill_quota();
+    return;
+  }
+  --enrolled_;
+  std::vector<VtNumber> lost;
+  for (const auto& [vt, v] : vts_)
+    if (v.worker == address)
+      lost.push_back(vt);
+  std::sort(lost.begin(), lost.end());
+  for (VtNumber vt : lost) {
+    vts_.erase(vt);
+    VtEvent e = failure_event(vt, VtEvent::Failure::lost, "worker " + address + " " + why);
+    e.peer = address;
+    finish(std::move(e));
+  }
+  report_workers();
+  fill_quota();
+}
+
+void Deployment::release() {
+  if (released_)
+    return;
+  released_ = true;
+  for (const auto& [address, w] : workers_) {
+    env_.messenger.send(address, encode(Release{id_}));
+    if (w.enrolled)
+      hints_.released(address, w.slots);
+  }
+  workers_.clear();
+  vts_.clear();
+  queue_.clear();
+  enrolled_ = 0;
+  env_.timers.cancel(std::exchange(deadline_timer_, 0));
+  env_.timers.cancel(std::exchange(retry_timer_, 0));
+  env_.timers.cancel(std::exchange(starving_timer_, 0));
+}
+
+DeploymentStatus Deployment::status() const {
+  DeploymentStatus s;
+  s.vc = id_;
+  s.module = hex(module_.hash);
+  s.quota = quota_;
+  s.workers = enrolled_;
+  s.enrolling = static_cast<unsigned>(workers_.size()) - enrolled_;
+  for (const auto& [vt, v] : vts_)
+    (v.worker.empty() ? s.queued : s.placed) += 1;
+  s.spawned = spawned_;
+  s.finished = finished_;
+  return s;
+}
+
+} // namespace ppp2p::agent::vc

@@ -1,0 +1,136 @@
+// Deployment: the deployer's side of one virtual computer, owned by the agent of its client.
+//
+// - Enrolment requestor: asks as many live members as the quota lacks, concurrently (fastest
+//   first, skipping members slower than min_speed or without free slots, and members that
+//   refused lately), and asks others as answers come back negative. The client hears
+//   created() when the quota is met, or at the enrolment timeout with whatever enrolled then
+//   (refused() if nobody did).
+// - Quota maintainer: a worker that dies, leaves, restarts or resigns is dropped (its VTs fail
+//   as lost) and the requestor runs again; while the quota is not met it retries every
+//   retry_interval and whenever membership changes.
+// - Delegator: VTs wait in a queue and go to the worker with the earliest expected completion
+//   (delegator.hpp), at most a window per worker. When a created VC has had no worker for an
+//   enrolment timeout, what waits fails as lost (and so does what is spawned while it has
+//   none), rather than waiting for ever.
+// - Events from workers go to the client in the order they came, per VT.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "slot_hints.hpp"
+#include "vc_env.hpp"
+
+namespace ppp2p::agent::vc {
+
+struct DeploymentConfig {
+  Millis retry_interval{1000};   // while below quota, look for candidates again this often
+  Millis refused_cooldown{5000}; // a member that refused is not asked again for this long
+};
+
+struct DeploymentStatus {
+  VcId vc = 0;
+  std::string module;
+  unsigned quota = 0;
+  unsigned workers = 0;   // enrolled
+  unsigned enrolling = 0; // asked, no answer yet
+  std::size_t queued = 0; // VTs waiting for a worker
+  std::size_t placed = 0; // VTs on workers
+  std::uint64_t spawned = 0;
+  std::uint64_t finished = 0;
+};
+
+class Deployment {
+public:
+  struct Module {
+    ModuleHash hash{};
+    std::uint64_t size = 0;
+  };
+
+  Deployment(VcEnvironment env, VcId id, detail::VcRequest request, Module module,
+             ClientSink& client, SlotHints& hints, DeploymentConfig cfg = {});
+  Deployment(const Deployment&) = delete;
+  Deployment& operator=(const Deployment&) = delete;
+  ~Deployment();
+
+  // Starts enrolling.
+  void start();
+  // From the client.
+  void spawn(SpawnRequest request);
+  void cancel(VtNumber vt);
+  // Relayed to the VT's worker after its Spawn; kept while the VT waits for a worker, dropped
+  // when it is not (or no longer) in this deployment.
+  void capture(VtNumber vt);
+  void to_vt(VtNumber vt, std::vector<std::byte> frame);
+  // The client is done: workers are released, nothing more is reported.
+  void release();
+
+  // From workers (routed by VcNode).
+  void on_event(const std::string& from, VtEvent&& event);
+  void on_resign(const std::string& from, const std::string& reason);
+  // A member is gone (dead, left, restarted): if it was a worker, its VTs are lost.
+  void on_member_gone(const std::string& address, const std::string& why);
+  // Membership changed: a chance to fill the quota.
+  void on_cluster_changed();
+
+  VcId id() const noexcept { return id_; }
+  const Module& module() const noexcept { return module_; }
+  bool released() const noexcept { return released_; }
+  unsigned workers() const noexcept { return enrolled_; }
+  // Whether address is an enrolled worker.
+  bool has_worker(const std::string& address) const;
+  DeploymentStatus status() const;
+
+private:
+  struct Worker {
+    bool enrolled = false;
+    unsigned slots = 0;
+    double speed = 0;
+    std::uint64_t order = 0; // enrolment order, for ties
+    std::size_t outstanding = 0;
+  };
+  struct Vt {
+    SpawnRequest request;      // args dropped once placed
+    std::string worker;        // empty while queued
+    std::vector<Message> held; // Capture and ToVt that came while queued, in order
+  };
+
+  void fill_quota();
+  void enrol(const Candidate& c);
+  void on_enrol_reply(const std::string& address, net::Result<net::ByteView> reply);
+  void enrolment_deadline();
+  void drop_worker(const std::string& address, const std::string& why);
+  void report_workers();
+  void place();
+  void finish(VtEvent&& event);
+  void arm_retry();
+  void check_starving();
+  void starved();
+
+  VcEnvironment env_;
+  VcId id_;
+  detail::VcRequest request_;
+  Module module_;
+  ClientSink& client_;
+  SlotHints& hints_;
+  DeploymentConfig cfg_;
+  unsigned quota_ = 0;
+  unsigned enrolled_ = 0;
+  bool created_ = false;
+  bool released_ = false;
+  std::map<std::string, Worker> workers_; // enrolled or asked
+  std::map<std::string, Millis> refused_at_;
+  std::map<std::string, std::string> refusals_; // address -> why, for the refusal message
+  std::unordered_map<VtNumber, Vt> vts_;
+  std::deque<VtNumber> queue_;
+  std::uint64_t next_order_ = 0;
+  std::uint64_t spawned_ = 0, finished_ = 0;
+  net::membership::TimerId deadline_timer_ = 0, retry_timer_ = 0, starving_timer_ = 0;
+  bool starved_ = false; // no worker for an enrolment timeout: spawns fail at once
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+} // namespace ppp2p::agent::vc

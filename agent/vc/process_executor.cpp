@@ -1,0 +1,293 @@
+#include "process_executor.hpp"
+
+#include <csignal>
+#include <cstring>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "executor_generated.h"
+#include "ppp2p/net/async_event.hpp"
+#include "ppp2p/net/child_process.hpp"
+#include "ppp2p/net/flatbuffer_util.hpp"
+#include "ppp2p/net/frame.hpp"
+#include "ppp2p/net/frame_reader.hpp"
+#include "ppp2p/net/loop.hpp"
+#include "ppp2p/net/pipe.hpp"
+#include "ppp2p/net/timer.hpp"
+
+extern char** environ;
+
+namespace ppp2p::agent::vc {
+
+namespace fb = ppp2p::wire::executor;
+using namespace ppp2p::net;
+
+namespace {
+constexpr std::size_t kMaxFrame = 64u << 20; // executor.fbs: frames over 64 MiB are refused
+constexpr Millis kStopGrace{1000};
+constexpr Millis kExitAfterClose{2000}; // the socket closed: the process must follow soon
+constexpr int kExecutorFd = 3;
+} // namespace
+
+// Shared by an executor's owner and the tasks that read from it and stop it.
+struct ExecutorLink {
+  std::unique_ptr<ChildProcess> child;
+  std::unique_ptr<PipeStream> stream;
+  ExecutorCallbacks cb;
+  bool owner_gone = false;
+  bool started = false;
+  std::string violation;
+  std::optional<ExitStatus> exit;
+  AsyncEvent exited;
+
+  void send(flatbuffers::FlatBufferBuilder& fbb, fb::Command type, flatbuffers::Offset<void> c) {
+    fbb.Finish(fb::CreateToExecutor(fbb, type, c));
+    (void)stream->send(make_frame(view_of(fbb))); // a closed socket: the exit is reported
+  }
+};
+
+namespace {
+
+std::vector<std::byte> copy(const flatbuffers::Vector<std::uint8_t>* v) {
+  if (!v)
+    return {};
+  const auto* p = reinterpret_cast<const std::byte*>(v->data());
+  return {p, p + v->size()};
+}
+
+// 8-byte aligned, as the executor reads values in place.
+flatbuffers::Offset<flatbuffers::Vector<std::uint8_t>>
+aligned_bytes(flatbuffers::FlatBufferBuilder& fbb, const std::vector<std::byte>& bytes) {
+  fbb.ForceVectorAlignment(bytes.size(), 1, 8);
+  return fbb.CreateVector(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+}
+
+std::string text(const flatbuffers::String* s) {
+  return s ? s->str() : std::string();
+}
+
+// One frame from the executor; false (with l.violation set) when it breaks the protocol.
+bool handle(ExecutorLink& l, ByteView frame) {
+  Bytes storage;
+  const auto* m = verified_root<fb::FromExecutor>(aligned(frame, storage), nullptr, kMaxFrame);
+  if (!m || !m->event()) {
+    l.violation = "sent an invalid frame";
+    return false;
+  }
+  if (m->event_type() != fb::Event::Started && !l.started) {
+    l.violation = "sent an event before Started";
+    return false;
+  }
+  VtEvent e;
+  switch (m->event_type()) {
+  case fb::Event::Started:
+    if (l.started) {
+      l.violation = "sent Started twice";
+      return false;
+    }
+    l.started = true;
+    if (l.cb.started)
+      l.cb.started();
+    return true;
+  case fb::Event::Result: {
+    const auto* r = m->event_as_Result();
+    e.kind = VtEvent::Kind::result;
+    e.vt = r->vt();
+    e.value = copy(r->value());
+    break;
+  }
+  case fb::Event::Failure: {
+    const auto* f = m->event_as_Failure();
+    if (f->kind() > fb::FailureKind::MAX) {
+      l.violation = "sent a failure of an unknown kind";
+      return false;
+    }
+    e.kind = VtEvent::Kind::failure;
+    e.failure = static_cast<VtEvent::Failure>(f->kind()); // same values for the first three
+    e.vt = f->vt();
+    e.type = text(f->type());
+    e.what = text(f->what());
+    break;
+  }
+  case fb::Event::Partial: {
+    const auto* p = m->event_as_Partial();
+    e.kind = VtEvent::Kind::partial;
+    e.vt = p->vt();
+    e.type = text(p->type());
+    e.value = copy(p->value());
+    e.effect = p->effect();
+    break;
+  }
+  case fb::Event::Exchange: {
+    const auto* x = m->event_as_Exchange();
+    e.kind = VtEvent::Kind::exchange;
+    e.vt = x->vt();
+    e.value = copy(x->frame());
+    break;
+  }
+  case fb::Event::Checkpoint: {
+    const auto* c = m->event_as_Checkpoint();
+    e.kind = VtEvent::Kind::checkpoint;
+    e.vt = c->vt();
+    e.effect = c->effect();
+    e.value = copy(c->snapshot());
+    break;
+  }
+  default:
+    l.violation = "sent an event of an unknown kind";
+    return false;
+  }
+  if (l.cb.event)
+    l.cb.event(std::move(e));
+  return true;
+}
+
+std::vector<std::string> executor_environment() {
+  std::vector<std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view v(*e);
+    if (v.starts_with("PPP2P_EXECUTOR_") || v.starts_with("PPP2P_AGENT="))
+      continue;
+    env.emplace_back(v);
+  }
+  return env;
+}
+
+} // namespace
+
+class ProcessExecutor final : public Executor {
+public:
+  ProcessExecutor(ProcessExecutorFactory& f, std::shared_ptr<ExecutorLink> l)
+      : f_(f), l_(std::move(l)) {}
+  ~ProcessExecutor() override {
+    l_->owner_gone = true;
+    l_->cb = {};
+    f_.scope_.spawn(f_.stop_one(l_));
+  }
+  void run(const SpawnRequest& r) override {
+    std::size_t snapshot_size = r.snapshot ? r.snapshot->size() : 0;
+    flatbuffers::FlatBufferBuilder fbb(r.args.size() + snapshot_size + 128);
+    auto args = aligned_bytes(fbb, r.args);
+    flatbuffers::Offset<flatbuffers::Vector<std::uint8_t>> snapshot;
+    if (r.snapshot)
+      snapshot = aligned_bytes(fbb, *r.snapshot);
+    l_->send(
+        fbb, fb::Command::Run,
+        fb::CreateRun(fbb, r.vt, r.entry, r.function, args, snapshot, r.effect, r.replay_through)
+            .Union());
+  }
+  void cancel(VtNumber vt) override {
+    flatbuffers::FlatBufferBuilder fbb(64);
+    l_->send(fbb, fb::Command::Cancel, fb::CreateCancel(fbb, vt).Union());
+  }
+  void capture(VtNumber vt) override {
+    flatbuffers::FlatBufferBuilder fbb(64);
+    l_->send(fbb, fb::Command::Capture, fb::CreateCapture(fbb, vt).Union());
+  }
+  void to_vt(VtNumber vt, const std::vector<std::byte>& frame) override {
+    flatbuffers::FlatBufferBuilder fbb(frame.size() + 64);
+    auto bytes = aligned_bytes(fbb, frame);
+    l_->send(fbb, fb::Command::Exchange, fb::CreateExchange(fbb, vt, bytes).Union());
+  }
+  int pid() const override { return l_->child->pid(); }
+
+private:
+  ProcessExecutorFactory& f_;
+  std::shared_ptr<ExecutorLink> l_;
+};
+
+ProcessExecutorFactory::ProcessExecutorFactory(Loop& loop)
+    : loop_(loop), env_(executor_environment()) {}
+
+ProcessExecutorFactory::~ProcessExecutorFactory() = default;
+
+std::unique_ptr<Executor> ProcessExecutorFactory::start(const std::string& module_path,
+                                                        unsigned slots, ExecutorCallbacks cb,
+                                                        std::string& error) {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    error = std::string("socketpair: ") + std::strerror(errno);
+    return nullptr;
+  }
+  ChildOptions o;
+  o.program = module_path;
+  o.env = env_;
+  o.env.push_back("PPP2P_EXECUTOR_FD=" + std::to_string(kExecutorFd));
+  o.env.push_back("PPP2P_EXECUTOR_SLOTS=" + std::to_string(slots));
+  o.fds = {{sv[1], kExecutorFd}};
+  o.stdout_fd = 2;
+  auto child = ChildProcess::spawn(loop_, o);
+  ::close(sv[1]);
+  if (!child) {
+    ::close(sv[0]);
+    error = "cannot run " + module_path + ": " + child.error().message();
+    return nullptr;
+  }
+  auto stream = PipeStream::open(loop_, sv[0]);
+  if (!stream) {
+    ::close(sv[0]);
+    error = "cannot watch the executor's socket: " + stream.error().message();
+    return nullptr; // the child is killed with its ChildProcess
+  }
+  auto l = std::make_shared<ExecutorLink>();
+  l->child = std::move(*child);
+  l->stream = std::move(*stream);
+  l->cb = std::move(cb);
+  ExecutorLink* raw = l.get();
+  l->child->on_exit([raw](ExitStatus s) {
+    raw->exit = s;
+    raw->exited.set();
+  });
+  ++running_;
+  scope_.spawn(read_loop(l));
+  return std::make_unique<ProcessExecutor>(*this, std::move(l));
+}
+
+task<void> ProcessExecutorFactory::read_loop(std::shared_ptr<ExecutorLink> l) {
+  {
+    FrameReader reader(*l->stream, kMaxFrame);
+    for (;;) {
+      auto frame = co_await reader.next();
+      if (!frame)
+        break;
+      if (!handle(*l, *frame)) {
+        l->child->kill(SIGKILL);
+        break;
+      }
+      if (l->owner_gone)
+        break;
+    }
+  }
+  // The socket closed (or the executor misbehaved): the process is ending. Wait for its exit
+  // status to say why, killing it if it lingers.
+  Timer linger(loop_);
+  linger.start(kExitAfterClose, [l] { l->child->kill(SIGKILL); });
+  co_await l->exited.wait();
+  linger.cancel();
+  --running_;
+  if (!l->owner_gone && l->cb.exited) {
+    std::string why = l->violation.empty() ? "executor " + l->exit->describe()
+                                           : "executor " + l->violation + " and was killed";
+    auto exited = std::move(l->cb.exited);
+    exited(why);
+  }
+  l->stream->close();
+}
+
+task<void> ProcessExecutorFactory::stop_one(std::shared_ptr<ExecutorLink> l) {
+  if (!l->exited.is_set()) {
+    flatbuffers::FlatBufferBuilder fbb(32);
+    l->send(fbb, fb::Command::Shutdown, fb::CreateShutdown(fbb).Union());
+    Timer grace(loop_);
+    grace.start(kStopGrace, [l] { l->child->kill(SIGKILL); });
+    co_await l->exited.wait();
+    grace.cancel();
+  }
+  l->stream->close();
+}
+
+task<void> ProcessExecutorFactory::stop() {
+  co_await scope_.join();
+}
+
+} // namespace ppp2p::agent::vc

@@ -1,0 +1,350 @@
+#include "worker.hpp"
+
+#include <algorithm>
+
+namespace ppp2p::agent::vc {
+
+namespace {
+
+const char* state_name(int s) {
+  static const char* names[] = {"fetching", "starting", "ready"};
+  return names[s];
+}
+
+} // namespace
+
+WorkerService::WorkerService(VcEnvironment env, WorkerConfig cfg)
+    : env_(env), cfg_(cfg), free_(cfg.slots), fetcher_(env, cfg.fetcher) {}
+
+WorkerService::~WorkerService() {
+  for (auto& [key, e] : enrolments_)
+    env_.timers.cancel(e->start_timer);
+  env_.timers.cancel(reaper_);
+  enrolments_.clear();
+  retired_.clear();
+}
+
+std::shared_ptr<WorkerService::Enrolment> WorkerService::find(const std::string& deployer,
+                                                              VcId vc) const {
+  auto it = enrolments_.find(Key{deployer, vc});
+  return it == enrolments_.end() ? nullptr : it->second;
+}
+
+void WorkerService::set_free(unsigned free) {
+  free_ = free;
+  if (on_slots_)
+    on_slots_(free_);
+}
+
+void WorkerService::on_enrol(const std::string& from, RequestId id, const EnrolRequest& r) {
+  if (auto e = find(from, r.vc)) {
+    // Asked again (the first answer may still be on its way): answer this request too.
+    e->reply_to = id;
+    if (e->state == State::ready)
+      reply(*e, true, {});
+    return;
+  }
+  if (free_ == 0) {
+    env_.messenger.respond(
+        from, id,
+        encode(
+            EnrolReply{false, 0, "no free slots (all " + std::to_string(cfg_.slots) + " in use)"}));
+    return;
+  }
+  auto e = std::make_shared<Enrolment>();
+  e->deployer = from;
+  e->vc = r.vc;
+  e->module = r.module;
+  e->slots = r.slots == 0 ? free_ : std::min(r.slots, free_);
+  e->reply_to = id;
+  enrolments_[Key{from, r.vc}] = e;
+  set_free(free_ - e->slots);
+  if (env_.modules.path_of(r.module)) {
+    start_executor(*e);
+    return;
+  }
+  e->state = State::fetching;
+  fetcher_.fetch(from, r.module, r.module_size,
+                 [this, weak = std::weak_ptr<Enrolment>(e)](bool ok, const std::string& error) {
+                   auto e = weak.lock();
+                   if (!e || e->state != State::fetching)
+                     return;
+                   if (!ok)
+                     fail(*e, "cannot get the module: " + error);
+                   else
+                     start_executor(*e);
+                 });
+}
+
+void WorkerService::start_executor(Enrolment& e) {
+  auto path = env_.modules.path_of(e.module);
+  if (!path) {
+    fail(e, "module " + hex(e.module) + " is not in the cache");
+    return;
+  }
+  if (e.state == State::fetching)
+    e.state = State::starting;
+  std::uint64_t xid = next_executor_++;
+  std::weak_ptr<Enrolment> weak = enrolments_.at(Key{e.deployer, e.vc});
+  auto current = [weak, xid]() -> std::shared_ptr<Enrolment> {
+    auto e = weak.lock();
+    return e && e->executor_id == xid ? e : nullptr;
+  };
+  ExecutorCallbacks cb;
+  cb.started = [this, current] {
+    if (auto e = current())
+      on_started(*e);
+  };
+  cb.event = [this, current](VtEvent&& event) {
+    if (auto e = current())
+      on_executor_event(*e, std::move(event));
+  };
+  cb.exited = [this, current](std::string why) {
+    if (auto e = current())
+      on_exited(*e, why);
+  };
+  std::string error;
+  auto executor = env_.executors.start(*path, e.slots, std::move(cb), error);
+  ++e.executor_starts;
+  if (!executor) {
+    if (e.state == State::starting)
+      fail(e, "cannot start an executor: " + error);
+    else
+      resign(e, "cannot start an executor: " + error);
+    return;
+  }
+  e.executor = std::move(executor);
+  e.executor_id = xid;
+  e.executor_ready = false;
+  env_.timers.cancel(e.start_timer);
+  e.start_timer = env_.timers.after(cfg_.executor_start_timeout, [this, current] {
+    if (auto e = current()) {
+      e->start_timer = 0;
+      if (!e->executor_ready)
+        on_exited(*e, "executor did not start within " +
+                          std::to_string(cfg_.executor_start_timeout.count()) + " ms");
+    }
+  });
+}
+
+void WorkerService::on_started(Enrolment& e) {
+  if (e.executor_ready)
+    return;
+  e.executor_ready = true;
+  env_.timers.cancel(std::exchange(e.start_timer, 0));
+  if (e.state == State::starting) {
+    e.state = State::ready;
+    reply(e, true, {});
+  }
+  dispatch(e);
+}
+
+void WorkerService::dispatch(Enrolment& e) {
+  if (e.state != State::ready)
+    return;
+  if (!e.executor) {
+    if (!e.queue.empty())
+      start_executor(e); // the last one exited: start another for the work waiting
+    return;
+  }
+  if (!e.executor_ready)
+    return;
+  while (!e.queue.empty() && e.running.size() < e.slots + cfg_.executor_prefetch) {
+    SpawnRequest r = std::move(e.queue.front());
+    e.queue.pop_front();
+    e.running.insert(r.vt);
+    e.executor->run(r);
+    if (auto h = e.held.find(r.vt); h != e.held.end()) {
+      for (auto& m : h->second) {
+        if (auto* t = std::get_if<ToVt>(&m))
+          e.executor->to_vt(t->vt, t->frame);
+        else
+          e.executor->capture(r.vt);
+      }
+      e.held.erase(h);
+    }
+  }
+}
+
+void WorkerService::on_executor_event(Enrolment& e, VtEvent&& event) {
+  if (event.kind == VtEvent::Kind::partial || event.kind == VtEvent::Kind::exchange ||
+      event.kind == VtEvent::Kind::checkpoint) {
+    if (e.running.count(event.vt))
+      send_event(e, std::move(event));
+    return;
+  }
+  if (!e.running.erase(event.vt))
+    return;
+  e.known.erase(event.vt);
+  ++e.finished;
+  ++vts_finished_;
+  send_event(e, std::move(event));
+  dispatch(e);
+}
+
+void WorkerService::on_exited(Enrolment& e, const std::string& why) {
+  retire(std::move(e.executor));
+  bool was_ready = e.executor_ready;
+  e.executor_id = 0;
+  e.executor_ready = false;
+  env_.timers.cancel(std::exchange(e.start_timer, 0));
+  if (e.state == State::starting) {
+    fail(e, why + " before it was ready");
+    return;
+  }
+  if (!was_ready) {
+    // A replacement that could not start: this worker cannot run the module any more.
+    resign(e, "the executor cannot be restarted: " + why);
+    return;
+  }
+  std::vector<VtNumber> lost(e.running.begin(), e.running.end());
+  std::sort(lost.begin(), lost.end());
+  for (VtNumber vt : lost) {
+    e.known.erase(vt);
+    send_event(e, failure_event(vt, VtEvent::Failure::crashed, why));
+  }
+  e.running.clear();
+  dispatch(e);
+}
+
+void WorkerService::on_spawn(const std::string& from, Spawn&& s) {
+  auto e = find(from, s.vc);
+  VtNumber vt = s.request.vt;
+  if (!e || e->state != State::ready) {
+    VtEvent f = failure_event(vt, VtEvent::Failure::refused,
+                              "this worker is not enrolled in VC " + std::to_string(s.vc));
+    env_.messenger.send(from, encode(Event{s.vc, std::move(f)}));
+    return;
+  }
+  if (!e->known.insert(vt).second) {
+    send_event(*e, failure_event(vt, VtEvent::Failure::refused,
+                                 "VT " + std::to_string(vt) + " is already on this worker"));
+    return;
+  }
+  e->queue.push_back(std::move(s.request));
+  dispatch(*e);
+}
+
+void WorkerService::on_cancel(const std::string& from, const Cancel& c) {
+  auto e = find(from, c.vc);
+  if (!e || !e->known.count(c.vt))
+    return;
+  auto q = std::find_if(e->queue.begin(), e->queue.end(),
+                        [&](const SpawnRequest& r) { return r.vt == c.vt; });
+  if (q != e->queue.end()) {
+    e->queue.erase(q);
+    e->known.erase(c.vt);
+    e->held.erase(c.vt);
+    send_event(*e, failure_event(c.vt, VtEvent::Failure::cancelled, "cancelled before it started"));
+    return;
+  }
+  if (e->running.count(c.vt) && e->executor)
+    e->executor->cancel(c.vt);
+}
+
+void WorkerService::on_capture(const std::string& from, const Capture& c) {
+  auto e = find(from, c.vc);
+  if (!e || !e->known.count(c.vt))
+    return;
+  if (e->running.count(c.vt)) {
+    if (e->executor)
+      e->executor->capture(c.vt);
+  } else {
+    e->held[c.vt].emplace_back(c);
+  }
+}
+
+void WorkerService::on_to_vt(const std::string& from, ToVt&& t) {
+  auto e = find(from, t.vc);
+  if (!e || !e->known.count(t.vt))
+    return;
+  if (e->running.count(t.vt)) {
+    if (e->executor)
+      e->executor->to_vt(t.vt, t.frame);
+  } else {
+    e->held[t.vt].emplace_back(std::move(t));
+  }
+}
+
+void WorkerService::on_release(const std::string& from, VcId vc) {
+  if (auto e = find(from, vc))
+    close(*e);
+}
+
+void WorkerService::on_member_gone(const std::string& address) {
+  std::vector<std::shared_ptr<Enrolment>> gone;
+  for (auto& [key, e] : enrolments_)
+    if (key.first == address)
+      gone.push_back(e);
+  for (auto& e : gone)
+    close(*e);
+}
+
+void WorkerService::resign_all(const std::string& reason) {
+  std::vector<std::shared_ptr<Enrolment>> all;
+  for (auto& [key, e] : enrolments_)
+    all.push_back(e);
+  for (auto& e : all) {
+    if (e->state == State::ready)
+      resign(*e, reason);
+    else
+      fail(*e, reason);
+  }
+}
+
+void WorkerService::send_event(const Enrolment& e, VtEvent&& event) {
+  env_.messenger.send(e.deployer, encode(Event{e.vc, std::move(event)}));
+}
+
+void WorkerService::reply(Enrolment& e, bool accepted, const std::string& reason) {
+  if (!e.reply_to)
+    return;
+  env_.messenger.respond(e.deployer, *e.reply_to,
+                         encode(EnrolReply{accepted, accepted ? e.slots : 0, reason}));
+  e.reply_to.reset();
+}
+
+void WorkerService::fail(Enrolment& e, const std::string& reason) {
+  reply(e, false, reason);
+  close(e);
+}
+
+void WorkerService::resign(Enrolment& e, const std::string& reason) {
+  env_.messenger.send(e.deployer, encode(Resign{e.vc, reason}));
+  close(e);
+}
+
+void WorkerService::close(Enrolment& e) {
+  env_.timers.cancel(std::exchange(e.start_timer, 0));
+  retire(std::move(e.executor));
+  e.executor_id = 0;
+  unsigned slots = e.slots;
+  auto it = enrolments_.find(Key{e.deployer, e.vc});
+  if (it == enrolments_.end() || it->second.get() != &e)
+    return;
+  auto keep = it->second; // e lives until this returns
+  enrolments_.erase(it);
+  set_free(free_ + slots);
+}
+
+void WorkerService::retire(std::unique_ptr<Executor> executor) {
+  if (!executor)
+    return;
+  retired_.push_back(std::move(executor));
+  if (reaper_ == 0)
+    reaper_ = env_.timers.after(Millis{0}, [this] {
+      reaper_ = 0;
+      retired_.clear(); // stops and kills them
+    });
+}
+
+std::vector<EnrolmentStatus> WorkerService::status() const {
+  std::vector<EnrolmentStatus> out;
+  for (const auto& [key, e] : enrolments_)
+    out.push_back({e->deployer, e->vc, hex(e->module), state_name(static_cast<int>(e->state)),
+                   e->slots, e->queue.size(), e->running.size(),
+                   e->executor ? e->executor->pid() : 0, e->finished, e->executor_starts});
+  return out;
+}
+
+} // namespace ppp2p::agent::vc

@@ -1,0 +1,125 @@
+// WorkerService: the worker side of every virtual computer this agent is enrolled in.
+//
+// An enrolment request is validated and granted slots from the agent's free slots; the module
+// comes from the cache or is fetched (ModuleFetcher) and verified; an executor of the module
+// is started with those slots; only then is the enrolment accepted. Spawned VTs queue here and
+// go to the executor while it holds fewer than slots + executor_prefetch (the few queued in the
+// executor keep it busy while results travel back; they fail with it if it crashes). The
+// executor's events go back to the deployer.
+// An executor that exits fails the VTs it held (crashed, naming the signal) and is started
+// again when there is work; one that cannot start makes the worker resign. A release, or the
+// deployer's death, stops everything of that VC.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <variant>
+#include <vector>
+
+#include "module_fetcher.hpp"
+#include "vc_env.hpp"
+
+namespace ppp2p::agent::vc {
+
+struct WorkerConfig {
+  unsigned slots = 1;                   // the agent's slots
+  Millis executor_start_timeout{10000}; // Started must come within this
+  unsigned executor_prefetch = 4;       // VTs queued in an executor beyond its slots
+  FetcherConfig fetcher;
+};
+
+struct EnrolmentStatus {
+  std::string deployer;
+  VcId vc = 0;
+  std::string module;
+  std::string state; // fetching, starting, ready
+  unsigned slots = 0;
+  std::size_t queued = 0;
+  std::size_t running = 0;
+  int executor_pid = 0;
+  std::uint64_t finished = 0;
+  std::uint64_t executor_starts = 0;
+};
+
+class WorkerService {
+public:
+  using RequestId = net::reliable::Messenger::RequestId;
+
+  WorkerService(VcEnvironment env, WorkerConfig cfg);
+  WorkerService(const WorkerService&) = delete;
+  WorkerService& operator=(const WorkerService&) = delete;
+  ~WorkerService();
+
+  // From deployers.
+  void on_enrol(const std::string& from, RequestId id, const EnrolRequest& request);
+  void on_spawn(const std::string& from, Spawn&& spawn);
+  void on_cancel(const std::string& from, const Cancel& cancel);
+  // Relayed to the VT's executor; held while the VT is queued here, dropped if it is not here.
+  void on_capture(const std::string& from, const Capture& capture);
+  void on_to_vt(const std::string& from, ToVt&& frame);
+  void on_release(const std::string& from, VcId vc);
+  // The agent at address is gone: its enrolments end.
+  void on_member_gone(const std::string& address);
+  // This agent leaves: resign from every VC.
+  void resign_all(const std::string& reason);
+
+  unsigned free_slots() const noexcept { return free_; }
+  // Called whenever free slots change (to advertise them).
+  void on_free_slots_changed(std::function<void(unsigned)> f) { on_slots_ = std::move(f); }
+  std::vector<EnrolmentStatus> status() const;
+  const ModuleFetcher& fetcher() const noexcept { return fetcher_; }
+  // VTs that ended here (result or failure), over every enrolment so far.
+  std::uint64_t vts_finished() const noexcept { return vts_finished_; }
+
+private:
+  enum class State { fetching, starting, ready };
+  struct Enrolment {
+    std::string deployer;
+    VcId vc = 0;
+    ModuleHash module{};
+    unsigned slots = 0;
+    State state = State::fetching;
+    std::optional<RequestId> reply_to; // the enrolment request to answer
+    std::deque<SpawnRequest> queue;
+    std::map<VtNumber, std::vector<std::variant<Capture, ToVt>>> held; // for queued VTs
+    std::unordered_set<VtNumber> running;
+    std::unordered_set<VtNumber> known; // queued or running
+    std::uint64_t executor_id = 0;
+    bool executor_ready = false;
+    net::membership::TimerId start_timer = 0;
+    std::uint64_t finished = 0;
+    std::uint64_t executor_starts = 0;
+    std::unique_ptr<Executor> executor; // last: destroyed first
+  };
+  using Key = std::pair<std::string, VcId>;
+
+  std::shared_ptr<Enrolment> find(const std::string& deployer, VcId vc) const;
+  void start_executor(Enrolment& e);
+  void on_started(Enrolment& e);
+  void on_executor_event(Enrolment& e, VtEvent&& event);
+  void on_exited(Enrolment& e, const std::string& why);
+  void dispatch(Enrolment& e);
+  void send_event(const Enrolment& e, VtEvent&& event);
+  void reply(Enrolment& e, bool accepted, const std::string& reason);
+  void fail(Enrolment& e, const std::string& reason); // refuse the enrolment
+  void resign(Enrolment& e, const std::string& reason);
+  void close(Enrolment& e);
+  void retire(std::unique_ptr<Executor> executor);
+  void set_free(unsigned free);
+
+  VcEnvironment env_;
+  WorkerConfig cfg_;
+  unsigned free_;
+  ModuleFetcher fetcher_;
+  std::map<Key, std::shared_ptr<Enrolment>> enrolments_;
+  std::vector<std::unique_ptr<Executor>> retired_; // destroyed from a timer, not in callbacks
+  net::membership::TimerId reaper_ = 0;
+  std::uint64_t next_executor_ = 1;
+  std::uint64_t vts_finished_ = 0;
+  std::function<void(unsigned)> on_slots_;
+};
+
+} // namespace ppp2p::agent::vc

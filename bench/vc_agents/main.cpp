@@ -1,0 +1,325 @@
+// Virtual computers through agents (PPP2P_AGENT): fixed costs (VC creation, module hashing,
+// module shipping, release), spawn throughput of empty VTs, and a fixed-size task farm, each
+// against the embedded peer measured in the same run. Starts its own agents on loopback.
+//
+//   bench-vc-agents [--runtime PATH] [--spawns N] [--fixed-only]
+// bench-vc-agents-32m is the same program carrying 32 MiB of data, to time module shipping.
+#include <ppp2p/ppp2p.hpp>
+
+#include <csignal>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+[[ppp2p::checkpointable]] int empty_task(int x) {
+  return x;
+}
+
+[[ppp2p::checkpointable]] long long count_primes(long long from, long long to) {
+  long long count = 0;
+  for (long long n = from; n <= to; ++n) {
+    bool prime = n > 1;
+    for (long long d = 2; d * d <= n && prime; ++d)
+      prime = n % d != 0;
+    count += prime;
+    if ((n - from) % 4096 == 4095)
+      ppp2p::checkpoint();
+  }
+  return count;
+}
+
+#ifdef PPP2P_BENCH_BALLAST_MIB
+// Makes the executable, and so the module, PPP2P_BENCH_BALLAST_MIB MiB larger.
+[[gnu::used]] static const unsigned char ballast[PPP2P_BENCH_BALLAST_MIB << 20] = {1};
+#endif
+
+namespace {
+
+double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+[[noreturn]] void fail(const std::string& why) {
+  std::fprintf(stderr, "bench-vc-agents: %s\n", why.c_str());
+  std::exit(1);
+}
+
+// Runs a command and returns its stdout.
+std::string capture(const std::string& command) {
+  std::string out;
+  if (FILE* p = ::popen(command.c_str(), "r")) {
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0)
+      out.append(buf, n);
+    ::pclose(p);
+  }
+  return out;
+}
+
+// Agents on loopback, in a directory of their own; killed and removed at the end.
+class Cluster {
+public:
+  Cluster(std::string runtime, const fs::path& root) : runtime_(std::move(runtime)), root_(root) {
+    fs::create_directories(root_);
+    std::ofstream(root_ / "key") << "bench cluster key, at least 32 bytes long, not secret";
+    fs::permissions(root_ / "key", fs::perms::owner_read | fs::perms::owner_write);
+  }
+  ~Cluster() {
+    for (pid_t pid : pids_)
+      ::kill(pid, SIGKILL);
+    for (pid_t pid : pids_)
+      ::waitpid(pid, nullptr, 0);
+    std::error_code ec;
+    fs::remove_all(root_, ec);
+  }
+
+  // Starts an agent with `slots` slots and `speed`; returns its data dir.
+  std::string add(const std::string& name, unsigned slots, double speed = 100) {
+    fs::path dir = root_ / name;
+    std::vector<std::string> args{runtime_,
+                                  "--listen",
+                                  "127.0.0.1:0",
+                                  "--data-dir",
+                                  dir.string(),
+                                  "--cluster-key-file",
+                                  (root_ / "key").string(),
+                                  "--slots",
+                                  std::to_string(slots),
+                                  "--speed",
+                                  std::to_string(speed),
+                                  "--log-level",
+                                  "warn"};
+    if (!first_.empty()) {
+      args.push_back("--join");
+      args.push_back(first_);
+    }
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      std::vector<char*> argv;
+      for (auto& a : args)
+        argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(runtime_.c_str(), argv.data());
+      ::_exit(127);
+    }
+    pids_.push_back(pid);
+    auto deadline = Clock::now() + std::chrono::seconds(15);
+    while (!fs::exists(dir / "address")) {
+      if (Clock::now() > deadline)
+        fail("agent " + name + " did not start");
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    std::ifstream in(dir / "address");
+    std::string address;
+    in >> address;
+    if (first_.empty())
+      first_ = address;
+    ++agents_;
+    return dir.string();
+  }
+
+  // Waits until the agent at dir lists every agent started as alive.
+  void converge(const std::string& dir) {
+    auto deadline = Clock::now() + std::chrono::seconds(30);
+    for (;;) {
+      std::string table = capture(runtime_ + " status --data-dir " + dir + " 2>/dev/null");
+      std::size_t alive = 0;
+      for (std::size_t at = 0; (at = table.find(" alive ", at)) != std::string::npos; ++at)
+        ++alive;
+      if (alive >= agents_)
+        return;
+      if (Clock::now() > deadline)
+        fail("the agents did not converge");
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+
+private:
+  std::string runtime_;
+  fs::path root_;
+  std::string first_;
+  std::vector<pid_t> pids_;
+  std::size_t agents_ = 0;
+};
+
+void use_agent(const std::string& dir) {
+  if (dir.empty())
+    ::unsetenv("PPP2P_AGENT");
+  else
+    ::setenv("PPP2P_AGENT", dir.c_str(), 1);
+}
+
+double create_ms(unsigned workers, unsigned slots = 1) {
+  auto start = Clock::now();
+  ppp2p::VirtualComputer vc({.workers = workers, .slots_per_worker = slots});
+  double ms = ms_since(start);
+  if (vc.workers() != workers)
+    fail("expected " + std::to_string(workers) + " workers, got " + std::to_string(vc.workers()));
+  return ms;
+}
+
+double spawn_rate(unsigned workers, unsigned slots, int spawns) {
+  ppp2p::VirtualComputer vc({.workers = workers, .slots_per_worker = slots});
+  auto start = Clock::now();
+  std::vector<ppp2p::VirtualThread<int>> vts;
+  vts.reserve(std::size_t(spawns));
+  for (int i = 0; i < spawns; ++i)
+    vts.push_back(vc.spawn(empty_task, i));
+  long long check = 0;
+  for (auto& vt : vts)
+    check += vt.get();
+  double seconds = ms_since(start) / 1e3;
+  if (check != (long long)spawns * (spawns - 1) / 2)
+    fail("wrong results");
+  return spawns / seconds;
+}
+
+double farm_seconds(unsigned workers) {
+  ppp2p::VirtualComputer vc({.workers = workers});
+  auto start = Clock::now();
+  std::vector<ppp2p::VirtualThread<long long>> chunks;
+  const long long to = 3'000'000, step = to / 24;
+  for (long long a = 1; a <= to; a += step)
+    chunks.push_back(vc.spawn(count_primes, a, std::min(to, a + step - 1)));
+  long long count = 0;
+  for (auto& chunk : chunks)
+    count += chunk.get();
+  if (count != 216816)
+    fail("wrong prime count " + std::to_string(count));
+  return ms_since(start) / 1e3;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::string runtime = (fs::canonical("/proc/self/exe").parent_path() / "ppp2p-runtime").string();
+  int spawns = 20000;
+  bool fixed_only = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--runtime" && i + 1 < argc)
+      runtime = argv[++i];
+    else if (a == "--spawns" && i + 1 < argc)
+      spawns = std::max(100, std::atoi(argv[++i]));
+    else if (a == "--fixed-only")
+      fixed_only = true;
+    else
+      fail("usage: bench-vc-agents [--runtime PATH] [--spawns N] [--fixed-only]");
+  }
+  if (::access(runtime.c_str(), X_OK) != 0)
+    fail("no ppp2p-runtime at " + runtime + " (use --runtime)");
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  auto module_bytes = fs::file_size("/proc/self/exe");
+  std::printf("virtual computers through agents on loopback (%u cores); module: this program, "
+              "%.1f MiB\n\n",
+              cores, module_bytes / 1048576.0);
+  fs::path root = fs::path("/tmp") / ("ppp2p-bench-" + std::to_string(::getpid()));
+
+  std::printf("1. fixed costs (the client's agent has no slots; workers are other agents)\n\n");
+  std::printf("| what                                                        |      ms |\n");
+  std::printf("|-------------------------------------------------------------|---------|\n");
+  use_agent("");
+  create_ms(1); // warm the page cache for the module
+  double embedded = create_ms(1);
+  std::printf("| baseline: embedded peer, 1 worker                           | %7.2f |\n",
+              embedded);
+  double cold, shipped, warm, warm3, release;
+  {
+    Cluster c(runtime, root);
+    std::string home = c.add("home", 0);
+    c.add("w0", 1);
+    c.converge(home);
+    use_agent(home);
+    cold = create_ms(1);                  // home hashes and caches the module, w0 fetches it
+    std::string w1 = c.add("w1", 1, 200); // faster: the next VC enrols it
+    c.converge(home);
+    shipped = create_ms(1); // home knows the module; w1 fetches it
+    warm = create_ms(1);    // w1 has it
+    c.add("w2", 1);
+    c.converge(home);
+    create_ms(3);
+    warm3 = create_ms(3);
+    auto vc =
+        std::make_unique<ppp2p::VirtualComputer>(ppp2p::VirtualComputer::Options{.workers = 3});
+    auto start = Clock::now();
+    vc.reset();
+    release = ms_since(start);
+  }
+  std::printf("| VC, 1 worker, module new everywhere (hash + ship + start)   | %7.2f |\n", cold);
+  std::printf("| VC, 1 worker, module new to the worker (ship + start)       | %7.2f |\n", shipped);
+  std::printf("| VC, 1 worker, module cached (enrol + start an executor)     | %7.2f |\n", warm);
+  std::printf("| VC, 3 workers, module cached                                | %7.2f |\n", warm3);
+  std::printf("| release a VC of 3 workers (client side)                     | %7.2f |\n", release);
+  std::printf("\nmodule hashing and caching at the client's agent: %.2f ms; module shipping to "
+              "a worker: %.2f ms (%.0f MiB/s)\n",
+              cold - shipped, shipped - warm,
+              module_bytes / 1048576.0 / std::max(1e-3, (shipped - warm) / 1e3));
+
+  if (fixed_only)
+    return 0;
+  std::printf("\n2. spawn throughput: %d empty virtual threads, spawned and awaited\n\n", spawns);
+  std::printf("| where                              | per second | ratio to embedded |\n");
+  std::printf("|------------------------------------|------------|-------------------|\n");
+  use_agent("");
+  double base = spawn_rate(1, 1, spawns);
+  std::printf("| embedded peer, 1 worker, 1 slot    | %10.0f | 1.00              |\n", base);
+  {
+    Cluster c(runtime, root);
+    std::string home = c.add("home", 0);
+    c.add("w0", 4);
+    c.add("w1", 4);
+    c.converge(home);
+    use_agent(home);
+    create_ms(2, 4); // ships the module
+    for (auto [workers, slots] : {std::pair{1u, 1u}, {1u, 4u}, {2u, 1u}, {2u, 4u}}) {
+      double rate = spawn_rate(workers, slots, spawns);
+      std::printf("| agents, %u worker%s, %u slot%s         | %10.0f | %.2f              |\n",
+                  workers, workers == 1 ? " " : "s", slots, slots == 1 ? " " : "s", rate,
+                  rate / base);
+    }
+  }
+  std::printf("\n(Ray publishes ~7.7k tasks/s for one client; goal >= 30k VT/s.)\n");
+
+  std::printf("\n3. task farm: primes in [1, 3000000] in 24 chunks (fixed total work)\n\n");
+  std::printf("| where                  | workers | seconds | speedup | efficiency |\n");
+  std::printf("|------------------------|---------|---------|---------|------------|\n");
+  use_agent("");
+  double t1 = farm_seconds(1);
+  std::printf("| embedded peer          |       1 | %7.3f |    1.00 |    100.0 %% |\n", t1);
+  {
+    Cluster c(runtime, root);
+    std::string home = c.add("home", 0);
+    for (int i = 0; i < 4; ++i)
+      c.add("w" + std::to_string(i), 1);
+    c.converge(home);
+    use_agent(home);
+    create_ms(4); // ships the module
+    for (unsigned workers : {1u, 2u, 4u}) {
+      double t = farm_seconds(workers);
+      std::printf("| agents (1 slot each)   | %7u | %7.3f | %7.2f | %8.1f %% |\n", workers, t,
+                  t1 / t, t1 / t / workers * 100);
+    }
+  }
+  std::printf("\nspeedup = T1 / Tn against the embedded peer's single worker, efficiency = "
+              "speedup / n; beyond %u workers this machine is oversubscribed.\n",
+              cores);
+  return 0;
+}

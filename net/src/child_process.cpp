@@ -1,0 +1,223 @@
+#include "ppp2p/net/child_process.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "ppp2p/net/loop.hpp"
+
+namespace ppp2p::net {
+
+// Owned by the ChildProcess and by the poll handle; the last one deletes it, so the process is
+// reaped even when its owner is gone before it exits.
+struct ChildProcess::State {
+  uv_poll_t poll;
+  uv_timer_t grace; // used only after detach()
+  int pidfd = -1;
+  pid_t pid = 0;
+  bool exited = false;
+  bool owner_gone = false;
+  int refs = 3; // the owner, the poll handle and the grace timer handle
+  ExitStatus status;
+  std::function<void(ExitStatus)> on_exit;
+  Millis grace_period{-1};
+
+  void release() {
+    if (--refs == 0) {
+      if (pidfd >= 0)
+        ::close(pidfd);
+      delete this;
+    }
+  }
+};
+
+std::string ExitStatus::describe() const {
+  if (!signaled)
+    return "exited with status " + std::to_string(code);
+  const char* name = ::strsignal(code);
+  return "killed by signal " + std::to_string(code) + " (" + (name ? name : "unknown") + ")";
+}
+
+namespace {
+
+void on_closed(uv_handle_t* h) {
+  static_cast<ChildProcess::State*>(h->data)->release();
+}
+
+void reap(ChildProcess::State* s) {
+  int status = 0;
+  pid_t r;
+  do
+    r = ::waitpid(s->pid, &status, WNOHANG);
+  while (r < 0 && errno == EINTR);
+  if (r != s->pid)
+    return; // not yet (or not ours any more)
+  s->exited = true;
+  s->status.signaled = WIFSIGNALED(status);
+  s->status.code = s->status.signaled ? WTERMSIG(status) : WEXITSTATUS(status);
+  uv_close(reinterpret_cast<uv_handle_t*>(&s->poll), on_closed);
+  if (s->owner_gone) // otherwise the owner's destructor closes the timer
+    uv_close(reinterpret_cast<uv_handle_t*>(&s->grace), on_closed);
+  auto fn = std::move(s->on_exit);
+  s->on_exit = nullptr;
+  if (fn && !s->owner_gone)
+    fn(s->status); // may destroy the owner: s stays alive through the poll handle's ref
+}
+
+// The child, between fork and exec: only async-signal-safe calls.
+[[noreturn]] void exec_child(const ChildOptions& o, char* const argv[], char* const envp[],
+                             int error_pipe, pid_t parent) {
+  auto fail = [error_pipe] {
+    int e = errno;
+    ssize_t n = ::write(error_pipe, &e, sizeof e);
+    (void)n;
+    ::_exit(127);
+  };
+  if (o.die_with_parent) {
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+      fail();
+    if (::getppid() != parent)
+      ::_exit(127); // the parent died before prctl took effect
+  }
+  // Move every source above the targets first, so that mappings cannot overwrite each other.
+  int moved[16];
+  std::size_t n = std::min<std::size_t>(o.fds.size(), 16);
+  int highest = 2;
+  for (std::size_t i = 0; i < n; ++i) {
+    moved[i] = ::fcntl(o.fds[i].first, F_DUPFD_CLOEXEC, 1024);
+    if (moved[i] < 0)
+      fail();
+    highest = std::max(highest, o.fds[i].second);
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    if (::dup2(moved[i], o.fds[i].second) < 0) // dup2 clears close-on-exec on the target
+      fail();
+  if (o.stdout_fd >= 0 && ::dup2(o.stdout_fd, 1) < 0)
+    fail();
+  ::syscall(SYS_close_range, highest + 1, ~0U, CLOSE_RANGE_CLOEXEC);
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  ::sigaction(SIGPIPE, &dfl, nullptr); // the agent ignores it; the child must not inherit that
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::execve(o.program.c_str(), argv, envp);
+  fail();
+}
+
+} // namespace
+
+Result<std::unique_ptr<ChildProcess>> ChildProcess::spawn(Loop& loop, const ChildOptions& o) {
+  if (o.fds.size() > 16)
+    return std::error_code(E2BIG, std::system_category());
+  std::vector<std::string> args_storage;
+  args_storage.push_back(o.program);
+  args_storage.insert(args_storage.end(), o.args.begin(), o.args.end());
+  std::vector<char*> argv, envp;
+  for (auto& a : args_storage)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env = o.env;
+  for (auto& e : env)
+    envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  int error_pipe[2];
+  if (::pipe2(error_pipe, O_CLOEXEC) != 0)
+    return std::error_code(errno, std::system_category());
+  pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    int e = errno;
+    ::close(error_pipe[0]);
+    ::close(error_pipe[1]);
+    return std::error_code(e, std::system_category());
+  }
+  if (pid == 0)
+    exec_child(o, argv.data(), envp.data(), error_pipe[1], parent);
+  ::close(error_pipe[1]);
+  int child_errno = 0;
+  ssize_t got;
+  do
+    got = ::read(error_pipe[0], &child_errno, sizeof child_errno);
+  while (got < 0 && errno == EINTR);
+  ::close(error_pipe[0]);
+  if (got == sizeof child_errno) { // exec failed: the child has exited already
+    ::waitpid(pid, nullptr, 0);
+    return std::error_code(child_errno, std::system_category());
+  }
+  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0) {
+    int e = errno;
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    return std::error_code(e, std::system_category());
+  }
+  auto* s = new State;
+  s->pid = pid;
+  s->pidfd = pidfd;
+  uv_poll_init(loop.uv(), &s->poll, pidfd);
+  s->poll.data = s;
+  uv_timer_init(loop.uv(), &s->grace);
+  s->grace.data = s;
+  uv_unref(reinterpret_cast<uv_handle_t*>(&s->grace));
+  uv_poll_start(&s->poll, UV_READABLE,
+                [](uv_poll_t* h, int, int) { reap(static_cast<State*>(h->data)); });
+  return std::unique_ptr<ChildProcess>(new ChildProcess(s));
+}
+
+ChildProcess::~ChildProcess() {
+  State* s = state_;
+  s->owner_gone = true;
+  s->on_exit = nullptr;
+  if (!s->exited) {
+    if (s->grace_period.count() >= 0) {
+      uv_ref(reinterpret_cast<uv_handle_t*>(&s->grace));
+      uv_timer_start(
+          &s->grace,
+          [](uv_timer_t* t) {
+            auto* st = static_cast<State*>(t->data);
+            if (!st->exited)
+              ::kill(st->pid, SIGKILL);
+          },
+          static_cast<std::uint64_t>(s->grace_period.count()), 0);
+    } else {
+      ::kill(s->pid, SIGKILL);
+    }
+  }
+  // The timer is closed here if the process was reaped already, otherwise when it is.
+  if (s->exited)
+    uv_close(reinterpret_cast<uv_handle_t*>(&s->grace), on_closed);
+  s->release();
+}
+
+int ChildProcess::pid() const noexcept {
+  return state_->pid;
+}
+
+bool ChildProcess::exited() const noexcept {
+  return state_->exited;
+}
+
+void ChildProcess::on_exit(std::function<void(ExitStatus)> fn) {
+  state_->on_exit = std::move(fn);
+}
+
+void ChildProcess::kill(int signal) noexcept {
+  if (!state_->exited)
+    ::kill(state_->pid, signal);
+}
+
+void ChildProcess::detach(Millis grace) noexcept {
+  state_->grace_period = grace;
+}
+
+} // namespace ppp2p::net

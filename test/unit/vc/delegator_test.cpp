@@ -1,0 +1,55 @@
+// The delegator's choice of worker (delegator.hpp): earliest expected completion.
+#include <gtest/gtest.h>
+
+#include "delegator.hpp"
+
+using namespace ppp2p::agent::vc;
+
+TEST(Delegator, PrefersAFreeSlotOnTheFastestWorker) {
+  std::vector<WorkerLoad> w{{100, 1, 0}, {300, 1, 0}, {200, 1, 0}};
+  EXPECT_EQ(choose_worker(w), 1u);
+}
+
+TEST(Delegator, AQueueBehindAFastWorkerCanLoseToAnIdleSlowOne) {
+  // Fast: 3 waves ahead at speed 300 -> 4/300; slow and idle: 1/100. 4/300 > 1/100.
+  std::vector<WorkerLoad> w{{300, 1, 3}, {100, 1, 0}};
+  EXPECT_EQ(choose_worker(w), 1u);
+  // 2 waves ahead: 3/300 = 1/100, a tie: the less filled wins.
+  w[0].outstanding = 2;
+  EXPECT_EQ(choose_worker(w), 1u);
+  w[0].outstanding = 1;
+  EXPECT_EQ(choose_worker(w), 0u);
+}
+
+TEST(Delegator, SlotsCountAsParallelWaves) {
+  // 4 slots, 3 busy: the next one still starts at once.
+  std::vector<WorkerLoad> w{{100, 4, 3}, {100, 1, 0}};
+  EXPECT_EQ(choose_worker(w), 1u) << "equal times: the less filled";
+  w[1].outstanding = 1;
+  EXPECT_EQ(choose_worker(w), 0u);
+}
+
+TEST(Delegator, EqualWorkersTakeTurns) {
+  std::vector<WorkerLoad> w{{100, 1, 0}, {100, 1, 0}, {100, 1, 0}};
+  std::vector<std::size_t> picks;
+  for (int i = 0; i < 6; ++i) {
+    auto k = choose_worker(w);
+    ASSERT_TRUE(k);
+    picks.push_back(*k);
+    ++w[*k].outstanding;
+  }
+  EXPECT_EQ(picks, (std::vector<std::size_t>{0, 1, 2, 0, 1, 2}));
+}
+
+TEST(Delegator, FullWindowsGetNothing) {
+  std::vector<WorkerLoad> w{{100, 2, window_of(2)}, {50, 1, window_of(1)}};
+  EXPECT_FALSE(choose_worker(w));
+  EXPECT_FALSE(choose_worker({}));
+  w[1].outstanding = 0;
+  EXPECT_EQ(choose_worker(w), 1u);
+}
+
+TEST(Delegator, ZeroSpeedOrSlotsDoNotDivideByZero) {
+  std::vector<WorkerLoad> w{{0, 0, 0}, {1, 1, 0}};
+  EXPECT_EQ(choose_worker(w), 1u);
+}
