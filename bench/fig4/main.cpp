@@ -3,11 +3,15 @@
 //
 // Peers are executors of an embedded virtual computer, each running one island. Heterogeneity:
 // each peer's process is limited to a share of one core (a cgroup CPU bandwidth limit) and its
-// island's thread is pinned to that core. R_i, the processing rate (generations per second) of
-// peer i, comes from a plain run of the same island code in a child process under the same
-// limit and pinning, without ppp2p. A setup's rate R_H is the generations of all its islands
-// over the wall time from the start signal to the last result. With the paper's definitions:
-// S_H = R_H / R_max, S_H,max = sum R_i / R_max, efficiency = S_H / S_H,max.
+// island's thread is pinned to that core. R_i, the processing rate of peer i, comes from a plain
+// run of the same island code in a child process under the same limit and pinning, without
+// ppp2p. A setup's rate R_H is the work of all its islands over the wall time from the start
+// signal to the last result. With the paper's definitions: S_H = R_H / R_max, S_H,max =
+// sum R_i / R_max, efficiency = S_H / S_H,max.
+// Work is counted in 2-opt moves evaluated, not generations: with local search, a generation's
+// cost depends on how far its children are from 2-opt optima, so that generations per second
+// of one island varied by 1.7x from run to run and seed to seed, while moves per second follow
+// the CPU share.
 #include "cpu_limits.hpp"
 #include "plot.hpp"
 #include "tsp.hpp"
@@ -136,10 +140,11 @@ tsp::Params island_params(unsigned seed, const Options& o, bool interbreed) {
 namespace {
 
 /// Plain islands (no ppp2p, no interbreeding) in child processes limited and pinned like the
-/// given peers, started together: each one's generations per second, and all of them together
+/// given peers, started together: each one's rate (M moves/s), and all of them together
 /// over the wall time from the start to the last one's end.
 struct PlainRun {
   std::vector<double> rates;
+  std::vector<double> cpu_shares; // CPU time each island got over its wall time
   double together = 0;
 };
 
@@ -164,10 +169,14 @@ PlainRun plain_run(const tsp::Problem& problem, const Options& o,
       (void)!read(ready[0], &go, 1);
       fig4::pin_to_core(0, kPeers[k].core);
       auto start = std::chrono::steady_clock::now();
+      timespec cpu0{}, cpu1{};
+      clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu0);
       tsp::Tour tour = tsp::evolve(problem, island_params(unsigned(k) + 1, o, false));
+      clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu1);
       double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      double out[2] = {double(tour.generations), seconds};
+      double cpu = double(cpu1.tv_sec - cpu0.tv_sec) + 1e-9 * double(cpu1.tv_nsec - cpu0.tv_nsec);
+      double out[3] = {double(tour.evaluated), seconds, cpu};
       (void)!write(result[1], out, sizeof out);
       _exit(0);
     }
@@ -183,22 +192,23 @@ PlainRun plain_run(const tsp::Problem& problem, const Options& o,
   PlainRun run;
   double generations = 0;
   for (Child& child : children) {
-    double out[2];
+    double out[3];
     if (read(child.result, out, sizeof out) != sizeof out)
       throw std::runtime_error("a plain run failed");
-    run.rates.push_back(out[0] / out[1]);
+    run.rates.push_back(out[0] / out[1] / 1e6);
+    run.cpu_shares.push_back(out[2] / out[1]);
     generations += out[0];
     waitpid(child.pid, nullptr, 0);
     close(child.result);
   }
-  run.together =
-      generations / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  run.together = generations / 1e6 /
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   close(ready[0]);
   close(ready[1]);
   return run;
 }
 
-/// R_H: generations per second of `count` peers (the first `count` of kPeers) together.
+/// R_H: moves evaluated per second by `count` peers (the first `count` of kPeers) together.
 double setup_rate(const tsp::Problem& problem, const Options& o, unsigned count,
                   fig4::CpuLimits* limits, const std::vector<int>& groups) {
   ppp2p::VirtualComputer vc({.workers = count, .slots_per_worker = 1});
@@ -221,11 +231,11 @@ double setup_rate(const tsp::Problem& problem, const Options& o, unsigned count,
   auto start = std::chrono::steady_clock::now();
   for (auto& island : islands)
     vc.send(island.id(), 1);
-  long generations = 0;
+  double generations = 0; // the unit of work: 2-opt moves evaluated
   for (auto& island : islands)
-    generations += island.get().generations;
+    generations += double(island.get().evaluated);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return double(generations) / seconds;
+  return generations / seconds / 1e6;
 }
 
 template <class F> double median(int repeat, F measure) {
@@ -271,14 +281,17 @@ int main(int argc, char** argv) {
   for (int size : o.sizes) {
     tsp::Problem problem = tsp::random_problem(size, 2026);
     // R_i: each peer's plain island alone, the machine otherwise idle.
-    std::vector<double> rate;
+    std::vector<double> rate, share_alone(std::size(kPeers)), share_together;
     for (std::size_t k = 0; k < std::size(kPeers); ++k)
-      rate.push_back(median(
-          o.repeat, [&] { return plain_run(problem, o, {k}, limits.get(), groups).rates[0]; }));
-    std::printf("\n%d cities: plain rates R_i (generations/s):", size);
+      rate.push_back(median(o.repeat, [&] {
+        PlainRun run = plain_run(problem, o, {k}, limits.get(), groups);
+        share_alone[k] = run.cpu_shares[0];
+        return run.rates[0];
+      }));
+    std::printf("\n%d cities: plain rates R_i (million 2-opt moves evaluated per second):", size);
     for (std::size_t k = 0; k < rate.size(); ++k)
       std::printf(" %s %.1f", kPeers[k].name, rate[k]);
-    std::printf("\n\n| peers | R_H gen/s | R_max | S_H   | S_H,max | efficiency | plain together "
+    std::printf("\n\n| peers | R_H M/s   | R_max | S_H   | S_H,max | efficiency | plain together "
                 "| ppp2p / plain together |\n"
                 "|-------|-----------|-------|-------|---------|------------|----------------"
                 "|------------------------|\n");
@@ -293,8 +306,11 @@ int main(int argc, char** argv) {
           median(o.repeat, [&] { return setup_rate(problem, o, count, limits.get(), groups); });
       std::vector<std::size_t> members(count);
       std::iota(members.begin(), members.end(), std::size_t(0));
-      double together = median(
-          o.repeat, [&] { return plain_run(problem, o, members, limits.get(), groups).together; });
+      double together = median(o.repeat, [&] {
+        PlainRun run = plain_run(problem, o, members, limits.get(), groups);
+        share_together = run.cpu_shares;
+        return run.together;
+      });
       double s_h = r_h / r_max, s_max = r_sum / r_max;
       series[s].speedup.push_back(s_h);
       series[s].max_speedup.push_back(s_max);
@@ -302,6 +318,13 @@ int main(int argc, char** argv) {
       std::printf("| %5u | %9.1f | %5.1f | %5.3f | %7.3f | %8.1f %% | %14.1f | %20.1f %% |\n",
                   count, r_h, r_max, s_h, s_max, s_h / s_max * 100, together, r_h / together * 100);
     }
+    // What the limits gave: CPU time over wall time of each plain island, alone and with all
+    // four peers running (the last run of each).
+    std::printf("\nCPU share received, alone / with 4 peers:");
+    for (std::size_t k = 0; k < share_alone.size(); ++k)
+      std::printf(" %s %.0f / %.0f %%", kPeers[k].name, share_alone[k] * 100,
+                  k < share_together.size() ? share_together[k] * 100 : 0.0);
+    std::printf("\n");
   }
   std::printf("\nefficiency by problem size (goal at the largest: >= 99 / 98.5 / 98 %% for 2 / 3 "
               "/ 4 peers; the paper: 95.7 / 94.2 / 93.0 %%)\n\n| peers |");

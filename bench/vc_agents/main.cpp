@@ -1,8 +1,10 @@
 // Virtual computers through agents (PPP2P_AGENT): fixed costs (VC creation, module hashing,
-// module shipping, release), spawn throughput of empty VTs, and a fixed-size task farm, each
-// against the embedded peer measured in the same run. Starts its own agents on loopback.
+// module shipping, release), spawn throughput of empty VTs, a fixed-size task farm, and the
+// latency of messages and global updates between VTs on different agents, each against the
+// embedded peer (and, for latency, the raw agent link round trip of bench_link_rtt) measured in
+// the same run. Starts its own agents on loopback.
 //
-//   bench-vc-agents [--runtime PATH] [--spawns N] [--fixed-only]
+//   bench-vc-agents [--runtime PATH] [--spawns N] [--rounds N] [--fixed-only]
 // bench-vc-agents-32m is the same program carrying 32 MiB of data, to time module shipping.
 #include <ppp2p/ppp2p.hpp>
 
@@ -19,7 +21,9 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -42,6 +46,60 @@ using Clock = std::chrono::steady_clock;
       ppp2p::checkpoint();
   }
   return count;
+}
+
+// Round-trip times in microseconds: the median and the 99th percentile.
+struct Latency {
+  double p50 = 0;
+  double p99 = 0;
+};
+
+Latency summarize(std::vector<double> us) {
+  if (us.empty())
+    return {};
+  std::sort(us.begin(), us.end());
+  return {us[us.size() / 2], us[std::min(us.size() - 1, us.size() * 99 / 100)]};
+}
+
+double us_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::micro>(Clock::now() - start).count();
+}
+
+// VT 0 of a pair: sends i to VT 1 and waits for it back, `rounds` times (the first tenth is
+// warm-up, not counted).
+[[ppp2p::checkpointable]] Latency ping(int rounds) {
+  std::vector<double> us;
+  us.reserve(std::size_t(rounds));
+  for (int i = 0; i < rounds; ++i) {
+    auto start = Clock::now();
+    ppp2p::send(1u, i);
+    if (ppp2p::receive<int>(1u) != i)
+      throw std::runtime_error("a reply out of order");
+    if (i >= rounds / 10)
+      us.push_back(us_since(start));
+  }
+  return summarize(std::move(us));
+}
+
+[[ppp2p::checkpointable]] int pong(int rounds) {
+  for (int i = 0; i < rounds; ++i)
+    ppp2p::send(0u, ppp2p::receive<int>(0u));
+  return rounds;
+}
+
+// `rounds` global updates, each a round trip to the global's owner and a commit.
+[[ppp2p::checkpointable]] Latency update_rounds(int rounds) {
+  auto counter = ppp2p::global<long>("bench.counter");
+  std::vector<double> us;
+  us.reserve(std::size_t(rounds));
+  for (int i = 0; i < rounds; ++i) {
+    auto start = Clock::now();
+    counter.update([](long& v) { v += 1; });
+    if (i >= rounds / 10)
+      us.push_back(us_since(start));
+    ppp2p::checkpoint();
+  }
+  return summarize(std::move(us));
 }
 
 #ifdef PPP2P_BENCH_BALLAST_MIB
@@ -207,11 +265,43 @@ double farm_seconds(unsigned workers) {
   return ms_since(start) / 1e3;
 }
 
+// Message round trip between two VTs on two workers, and a global update's round trip.
+std::pair<Latency, Latency> exchange_latency(int rounds) {
+  ppp2p::VirtualComputer vc({.workers = 2, .slots_per_worker = 1});
+  auto a = vc.spawn(ping, rounds);
+  auto b = vc.spawn(pong, rounds);
+  Latency messages = a.get();
+  b.get();
+  Latency updates = vc.spawn(update_rounds, rounds).get();
+  if (vc.global<long>("bench.counter").read() != rounds)
+    fail("the global counter lost updates");
+  return {messages, updates};
+}
+
+// The raw agent round trip: bench_link_rtt's AES-256-GCM link row (p50, p99 in µs), if found.
+std::optional<Latency> link_round_trip(const fs::path& bin_dir) {
+  fs::path tool = bin_dir / "bench_link_rtt";
+  if (::access(tool.c_str(), X_OK) != 0)
+    return std::nullopt;
+  std::istringstream out(capture(tool.string() + " 20000 2>/dev/null"));
+  for (std::string line; std::getline(out, line);) {
+    if (line.find("ppp2p link") == std::string::npos || line.find("AES") == std::string::npos)
+      continue;
+    Latency l;
+    std::size_t bar = line.find('|', 2);
+    if (bar != std::string::npos &&
+        std::sscanf(line.c_str() + bar, "| %lf | %lf |", &l.p50, &l.p99) == 2)
+      return l;
+  }
+  return std::nullopt;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   std::string runtime = (fs::canonical("/proc/self/exe").parent_path() / "ppp2p-runtime").string();
   int spawns = 20000;
+  int rounds = 5000;
   bool fixed_only = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -219,10 +309,12 @@ int main(int argc, char** argv) {
       runtime = argv[++i];
     else if (a == "--spawns" && i + 1 < argc)
       spawns = std::max(100, std::atoi(argv[++i]));
+    else if (a == "--rounds" && i + 1 < argc)
+      rounds = std::max(100, std::atoi(argv[++i]));
     else if (a == "--fixed-only")
       fixed_only = true;
     else
-      fail("usage: bench-vc-agents [--runtime PATH] [--spawns N] [--fixed-only]");
+      fail("usage: bench-vc-agents [--runtime PATH] [--spawns N] [--rounds N] [--fixed-only]");
   }
   if (::access(runtime.c_str(), X_OK) != 0)
     fail("no ppp2p-runtime at " + runtime + " (use --runtime)");
@@ -321,5 +413,40 @@ int main(int argc, char** argv) {
   std::printf("\nspeedup = T1 / Tn against the embedded peer's single worker, efficiency = "
               "speedup / n; beyond %u workers this machine is oversubscribed.\n",
               cores);
+
+  std::printf("\n4. latency: %d round trips each (the first tenth not counted), microseconds\n\n",
+              rounds);
+  auto link = link_round_trip(fs::path(runtime).parent_path());
+  std::printf("| path                                                   |   p50 |   p99 | "
+              "p50 / link | p99 / link |\n");
+  std::printf("|--------------------------------------------------------|-------|-------|-"
+              "-----------|------------|\n");
+  auto row = [&](const char* what, Latency l) {
+    if (link)
+      std::printf("| %-54s | %5.1f | %5.1f | %10.2f | %10.2f |\n", what, l.p50, l.p99,
+                  l.p50 / link->p50, l.p99 / link->p99);
+    else
+      std::printf("| %-54s | %5.1f | %5.1f |          - |          - |\n", what, l.p50, l.p99);
+  };
+  if (link)
+    row("raw agent link round trip (bench_link_rtt, AES-GCM)", *link);
+  use_agent("");
+  auto [embedded_messages, embedded_updates] = exchange_latency(rounds);
+  row("message VT -> VT -> VT, embedded peer", embedded_messages);
+  row("global update, embedded peer", embedded_updates);
+  {
+    Cluster c(runtime, root);
+    std::string home = c.add("home", 0);
+    c.add("w0", 1);
+    c.add("w1", 1);
+    c.converge(home);
+    use_agent(home);
+    auto [messages, updates] = exchange_latency(rounds);
+    row("message VT -> VT -> VT, two worker agents", messages);
+    row("global update, worker agent", updates);
+  }
+  std::printf("\nA message travels executor -> its agent -> the client's agent -> the client "
+              "(which owns the VC's messages and globals) and back out the same way: a message "
+              "round trip between two VTs is 4 agent hops and 2 client passes each way.\n");
   return 0;
 }

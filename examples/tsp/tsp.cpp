@@ -95,11 +95,14 @@ double length_of(const Distances& d, std::size_t n, const std::vector<int>& orde
 }
 
 /// 2-opt local search: reverses segments while that shortens the tour (first improvement, a
-/// few passes at most).
-void two_opt(const Distances& d, std::size_t n, std::vector<int>& order) {
+/// few passes at most). Returns how many moves it evaluated (the unit of work: a generation's
+/// cost varies with how far its children are from 2-opt optima).
+std::uint64_t two_opt(const Distances& d, std::size_t n, std::vector<int>& order) {
+  std::uint64_t evaluated = 0;
   for (int pass = 0; pass < 4; ++pass) {
     bool improved = false;
     for (std::size_t i = 0; i + 2 < n; ++i) {
+      evaluated += n - i - 2;
       auto a = std::size_t(order[i]), b = std::size_t(order[i + 1]);
       for (std::size_t j = i + 2; j < n; ++j) {
         auto c = std::size_t(order[j]), e = std::size_t(order[(j + 1) % n]);
@@ -115,8 +118,9 @@ void two_opt(const Distances& d, std::size_t n, std::vector<int>& order) {
       }
     }
     if (!improved)
-      return;
+      return evaluated;
   }
+  return evaluated;
 }
 
 /// Order crossover: a slice of one parent, the rest in the other parent's order.
@@ -208,7 +212,7 @@ Tour evolve(Problem problem, Params params) {
     population[i].resize(n);
     std::iota(population[i].begin(), population[i].end(), 0);
     std::shuffle(population[i].begin(), population[i].end(), rng);
-    two_opt(distances, n, population[i]);
+    (void)two_opt(distances, n, population[i]);
     lengths[i] = length_of(distances, n, population[i]);
   }
   std::size_t first =
@@ -217,6 +221,7 @@ Tour evolve(Problem problem, Params params) {
   std::uniform_int_distribution<std::size_t> member(0, population.size() - 1);
   std::uniform_real_distribution<double> chance(0, 1);
   auto started = std::chrono::steady_clock::now();
+  std::uint64_t evaluated = 0;
   int generation = 1;
   for (; generation <= params.generations; ++generation) {
     if (params.seconds > 0 &&
@@ -234,7 +239,7 @@ Tour evolve(Problem problem, Params params) {
       std::vector<int> child = crossover(mother, father, rng);
       if (chance(rng) < 0.2)
         double_bridge(child, rng);
-      two_opt(distances, n, child);
+      evaluated += two_opt(distances, n, child);
       next.push_back(std::move(child));
     }
     population = std::move(next);
@@ -250,6 +255,7 @@ Tour evolve(Problem problem, Params params) {
     ppp2p::checkpoint();
   }
   best.generations = generation - 1;
+  best.evaluated = evaluated;
   return best;
 }
 

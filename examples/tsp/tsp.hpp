@@ -47,6 +47,8 @@ struct Tour {
   double length = 0;
   int generation = 0;  // when it was found
   int generations = 0; // how many the evolution ran (set on the result of evolve)
+  /// 2-opt moves evaluated by those generations: their work, in a unit of constant cost.
+  std::uint64_t evaluated = 0;
 };
 
 /// Reads a TSPLIB file with EUC_2D coordinates (and OPTIMUM if given); throws
