@@ -6,6 +6,8 @@
 // slots get more; ties go to the less loaded, then to the earlier enrolled. A worker already
 // holding its window (enough to stay busy while results travel back) gets no more: the rest
 // waits in the deployer, so that it can still go to whichever worker frees up first.
+// A VT resumed from a checkpoint goes only to a free slot: it may be one of a group of VTs that
+// wait for each other's messages, and queued behind them it would never run.
 #pragma once
 
 #include <cstddef>
@@ -31,13 +33,17 @@ inline double expected_completion(const WorkerLoad& w) {
   return static_cast<double>(w.outstanding / k + 1) / speed;
 }
 
-// The index of the worker for the next VT, or nullopt when every window is full.
-inline std::optional<std::size_t> choose_worker(const std::vector<WorkerLoad>& workers) {
+// The index of the worker for the next VT, or nullopt when every window is full (or, with
+// free_slot_only, when no worker has a free slot).
+inline std::optional<std::size_t> choose_worker(const std::vector<WorkerLoad>& workers,
+                                                bool free_slot_only = false) {
   std::optional<std::size_t> best;
   double best_time = 0, best_fill = 0;
   for (std::size_t i = 0; i < workers.size(); ++i) {
     const WorkerLoad& w = workers[i];
     if (w.outstanding >= window_of(w.slots))
+      continue;
+    if (free_slot_only && w.outstanding >= (w.slots ? w.slots : 1))
       continue;
     double t = expected_completion(w);
     double fill = static_cast<double>(w.outstanding) / (w.slots ? w.slots : 1);

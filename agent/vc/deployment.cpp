@@ -277,7 +277,8 @@ void Deployment::place() {
       queue_.pop_front(); // cancelled while queued
       continue;
     }
-    auto i = choose_worker(loads);
+    const SpawnRequest& r = v->second.request;
+    auto i = choose_worker(loads, r.snapshot.has_value() || r.replay_through > 0);
     if (!i)
       break;
     queue_.pop_front();

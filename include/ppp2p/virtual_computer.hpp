@@ -56,6 +56,9 @@ struct VirtualComputerOptions {
   /// Bytes of messages sent and not yet received that the VC buffers; beyond it senders wait
   /// (each may have up to 1 MiB more in flight).
   std::size_t message_buffer_bytes = 64u << 20;
+  /// Every VT is captured at its next site this often (0: only on request); a VT whose worker
+  /// dies resumes on another worker from its newest capture.
+  std::chrono::milliseconds checkpoint_interval{10'000};
 };
 
 namespace detail {

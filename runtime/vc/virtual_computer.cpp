@@ -2,6 +2,7 @@
 // order on an event thread, and the choice between the embedded peer and the local agent.
 #include "exchange_owner.hpp"
 #include "peer_connection.hpp"
+#include "periodic_task.hpp"
 
 #include "../function_registry.hpp"
 
@@ -39,6 +40,7 @@ struct VtCore : std::enable_shared_from_this<VtCore> {
   std::uint64_t checkpoint_effect = 0;
   unsigned checkpoints = 0;
   unsigned resumes = 0;
+  unsigned recoveries_since_checkpoint = 0; // resumes after a lost host, without progress
   bool restarting = false;
   std::mutex mutex;
   std::condition_variable ended; // also: a checkpoint arrived
@@ -87,9 +89,13 @@ public:
       stop_events();
       throw;
     }
+    if (options.checkpoint_interval.count() > 0)
+      checkpointer_ =
+          std::make_unique<PeriodicTask>(options.checkpoint_interval, [this] { capture_all(); });
   }
 
   ~VcCore() {
+    checkpointer_.reset();
     stop_events();
     std::map<VtId, std::shared_ptr<VtCore>> vts;
     {
@@ -103,6 +109,7 @@ public:
   }
 
   void release() {
+    checkpointer_.reset();
     exchange_->close("the virtual computer was released");
     std::vector<VtId> running;
     {
@@ -206,6 +213,7 @@ private:
       std::lock_guard lock(vt->mutex);
       vt->checkpoint = std::move(event.value);
       vt->checkpoint_effect = event.effect;
+      vt->recoveries_since_checkpoint = 0;
       ++vt->checkpoints;
       vt->ended.notify_all();
       return;
@@ -216,6 +224,10 @@ private:
       break;
     case VtEvent::Kind::failure:
       if (event.failure == VtEvent::Failure::cancelled && resume(*vt))
+        return;
+      // Lost with its host (a worker that died or left; the deployer names it): resumed
+      // elsewhere. Lost for want of any worker, or with the client's own agent: not.
+      if (event.failure == VtEvent::Failure::lost && !event.peer.empty() && recover(*vt))
         return;
       [[fallthrough]];
     case VtEvent::Kind::result: {
@@ -251,6 +263,34 @@ private:
     }
     post(std::move(item));
   }
+
+  /// The periodic checkpoint: asks every running VT to capture itself at its next site.
+  void capture_all() {
+    std::vector<VtId> running;
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& [id, vt] : vts_)
+        running.push_back(id);
+    }
+    for (VtId id : running)
+      peer_->capture(id);
+  }
+
+  /// The VT's host is gone: resumes it on another worker from its newest checkpoint (or from
+  /// its start: the journal replays what it did before, as from a checkpoint at effect 0).
+  /// A VT lost again and again without a new checkpoint fails instead.
+  bool recover(VtCore& vt) {
+    {
+      std::lock_guard lock(vt.mutex);
+      if (vt.done || vt.recoveries_since_checkpoint >= kMaxRecoveriesWithoutCheckpoint)
+        return false;
+      ++vt.recoveries_since_checkpoint;
+      vt.restarting = true;
+    }
+    return resume(vt);
+  }
+
+  static constexpr unsigned kMaxRecoveriesWithoutCheckpoint = 8;
 
   /// The VT's run was stopped for a restart: runs it again from its newest checkpoint.
   bool resume(VtCore& vt) {
@@ -379,6 +419,7 @@ private:
 
   std::unique_ptr<ExchangeOwner> exchange_;
   std::unique_ptr<PeerConnection> peer_;
+  std::unique_ptr<PeriodicTask> checkpointer_; // stopped before peer_ goes
   std::mutex mutex_;
   std::map<VtId, std::shared_ptr<VtCore>> vts_;
   VtId next_id_ = 0;

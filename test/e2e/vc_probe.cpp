@@ -6,7 +6,10 @@
 //
 //   vc_probe SCENARIO [N] [--workers N] [--slots N] [--min-speed S] [--enrol-timeout-ms T]
 //   scenarios: squares N | throw | segfault | cancel | partials N | hang N |
-//              wait-then-squares N (waits for a line on stdin first) | empty N
+//              wait-then-squares N (waits for a line on stdin first) | empty N |
+//              ring N ROUNDS (a ring of N VTs passing tokens, a global sum updated every
+//              round, each round pausing --pause-us; checked against a sequential run)
+//   options also: --checkpoint-ms T (the VC's checkpoint_interval)
 // Output: "created workers=W ms=T", one line per VT outcome
 // ("vt=N kind=result value=V peer=P what=" or "vt=N kind=failure failure=CODE type=T peer=P
 // what=W"), and for the farms "peer=P vts=K" lines and "done ok=K of=N seconds=S rate=R".
@@ -61,6 +64,25 @@
   return n;
 }
 
+// A ring: each round, VT k passes its value to k+1 (mod n), folds in what it got from k-1,
+// and adds the result to the global sum.
+[[ppp2p::checkpointable]] long ring_member(unsigned n, int rounds, int pause_us) {
+  unsigned me = ppp2p::self();
+  long acc = me;
+  auto sum = ppp2p::global<long>("sum");
+  for (int r = 0; r < rounds; ++r) {
+    ppp2p::send((me + 1) % n, acc);
+    long left = ppp2p::receive<long>((me + n - 1) % n);
+    acc = (acc * 31 + left) % 1000003;
+    long mine = acc;
+    sum.update([&](long& s) { s += mine; });
+    if (pause_us > 0)
+      std::this_thread::sleep_for(std::chrono::microseconds(pause_us));
+    ppp2p::checkpoint();
+  }
+  return acc;
+}
+
 namespace {
 
 struct Outcome {
@@ -101,7 +123,43 @@ void print(unsigned vt, const Outcome& o) {
   std::fflush(stdout);
 }
 
-int run(const std::vector<std::string>& pos, ppp2p::VirtualComputer::Options options) {
+int run_ring(ppp2p::VirtualComputer& vc, unsigned n, int rounds, int pause_us) {
+  vc.global<long>("sum").write(0);
+  std::vector<ppp2p::VirtualThread<long>> vts;
+  for (unsigned k = 0; k < n; ++k)
+    vts.push_back(vc.spawn(ring_member, n, rounds, pause_us));
+  std::printf("ring spawned %u\n", n);
+  std::fflush(stdout);
+  std::vector<long> acc(n);
+  long sum = 0;
+  for (unsigned k = 0; k < n; ++k)
+    acc[k] = k;
+  for (int r = 0; r < rounds; ++r) {
+    std::vector<long> next(n);
+    for (unsigned k = 0; k < n; ++k) {
+      next[k] = (acc[k] * 31 + acc[(k + n - 1) % n]) % 1000003;
+      sum += next[k];
+    }
+    acc = next;
+  }
+  bool results = true;
+  std::string resumes;
+  for (unsigned k = 0; k < n; ++k) {
+    Outcome o = outcome(vts[k]);
+    if (!o.ok || long(o.value) != acc[k]) {
+      results = false;
+      print(k, o);
+    }
+    resumes += (k ? "," : "") + std::to_string(vts[k].resumes());
+  }
+  long global = vc.global<long>("sum").read();
+  std::printf("ring results_match=%d sum_match=%d sum=%ld expected=%ld resumes=%s\n", results,
+              global == sum, global, sum, resumes.c_str());
+  return results && global == sum ? 0 : 1;
+}
+
+int run(const std::vector<std::string>& pos, ppp2p::VirtualComputer::Options options,
+        int pause_us) {
   std::string scenario = pos[0];
   std::uint64_t n = pos.size() > 1 ? std::stoull(pos[1]) : 1;
   auto t0 = std::chrono::steady_clock::now();
@@ -111,6 +169,8 @@ int run(const std::vector<std::string>& pos, ppp2p::VirtualComputer::Options opt
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   std::fflush(stdout);
 
+  if (scenario == "ring")
+    return run_ring(vc, unsigned(n), pos.size() > 2 ? std::stoi(pos[2]) : 100, pause_us);
   if (scenario == "squares" || scenario == "wait-then-squares") {
     if (scenario == "wait-then-squares") {
       std::string line;
@@ -192,6 +252,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> pos;
   ppp2p::VirtualComputer::Options options;
   options.workers = 1;
+  int pause_us = 0;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : "0"; };
@@ -203,6 +264,10 @@ int main(int argc, char** argv) {
       options.min_speed = std::stod(next());
     else if (a == "--enrol-timeout-ms")
       options.enrol_timeout = std::chrono::milliseconds(std::stoul(next()));
+    else if (a == "--checkpoint-ms")
+      options.checkpoint_interval = std::chrono::milliseconds(std::stoul(next()));
+    else if (a == "--pause-us")
+      pause_us = std::stoi(next());
     else
       pos.push_back(a);
   }
@@ -211,7 +276,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    return run(pos, options);
+    return run(pos, options, pause_us);
   } catch (const ppp2p::error& e) {
     std::printf("error code=%s what=%s\n", ppp2p::error_name(e.code()), e.what());
     return 3;

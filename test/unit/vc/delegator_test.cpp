@@ -53,3 +53,14 @@ TEST(Delegator, ZeroSpeedOrSlotsDoNotDivideByZero) {
   std::vector<WorkerLoad> w{{0, 0, 0}, {1, 1, 0}};
   EXPECT_EQ(choose_worker(w), 1u);
 }
+
+TEST(Delegator, AResumedVirtualThreadGoesOnlyToAFreeSlot) {
+  // A fast worker whose slots are taken (its VTs may wait for the resumed one's messages) and
+  // a slow one with a free slot: a fresh VT may queue at the fast one, a resumed one may not.
+  std::vector<WorkerLoad> w{{400, 2, 2}, {100, 1, 0}};
+  EXPECT_EQ(choose_worker(w), 0u);
+  EXPECT_EQ(choose_worker(w, true), 1u);
+  w[1].outstanding = 1;
+  EXPECT_FALSE(choose_worker(w, true)) << "no free slot anywhere: it waits in the deployer";
+  EXPECT_EQ(choose_worker(w), 0u);
+}
