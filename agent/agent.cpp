@@ -30,6 +30,8 @@ namespace {
 
 constexpr const char* kVersion = PPP2P_VERSION;
 constexpr Millis kMetaRefresh{5000};
+// On SIGTERM, how long the VTs running here may take to reach a site and be captured.
+constexpr Millis kLeaveCaptureGrace{3000};
 
 std::string member_name(const ms::Member& m) {
   return m.address + " (" + m.id.short_hex() + ")";
@@ -320,7 +322,7 @@ int run_agent(const RunOptions& o) {
   auto lifetime = [&]() -> task<void> {
     co_await stop.wait();
     meta_refresh.cancel();
-    vcs->leave();
+    co_await vcs->leave(kLeaveCaptureGrace);
     swim.leave();
     co_await sleep_for(loop, swim.config().leave_linger);
     swim.stop();

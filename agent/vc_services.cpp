@@ -1,6 +1,9 @@
 #include "vc_services.hpp"
 
 #include <cstdio>
+#include <utility>
+
+#include "ppp2p/net/async_event.hpp"
 #include <spdlog/spdlog.h>
 
 namespace ppp2p::agent {
@@ -92,14 +95,31 @@ void VcServices::on_member_event(ms::Event e, const ms::Member& m) {
   if (e == ms::Event::state_changed && (m.state == ms::State::dead || m.state == ms::State::left)) {
     node_->on_member_gone(m.address, m.state == ms::State::dead ? "died" : "left the cluster");
     messenger_.forget(m.address);
+    addresses_.erase(m.id);
     return;
+  }
+  if (e == ms::Event::forgotten) {
+    addresses_.erase(m.id);
+    return;
+  }
+  // A member that restarted on another address before anyone declared it dead: membership
+  // only updates its address, but what ran at the old one is gone (the reliable messenger
+  // notices restarts on the same address by their new epoch).
+  auto [known, added] = addresses_.try_emplace(m.id, m.address);
+  if (!added && known->second != m.address) {
+    std::string old = std::exchange(known->second, m.address);
+    node_->on_member_gone(old, "restarted at " + m.address);
+    messenger_.forget(old);
   }
   if (e == ms::Event::joined || e == ms::Event::updated ||
       (e == ms::Event::state_changed && m.state == ms::State::alive))
     node_->on_cluster_changed();
 }
 
-void VcServices::leave() {
+net::task<void> VcServices::leave(net::Millis grace) {
+  net::AsyncEvent captured;
+  node_->worker().capture_for_leave(grace, [&captured] { captured.set(); });
+  co_await captured.wait();
   node_->shutdown("its agent is leaving the cluster");
 }
 

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -57,8 +58,10 @@ public:
   void on_member_event(net::membership::Event e, const net::membership::Member& m);
   void on_link_lost(const std::string& address) { messenger_.link_lost(address); }
 
-  // The agent leaves: clients are disconnected, deployments released, enrolments resigned.
-  void leave();
+  // The agent leaves: the VTs it runs are captured (for at most `grace`) so that their
+  // deployers resume them elsewhere from there; then clients are disconnected, deployments
+  // released, enrolments resigned.
+  net::task<void> leave(net::Millis grace);
   // After leave() and the linger: stops messaging and waits for the executors to end.
   net::task<void> stop();
 
@@ -76,6 +79,7 @@ private:
   std::unique_ptr<vc::FileModuleStore> modules_;
   vc::ProcessExecutorFactory executors_;
   std::unique_ptr<vc::VcNode> node_;
+  std::map<net::membership::MemberId, std::string> addresses_; // where each member was last
   std::unique_ptr<vc::ClientServer> clients_;
 };
 

@@ -9,6 +9,7 @@
 #include <ppp2p/detail/frame_abi.hpp>
 
 #include <cstring>
+#include <utility>
 #include <vector>
 
 using namespace ppp2p::detail;
@@ -22,11 +23,16 @@ alignas(64) unsigned char __ppp2p_restore_scratch[4096];
 bool __ppp2p_capture(FrameRecord* record) {
   ThreadState& thread = __ppp2p_thread;
   thread.site_caller = nullptr;
+  // checkpoint() returns true here if the VT resumed at a library site since the last one.
+  bool resumed = std::exchange(thread.resume_unreported, 0u) != 0;
   CaptureContext* context = thread.context;
   if (context && context->cancel.load(std::memory_order_relaxed))
     throw vt_cancelled{};
-  if (!context || context->mode == CaptureMode::never)
-    return false;
+  if (!context || context->mode == CaptureMode::never) {
+    if (resumed)
+      std::atomic_ref<std::uint32_t>(thread.capture_due).store(0);
+    return resumed;
+  }
   if (context->mode == CaptureMode::on_request) {
     // Not due again until the next request. Requests set their flag, then capture_due (all
     // sequentially consistent): one that lands after this reset is seen by the loads below.
@@ -34,14 +40,14 @@ bool __ppp2p_capture(FrameRecord* record) {
     if (context->cancel.load())
       throw vt_cancelled{};
     if (!context->capture_requested.load())
-      return false;
+      return resumed;
   }
   std::optional<ppp2p::Snapshot> snapshot = capture_chain(record, &context->root);
   if (!snapshot) {
     ++context->skipped;
     if (context->mode == CaptureMode::on_request) // try again at the next site
       std::atomic_ref<std::uint32_t>(thread.capture_due).store(1);
-    return false;
+    return resumed;
   }
   if (context->mode == CaptureMode::on_request)
     context->capture_requested.store(false);
@@ -49,7 +55,7 @@ bool __ppp2p_capture(FrameRecord* record) {
     context->sink(std::move(*snapshot));
   else
     context->snapshots.push_back(std::move(*snapshot));
-  return false;
+  return resumed;
 }
 
 std::uint32_t __ppp2p_restore_frame(const FunctionDescriptor* function, FrameRecord* record) {
@@ -167,5 +173,15 @@ bool checkpoint() {
   // Only reached from code the plugin did not transform: there is no frame to capture.
   return false;
 }
+
+namespace detail {
+
+void note_resumed() noexcept {
+  ThreadState& thread = __ppp2p_thread;
+  thread.resume_unreported = 1;
+  std::atomic_ref<std::uint32_t>(thread.capture_due).store(1);
+}
+
+} // namespace detail
 
 } // namespace ppp2p

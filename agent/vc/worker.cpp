@@ -20,6 +20,7 @@ WorkerService::~WorkerService() {
   for (auto& [key, e] : enrolments_)
     env_.timers.cancel(e->start_timer);
   env_.timers.cancel(reaper_);
+  env_.timers.cancel(leave_timer_);
   enrolments_.clear();
   retired_.clear();
 }
@@ -169,10 +170,15 @@ void WorkerService::dispatch(Enrolment& e) {
 void WorkerService::on_executor_event(Enrolment& e, VtEvent&& event) {
   if (event.kind == VtEvent::Kind::partial || event.kind == VtEvent::Kind::exchange ||
       event.kind == VtEvent::Kind::checkpoint) {
-    if (e.running.count(event.vt))
+    VtNumber vt = event.vt;
+    bool captured = event.kind == VtEvent::Kind::checkpoint;
+    if (e.running.count(vt))
       send_event(e, std::move(event));
+    if (captured)
+      leave_capture_settled(e, vt);
     return;
   }
+  leave_capture_settled(e, event.vt);
   if (!e.running.erase(event.vt))
     return;
   e.known.erase(event.vt);
@@ -290,6 +296,44 @@ void WorkerService::resign_all(const std::string& reason) {
     else
       fail(*e, reason);
   }
+}
+
+void WorkerService::capture_for_leave(Millis grace, std::function<void()> done) {
+  leave_done_ = std::move(done);
+  for (auto& [key, e] : enrolments_) {
+    if (!e->executor || !e->executor_ready)
+      continue;
+    for (VtNumber vt : e->running) {
+      leave_captures_.emplace(e->deployer, e->vc, vt);
+      e->executor->capture(vt);
+    }
+  }
+  if (leave_captures_.empty()) {
+    finish_leave_captures();
+    return;
+  }
+  leave_timer_ = env_.timers.after(grace, [this] {
+    leave_timer_ = 0;
+    finish_leave_captures();
+  });
+}
+
+void WorkerService::leave_capture_settled(const Enrolment& e, VtNumber vt) {
+  if (leave_captures_.erase({e.deployer, e.vc, vt}) && leave_captures_.empty())
+    finish_leave_captures();
+}
+
+// done() runs from a timer, never inside an executor's callback: it ends the enrolments.
+void WorkerService::finish_leave_captures() {
+  env_.timers.cancel(std::exchange(leave_timer_, 0));
+  leave_captures_.clear();
+  if (!leave_done_)
+    return;
+  leave_timer_ = env_.timers.after(Millis{0}, [this] {
+    leave_timer_ = 0;
+    if (auto done = std::exchange(leave_done_, nullptr))
+      done();
+  });
 }
 
 void WorkerService::send_event(const Enrolment& e, VtEvent&& event) {

@@ -14,7 +14,9 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <tuple>
 #include <unordered_set>
 #include <variant>
 #include <vector>
@@ -65,6 +67,10 @@ public:
   void on_member_gone(const std::string& address);
   // This agent leaves: resign from every VC.
   void resign_all(const std::string& reason);
+  // Before leaving: asks the executors to capture every VT they run, so that the deployers
+  // resume them elsewhere from where they are now rather than from an older checkpoint; calls
+  // done() once every capture (or the VT's end) has gone to its deployer, or after `grace`.
+  void capture_for_leave(Millis grace, std::function<void()> done);
 
   unsigned free_slots() const noexcept { return free_; }
   // Called whenever free slots change (to advertise them).
@@ -120,6 +126,12 @@ private:
   std::uint64_t next_executor_ = 1;
   std::uint64_t vts_finished_ = 0;
   std::function<void(unsigned)> on_slots_;
+  // capture_for_leave: the VTs whose capture is awaited, and what to call then.
+  std::set<std::tuple<std::string, VcId, VtNumber>> leave_captures_;
+  std::function<void()> leave_done_;
+  net::membership::TimerId leave_timer_ = 0;
+  void leave_capture_settled(const Enrolment& e, VtNumber vt);
+  void finish_leave_captures();
 };
 
 } // namespace ppp2p::agent::vc

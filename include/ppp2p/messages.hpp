@@ -62,6 +62,10 @@ struct GlobalLease {
   GlobalValue value;
 };
 
+/// A site inside the library (a wait loop) returned true: the VT resumed there. The next
+/// checkpoint() of the program returns true instead, as if it had resumed there.
+void note_resumed() noexcept;
+
 // Inside a VT (ppp2p::error not_in_vt elsewhere).
 /// Sends `value` (and empties it); false, leaving it, if the VT's send window stayed full until
 /// a capture or cancel became due.
@@ -117,7 +121,8 @@ template <class T> T decode_global(const GlobalValue& value) {
 template <class T> PPP2P_DETAIL_CHECKPOINTABLE void send(VtId to, const T& value) {
   detail::Bytes bytes = detail::encode_value(value);
   while (!detail::vt_send(to, typeid(T).name(), bytes))
-    ppp2p::checkpoint(); // waiting for room: a site
+    if (ppp2p::checkpoint()) // waiting for room: a site; true: resumed here
+      detail::note_resumed();
 }
 
 /// The next message to this VT, from anyone; blocks until one arrives. A site: a VT waiting
@@ -127,7 +132,8 @@ template <class T> PPP2P_DETAIL_CHECKPOINTABLE T receive() {
     if (std::optional<detail::Bytes> bytes =
             detail::vt_receive(detail::any_sender, typeid(T).name()))
       return detail::decode_value<T>(*bytes);
-    ppp2p::checkpoint();
+    if (ppp2p::checkpoint()) // a site; true: resumed here
+      detail::note_resumed();
   }
 }
 
@@ -136,7 +142,8 @@ template <class T> PPP2P_DETAIL_CHECKPOINTABLE T receive(VtId from) {
   for (;;) {
     if (std::optional<detail::Bytes> bytes = detail::vt_receive(from, typeid(T).name()))
       return detail::decode_value<T>(*bytes);
-    ppp2p::checkpoint();
+    if (ppp2p::checkpoint()) // a site; true: resumed here
+      detail::note_resumed();
   }
 }
 

@@ -261,16 +261,17 @@ def idle_worker_sigkilled(bins):
         check(spare.status()["vts_finished"] > 0, "the replacement worked")
 
 
-@case
-def busy_worker_sigkilled(bins):
-    """A worker agent SIGKILLed while it runs VTs of a ring that exchanges messages and updates
-    a global every round, checkpointing every 100 ms: its VTs resume on another agent from
-    their checkpoints, and the results and the global equal the sequential computation (nothing
-    lost, nothing applied twice); the moved VTs report resumes >= 1."""
+def ring_survives(bins, spares, kills, come_back=False, sig=signal.SIGKILL, checkpoint_ms=100):
+    """A ring of 4 VTs on 2 worker agents (2 slots each) exchanges messages and updates a global
+    every round, checkpointing every 100 ms; `kills` of its 2 hosts are SIGKILLed at once
+    (and, with come_back, restarted on their data dirs), `spares` more agents stand by. The
+    VTs of the killed hosts resume elsewhere from their checkpoints; the results and the global
+    equal the sequential computation (nothing lost, nothing applied twice); exactly the moved
+    VTs report resumes >= 1."""
     with Cluster(bins.runtime) as c:
-        home, workers = mesh(c, 3, worker_slots=2)
+        home, workers = mesh(c, 2 + spares, worker_slots=2)
         p = bins.probe.start(home, "ring", "4", "1500", "--workers", "2", "--slots", "2",
-                             "--checkpoint-ms", "100", "--pause-us", "2000")
+                             "--checkpoint-ms", str(checkpoint_ms), "--pause-us", "2000")
         try:
             line = p.stdout.readline()
             check(line.startswith("created workers=2"), f"probe said {line!r}")
@@ -281,22 +282,58 @@ def busy_worker_sigkilled(bins):
             hosts = wait_for("the ring to run on two workers", lambda: len(busy()) == 2 and busy(),
                              15, interval=0.1)
             time.sleep(1.0)  # a few hundred rounds, several checkpoints
-            victim = hosts[0]
-            moved = sum(e["running"] for e in victim.status()["enrolments"])
-            victim.signal(signal.SIGKILL)
-            victim.wait_exit(5)
+            victims = hosts[:kills]
+            moved = sum(sum(e["running"] for e in v.status()["enrolments"]) for v in victims)
+            for v in victims:
+                v.signal(sig)
+            for v in victims:
+                v.wait_exit(5)
+            if come_back:
+                for v in victims:
+                    c.add(v.name, join=[home.address], extra=["--slots", "2"])
             out, err = p.communicate(timeout=90)
         finally:
             if p.poll() is None:
                 p.kill()
                 p.wait()
         check(p.returncode == 0, f"exit {p.returncode}\n{out}\n{err}")
-        m = re.search(r"ring results_match=1 sum_match=1 .* resumes=(\S+)", out)
+        m = re.search(r"ring results_match=1 sum_match=1 .* resumes=(\S+) resumed_at=(\S+)", out)
         check(m, f"results and the global equal the fault-free computation:\n{out}\n{err}")
         resumes = [int(x) for x in m.group(1).split(",")]
         check(sum(1 for r in resumes if r >= 1) == moved,
-              f"the {moved} VTs of the killed worker resumed, the others did not: {resumes}")
+              f"the {moved} VTs of the killed workers resumed, the others did not: {resumes}")
         print(m.group(0))
+        return [int(x) for x in m.group(2).split(",")]
+
+
+@case
+def busy_worker_sigkilled(bins):
+    """A worker running half of a ring is SIGKILLed; a spare agent takes its VTs."""
+    ring_survives(bins, spares=1, kills=1)
+
+
+@case
+def two_busy_workers_sigkilled(bins):
+    """Both workers of a ring are SIGKILLed at once; two spare agents take every VT."""
+    ring_survives(bins, spares=2, kills=2)
+
+
+@case
+def killed_worker_comes_back(bins):
+    """No spare: the SIGKILLed worker is restarted on its data dir (a new incarnation) and is
+    enrolled again; its VTs wait in the deployer until it has free slots, then resume there."""
+    ring_survives(bins, spares=0, kills=1, come_back=True)
+
+
+@case
+def sigterm_migrates_vts(bins):
+    """SIGTERM to a worker running half of a ring, with no periodic checkpoints: before it
+    leaves, it captures its VTs where they are, and they resume on a spare agent from there (a
+    resume from the start would report no resume round)."""
+    resumed_at = ring_survives(bins, spares=1, kills=1, sig=signal.SIGTERM, checkpoint_ms=0)
+    moved = [r for r in resumed_at if r >= 0]
+    check(len(moved) >= 1 and all(r > 0 for r in moved),
+          f"the moved VTs resumed mid-run, from the capture taken at SIGTERM: {resumed_at}")
 
 
 @case

@@ -64,11 +64,19 @@
   return n;
 }
 
+// What a ring member returns: its value, and the round at which it last resumed from a
+// checkpoint (-1: never).
+struct RingResult {
+  long acc = 0;
+  int resumed_at = -1;
+};
+
 // A ring: each round, VT k passes its value to k+1 (mod n), folds in what it got from k-1,
 // and adds the result to the global sum.
-[[ppp2p::checkpointable]] long ring_member(unsigned n, int rounds, int pause_us) {
+[[ppp2p::checkpointable]] RingResult ring_member(unsigned n, int rounds, int pause_us) {
   unsigned me = ppp2p::self();
   long acc = me;
+  int resumed_at = -1;
   auto sum = ppp2p::global<long>("sum");
   for (int r = 0; r < rounds; ++r) {
     ppp2p::send((me + 1) % n, acc);
@@ -78,9 +86,10 @@
     sum.update([&](long& s) { s += mine; });
     if (pause_us > 0)
       std::this_thread::sleep_for(std::chrono::microseconds(pause_us));
-    ppp2p::checkpoint();
+    if (ppp2p::checkpoint()) // true on the first return after a resume
+      resumed_at = r;
   }
-  return acc;
+  return {acc, resumed_at};
 }
 
 namespace {
@@ -125,7 +134,7 @@ void print(unsigned vt, const Outcome& o) {
 
 int run_ring(ppp2p::VirtualComputer& vc, unsigned n, int rounds, int pause_us) {
   vc.global<long>("sum").write(0);
-  std::vector<ppp2p::VirtualThread<long>> vts;
+  std::vector<ppp2p::VirtualThread<RingResult>> vts;
   for (unsigned k = 0; k < n; ++k)
     vts.push_back(vc.spawn(ring_member, n, rounds, pause_us));
   std::printf("ring spawned %u\n", n);
@@ -143,18 +152,22 @@ int run_ring(ppp2p::VirtualComputer& vc, unsigned n, int rounds, int pause_us) {
     acc = next;
   }
   bool results = true;
-  std::string resumes;
+  std::string resumes, resumed_at;
   for (unsigned k = 0; k < n; ++k) {
-    Outcome o = outcome(vts[k]);
-    if (!o.ok || long(o.value) != acc[k]) {
+    try {
+      RingResult r = vts[k].get();
+      results &= r.acc == acc[k];
+      resumed_at += (k ? "," : "") + std::to_string(r.resumed_at);
+    } catch (const ppp2p::error& e) {
       results = false;
-      print(k, o);
+      std::printf("vt=%u kind=failure what=%s\n", k, e.what());
     }
     resumes += (k ? "," : "") + std::to_string(vts[k].resumes());
   }
   long global = vc.global<long>("sum").read();
-  std::printf("ring results_match=%d sum_match=%d sum=%ld expected=%ld resumes=%s\n", results,
-              global == sum, global, sum, resumes.c_str());
+  std::printf("ring results_match=%d sum_match=%d sum=%ld expected=%ld resumes=%s "
+              "resumed_at=%s\n",
+              results, global == sum, global, sum, resumes.c_str(), resumed_at.c_str());
   return results && global == sum ? 0 : 1;
 }
 

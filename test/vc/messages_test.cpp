@@ -309,3 +309,25 @@ TEST(ExactlyOnce, ARestartedReceiverGetsTheSameMessagesAgain) {
   EXPECT_EQ(receiver.resumes(), 1u);
   EXPECT_FALSE(vc.try_receive<int>()) << "the re-executed send reached the client twice";
 }
+
+// Waits in receive (a site of the library), then reports whether the next checkpoint()
+// returned true, and whether one after it did.
+[[ppp2p::checkpointable]] int wait_then_checkpoint() {
+  int gate = ppp2p::receive<int>(ppp2p::client);
+  int first = ppp2p::checkpoint() ? 1 : 0;
+  int second = ppp2p::checkpoint() ? 1 : 0;
+  return gate * 100 + first * 10 + second;
+}
+
+TEST(ExactlyOnce, CheckpointReturnsTrueOnceAfterAResumeInsideReceive) {
+  ppp2p::VirtualComputer vc({.workers = 1});
+  auto vt = vc.spawn(wait_then_checkpoint);
+  ASSERT_TRUE(vt.checkpoint(10s)); // captured while it waits in receive
+  ASSERT_TRUE(ppp2p::testing::restart(vt));
+  vc.send(vt.id(), 3);
+  EXPECT_EQ(vt.get(), 310) << "first checkpoint() after the resume true, the next false";
+  EXPECT_EQ(vt.resumes(), 1u);
+  auto fresh = vc.spawn(wait_then_checkpoint);
+  vc.send(fresh.id(), 4);
+  EXPECT_EQ(fresh.get(), 400) << "without a resume, checkpoint() is false";
+}

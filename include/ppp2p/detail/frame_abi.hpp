@@ -129,7 +129,9 @@ struct ThreadState {
   RestoreState* restoring;
   /// Non-zero when the next `checkpoint()` site must capture.
   std::uint32_t capture_due;
-  std::uint32_t reserved;
+  /// Set when a VT resumed at a site of the library (a receive loop): the program's next
+  /// `checkpoint()` takes the capture path (capture_due) and returns true. Runtime only.
+  std::uint32_t resume_unreported;
   /// Root record of the active capture context; the outermost captured frame links to it.
   FrameRecord* root;
   CaptureContext* context;
