@@ -10,6 +10,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -41,6 +42,7 @@ struct VtCore : std::enable_shared_from_this<VtCore> {
   unsigned checkpoints = 0;
   unsigned resumes = 0;
   unsigned recoveries_since_checkpoint = 0; // resumes after a lost host, without progress
+  unsigned crashes_since_checkpoint = 0;    // resumes after its executor crashed
   bool restarting = false;
   std::mutex mutex;
   std::condition_variable ended; // also: a checkpoint arrived
@@ -95,6 +97,10 @@ public:
   }
 
   ~VcCore() {
+    {
+      std::lock_guard lock(resume_mutex_);
+      releasing_ = true;
+    }
     checkpointer_.reset();
     stop_events();
     std::map<VtId, std::shared_ptr<VtCore>> vts;
@@ -109,6 +115,11 @@ public:
   }
 
   void release() {
+    {
+      // What ends from now on is not resumed; a resume in progress finishes first.
+      std::lock_guard lock(resume_mutex_);
+      releasing_ = true;
+    }
     checkpointer_.reset();
     exchange_->close("the virtual computer was released");
     std::vector<VtId> running;
@@ -214,6 +225,7 @@ private:
       vt->checkpoint = std::move(event.value);
       vt->checkpoint_effect = event.effect;
       vt->recoveries_since_checkpoint = 0;
+      vt->crashes_since_checkpoint = 0;
       ++vt->checkpoints;
       vt->ended.notify_all();
       return;
@@ -228,6 +240,8 @@ private:
       // Lost with its host (a worker that died or left; the deployer names it): resumed
       // elsewhere. Lost for want of any worker, or with the client's own agent: not.
       if (event.failure == VtEvent::Failure::lost && !event.peer.empty() && recover(*vt))
+        return;
+      if (event.failure == VtEvent::Failure::crashed && recover_from_crash(*vt, event.what))
         return;
       [[fallthrough]];
     case VtEvent::Kind::result: {
@@ -280,6 +294,8 @@ private:
   /// its start: the journal replays what it did before, as from a checkpoint at effect 0).
   /// A VT lost again and again without a new checkpoint fails instead.
   bool recover(VtCore& vt) {
+    if (releasing_)
+      return false;
     {
       std::lock_guard lock(vt.mutex);
       if (vt.done || vt.recoveries_since_checkpoint >= kMaxRecoveriesWithoutCheckpoint)
@@ -292,8 +308,35 @@ private:
 
   static constexpr unsigned kMaxRecoveriesWithoutCheckpoint = 8;
 
+  /// The VT's executor crashed (it may have been the cause, or shared the process with the
+  /// cause): resumed like a lost VT, unless it crashed kMaxCrashes times since its newest
+  /// checkpoint, then it fails, saying so in `what`.
+  bool recover_from_crash(VtCore& vt, std::string& what) {
+    if (releasing_)
+      return false;
+    {
+      std::lock_guard lock(vt.mutex);
+      if (vt.done)
+        return false;
+      if (++vt.crashes_since_checkpoint >= kMaxCrashes) {
+        what += "; it crashed " + std::to_string(kMaxCrashes) + " times since " +
+                (vt.checkpoint ? "its newest checkpoint" : "it started") +
+                ", so it is not resumed again";
+        return false;
+      }
+      vt.restarting = true;
+    }
+    return resume(vt);
+  }
+
+  static constexpr unsigned kMaxCrashes = 3;
+
   /// The VT's run was stopped for a restart: runs it again from its newest checkpoint.
   bool resume(VtCore& vt) {
+    // Held while peer_ is used: release() sets releasing_ under it, then destroys the peer.
+    std::lock_guard release_lock(resume_mutex_);
+    if (releasing_)
+      return false;
     SpawnRequest request;
     {
       std::lock_guard lock(vt.mutex);
@@ -420,6 +463,8 @@ private:
   std::unique_ptr<ExchangeOwner> exchange_;
   std::unique_ptr<PeerConnection> peer_;
   std::unique_ptr<PeriodicTask> checkpointer_; // stopped before peer_ goes
+  std::atomic<bool> releasing_ = false;
+  std::recursive_mutex resume_mutex_; // a resume may fail synchronously and resume again
   std::mutex mutex_;
   std::map<VtId, std::shared_ptr<VtCore>> vts_;
   VtId next_id_ = 0;

@@ -5,8 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -71,6 +74,28 @@ struct Summary {
     *nowhere = x;
   }
   return x;
+}
+
+// Sleeps `steps` milliseconds in steps, each a site; returns the sum 0 + 1 + ... + steps-1.
+[[ppp2p::checkpointable]] long counts_slowly(int steps) {
+  long sum = 0;
+  for (int i = 0; i < steps; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    sum += i;
+    ppp2p::checkpoint();
+  }
+  return sum;
+}
+
+// Segfaults unless `marker` exists, which it creates first: crashes its first run only.
+[[ppp2p::checkpointable]] int crashes_once(std::string marker) {
+  if (std::FILE* f = std::fopen(marker.c_str(), "r")) {
+    std::fclose(f);
+    return 1;
+  }
+  if (std::FILE* f = std::fopen(marker.c_str(), "w"))
+    std::fclose(f);
+  return segfaults(1);
 }
 
 [[ppp2p::checkpointable]] long spins(long start) {
@@ -161,13 +186,31 @@ TEST(VirtualComputer, AnExecutorCrashFailsItsVirtualThreadsNamingTheSignal) {
   } catch (const ppp2p::remote_error& e) {
     EXPECT_EQ(e.code(), ppp2p::errc::executor_crashed);
     EXPECT_NE(e.remote_what().find("signal 11"), std::string::npos) << e.what();
+    EXPECT_NE(e.remote_what().find("crashed 3 times since it started, so it is not resumed"),
+              std::string::npos)
+        << e.what();
   }
+  EXPECT_EQ(vt.resumes(), 2u) << "resumed after the first two crashes";
   EXPECT_EQ(vc.spawn(triangle, 10L).get(), 55) << "the other workers still run VTs";
   // The quota maintainer replaces the lost worker.
   auto deadline = std::chrono::steady_clock::now() + 10s;
   while (vc.workers() < 2 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(10ms);
   EXPECT_EQ(vc.workers(), 2u);
+}
+
+TEST(VirtualComputer, VirtualThreadsOfACrashedExecutorAreResumed) {
+  std::string marker = ::testing::TempDir() + "ppp2p-crash-once-" + std::to_string(getpid());
+  std::remove(marker.c_str());
+  ppp2p::VirtualComputer vc({.workers = 1, .slots_per_worker = 2});
+  auto bystander = vc.spawn(counts_slowly, 300);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto crasher = vc.spawn(crashes_once, marker);
+  EXPECT_EQ(crasher.get(), 1) << "the second run, after the crash, returns";
+  EXPECT_EQ(crasher.resumes(), 1u);
+  EXPECT_EQ(bystander.get(), 300L * 299 / 2) << "resumed after the crash of its executor";
+  EXPECT_EQ(bystander.resumes(), 1u);
+  std::remove(marker.c_str());
 }
 
 TEST(VirtualComputer, CancelStopsAVirtualThreadAtItsNextSite) {
