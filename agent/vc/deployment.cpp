@@ -278,7 +278,17 @@ void Deployment::place() {
       continue;
     }
     const SpawnRequest& r = v->second.request;
-    auto i = choose_worker(loads, r.snapshot.has_value() || r.replay_through > 0);
+    bool resumed = r.snapshot.has_value() || r.replay_through > 0;
+    std::optional<std::size_t> i;
+    if (!r.avoid.empty() && refs.size() > 1) { // a migration: anywhere but there
+      std::vector<WorkerLoad> others = loads;
+      for (std::size_t k = 0; k < refs.size(); ++k)
+        if (refs[k]->first == r.avoid)
+          others[k].outstanding = window_of(others[k].slots); // counts as full
+      i = choose_worker(others, resumed);
+    } else {
+      i = choose_worker(loads, resumed);
+    }
     if (!i)
       break;
     queue_.pop_front();

@@ -78,6 +78,8 @@ std::shared_ptr<VtCore> spawn(VcCore& vc, EntryFunction entry, const void* funct
                               std::vector<std::byte> args);
 bool checkpoint(VtCore& vt, std::chrono::nanoseconds timeout);
 bool restart(VtCore& vt);
+bool migrate(VtCore& vt, std::chrono::nanoseconds timeout);
+bool migrate(VcCore& vc, VtId id, std::chrono::nanoseconds timeout);
 unsigned resumes(VtCore& vt);
 
 struct VtAccess {
@@ -127,6 +129,13 @@ public:
                               std::chrono::duration_cast<std::chrono::nanoseconds>(timeout));
   }
 
+  /// Moves the VT: captures it at its next site, stops it there and resumes it from that
+  /// capture on another worker (the same one only if no other can take it). Nothing it did is
+  /// lost or done twice. False if the VT ended or reached no site within `timeout`.
+  template <class Rep, class Period> bool migrate(std::chrono::duration<Rep, Period> timeout) {
+    return detail::migrate(*core_, std::chrono::duration_cast<std::chrono::nanoseconds>(timeout));
+  }
+
   /// How many times the VT was resumed from a checkpoint (or restarted from its start).
   unsigned resumes() const { return detail::resumes(*core_); }
 
@@ -162,6 +171,12 @@ public:
 
   /// Workers enrolled now.
   unsigned workers() const;
+
+  /// Moves VT `id` to another worker (see VirtualThread::migrate); false if it is not
+  /// running, or reached no site within `timeout` (default 10 s).
+  bool migrate(VtId id, std::chrono::nanoseconds timeout = std::chrono::seconds(10)) {
+    return detail::migrate(*core_, id, timeout);
+  }
 
   /// Sends `value` to VT `to` (spawned or not yet), buffered, like ppp2p::send in a VT.
   template <class T> void send(VtId to, const T& value) {

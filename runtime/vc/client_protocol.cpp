@@ -140,8 +140,9 @@ void append_spawns(Bytes& out, const std::vector<SpawnRequest>& spawns, std::siz
     flatbuffers::Offset<flatbuffers::Vector<std::uint8_t>> snapshot;
     if (s.snapshot)
       snapshot = byte_vector(fbb, *s.snapshot);
+    auto avoid = s.avoid.empty() ? 0 : fbb.CreateString(s.avoid);
     list.push_back(fb::CreateSpawn(fbb, s.vt, s.entry, s.function, args, snapshot, s.effect,
-                                   s.replay_through));
+                                   s.replay_through, avoid));
   }
   append_frame(out, fbb, fb::Body::SpawnBatch, erase(fb::CreateSpawnBatchDirect(fbb, &list)));
 }
@@ -225,6 +226,8 @@ std::optional<ToAgent> decode_to_agent(ByteView payload, std::string& error) {
           r.snapshot = bytes_of(s->snapshot());
         r.effect = s->effect();
         r.replay_through = s->replay_through();
+        if (s->avoid())
+          r.avoid = s->avoid()->str();
         out.push_back(std::move(r));
       }
     }

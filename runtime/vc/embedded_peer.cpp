@@ -100,12 +100,13 @@ public:
   void spawn(SpawnRequest request) override {
     std::unique_lock lock(mutex_);
     Executor* best = nullptr;
-    for (auto& executor : executors_) {
-      if (!executor->alive)
-        continue;
-      if (!best || executor->vts.size() * best->slots < best->vts.size() * executor->slots)
-        best = executor.get();
-    }
+    for (int pass = 0; pass < 2 && !best; ++pass) // a migration avoids its old executor if it can
+      for (auto& executor : executors_) {
+        if (!executor->alive || (pass == 0 && executor->name == request.avoid))
+          continue;
+        if (!best || executor->vts.size() * best->slots < best->vts.size() * executor->slots)
+          best = executor.get();
+      }
     if (!best) {
       VtEvent event;
       event.kind = VtEvent::Kind::failure;

@@ -36,6 +36,8 @@ struct SpawnRequest {
   std::optional<std::vector<std::byte>> snapshot;
   std::uint64_t effect = 0;
   std::uint64_t replay_through = 0;
+  /// A migration: placed on another worker than this one (a VtEvent::peer) if one can take it.
+  std::string avoid;
 };
 
 struct VtEvent {

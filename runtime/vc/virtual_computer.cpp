@@ -19,6 +19,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 namespace ppp2p {
 
@@ -43,6 +44,8 @@ struct VtCore : std::enable_shared_from_this<VtCore> {
   unsigned resumes = 0;
   unsigned recoveries_since_checkpoint = 0; // resumes after a lost host, without progress
   unsigned crashes_since_checkpoint = 0;    // resumes after its executor crashed
+  std::string host;                         // the worker of its newest checkpoint
+  std::string move_from;                    // set by migrate(): the next resume avoids this worker
   bool restarting = false;
   std::mutex mutex;
   std::condition_variable ended; // also: a checkpoint arrived
@@ -196,6 +199,23 @@ public:
     return vt.resumes > before;
   }
 
+  /// A fresh capture, then a restart from it away from the worker that took it.
+  bool migrate(VtCore& vt, std::chrono::nanoseconds timeout) {
+    if (!checkpoint(vt, timeout))
+      return false;
+    {
+      std::lock_guard lock(vt.mutex);
+      vt.move_from = vt.host;
+    }
+    return restart(vt);
+  }
+
+  std::shared_ptr<VtCore> find(VtId id) {
+    std::lock_guard lock(mutex_);
+    auto it = vts_.find(id);
+    return it == vts_.end() ? nullptr : it->second;
+  }
+
   ExchangeOwner& exchange() { return *exchange_; }
 
   unsigned workers() const { return peer_ ? peer_->workers() : 0; }
@@ -226,6 +246,7 @@ private:
       vt->checkpoint_effect = event.effect;
       vt->recoveries_since_checkpoint = 0;
       vt->crashes_since_checkpoint = 0;
+      vt->host = event.peer;
       ++vt->checkpoints;
       vt->ended.notify_all();
       return;
@@ -350,6 +371,7 @@ private:
       request.args = vt.args;
       request.snapshot = vt.checkpoint;
       request.effect = vt.checkpoint ? vt.checkpoint_effect : 0;
+      request.avoid = std::exchange(vt.move_from, {});
     }
     exchange_->stopped(vt.id);
     request.replay_through = exchange_->applied(vt.id);
@@ -524,6 +546,16 @@ bool checkpoint(VtCore& vt, std::chrono::nanoseconds timeout) {
 bool restart(VtCore& vt) {
   auto vc = vt.vc.lock();
   return vc && vc->restart(vt);
+}
+
+bool migrate(VtCore& vt, std::chrono::nanoseconds timeout) {
+  auto vc = vt.vc.lock();
+  return vc && vc->migrate(vt, timeout);
+}
+
+bool migrate(VcCore& vc, VtId id, std::chrono::nanoseconds timeout) {
+  auto vt = vc.find(id);
+  return vt && vc.migrate(*vt, timeout);
 }
 
 unsigned resumes(VtCore& vt) {

@@ -6,10 +6,13 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <numeric>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -330,4 +333,35 @@ TEST(ExactlyOnce, CheckpointReturnsTrueOnceAfterAResumeInsideReceive) {
   auto fresh = vc.spawn(wait_then_checkpoint);
   vc.send(fresh.id(), 4);
   EXPECT_EQ(fresh.get(), 400) << "without a resume, checkpoint() is false";
+}
+
+// Tells the client where it starts, works in steps (each a site), and says where it ends.
+struct Moved {
+  long sum;
+  long pid;
+};
+
+[[ppp2p::checkpointable]] Moved moves(int steps) {
+  ppp2p::send(ppp2p::client, long(getpid()));
+  long sum = 0;
+  for (int i = 0; i < steps; ++i) {
+    std::this_thread::sleep_for(1ms);
+    sum += i;
+    ppp2p::checkpoint();
+  }
+  return {sum, long(getpid())};
+}
+
+TEST(Migration, AVirtualThreadMovesToAnotherExecutorAndNothingRunsTwice) {
+  ppp2p::VirtualComputer vc({.workers = 2, .checkpoint_interval = 0ms});
+  auto vt = vc.spawn(moves, 400);
+  long before = vc.receive<long>(vt.id());
+  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(vc.migrate(vt.id()));
+  Moved r = vt.get();
+  EXPECT_EQ(r.sum, 400L * 399 / 2);
+  EXPECT_NE(r.pid, before) << "it ended in another executor process";
+  EXPECT_EQ(vt.resumes(), 1u);
+  EXPECT_FALSE(vc.try_receive<long>()) << "the send before the capture was not re-sent";
+  EXPECT_FALSE(vc.migrate(vt.id())) << "an ended VT does not move";
 }
