@@ -6,6 +6,8 @@
 //
 //   bench-vc-agents [--runtime PATH] [--spawns N] [--rounds N] [--fixed-only]
 // bench-vc-agents-32m is the same program carrying 32 MiB of data, to time module shipping.
+#include "cluster.hpp"
+
 #include <ppp2p/ppp2p.hpp>
 
 #include <csignal>
@@ -109,120 +111,13 @@ double us_since(Clock::time_point start) {
 
 namespace {
 
+using bench::capture;
+using bench::Cluster;
+using bench::fail;
+using bench::use_agent;
+
 double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-[[noreturn]] void fail(const std::string& why) {
-  std::fprintf(stderr, "bench-vc-agents: %s\n", why.c_str());
-  std::exit(1);
-}
-
-// Runs a command and returns its stdout.
-std::string capture(const std::string& command) {
-  std::string out;
-  if (FILE* p = ::popen(command.c_str(), "r")) {
-    char buf[4096];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0)
-      out.append(buf, n);
-    ::pclose(p);
-  }
-  return out;
-}
-
-// Agents on loopback, in a directory of their own; killed and removed at the end.
-class Cluster {
-public:
-  Cluster(std::string runtime, const fs::path& root) : runtime_(std::move(runtime)), root_(root) {
-    fs::create_directories(root_);
-    std::ofstream(root_ / "key") << "bench cluster key, at least 32 bytes long, not secret";
-    fs::permissions(root_ / "key", fs::perms::owner_read | fs::perms::owner_write);
-  }
-  ~Cluster() {
-    for (pid_t pid : pids_)
-      ::kill(pid, SIGKILL);
-    for (pid_t pid : pids_)
-      ::waitpid(pid, nullptr, 0);
-    std::error_code ec;
-    fs::remove_all(root_, ec);
-  }
-
-  // Starts an agent with `slots` slots and `speed`; returns its data dir.
-  std::string add(const std::string& name, unsigned slots, double speed = 100) {
-    fs::path dir = root_ / name;
-    std::vector<std::string> args{runtime_,
-                                  "--listen",
-                                  "127.0.0.1:0",
-                                  "--data-dir",
-                                  dir.string(),
-                                  "--cluster-key-file",
-                                  (root_ / "key").string(),
-                                  "--slots",
-                                  std::to_string(slots),
-                                  "--speed",
-                                  std::to_string(speed),
-                                  "--log-level",
-                                  "warn"};
-    if (!first_.empty()) {
-      args.push_back("--join");
-      args.push_back(first_);
-    }
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      std::vector<char*> argv;
-      for (auto& a : args)
-        argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(runtime_.c_str(), argv.data());
-      ::_exit(127);
-    }
-    pids_.push_back(pid);
-    auto deadline = Clock::now() + std::chrono::seconds(15);
-    while (!fs::exists(dir / "address")) {
-      if (Clock::now() > deadline)
-        fail("agent " + name + " did not start");
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    std::ifstream in(dir / "address");
-    std::string address;
-    in >> address;
-    if (first_.empty())
-      first_ = address;
-    ++agents_;
-    return dir.string();
-  }
-
-  // Waits until the agent at dir lists every agent started as alive.
-  void converge(const std::string& dir) {
-    auto deadline = Clock::now() + std::chrono::seconds(30);
-    for (;;) {
-      std::string table = capture(runtime_ + " status --data-dir " + dir + " 2>/dev/null");
-      std::size_t alive = 0;
-      for (std::size_t at = 0; (at = table.find(" alive ", at)) != std::string::npos; ++at)
-        ++alive;
-      if (alive >= agents_)
-        return;
-      if (Clock::now() > deadline)
-        fail("the agents did not converge");
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  }
-
-private:
-  std::string runtime_;
-  fs::path root_;
-  std::string first_;
-  std::vector<pid_t> pids_;
-  std::size_t agents_ = 0;
-};
-
-void use_agent(const std::string& dir) {
-  if (dir.empty())
-    ::unsetenv("PPP2P_AGENT");
-  else
-    ::setenv("PPP2P_AGENT", dir.c_str(), 1);
 }
 
 double create_ms(unsigned workers, unsigned slots = 1) {
@@ -299,7 +194,7 @@ std::optional<Latency> link_round_trip(const fs::path& bin_dir) {
 } // namespace
 
 int main(int argc, char** argv) {
-  std::string runtime = (fs::canonical("/proc/self/exe").parent_path() / "ppp2p-runtime").string();
+  std::string runtime = bench::default_runtime();
   int spawns = 20000;
   int rounds = 5000;
   bool fixed_only = false;

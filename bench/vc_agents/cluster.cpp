@@ -1,0 +1,136 @@
+#include "cluster.hpp"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+namespace bench {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+void fail(const std::string& why) {
+  std::fprintf(stderr, "%s: %s\n", program_invocation_short_name, why.c_str());
+  std::exit(1);
+}
+
+std::string capture(const std::string& command) {
+  std::string out;
+  if (FILE* p = ::popen(command.c_str(), "r")) {
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0)
+      out.append(buf, n);
+    ::pclose(p);
+  }
+  return out;
+}
+
+void use_agent(const std::string& dir) {
+  if (dir.empty())
+    ::unsetenv("PPP2P_AGENT");
+  else
+    ::setenv("PPP2P_AGENT", dir.c_str(), 1);
+}
+
+std::string default_runtime() {
+  return (fs::canonical("/proc/self/exe").parent_path() / "ppp2p-runtime").string();
+}
+
+Cluster::Cluster(std::string runtime, const fs::path& root)
+    : runtime_(std::move(runtime)), root_(root) {
+  fs::create_directories(root_);
+  std::ofstream(root_ / "key") << "bench cluster key, at least 32 bytes long, not secret";
+  fs::permissions(root_ / "key", fs::perms::owner_read | fs::perms::owner_write);
+}
+
+Cluster::~Cluster() {
+  for (pid_t pid : pids_)
+    ::kill(pid, SIGKILL);
+  for (pid_t pid : pids_)
+    ::waitpid(pid, nullptr, 0);
+  std::error_code ec;
+  fs::remove_all(root_, ec);
+}
+
+std::string Cluster::add(const std::string& name, unsigned slots, double speed) {
+  fs::path dir = root_ / name;
+  std::vector<std::string> args{runtime_,
+                                "--listen",
+                                "127.0.0.1:0",
+                                "--data-dir",
+                                dir.string(),
+                                "--cluster-key-file",
+                                (root_ / "key").string(),
+                                "--slots",
+                                std::to_string(slots),
+                                "--speed",
+                                std::to_string(speed),
+                                "--log-level",
+                                "warn"};
+  if (!first_.empty()) {
+    args.push_back("--join");
+    args.push_back(first_);
+  }
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    std::vector<char*> argv;
+    for (auto& a : args)
+      argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(runtime_.c_str(), argv.data());
+    ::_exit(127);
+  }
+  pids_.push_back(pid);
+  auto deadline = Clock::now() + std::chrono::seconds(15);
+  while (!fs::exists(dir / "address")) {
+    if (Clock::now() > deadline)
+      fail("agent " + name + " did not start");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::ifstream in(dir / "address");
+  std::string address;
+  in >> address;
+  if (first_.empty())
+    first_ = address;
+  ++agents_;
+  return dir.string();
+}
+
+void Cluster::converge(const std::string& dir) {
+  auto deadline = Clock::now() + std::chrono::seconds(30);
+  for (;;) {
+    std::string table = capture(runtime_ + " status --data-dir " + dir + " 2>/dev/null");
+    std::size_t alive = 0;
+    for (std::size_t at = 0; (at = table.find(" alive ", at)) != std::string::npos; ++at)
+      ++alive;
+    if (alive >= agents_)
+      return;
+    if (Clock::now() > deadline)
+      fail("the agents did not converge");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+bool Cluster::kill(pid_t pid) {
+  auto it = std::find(pids_.begin(), pids_.end(), pid);
+  if (it == pids_.end())
+    return false;
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  pids_.erase(it);
+  --agents_;
+  return true;
+}
+
+} // namespace bench
