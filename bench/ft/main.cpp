@@ -4,7 +4,11 @@
 // (3) the cost of periodic checkpoints on the TSP workload, as a slowdown against the same run
 // without periodic checkpoints, measured in the same run.
 //
-//   bench-ft [--runtime PATH] [--trials N] [--skip-recovery]
+// (4) the chaos benchmark (chaos.hpp).
+//
+//   bench-ft [--runtime PATH] [--trials N] [--skip-recovery] [--chaos-only] [--agents N]
+//   [--generations G]
+#include "chaos.hpp"
 #include "cluster.hpp"
 #include "tsp.hpp"
 
@@ -118,7 +122,8 @@ double tsp_seconds(std::chrono::milliseconds interval, int generations) {
 int main(int argc, char** argv) {
   std::string runtime = bench::default_runtime();
   int trials = 5;
-  bool recovery = true;
+  bool recovery = true, chaos_only = false;
+  bench::ChaosOptions chaos;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--runtime" && i + 1 < argc)
@@ -127,14 +132,25 @@ int main(int argc, char** argv) {
       trials = std::max(1, std::atoi(argv[++i]));
     else if (a == "--skip-recovery")
       recovery = false;
+    else if (a == "--chaos-only")
+      chaos_only = true;
+    else if (a == "--agents" && i + 1 < argc)
+      chaos.agents = std::max(4, std::atoi(argv[++i]));
+    else if (a == "--kill-every" && i + 1 < argc)
+      chaos.kill_every_s = std::max(0.5, std::atof(argv[++i]));
+    else if (a == "--generations" && i + 1 < argc)
+      chaos.generations = std::max(100, std::atoi(argv[++i]) / 10 * 10);
     else
-      fail("usage: bench-ft [--runtime PATH] [--trials N] [--skip-recovery]");
+      fail("usage: bench-ft [--runtime PATH] [--trials N] [--skip-recovery] [--chaos-only] "
+           "[--agents N] [--generations G] [--kill-every S]");
   }
   if (::access(runtime.c_str(), X_OK) != 0)
     fail("no ppp2p-runtime at " + runtime + " (use --runtime)");
   fs::path root = fs::path("/tmp") / ("ppp2p-bench-ft-" + std::to_string(::getpid()));
   std::printf("fault tolerance (%u cores)\n", std::thread::hardware_concurrency());
 
+  if (chaos_only)
+    recovery = false;
   if (recovery) {
     std::printf("\n1. recovery after SIGKILL of the worker agent running a VT (checkpoints every "
                 "100 ms; agents on loopback), %d trials\n\n",
@@ -150,50 +166,60 @@ int main(int argc, char** argv) {
                 "goal: <= 1.5 s end to end.)\n");
   }
 
-  std::printf("\n2. migration: migrate() until the VT runs again elsewhere, by state size "
-              "(median of 3)\n\n");
-  std::printf("| state    | embedded ms | agents ms |\n");
-  std::printf("|----------|-------------|-----------|\n");
-  {
-    Cluster c(runtime, root / "migration");
-    std::string home = c.add("home", 0);
-    c.add("w0", 1);
-    c.add("w1", 1);
-    c.converge(home);
-    for (std::size_t bytes : {std::size_t{1} << 10, std::size_t{1} << 20, std::size_t{8} << 20,
-                              std::size_t{32} << 20}) {
-      double result[2];
-      for (int where = 0; where < 2; ++where) {
-        use_agent(where == 0 ? "" : home);
-        std::vector<double> ms;
-        for (int r = 0; r < 3; ++r)
-          ms.push_back(migration_ms(bytes));
-        result[where] = percentile(ms, 0.5);
+  if (!chaos_only) {
+    std::printf("\n2. migration: migrate() until the VT runs again elsewhere, by state size "
+                "(median of 3)\n\n");
+    std::printf("| state    | embedded ms | agents ms |\n");
+    std::printf("|----------|-------------|-----------|\n");
+    {
+      Cluster c(runtime, root / "migration");
+      std::string home = c.add("home", 0);
+      c.add("w0", 1);
+      c.add("w1", 1);
+      c.converge(home);
+      for (std::size_t bytes : {std::size_t{1} << 10, std::size_t{1} << 20, std::size_t{8} << 20,
+                                std::size_t{32} << 20}) {
+        double result[2];
+        for (int where = 0; where < 2; ++where) {
+          use_agent(where == 0 ? "" : home);
+          std::vector<double> ms;
+          for (int r = 0; r < 3; ++r)
+            ms.push_back(migration_ms(bytes));
+          result[where] = percentile(ms, 0.5);
+        }
+        std::printf("| %5zu %s | %11.1f | %9.1f |\n",
+                    bytes >= (1u << 20) ? bytes >> 20 : bytes >> 10,
+                    bytes >= (1u << 20) ? "MiB" : "KiB", result[0], result[1]);
       }
-      std::printf("| %5zu %s | %11.1f | %9.1f |\n", bytes >= (1u << 20) ? bytes >> 20 : bytes >> 10,
-                  bytes >= (1u << 20) ? "MiB" : "KiB", result[0], result[1]);
     }
+
+    std::printf("\n3. periodic checkpoints on the TSP workload (2 islands, 150 cities, embedded "
+                "peer), median of 5, configurations interleaved after a warm-up run\n\n");
+    use_agent("");
+    const int generations = 1500;
+    const std::chrono::milliseconds intervals[] = {0ms, 10000ms, 1000ms, 100ms};
+    std::vector<std::vector<double>> seconds(std::size(intervals));
+    (void)tsp_seconds(0ms, generations); // warm-up: page cache, first executors
+    for (int r = 0; r < 5; ++r)
+      for (std::size_t k = 0; k < std::size(intervals); ++k)
+        seconds[k].push_back(tsp_seconds(intervals[k], generations));
+    std::printf("| checkpoint_interval | seconds | slowdown |\n");
+    std::printf("|---------------------|---------|----------|\n");
+    double base = percentile(seconds[0], 0.5);
+    for (std::size_t k = 0; k < std::size(intervals); ++k) {
+      double t = percentile(seconds[k], 0.5);
+      std::printf("| %19s | %7.3f | %7.2f %% |\n",
+                  k == 0 ? "off (baseline)"
+                         : (std::to_string(intervals[k].count()) + " ms").c_str(),
+                  t, (t / base - 1) * 100);
+    }
+    std::printf("\n(goal: <= 2 %% at 10 s)\n");
   }
 
-  std::printf("\n3. periodic checkpoints on the TSP workload (2 islands, 150 cities, embedded "
-              "peer), median of 5, configurations interleaved after a warm-up run\n\n");
-  use_agent("");
-  const int generations = 1500;
-  const std::chrono::milliseconds intervals[] = {0ms, 10000ms, 1000ms, 100ms};
-  std::vector<std::vector<double>> seconds(std::size(intervals));
-  (void)tsp_seconds(0ms, generations); // warm-up: page cache, first executors
-  for (int r = 0; r < 5; ++r)
-    for (std::size_t k = 0; k < std::size(intervals); ++k)
-      seconds[k].push_back(tsp_seconds(intervals[k], generations));
-  std::printf("| checkpoint_interval | seconds | slowdown |\n");
-  std::printf("|---------------------|---------|----------|\n");
-  double base = percentile(seconds[0], 0.5);
-  for (std::size_t k = 0; k < std::size(intervals); ++k) {
-    double t = percentile(seconds[k], 0.5);
-    std::printf("| %19s | %7.3f | %7.2f %% |\n",
-                k == 0 ? "off (baseline)" : (std::to_string(intervals[k].count()) + " ms").c_str(),
-                t, (t / base - 1) * 100);
-  }
-  std::printf("\n(goal: <= 2 %% at 10 s)\n");
-  return 0;
+  chaos.islands = std::min(chaos.islands, chaos.agents - 2); // spares to resume on
+  std::printf("\n4. chaos: %d islands (150 cities, %d generations, isolated) on %d worker agents "
+              "of 1 slot, checkpoints every 1 s; a random worker SIGKILLed every %.0f s and "
+              "restarted on its data dir\n\n",
+              chaos.islands, chaos.generations, chaos.agents, chaos.kill_every_s);
+  return bench::run_chaos(runtime, root / "chaos", chaos) ? 0 : 1;
 }

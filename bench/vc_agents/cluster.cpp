@@ -64,6 +64,8 @@ Cluster::~Cluster() {
 
 std::string Cluster::add(const std::string& name, unsigned slots, double speed) {
   fs::path dir = root_ / name;
+  std::error_code ec;
+  fs::remove(dir / "address", ec); // an agent restarted on its data dir writes a new one
   std::vector<std::string> args{runtime_,
                                 "--listen",
                                 "127.0.0.1:0",

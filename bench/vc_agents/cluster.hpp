@@ -29,12 +29,15 @@ public:
   Cluster(const Cluster&) = delete;
   Cluster& operator=(const Cluster&) = delete;
 
-  /// Starts an agent with `slots` slots and `speed`; returns its data dir.
+  /// Starts an agent with `slots` slots and `speed`; returns its data dir. The same name again
+  /// (after kill) restarts it on its data dir: the same member, a new incarnation.
   std::string add(const std::string& name, unsigned slots, double speed = 100);
   /// Waits until the agent at dir lists every agent started (and not killed) as alive.
   void converge(const std::string& dir);
   /// SIGKILLs the agent whose process is `pid` (one this cluster started); false if none.
   bool kill(pid_t pid);
+  /// The agents' processes, in start order (killed ones removed).
+  const std::vector<pid_t>& pids() const { return pids_; }
 
 private:
   std::string runtime_;

@@ -250,6 +250,11 @@ Tour evolve(Problem problem, Params params) {
     }
     if (params.migrate_every > 0 && generation % params.migrate_every == 0)
       interbreed(best, population, lengths, params.pool_size, generation);
+    if (params.count_generations && params.report_every > 0 &&
+        generation % params.report_every == 0) {
+      int done = params.report_every;
+      ppp2p::global<long>("tsp.generations").update([&](long& total) { total += done; });
+    }
     if (params.report_every > 0 && generation % params.report_every == 0)
       ppp2p::report(Progress{generation, best.length, params.seed});
     ppp2p::checkpoint();

@@ -26,6 +26,9 @@ struct Params {
   int population = 40;
   unsigned seed = 1;
   int report_every = 0; // report a Progress every so many generations (0: never)
+  /// With report_every: also add the generations done to the VC's global "tsp.generations"
+  /// (how far all islands have got; exact, as every update is applied once).
+  bool count_generations = false;
   /// Interbreeding: every so many generations the island offers its best tour to the VC's
   /// global elite pool and takes the pool's best tours into its population (0: isolated).
   int migrate_every = 0;
