@@ -21,7 +21,9 @@ Usage:
   ppp2p-runtime --help | --version
 
 run (the default command) runs the agent in the foreground, logging one line per event to
-stderr, until SIGTERM or SIGINT; then it announces that it leaves the cluster and exits 0.
+stderr, until SIGTERM or SIGINT; then it captures the virtual threads it runs (at most 3 s,
+so that their virtual computers resume them elsewhere from there), announces that it leaves
+the cluster and exits 0. A second signal exits at once.
 Programs on this machine run virtual computers on the cluster through it when PPP2P_AGENT=DIR
 is in their environment (they talk to it over DIR/client.sock).
 

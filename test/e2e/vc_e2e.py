@@ -321,6 +321,14 @@ def two_busy_workers_sigkilled(bins):
 
 
 @case
+def worker_killed_while_capturing(bins):
+    """Checkpoints every 5 ms: when the worker is SIGKILLed, captures are in flight (being taken
+    in the executor, on the links, at the deployer); the VTs resume from the newest one that
+    arrived whole."""
+    ring_survives(bins, spares=1, kills=1, checkpoint_ms=5)
+
+
+@case
 def killed_worker_comes_back(bins):
     """No spare: the SIGKILLed worker is restarted on its data dir (a new incarnation) and is
     enrolled again; its VTs wait in the deployer until it has free slots, then resume there."""
