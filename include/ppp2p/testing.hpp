@@ -72,4 +72,11 @@ template <class R> bool restart(VirtualThread<R>& vt) {
   return ppp2p::detail::restart(ppp2p::detail::VtAccess::core(vt));
 }
 
+/// Flips one byte in the middle of the VT's newest checkpoint, as a disk or a network might:
+/// a resume from it must fail with an error naming the damage, never start the VT afresh.
+/// False if the VT has no checkpoint.
+template <class R> bool damage_checkpoint(VirtualThread<R>& vt) {
+  return ppp2p::detail::damage_checkpoint(ppp2p::detail::VtAccess::core(vt));
+}
+
 } // namespace ppp2p::testing

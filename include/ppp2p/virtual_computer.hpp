@@ -79,6 +79,7 @@ std::shared_ptr<VtCore> spawn(VcCore& vc, EntryFunction entry, const void* funct
 bool checkpoint(VtCore& vt, std::chrono::nanoseconds timeout);
 bool restart(VtCore& vt);
 bool migrate(VtCore& vt, std::chrono::nanoseconds timeout);
+bool damage_checkpoint(VtCore& vt); // testing
 bool migrate(VcCore& vc, VtId id, std::chrono::nanoseconds timeout);
 unsigned resumes(VtCore& vt);
 

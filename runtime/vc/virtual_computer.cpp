@@ -64,6 +64,15 @@ bool restart(VtCore& vt) {
   return vc && vc->restart(vt);
 }
 
+bool damage_checkpoint(VtCore& vt) {
+  std::lock_guard lock(vt.mutex);
+  if (!vt.checkpoint || vt.checkpoint->empty())
+    return false;
+  std::byte& b = (*vt.checkpoint)[vt.checkpoint->size() / 2];
+  b = ~b;
+  return true;
+}
+
 bool migrate(VtCore& vt, std::chrono::nanoseconds timeout) {
   auto vc = vt.vc.lock();
   return vc && vc->migrate(vt, timeout);

@@ -365,3 +365,19 @@ TEST(Migration, AVirtualThreadMovesToAnotherExecutorAndNothingRunsTwice) {
   EXPECT_FALSE(vc.try_receive<long>()) << "the send before the capture was not re-sent";
   EXPECT_FALSE(vc.migrate(vt.id())) << "an ended VT does not move";
 }
+
+TEST(ExactlyOnce, ADamagedCheckpointFailsTheResumeClearlyInsteadOfStartingAfresh) {
+  ppp2p::VirtualComputer vc({.workers = 1, .checkpoint_interval = 0ms});
+  auto vt = vc.spawn(wait_then_checkpoint);
+  ASSERT_TRUE(vt.checkpoint(10s));
+  ASSERT_TRUE(ppp2p::testing::damage_checkpoint(vt));
+  ASSERT_TRUE(ppp2p::testing::restart(vt));
+  vc.send(vt.id(), 3); // a VT started afresh would take it and return 300
+  try {
+    int r = vt.get();
+    FAIL() << "the resume should fail, got " << r;
+  } catch (const ppp2p::remote_error& e) {
+    EXPECT_NE(e.type_name().find("snapshot_error"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("checksum"), std::string::npos) << e.what();
+  }
+}
