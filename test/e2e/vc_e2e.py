@@ -347,6 +347,37 @@ def sigterm_migrates_vts(bins):
 
 
 @case
+def deployer_agent_sigkilled(bins):
+    """The client's own agent (the deployer) is SIGKILLed under a running ring: today the
+    client's VTs fail with a clear error naming the lost connection (nothing hangs), and the
+    workers stop the orphaned executors once membership declares the deployer dead."""
+    with Cluster(bins.runtime) as c:
+        home, workers = mesh(c, 2, worker_slots=2)
+        p = bins.probe.start(home, "ring", "4", "100000", "--workers", "2", "--slots", "2",
+                             "--checkpoint-ms", "100", "--pause-us", "2000")
+        try:
+            line = p.stdout.readline()
+            check(line.startswith("created workers=2"), f"probe said {line!r}")
+            wait_for("the ring to run", lambda: len(executors_under(c.root)) == 2, 15,
+                     interval=0.1)
+            time.sleep(0.5)
+            home.signal(signal.SIGKILL)
+            home.wait_exit(5)
+            out, err = p.communicate(timeout=60)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        check(p.returncode == 1, f"the ring fails: exit {p.returncode}\n{out}\n{err}")
+        failures = [l for l in out.splitlines() if "kind=failure" in l]
+        check(len(failures) == 4 and all("lost the connection to the agent" in l
+                                         for l in failures),
+              f"every VT fails naming the lost agent:\n{out}")
+        wait_for("the workers to stop the orphaned executors",
+                 lambda: executors_under(c.root) == [], 20, interval=0.2)
+
+
+@case
 def no_agent(bins):
     """PPP2P_AGENT naming a data dir where no agent runs: a clear error, at once."""
     with Cluster(bins.runtime) as c:
