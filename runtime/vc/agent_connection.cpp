@@ -2,11 +2,13 @@
 // data dir) over the agent's Unix socket, DIR/client.sock, speaking client.fbs.
 //
 // Plain blocking sockets and two threads, no event loop: spawn(), cancel(), capture() and
-// to_vt() queue commands
-// that a writer thread sends in batches (one frame for many spawns); a reader thread delivers
-// the agent's events, in order, to the event handler. If the connection breaks, every VT still
-// outstanding fails as lost; destroying the connection releases the VC (the agent cancels what
-// runs) and fails what is outstanding as cancelled.
+// to_vt() queue commands that a writer thread sends in batches (one frame for many spawns); a
+// reader thread delivers the agent's events, in order, to the event handler. If the connection
+// breaks, the reader tries for an enrolment timeout to create the VC again at the agent of the
+// same data dir (one restarted by a service manager or an operator): then every VT still
+// outstanding is reported lost with a peer, and the client resumes it from its checkpoints;
+// otherwise it fails as lost. Destroying the connection releases the VC (the agent cancels
+// what runs) and fails what is outstanding as cancelled.
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -136,10 +138,16 @@ std::size_t snapshot_size(const SpawnRequest& r) {
   return r.snapshot ? r.snapshot->size() : 0;
 }
 
+// Connects to the agent at `dir` and creates a VC there: the connected socket, and the workers
+// enrolled. Throws ppp2p::error (vc_unavailable) naming the problem.
+int create_vc(const std::string& dir, const VcRequest& request, unsigned& workers);
+
 class AgentConnection final : public PeerConnection {
 public:
-  AgentConnection(int fd, std::string where, EventHandler events, unsigned workers)
-      : fd_(fd), where_(std::move(where)), events_(std::move(events)), workers_(workers) {
+  AgentConnection(int fd, std::string where, EventHandler events, unsigned workers,
+                  VcRequest request)
+      : fd_(fd), where_(std::move(where)), events_(std::move(events)), workers_(workers),
+        request_(std::move(request)) {
     writer_ = std::thread([this] { write_loop(); });
     reader_ = std::thread([this] { read_loop(); });
   }
@@ -151,9 +159,11 @@ public:
     }
     cv_.notify_all();
     writer_.join(); // sends what was queued, then Release
-    ::shutdown(fd_, SHUT_RDWR);
+    ::shutdown(current_fd(), SHUT_RDWR);
     reader_.join();
     ::close(fd_);
+    for (int fd : retired_fds_)
+      ::close(fd);
     std::set<VtNumber> left;
     {
       std::lock_guard lock(mu_);
@@ -214,17 +224,23 @@ private:
     cv_.notify_one();
   }
 
+  int current_fd() {
+    std::lock_guard lock(mu_);
+    return fd_;
+  }
+
   void write_loop() {
     std::vector<Command> batch;
     std::vector<SpawnRequest> spawns;
-    bool dead = false; // a send failed: the reader reports what is outstanding as lost
     for (;;) {
       bool closing;
+      int fd;
       {
         std::unique_lock lock(mu_);
         cv_.wait(lock, [&] { return closing_ || !commands_.empty() || !early_.empty(); });
         batch.swap(commands_);
         closing = closing_;
+        fd = fd_; // a replaced one stays open (retired_fds_) until the destructor
       }
       report_early_failures();
       cw::Bytes out;
@@ -254,10 +270,10 @@ private:
       batch.clear();
       if (closing)
         cw::append_release(out);
-      if (!dead && !out.empty() && !send_all(fd_, out.data(), out.size())) {
-        dead = true;
-        ::shutdown(fd_, SHUT_RDWR); // wakes the reader, which reports the loss
-      }
+      // A failed send: the reader notices the broken connection, reconnects or reports the
+      // loss; what this batch carried is re-sent by the VTs' resumes.
+      if (!out.empty() && !send_all(fd, out.data(), out.size()))
+        ::shutdown(fd, SHUT_RDWR);
       if (closing)
         return;
     }
@@ -266,9 +282,12 @@ private:
   void read_loop() {
     std::string error;
     for (;;) {
-      auto payload = read_frame(fd_, error);
-      if (!payload)
+      auto payload = read_frame(current_fd(), error);
+      if (!payload) {
+        if (reconnect())
+          continue;
         break;
+      }
       auto m = cw::decode_to_client(*payload, error);
       if (!m) {
         error = "the agent sent an invalid frame: " + error;
@@ -296,6 +315,53 @@ private:
                             "lost the connection to the agent at " + where_ + ": " + error));
   }
 
+  /// The connection broke (the agent died or restarted): tries, until an enrolment timeout
+  /// passes, to create the VC again at the agent of the same data dir. On success every VT that
+  /// was outstanding is reported lost *with* a peer, so that the client resumes it from its
+  /// newest checkpoint on the new deployment; commands queued meanwhile are dropped (the
+  /// resumes re-send what matters; a cancel sent while the agent was away is lost).
+  bool reconnect() {
+    auto deadline = std::chrono::steady_clock::now() + request_.enrol_timeout;
+    int fd = -1;
+    unsigned workers = 0;
+    std::string why;
+    while (fd < 0) {
+      {
+        std::lock_guard lock(mu_);
+        if (closing_)
+          return false;
+      }
+      try {
+        fd = create_vc(where_, request_, workers);
+      } catch (const ppp2p::error& e) {
+        why = e.what();
+        if (std::chrono::steady_clock::now() >= deadline)
+          return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
+    }
+    std::set<VtNumber> left;
+    {
+      std::lock_guard lock(mu_);
+      if (closing_) {
+        retired_fds_.push_back(fd);
+        return false;
+      }
+      retired_fds_.push_back(fd_);
+      fd_ = fd;
+      left.swap(outstanding_);
+      commands_.clear();
+    }
+    workers_.store(workers);
+    for (VtNumber vt : left) {
+      VtEvent e = failure_event(vt, VtEvent::Failure::lost,
+                                "its deployer, the agent at " + where_ + ", restarted");
+      e.peer = "the agent at " + where_;
+      events_(std::move(e));
+    }
+    return true;
+  }
+
   void deliver(VtEvent&& e) {
     if (e.kind == VtEvent::Kind::result || e.kind == VtEvent::Kind::failure) {
       std::lock_guard lock(mu_);
@@ -321,6 +387,8 @@ private:
   std::string where_;
   EventHandler events_;
   std::atomic<unsigned> workers_;
+  const VcRequest request_;      // to create the VC again after the agent restarted
+  std::vector<int> retired_fds_; // sockets of connections replaced (the writer may hold one)
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Command> commands_;
@@ -356,19 +424,13 @@ int connect_to(const std::string& dir) {
   return fd;
 }
 
-} // namespace
-
-std::unique_ptr<PeerConnection> open_agent_connection(const std::string& agent_data_dir,
-                                                      const VcRequest& request,
-                                                      EventHandler events) {
-  VcRequest r = request;
-  r.module_path = module_path(request.module_path);
-  int fd = connect_to(agent_data_dir);
+int create_vc(const std::string& dir, const VcRequest& r, unsigned& workers) {
+  int fd = connect_to(dir);
   cw::Bytes out;
   cw::append_create(out, r);
   if (!send_all(fd, out.data(), out.size())) {
     ::close(fd);
-    unavailable("the agent at " + agent_data_dir + " closed the connection");
+    unavailable("the agent at " + dir + " closed the connection");
   }
   // The agent answers once the quota is met or the enrolment timeout has passed.
   auto deadline = std::chrono::steady_clock::now() + r.enrol_timeout + kCreateMargin;
@@ -380,8 +442,8 @@ std::unique_ptr<PeerConnection> open_agent_connection(const std::string& agent_d
     reply = cw::decode_to_client(*payload, error);
   if (!reply) {
     ::close(fd);
-    unavailable(timed_out ? "the agent at " + agent_data_dir + " did not answer in time"
-                          : "the agent at " + agent_data_dir + ": " + error);
+    unavailable(timed_out ? "the agent at " + dir + " did not answer in time"
+                          : "the agent at " + dir + ": " + error);
   }
   if (auto* refused = std::get_if<cw::VcRefused>(&*reply)) {
     ::close(fd);
@@ -390,9 +452,23 @@ std::unique_ptr<PeerConnection> open_agent_connection(const std::string& agent_d
   auto* created = std::get_if<cw::VcCreated>(&*reply);
   if (!created) {
     ::close(fd);
-    unavailable("the agent at " + agent_data_dir + " answered with something else");
+    unavailable("the agent at " + dir + " answered with something else");
   }
-  return std::make_unique<AgentConnection>(fd, agent_data_dir, std::move(events), created->workers);
+  workers = created->workers;
+  return fd;
+}
+
+} // namespace
+
+std::unique_ptr<PeerConnection> open_agent_connection(const std::string& agent_data_dir,
+                                                      const VcRequest& request,
+                                                      EventHandler events) {
+  VcRequest r = request;
+  r.module_path = module_path(request.module_path);
+  unsigned workers = 0;
+  int fd = create_vc(agent_data_dir, r, workers);
+  return std::make_unique<AgentConnection>(fd, agent_data_dir, std::move(events), workers,
+                                           std::move(r));
 }
 
 } // namespace ppp2p::detail

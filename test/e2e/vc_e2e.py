@@ -378,6 +378,37 @@ def deployer_agent_sigkilled(bins):
 
 
 @case
+def deployer_agent_restarts(bins):
+    """The client's own agent is SIGKILLed under a running ring and restarted on its data dir
+    (as a service manager would): the client creates the VC there again and resumes every VT
+    from its checkpoint; the results and the global equal the fault-free computation."""
+    with Cluster(bins.runtime) as c:
+        home, workers = mesh(c, 2, worker_slots=2)
+        p = bins.probe.start(home, "ring", "4", "1500", "--workers", "2", "--slots", "2",
+                             "--checkpoint-ms", "100", "--pause-us", "2000")
+        try:
+            line = p.stdout.readline()
+            check(line.startswith("created workers=2"), f"probe said {line!r}")
+            wait_for("the ring to run", lambda: len(executors_under(c.root)) == 2, 15,
+                     interval=0.1)
+            time.sleep(1.0)
+            home.signal(signal.SIGKILL)
+            home.wait_exit(5)
+            c.add(home.name, join=[workers[0].address], extra=["--slots", "0"])
+            out, err = p.communicate(timeout=90)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        check(p.returncode == 0, f"exit {p.returncode}\n{out}\n{err}")
+        m = re.search(r"ring results_match=1 sum_match=1 .* resumes=(\S+) resumed_at=(\S+)", out)
+        check(m, f"results and the global equal the fault-free computation:\n{out}\n{err}")
+        resumes = [int(x) for x in m.group(1).split(",")]
+        check(all(r >= 1 for r in resumes), f"every VT resumed: {resumes}")
+        print(m.group(0))
+
+
+@case
 def no_agent(bins):
     """PPP2P_AGENT naming a data dir where no agent runs: a clear error, at once."""
     with Cluster(bins.runtime) as c:
