@@ -263,6 +263,28 @@ def idle_worker_sigkilled(bins):
         check(spare.status()["vts_finished"] > 0, "the replacement worked")
 
 
+def start_ring(bins, home, rounds=1500, checkpoint_ms=100):
+    """Starts the probe's ring of 4 VTs (2 workers of 2 slots, a 2 ms pause per round) through
+    `home`; returns the process once the VC is created."""
+    p = bins.probe.start(home, "ring", "4", str(rounds), "--workers", "2", "--slots", "2",
+                         "--checkpoint-ms", str(checkpoint_ms), "--pause-us", "2000")
+    line = p.stdout.readline()
+    if not line.startswith("created workers=2"):
+        p.kill()
+        p.wait()
+        raise TestFailure(f"probe said {line!r}")
+    return p
+
+
+def ring_result(p, out, err):
+    """The resumes of the ring's VTs, after checking that it equals the fault-free run."""
+    check(p.returncode == 0, f"exit {p.returncode}\n{out}\n{err}")
+    m = re.search(r"ring results_match=1 sum_match=1 .* resumes=(\S+) resumed_at=(\S+)", out)
+    check(m, f"results and the global equal the fault-free computation:\n{out}\n{err}")
+    print(m.group(0))
+    return [int(x) for x in m.group(1).split(",")], [int(x) for x in m.group(2).split(",")]
+
+
 def ring_survives(bins, spares, kills, come_back=False, sig=signal.SIGKILL, checkpoint_ms=100):
     """A ring of 4 VTs on 2 worker agents (2 slots each) exchanges messages and updates a global
     every round, checkpointing every 100 ms; `kills` of its 2 hosts are SIGKILLed at once
@@ -272,11 +294,8 @@ def ring_survives(bins, spares, kills, come_back=False, sig=signal.SIGKILL, chec
     VTs report resumes >= 1."""
     with Cluster(bins.runtime) as c:
         home, workers = mesh(c, 2 + spares, worker_slots=2)
-        p = bins.probe.start(home, "ring", "4", "1500", "--workers", "2", "--slots", "2",
-                             "--checkpoint-ms", str(checkpoint_ms), "--pause-us", "2000")
+        p = start_ring(bins, home, checkpoint_ms=checkpoint_ms)
         try:
-            line = p.stdout.readline()
-            check(line.startswith("created workers=2"), f"probe said {line!r}")
 
             def busy():
                 return [w for w in workers
@@ -298,14 +317,10 @@ def ring_survives(bins, spares, kills, come_back=False, sig=signal.SIGKILL, chec
             if p.poll() is None:
                 p.kill()
                 p.wait()
-        check(p.returncode == 0, f"exit {p.returncode}\n{out}\n{err}")
-        m = re.search(r"ring results_match=1 sum_match=1 .* resumes=(\S+) resumed_at=(\S+)", out)
-        check(m, f"results and the global equal the fault-free computation:\n{out}\n{err}")
-        resumes = [int(x) for x in m.group(1).split(",")]
+        resumes, resumed_at = ring_result(p, out, err)
         check(sum(1 for r in resumes if r >= 1) == moved,
               f"the {moved} VTs of the killed workers resumed, the others did not: {resumes}")
-        print(m.group(0))
-        return [int(x) for x in m.group(2).split(",")]
+        return resumed_at
 
 
 @case
@@ -353,11 +368,8 @@ def deployer_agent_sigkilled(bins):
     workers stop the orphaned executors once membership declares the deployer dead."""
     with Cluster(bins.runtime) as c:
         home, workers = mesh(c, 2, worker_slots=2)
-        p = bins.probe.start(home, "ring", "4", "100000", "--workers", "2", "--slots", "2",
-                             "--checkpoint-ms", "100", "--pause-us", "2000")
+        p = start_ring(bins, home, rounds=100000)
         try:
-            line = p.stdout.readline()
-            check(line.startswith("created workers=2"), f"probe said {line!r}")
             wait_for("the ring to run", lambda: len(executors_under(c.root)) == 2, 15,
                      interval=0.1)
             time.sleep(0.5)
@@ -384,11 +396,8 @@ def deployer_agent_restarts(bins):
     from its checkpoint; the results and the global equal the fault-free computation."""
     with Cluster(bins.runtime) as c:
         home, workers = mesh(c, 2, worker_slots=2)
-        p = bins.probe.start(home, "ring", "4", "1500", "--workers", "2", "--slots", "2",
-                             "--checkpoint-ms", "100", "--pause-us", "2000")
+        p = start_ring(bins, home)
         try:
-            line = p.stdout.readline()
-            check(line.startswith("created workers=2"), f"probe said {line!r}")
             wait_for("the ring to run", lambda: len(executors_under(c.root)) == 2, 15,
                      interval=0.1)
             time.sleep(1.0)
@@ -400,12 +409,8 @@ def deployer_agent_restarts(bins):
             if p.poll() is None:
                 p.kill()
                 p.wait()
-        check(p.returncode == 0, f"exit {p.returncode}\n{out}\n{err}")
-        m = re.search(r"ring results_match=1 sum_match=1 .* resumes=(\S+) resumed_at=(\S+)", out)
-        check(m, f"results and the global equal the fault-free computation:\n{out}\n{err}")
-        resumes = [int(x) for x in m.group(1).split(",")]
+        resumes, _ = ring_result(p, out, err)
         check(all(r >= 1 for r in resumes), f"every VT resumed: {resumes}")
-        print(m.group(0))
 
 
 @case
