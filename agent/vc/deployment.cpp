@@ -317,23 +317,21 @@ void Deployment::cancel(VtNumber vt) {
 }
 
 void Deployment::capture(VtNumber vt) {
-  auto v = vts_.find(vt);
-  if (v == vts_.end() || released_)
-    return;
-  if (v->second.worker.empty())
-    v->second.held.push_back(Capture{id_, vt});
-  else
-    env_.messenger.send(v->second.worker, encode(Capture{id_, vt}));
+  relay(vt, Capture{id_, vt});
 }
 
 void Deployment::to_vt(VtNumber vt, std::vector<std::byte> frame) {
+  relay(vt, ToVt{id_, vt, std::move(frame)});
+}
+
+void Deployment::relay(VtNumber vt, Message&& m) {
   auto v = vts_.find(vt);
   if (v == vts_.end() || released_)
     return;
   if (v->second.worker.empty())
-    v->second.held.push_back(ToVt{id_, vt, std::move(frame)});
+    v->second.held.push_back(std::move(m));
   else
-    env_.messenger.send(v->second.worker, encode(ToVt{id_, vt, std::move(frame)}));
+    env_.messenger.send(v->second.worker, encode(m));
 }
 
 void Deployment::finish(VtEvent&& event) {

@@ -105,6 +105,8 @@ private:
   void drop_worker(const std::string& address, const std::string& why);
   void report_workers();
   void place();
+  // A Capture or ToVt for the VT's worker; held while the VT waits for one.
+  void relay(VtNumber vt, Message&& message);
   void finish(VtEvent&& event);
   void arm_retry();
   void check_starving();

@@ -109,9 +109,9 @@ void VcNode::on_message(const std::string& from, net::ByteView body) {
   } else if (auto* c = std::get_if<Cancel>(&*m)) {
     worker_.on_cancel(from, *c);
   } else if (auto* t = std::get_if<ToVt>(&*m)) {
-    worker_.on_to_vt(from, std::move(*t));
+    worker_.on_vt_message(from, t->vc, t->vt, std::move(*t));
   } else if (auto* p = std::get_if<Capture>(&*m)) {
-    worker_.on_capture(from, *p);
+    worker_.on_vt_message(from, p->vc, p->vt, *p);
   } else if (auto* r = std::get_if<Release>(&*m)) {
     worker_.on_release(from, r->vc);
   } else if (auto* e = std::get_if<Event>(&*m)) {

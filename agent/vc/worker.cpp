@@ -156,12 +156,8 @@ void WorkerService::dispatch(Enrolment& e) {
     e.running.insert(r.vt);
     e.executor->run(r);
     if (auto h = e.held.find(r.vt); h != e.held.end()) {
-      for (auto& m : h->second) {
-        if (auto* t = std::get_if<ToVt>(&m))
-          e.executor->to_vt(t->vt, t->frame);
-        else
-          e.executor->capture(r.vt);
-      }
+      for (const VtMessage& m : h->second)
+        pass_to_executor(*e.executor, m);
       e.held.erase(h);
     }
   }
@@ -248,27 +244,22 @@ void WorkerService::on_cancel(const std::string& from, const Cancel& c) {
     e->executor->cancel(c.vt);
 }
 
-void WorkerService::on_capture(const std::string& from, const Capture& c) {
-  auto e = find(from, c.vc);
-  if (!e || !e->known.count(c.vt))
-    return;
-  if (e->running.count(c.vt)) {
-    if (e->executor)
-      e->executor->capture(c.vt);
-  } else {
-    e->held[c.vt].emplace_back(c);
-  }
+void WorkerService::pass_to_executor(Executor& executor, const VtMessage& m) {
+  if (const auto* t = std::get_if<ToVt>(&m))
+    executor.to_vt(t->vt, t->frame);
+  else
+    executor.capture(std::get<Capture>(m).vt);
 }
 
-void WorkerService::on_to_vt(const std::string& from, ToVt&& t) {
-  auto e = find(from, t.vc);
-  if (!e || !e->known.count(t.vt))
+void WorkerService::on_vt_message(const std::string& from, VcId vc, VtNumber vt, VtMessage&& m) {
+  auto e = find(from, vc);
+  if (!e || !e->known.count(vt))
     return;
-  if (e->running.count(t.vt)) {
+  if (e->running.count(vt)) {
     if (e->executor)
-      e->executor->to_vt(t.vt, t.frame);
+      pass_to_executor(*e->executor, m);
   } else {
-    e->held[t.vt].emplace_back(std::move(t));
+    e->held[vt].push_back(std::move(m));
   }
 }
 

@@ -59,9 +59,10 @@ public:
   void on_enrol(const std::string& from, RequestId id, const EnrolRequest& request);
   void on_spawn(const std::string& from, Spawn&& spawn);
   void on_cancel(const std::string& from, const Cancel& cancel);
-  // Relayed to the VT's executor; held while the VT is queued here, dropped if it is not here.
-  void on_capture(const std::string& from, const Capture& capture);
-  void on_to_vt(const std::string& from, ToVt&& frame);
+  // A Capture or ToVt for a VT: relayed to its executor, held while the VT is queued here,
+  // dropped if it is not here.
+  using VtMessage = std::variant<Capture, ToVt>;
+  void on_vt_message(const std::string& from, VcId vc, VtNumber vt, VtMessage&& message);
   void on_release(const std::string& from, VcId vc);
   // The agent at address is gone: its enrolments end.
   void on_member_gone(const std::string& address);
@@ -90,7 +91,7 @@ private:
     State state = State::fetching;
     std::optional<RequestId> reply_to; // the enrolment request to answer
     std::deque<SpawnRequest> queue;
-    std::map<VtNumber, std::vector<std::variant<Capture, ToVt>>> held; // for queued VTs
+    std::map<VtNumber, std::vector<VtMessage>> held; // for queued VTs, in arrival order
     std::unordered_set<VtNumber> running;
     std::unordered_set<VtNumber> known; // queued or running
     std::uint64_t executor_id = 0;
@@ -130,6 +131,7 @@ private:
   std::set<std::tuple<std::string, VcId, VtNumber>> leave_captures_;
   std::function<void()> leave_done_;
   net::membership::TimerId leave_timer_ = 0;
+  static void pass_to_executor(Executor& executor, const VtMessage& message);
   void leave_capture_settled(const Enrolment& e, VtNumber vt);
   void finish_leave_captures();
 };

@@ -308,46 +308,40 @@ private:
       peer_->capture(id);
   }
 
-  /// The VT's host is gone: resumes it on another worker from its newest checkpoint (or from
-  /// its start: the journal replays what it did before, as from a checkpoint at effect 0).
-  /// A VT lost again and again without a new checkpoint fails instead.
-  bool recover(VtCore& vt) {
-    if (releasing_)
-      return false;
-    {
-      std::lock_guard lock(vt.mutex);
-      if (vt.done || vt.recoveries_since_checkpoint >= kMaxRecoveriesWithoutCheckpoint)
-        return false;
-      ++vt.recoveries_since_checkpoint;
-      vt.restarting = true;
-    }
-    return resume(vt);
-  }
-
-  static constexpr unsigned kMaxRecoveriesWithoutCheckpoint = 8;
-
-  /// The VT's executor crashed (it may have been the cause, or shared the process with the
-  /// cause): resumed like a lost VT, unless it crashed kMaxCrashes times since its newest
-  /// checkpoint, then it fails, saying so in `what`.
-  bool recover_from_crash(VtCore& vt, std::string& what) {
-    if (releasing_)
-      return false;
+  /// The VT's run ended with its host or its executor: resumes it from its newest checkpoint
+  /// (or from its start: the journal replays what it did before, as from a checkpoint at
+  /// effect 0), at most `allowed` times without a new checkpoint in between (`count` counts
+  /// them, reset by each checkpoint). Past that it is not resumed, and `why_not` (if given)
+  /// gets "; it <happened> N times since ..." for its failure.
+  bool resume_after_loss(VtCore& vt, unsigned VtCore::*count, unsigned allowed,
+                         const char* happened, std::string* why_not) {
     {
       std::lock_guard lock(vt.mutex);
       if (vt.done)
         return false;
-      if (++vt.crashes_since_checkpoint >= kMaxCrashes) {
-        what += "; it crashed " + std::to_string(kMaxCrashes) + " times since " +
-                (vt.checkpoint ? "its newest checkpoint" : "it started") +
-                ", so it is not resumed again";
+      if (vt.*count >= allowed) {
+        if (why_not)
+          *why_not += std::string("; it ") + happened + " " + std::to_string(allowed + 1) +
+                      " times since " + (vt.checkpoint ? "its newest checkpoint" : "it started") +
+                      ", so it is not resumed again";
         return false;
       }
+      ++(vt.*count);
       vt.restarting = true;
     }
     return resume(vt);
   }
 
-  static constexpr unsigned kMaxCrashes = 3;
+  /// Lost with its host: resumed elsewhere, up to 8 times without a new checkpoint.
+  bool recover(VtCore& vt) {
+    return resume_after_loss(vt, &VtCore::recoveries_since_checkpoint, 8, "was lost", nullptr);
+  }
+
+  /// Its executor crashed (it may have been the cause, or shared the process with the cause):
+  /// resumed, unless that was its third crash since its newest checkpoint.
+  bool recover_from_crash(VtCore& vt, std::string& what) {
+    return resume_after_loss(vt, &VtCore::crashes_since_checkpoint, 2, "crashed", &what);
+  }
 
   /// The VT's run was stopped for a restart: runs it again from its newest checkpoint.
   bool resume(VtCore& vt) {
