@@ -76,14 +76,9 @@ bool run_chaos(const std::string& runtime, const std::filesystem::path& root,
   Run reference = run_islands(problem, o, std::chrono::milliseconds(0));
 
   Cluster c(runtime, root);
-  std::string home = c.add("home", 0);
-  std::vector<pid_t> workers; // by worker number
-  for (int i = 0; i < o.agents; ++i) {
-    c.add("w" + std::to_string(i), 1);
-    workers.push_back(c.pids().back());
-  }
-  c.converge(home);
-  use_agent(home);
+  use_agent(c.add_home_and_workers(unsigned(o.agents), 1));
+  // By worker number: the agents started after home.
+  std::vector<pid_t> workers(c.pids().begin() + 1, c.pids().end());
   std::atomic<bool> done = false;
   std::atomic<int> kills = 0;
   std::thread killer([&] {

@@ -63,11 +63,7 @@ double percentile(std::vector<double> v, double p) {
 // VT runs again on another agent.
 double recovery_ms(const std::string& runtime, const fs::path& root) {
   Cluster c(runtime, root);
-  std::string home = c.add("home", 0);
-  for (int i = 0; i < 3; ++i)
-    c.add("w" + std::to_string(i), 1);
-  c.converge(home);
-  use_agent(home);
+  use_agent(c.add_home_and_workers(3, 1));
   ppp2p::VirtualComputer vc({.workers = 2, .checkpoint_interval = 100ms});
   auto vt = vc.spawn(ticks, std::size_t{1024}, 600000);
   long host = vc.receive<long>(vt.id());
@@ -173,10 +169,7 @@ int main(int argc, char** argv) {
     std::printf("|----------|-------------|-----------|\n");
     {
       Cluster c(runtime, root / "migration");
-      std::string home = c.add("home", 0);
-      c.add("w0", 1);
-      c.add("w1", 1);
-      c.converge(home);
+      std::string home = c.add_home_and_workers(2, 1);
       for (std::size_t bytes : {std::size_t{1} << 10, std::size_t{1} << 20, std::size_t{8} << 20,
                                 std::size_t{32} << 20}) {
         double result[2];

@@ -1,5 +1,6 @@
 // Virtual computers on the embedded peer: fixed costs, spawn throughput, task-farm efficiency.
 // Each figure is measured in this run against a baseline of the same run.
+#include "tasks.hpp"
 #include <ppp2p/ppp2p.hpp>
 
 #include <sys/socket.h>
@@ -14,23 +15,6 @@
 #include <vector>
 
 using Clock = std::chrono::steady_clock;
-
-[[ppp2p::checkpointable]] int empty_task(int x) {
-  return x;
-}
-
-[[ppp2p::checkpointable]] long long count_primes(long long from, long long to) {
-  long long count = 0;
-  for (long long n = from; n <= to; ++n) {
-    bool prime = n > 1;
-    for (long long d = 2; d * d <= n && prime; ++d)
-      prime = n % d != 0;
-    count += prime;
-    if ((n - from) % 4096 == 4095)
-      ppp2p::checkpoint();
-  }
-  return count;
-}
 
 namespace {
 

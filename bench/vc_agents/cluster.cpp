@@ -109,6 +109,14 @@ std::string Cluster::add(const std::string& name, unsigned slots, double speed) 
   return dir.string();
 }
 
+std::string Cluster::add_home_and_workers(unsigned workers, unsigned slots) {
+  std::string home = add("home", 0);
+  for (unsigned i = 0; i < workers; ++i)
+    add("w" + std::to_string(i), slots);
+  converge(home);
+  return home;
+}
+
 void Cluster::converge(const std::string& dir) {
   auto deadline = Clock::now() + std::chrono::seconds(30);
   for (;;) {

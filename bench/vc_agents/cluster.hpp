@@ -32,6 +32,9 @@ public:
   /// Starts an agent with `slots` slots and `speed`; returns its data dir. The same name again
   /// (after kill) restarts it on its data dir: the same member, a new incarnation.
   std::string add(const std::string& name, unsigned slots, double speed = 100);
+  /// The usual layout: a client agent "home" without slots and `workers` agents "w0", "w1",
+  /// ... of `slots` slots each, converged. Returns home's data dir (for PPP2P_AGENT).
+  std::string add_home_and_workers(unsigned workers, unsigned slots);
   /// Waits until the agent at dir lists every agent started (and not killed) as alive.
   void converge(const std::string& dir);
   /// SIGKILLs the agent whose process is `pid` (one this cluster started); false if none.

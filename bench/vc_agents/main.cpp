@@ -7,6 +7,7 @@
 //   bench-vc-agents [--runtime PATH] [--spawns N] [--rounds N] [--fixed-only]
 // bench-vc-agents-32m is the same program carrying 32 MiB of data, to time module shipping.
 #include "cluster.hpp"
+#include "tasks.hpp"
 
 #include <ppp2p/ppp2p.hpp>
 
@@ -32,23 +33,6 @@
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-[[ppp2p::checkpointable]] int empty_task(int x) {
-  return x;
-}
-
-[[ppp2p::checkpointable]] long long count_primes(long long from, long long to) {
-  long long count = 0;
-  for (long long n = from; n <= to; ++n) {
-    bool prime = n > 1;
-    for (long long d = 2; d * d <= n && prime; ++d)
-      prime = n % d != 0;
-    count += prime;
-    if ((n - from) % 4096 == 4095)
-      ppp2p::checkpoint();
-  }
-  return count;
-}
 
 // Round-trip times in microseconds: the median and the 99th percentile.
 struct Latency {
@@ -270,10 +254,7 @@ int main(int argc, char** argv) {
   std::printf("| embedded peer, 1 worker, 1 slot    | %10.0f | 1.00              |\n", base);
   {
     Cluster c(runtime, root);
-    std::string home = c.add("home", 0);
-    c.add("w0", 4);
-    c.add("w1", 4);
-    c.converge(home);
+    std::string home = c.add_home_and_workers(2, 4);
     use_agent(home);
     create_ms(2, 4); // ships the module
     for (auto [workers, slots] : {std::pair{1u, 1u}, {1u, 4u}, {2u, 1u}, {2u, 4u}}) {
@@ -293,10 +274,7 @@ int main(int argc, char** argv) {
   std::printf("| embedded peer          |       1 | %7.3f |    1.00 |    100.0 %% |\n", t1);
   {
     Cluster c(runtime, root);
-    std::string home = c.add("home", 0);
-    for (int i = 0; i < 4; ++i)
-      c.add("w" + std::to_string(i), 1);
-    c.converge(home);
+    std::string home = c.add_home_and_workers(4, 1);
     use_agent(home);
     create_ms(4); // ships the module
     for (unsigned workers : {1u, 2u, 4u}) {
@@ -331,10 +309,7 @@ int main(int argc, char** argv) {
   row("global update, embedded peer", embedded_updates);
   {
     Cluster c(runtime, root);
-    std::string home = c.add("home", 0);
-    c.add("w0", 1);
-    c.add("w1", 1);
-    c.converge(home);
+    std::string home = c.add_home_and_workers(2, 1);
     use_agent(home);
     auto [messages, updates] = exchange_latency(rounds);
     row("message VT -> VT -> VT, two worker agents", messages);
