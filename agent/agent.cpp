@@ -260,7 +260,10 @@ int run_agent(const RunOptions& o) {
         spdlog::warn("cannot join through {}: {} (retrying)", address, ec.message());
       }
     }
-    swim.hint_unreachable(address);
+    if (ec == std::errc::connection_refused)
+      swim.hint_refused(address); // nothing listens there: its process is gone
+    else
+      swim.hint_unreachable(address);
     vcs->on_link_lost(address);
   });
 

@@ -1,5 +1,6 @@
 // The paper's evaluation (its Figure 4), reproduced on one host: the TSP genetic algorithm as
-// islands that interbreed through a global variable, on 2, 3 and 4 heterogeneous peers.
+// islands that interbreed through a global variable, on 2, 3 and 4 heterogeneous peers (or, with
+// --peers N on a machine of more cores, on 2, 4, 8, ... N peers with a core each).
 //
 // Peers are executors of an embedded virtual computer, each running one island. Heterogeneity:
 // each peer's process is limited to a share of one core (a cgroup CPU bandwidth limit) and its
@@ -36,13 +37,25 @@
 namespace {
 
 struct Peer {
-  const char* name;
+  std::string name;
   int core;
   int percent; // of that core
 };
 
-// Shares per core sum to at most 90 %: the rest is for the client and the executors' I/O.
-constexpr Peer kPeers[] = {{"P1", 0, 60}, {"P2", 1, 50}, {"P3", 1, 40}, {"P4", 0, 30}};
+// The paper's setup on a 2-core machine: shares per core sum to at most 90 %, the rest is for
+// the client and the executors' I/O.
+const std::vector<Peer> kTwoCorePeers = {
+    {"P1", 0, 60}, {"P2", 1, 50}, {"P3", 1, 40}, {"P4", 0, 30}};
+
+/// `count` heterogeneous peers with a core each (cores 1..count; core 0 is left to the client and
+/// the agents' I/O), limited to 90, 75, 60 and 45 % of their core in turn.
+std::vector<Peer> peers_with_own_cores(int count) {
+  static constexpr int kShares[] = {90, 75, 60, 45};
+  std::vector<Peer> peers;
+  for (int k = 0; k < count; ++k)
+    peers.push_back({"P" + std::to_string(k + 1), k + 1, kShares[k % 4]});
+  return peers;
+}
 
 struct Placed {
   int pid;
@@ -54,19 +67,25 @@ struct Options {
   double seconds = 4;
   int repeat = 3; // every rate is the median of this many runs
   int migrate_every = 10;
+  int peers = 4; // more than 4: a core per peer, setups of 2, 4, 8, ... and all of them
   std::string svg;
 };
 
 [[noreturn]] void usage(int status) {
-  std::fprintf(status ? stderr : stdout,
-               "Usage: bench-fig4 [--sizes N,N,...] [--seconds S] [--repeat R] [--migrate-every M]"
-               " [--svg FILE]\n\n"
-               "Reproduces the paper's Figure 4 on this host: speedup and efficiency of the TSP\n"
-               "genetic algorithm on 2, 3 and 4 heterogeneous peers (CPU-limited, pinned\n"
-               "executors; needs root for the cgroup limits), per problem size (default\n"
-               "50,100,200 cities), each run lasting S seconds (default 4); islands interbreed\n"
-               "every M generations (default 10). Every rate is the median of R runs (default\n"
-               "3). Writes the chart as SVG to FILE if given.\n");
+  std::fprintf(
+      status ? stderr : stdout,
+      "Usage: bench-fig4 [--sizes N,N,...] [--seconds S] [--repeat R] [--migrate-every M]"
+      " [--peers N] [--svg FILE]\n\n"
+      "Reproduces the paper's Figure 4 on this host: speedup and efficiency of the TSP\n"
+      "genetic algorithm on 2, 3 and 4 heterogeneous peers (CPU-limited, pinned\n"
+      "executors; needs root for the cgroup limits), per problem size (default\n"
+      "50,100,200 cities), each run lasting S seconds (default 4); islands interbreed\n"
+      "every M generations (default 10). Every rate is the median of R runs (default\n"
+      "3). Writes the chart as SVG to FILE if given.\n"
+      "With --peers N (5 to cores - 1), peers get a core each (limited to 90, 75, 60\n"
+      "and 45 %% of it in turn), setups are 2, 4, 8, ... and N peers, and every R_i comes\n"
+      "from one plain run of all N islands at once (a core each, so they do not share\n"
+      "CPU) instead of N runs alone.\n");
   std::exit(status);
 }
 
@@ -107,6 +126,9 @@ Options parse(int argc, char** argv) {
       o.repeat = int(whole(value(), 1, 100));
     } else if (flag == "--migrate-every") {
       o.migrate_every = int(whole(value(), 0, 1000000));
+    } else if (flag == "--peers") {
+      long most = std::max(4L, long(std::thread::hardware_concurrency()) - 1);
+      o.peers = int(whole(value(), 2, most));
     } else if (flag == "--svg") {
       o.svg = value();
     } else {
@@ -148,7 +170,7 @@ struct PlainRun {
   double together = 0;
 };
 
-PlainRun plain_run(const tsp::Problem& problem, const Options& o,
+PlainRun plain_run(const tsp::Problem& problem, const Options& o, const std::vector<Peer>& all,
                    const std::vector<std::size_t>& peers, fig4::CpuLimits* limits,
                    const std::vector<int>& groups) {
   int ready[2];
@@ -167,7 +189,7 @@ PlainRun plain_run(const tsp::Problem& problem, const Options& o,
     if (child == 0) {
       char go;
       (void)!read(ready[0], &go, 1);
-      fig4::pin_to_core(0, kPeers[k].core);
+      fig4::pin_to_core(0, all[k].core);
       auto start = std::chrono::steady_clock::now();
       timespec cpu0{}, cpu1{};
       clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu0);
@@ -208,20 +230,19 @@ PlainRun plain_run(const tsp::Problem& problem, const Options& o,
   return run;
 }
 
-/// R_H: moves evaluated per second by `count` peers (the first `count` of kPeers) together.
-double setup_rate(const tsp::Problem& problem, const Options& o, unsigned count,
-                  fig4::CpuLimits* limits, const std::vector<int>& groups) {
+/// R_H: moves evaluated per second by `count` peers (the first `count` of `all`) together.
+double setup_rate(const tsp::Problem& problem, const Options& o, const std::vector<Peer>& all,
+                  unsigned count, fig4::CpuLimits* limits, const std::vector<int>& groups) {
   ppp2p::VirtualComputer vc({.workers = count, .slots_per_worker = 1});
   std::vector<ppp2p::VirtualThread<tsp::Tour>> islands;
   for (unsigned k = 0; k < count; ++k)
-    islands.push_back(
-        vc.spawn(peer_island, problem, island_params(k + 1, o, true), kPeers[k].core));
+    islands.push_back(vc.spawn(peer_island, problem, island_params(k + 1, o, true), all[k].core));
   std::set<int> pids;
   for (unsigned k = 0; k < count; ++k) {
     Placed placed = vc.receive<Placed>(islands[k].id());
     if (!placed.pinned)
-      std::fprintf(stderr, "bench-fig4: %s could not be pinned to core %d\n", kPeers[k].name,
-                   kPeers[k].core);
+      std::fprintf(stderr, "bench-fig4: %s could not be pinned to core %d\n", all[k].name.c_str(),
+                   all[k].core);
     if (!pids.insert(placed.pid).second)
       throw std::runtime_error("two islands share an executor");
     std::string why;
@@ -258,6 +279,7 @@ std::string cpu_model() {
 } // namespace
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0); // tables survive a run cut short
   Options o = parse(argc, argv);
   unsigned cores = std::thread::hardware_concurrency();
   std::string why;
@@ -267,47 +289,77 @@ int main(int argc, char** argv) {
               o.migrate_every, o.seconds, o.repeat, cores, cpu_model().c_str());
   std::printf("heterogeneous peers: pinned to a core, CPU limited by %s\n",
               limits ? limits->describe().c_str() : ("nothing: " + why).c_str());
-  for (const Peer& p : kPeers)
-    std::printf("  %s: core %d, %d %%\n", p.name, p.core % int(cores), limits ? p.percent : 100);
+  std::vector<Peer> peers = o.peers <= 4 ? kTwoCorePeers : peers_with_own_cores(o.peers);
+  peers.resize(std::size_t(o.peers));
+  const bool own_cores = o.peers > 4;
+  for (const Peer& p : peers)
+    std::printf("  %s: core %d, %d %%\n", p.name.c_str(), p.core % int(cores),
+                limits ? p.percent : 100);
   std::vector<int> groups;
-  for (const Peer& p : kPeers)
+  for (const Peer& p : peers)
     groups.push_back(limits ? limits->create(p.name, p.percent) : -1);
 
-  const unsigned setups[] = {2, 3, 4};
+  std::vector<unsigned> setups;
+  if (!own_cores) {
+    for (unsigned n = 2; n <= unsigned(o.peers); ++n)
+      setups.push_back(n);
+  } else {
+    for (unsigned n = 2; n < unsigned(o.peers); n *= 2)
+      setups.push_back(n);
+    setups.push_back(unsigned(o.peers));
+  }
+  std::vector<std::size_t> everyone(peers.size());
+  std::iota(everyone.begin(), everyone.end(), std::size_t(0));
   std::vector<fig4::Series> series;
   for (unsigned n : setups)
     series.push_back({std::to_string(n) + " peers", {}, {}});
-  std::vector<std::vector<double>> efficiency(std::size(setups));
+  std::vector<std::vector<double>> efficiency(setups.size());
   for (int size : o.sizes) {
     tsp::Problem problem = tsp::random_problem(size, 2026);
-    // R_i: each peer's plain island alone, the machine otherwise idle.
-    std::vector<double> rate, share_alone(std::size(kPeers)), share_together;
-    for (std::size_t k = 0; k < std::size(kPeers); ++k)
-      rate.push_back(median(o.repeat, [&] {
-        PlainRun run = plain_run(problem, o, {k}, limits.get(), groups);
-        share_alone[k] = run.cpu_shares[0];
-        return run.rates[0];
-      }));
-    std::printf("\n%d cities: plain rates R_i (million 2-opt moves evaluated per second):", size);
+    // R_i: each peer's plain island alone, the machine otherwise idle; with a core per peer, all
+    // of them at once (each rate the median over the runs).
+    std::vector<double> rate(peers.size()), share_alone(peers.size()), share_together;
+    if (!own_cores) {
+      for (std::size_t k = 0; k < peers.size(); ++k)
+        rate[k] = median(o.repeat, [&] {
+          PlainRun run = plain_run(problem, o, peers, {k}, limits.get(), groups);
+          share_alone[k] = run.cpu_shares[0];
+          return run.rates[0];
+        });
+    } else {
+      std::vector<std::vector<double>> runs(peers.size());
+      for (int r = 0; r < o.repeat; ++r) {
+        PlainRun run = plain_run(problem, o, peers, everyone, limits.get(), groups);
+        for (std::size_t k = 0; k < peers.size(); ++k) {
+          runs[k].push_back(run.rates[k]);
+          share_alone[k] = run.cpu_shares[k];
+        }
+      }
+      for (std::size_t k = 0; k < peers.size(); ++k) {
+        std::sort(runs[k].begin(), runs[k].end());
+        rate[k] = runs[k][runs[k].size() / 2];
+      }
+    }
+    std::printf("\n%d cities: plain rates R_i (million 2-opt moves evaluated per second%s):", size,
+                own_cores ? ", all peers at once" : "");
     for (std::size_t k = 0; k < rate.size(); ++k)
-      std::printf(" %s %.1f", kPeers[k].name, rate[k]);
+      std::printf(" %s %.1f", peers[k].name.c_str(), rate[k]);
     std::printf("\n\n| peers | R_H M/s   | R_max | S_H   | S_H,max | efficiency | plain together "
                 "| ppp2p / plain together |\n"
                 "|-------|-----------|-------|-------|---------|------------|----------------"
                 "|------------------------|\n");
-    for (std::size_t s = 0; s < std::size(setups); ++s) {
+    for (std::size_t s = 0; s < setups.size(); ++s) {
       unsigned count = setups[s];
       double r_max = 0, r_sum = 0;
       for (unsigned k = 0; k < count; ++k) {
         r_max = std::max(r_max, rate[k]);
         r_sum += rate[k];
       }
-      double r_h =
-          median(o.repeat, [&] { return setup_rate(problem, o, count, limits.get(), groups); });
-      std::vector<std::size_t> members(count);
-      std::iota(members.begin(), members.end(), std::size_t(0));
+      double r_h = median(
+          o.repeat, [&] { return setup_rate(problem, o, peers, count, limits.get(), groups); });
+      std::vector<std::size_t> members(everyone.begin(), everyone.begin() + count);
       double together = median(o.repeat, [&] {
-        PlainRun run = plain_run(problem, o, members, limits.get(), groups);
+        PlainRun run = plain_run(problem, o, peers, members, limits.get(), groups);
         share_together = run.cpu_shares;
         return run.together;
       });
@@ -318,11 +370,12 @@ int main(int argc, char** argv) {
       std::printf("| %5u | %9.1f | %5.1f | %5.3f | %7.3f | %8.1f %% | %14.1f | %20.1f %% |\n",
                   count, r_h, r_max, s_h, s_max, s_h / s_max * 100, together, r_h / together * 100);
     }
-    // What the limits gave: CPU time over wall time of each plain island, alone and with all
-    // four peers running (the last run of each).
-    std::printf("\nCPU share received, alone / with 4 peers:");
+    // What the limits gave: CPU time over wall time of each plain island, alone (or in the
+    // rates' run) and with all peers running (the last run of each).
+    std::printf("\nCPU share received, %s / with %zu peers:", own_cores ? "rates' run" : "alone",
+                peers.size());
     for (std::size_t k = 0; k < share_alone.size(); ++k)
-      std::printf(" %s %.0f / %.0f %%", kPeers[k].name, share_alone[k] * 100,
+      std::printf(" %s %.0f / %.0f %%", peers[k].name.c_str(), share_alone[k] * 100,
                   k < share_together.size() ? share_together[k] * 100 : 0.0);
     std::printf("\n");
   }
@@ -333,7 +386,7 @@ int main(int argc, char** argv) {
   std::printf("\n|-------|");
   for (std::size_t i = 0; i < o.sizes.size(); ++i)
     std::printf("--------|");
-  for (std::size_t s = 0; s < std::size(setups); ++s) {
+  for (std::size_t s = 0; s < setups.size(); ++s) {
     std::printf("\n| %5u |", setups[s]);
     for (double e : efficiency[s])
       std::printf(" %5.1f%% |", e * 100);

@@ -143,4 +143,10 @@ bool Cluster::kill(pid_t pid) {
   return true;
 }
 
+bool Cluster::freeze(pid_t pid) {
+  if (std::find(pids_.begin(), pids_.end(), pid) == pids_.end())
+    return false;
+  return ::kill(pid, SIGSTOP) == 0;
+}
+
 } // namespace bench

@@ -39,6 +39,9 @@ public:
   void converge(const std::string& dir);
   /// SIGKILLs the agent whose process is `pid` (one this cluster started); false if none.
   bool kill(pid_t pid);
+  /// SIGSTOPs the agent whose process is `pid`: a hung host, whose port still accepts TCP
+  /// connections that nothing answers. It stays in pids() and dies with the cluster.
+  bool freeze(pid_t pid);
   /// The agents' processes, in start order (killed ones removed).
   const std::vector<pid_t>& pids() const { return pids_; }
 

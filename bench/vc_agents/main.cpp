@@ -4,7 +4,8 @@
 // embedded peer (and, for latency, the raw agent link round trip of bench_link_rtt) measured in
 // the same run. Starts its own agents on loopback.
 //
-//   bench-vc-agents [--runtime PATH] [--spawns N] [--rounds N] [--fixed-only]
+//   bench-vc-agents [--runtime PATH] [--spawns N] [--rounds N] [--workers N] [--fixed-only]
+// (--workers: the largest task farm, default 4; above 4 the farm's work grows with it)
 // bench-vc-agents-32m is the same program carrying 32 MiB of data, to time module shipping.
 #include "cluster.hpp"
 #include "tasks.hpp"
@@ -129,18 +130,28 @@ double spawn_rate(unsigned workers, unsigned slots, int spawns) {
   return spawns / seconds;
 }
 
-double farm_seconds(unsigned workers) {
+/// The task farm's fixed total work: primes in [1, to] in `chunks` chunks.
+struct Farm {
+  long long to = 3'000'000;
+  long long chunks = 24;
+  long long primes = 216816; // in [1, to]; for other bounds, the embedded run's count
+};
+
+double farm_seconds(unsigned workers, Farm& farm) {
   ppp2p::VirtualComputer vc({.workers = workers});
   auto start = Clock::now();
   std::vector<ppp2p::VirtualThread<long long>> chunks;
-  const long long to = 3'000'000, step = to / 24;
-  for (long long a = 1; a <= to; a += step)
-    chunks.push_back(vc.spawn(count_primes, a, std::min(to, a + step - 1)));
+  const long long step = (farm.to + farm.chunks - 1) / farm.chunks;
+  for (long long a = 1; a <= farm.to; a += step)
+    chunks.push_back(vc.spawn(count_primes, a, std::min(farm.to, a + step - 1)));
   long long count = 0;
   for (auto& chunk : chunks)
     count += chunk.get();
-  if (count != 216816)
-    fail("wrong prime count " + std::to_string(count));
+  if (farm.primes < 0)
+    farm.primes = count;
+  else if (count != farm.primes)
+    fail("wrong prime count " + std::to_string(count) + ", expected " +
+         std::to_string(farm.primes));
   return ms_since(start) / 1e3;
 }
 
@@ -178,9 +189,11 @@ std::optional<Latency> link_round_trip(const fs::path& bin_dir) {
 } // namespace
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0); // tables survive a run cut short
   std::string runtime = bench::default_runtime();
   int spawns = 20000;
   int rounds = 5000;
+  unsigned most_workers = 4;
   bool fixed_only = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -190,10 +203,13 @@ int main(int argc, char** argv) {
       spawns = std::max(100, std::atoi(argv[++i]));
     else if (a == "--rounds" && i + 1 < argc)
       rounds = std::max(100, std::atoi(argv[++i]));
+    else if (a == "--workers" && i + 1 < argc)
+      most_workers = unsigned(std::clamp(std::atoi(argv[++i]), 2, 64));
     else if (a == "--fixed-only")
       fixed_only = true;
     else
-      fail("usage: bench-vc-agents [--runtime PATH] [--spawns N] [--rounds N] [--fixed-only]");
+      fail("usage: bench-vc-agents [--runtime PATH] [--spawns N] [--rounds N] [--workers N] "
+           "[--fixed-only]");
   }
   if (::access(runtime.c_str(), X_OK) != 0)
     fail("no ppp2p-runtime at " + runtime + " (use --runtime)");
@@ -254,31 +270,48 @@ int main(int argc, char** argv) {
   std::printf("| embedded peer, 1 worker, 1 slot    | %10.0f | 1.00              |\n", base);
   {
     Cluster c(runtime, root);
-    std::string home = c.add_home_and_workers(2, 4);
+    unsigned spread = std::max(2u, most_workers / 2);
+    std::string home = c.add_home_and_workers(spread, 4);
     use_agent(home);
-    create_ms(2, 4); // ships the module
-    for (auto [workers, slots] : {std::pair{1u, 1u}, {1u, 4u}, {2u, 1u}, {2u, 4u}}) {
+    create_ms(spread, 4); // ships the module
+    std::vector<std::pair<unsigned, unsigned>> setups = {{1, 1}, {1, 4}, {2, 1}, {2, 4}};
+    if (spread > 2)
+      setups.insert(setups.end(), {{spread, 1}, {spread, 4}});
+    for (auto [workers, slots] : setups) {
       double rate = spawn_rate(workers, slots, spawns);
-      std::printf("| agents, %u worker%s, %u slot%s         | %10.0f | %.2f              |\n",
+      std::printf("| agents, %2u worker%s, %u slot%s        | %10.0f | %.2f              |\n",
                   workers, workers == 1 ? " " : "s", slots, slots == 1 ? " " : "s", rate,
                   rate / base);
     }
   }
   std::printf("\n(Ray publishes ~7.7k tasks/s for one client; goal >= 30k VT/s.)\n");
 
-  std::printf("\n3. task farm: primes in [1, 3000000] in 24 chunks (fixed total work)\n\n");
+  // More workers get proportionally more work, so that the largest farm still runs long enough
+  // to measure; the expected count then comes from the embedded run.
+  Farm farm;
+  if (most_workers > 4) {
+    farm.to = 3'000'000LL * most_workers / 4;
+    farm.chunks = 6LL * most_workers;
+    farm.primes = -1;
+  }
+  std::printf("\n3. task farm: primes in [1, %lld] in %lld chunks (fixed total work)\n\n", farm.to,
+              farm.chunks);
   std::printf("| where                  | workers | seconds | speedup | efficiency |\n");
   std::printf("|------------------------|---------|---------|---------|------------|\n");
   use_agent("");
-  double t1 = farm_seconds(1);
+  double t1 = farm_seconds(1, farm);
   std::printf("| embedded peer          |       1 | %7.3f |    1.00 |    100.0 %% |\n", t1);
   {
     Cluster c(runtime, root);
-    std::string home = c.add_home_and_workers(4, 1);
+    std::string home = c.add_home_and_workers(most_workers, 1);
     use_agent(home);
-    create_ms(4); // ships the module
-    for (unsigned workers : {1u, 2u, 4u}) {
-      double t = farm_seconds(workers);
+    create_ms(most_workers); // ships the module
+    std::vector<unsigned> sizes;
+    for (unsigned workers = 1; workers < most_workers; workers *= 2)
+      sizes.push_back(workers);
+    sizes.push_back(most_workers);
+    for (unsigned workers : sizes) {
+      double t = farm_seconds(workers, farm);
       std::printf("| agents (1 slot each)   | %7u | %7.3f | %7.2f | %8.1f %% |\n", workers, t,
                   t1 / t, t1 / t / workers * 100);
     }

@@ -123,7 +123,7 @@ void PeerLinks::send(const std::string& address, Channel channel, Bytes body) {
 }
 
 task<void> PeerLinks::connect_outbound(std::string address, std::shared_ptr<Outbound> out) {
-  auto forget = [this, &address, &out](std::error_code ec) {
+  auto forget = [this, &address, &out](std::error_code ec, bool throttle = true) {
     stats_.frames_dropped_out += out->queue.size();
     out->queue.clear();
     if (auto it = outbound_.find(address); it != outbound_.end() && it->second == out)
@@ -132,7 +132,8 @@ task<void> PeerLinks::connect_outbound(std::string address, std::shared_ptr<Outb
     if (failed_at_.size() > 4096)
       std::erase_if(failed_at_,
                     [&](auto& kv) { return now - kv.second > options_.retry_after_failure; });
-    failed_at_[address] = now;
+    if (throttle)
+      failed_at_[address] = now;
     if (on_link_lost_ && !shutting_down_)
       on_link_lost_(address, ec);
   };
@@ -162,7 +163,7 @@ task<void> PeerLinks::connect_outbound(std::string address, std::shared_ptr<Outb
     out->queue.pop_front();
   }
   out->queued_bytes = 0;
-  forget(co_await read_link(*out->link));
+  forget(co_await read_link(*out->link), /*throttle=*/false);
 }
 
 task<void> PeerLinks::shutdown() {

@@ -19,6 +19,7 @@ struct SimNetwork::Node final : Clock, Timers, Transport {
   std::unordered_set<TimerId> timers;
   TimerId next_timer = 1;
   bool running = false;
+  bool refuses = false; // stopped by kill_process: its host answers with refusals
 
   Node(SimNetwork& n, std::size_t i, std::uint64_t seed) : net(n), index(i), random(seed) {}
 
@@ -89,6 +90,7 @@ void SimNetwork::restart(std::size_t i, const std::vector<std::size_t>& seeds) {
   assert(!nodes_.at(i)->running && "restart a member that was killed or left");
   // Like the agent, a new run starts its incarnation from the clock, above the old run's.
   make_swim(i, static_cast<std::uint64_t>(now_.count()));
+  nodes_[i]->refuses = false;
   start(i, seeds);
 }
 
@@ -150,6 +152,12 @@ int SimNetwork::group_of(std::size_t i) const {
   return groups_.empty() ? 0 : groups_[i];
 }
 
+Millis SimNetwork::latency() {
+  auto span = options_.latency_max - options_.latency_min;
+  return options_.latency_min +
+         Millis{static_cast<long>(net_random_.below(static_cast<std::uint64_t>(span.count()) + 1))};
+}
+
 void SimNetwork::deliver(std::size_t from, const std::string& to, Bytes msg) {
   auto target = index_of(to);
   double roll = static_cast<double>(net_random_.next() >> 11) / static_cast<double>(1ull << 53);
@@ -157,16 +165,14 @@ void SimNetwork::deliver(std::size_t from, const std::string& to, Bytes msg) {
     ++dropped_;
     return;
   }
-  auto span = options_.latency_max - options_.latency_min;
-  Millis latency =
-      options_.latency_min +
-      Millis{static_cast<long>(net_random_.below(static_cast<std::uint64_t>(span.count()) + 1))};
   std::size_t dst = *target;
-  at(now_ + latency, [this, from, dst, msg = std::move(msg)] {
+  at(now_ + latency(), [this, from, dst, msg = std::move(msg)] {
     Node& n = *nodes_[dst];
     // Crashes and partitions that happened while the message was in flight count too.
     if (!n.running || !nodes_[from]->running || group_of(from) != group_of(dst)) {
       ++dropped_;
+      if (n.refuses && nodes_[from]->running && group_of(from) == group_of(dst))
+        refuse(from, dst);
       return;
     }
     ++delivered_;
@@ -180,6 +186,20 @@ void SimNetwork::kill(std::size_t i) {
   n.running = false;
   n.swim->stop();
   n.timers.clear();
+}
+
+void SimNetwork::kill_process(std::size_t i) {
+  kill(i);
+  nodes_[i]->refuses = true;
+}
+
+void SimNetwork::refuse(std::size_t from, std::size_t dst) {
+  // The refusal takes the way back: one more latency.
+  at(now_ + latency(), [this, from, dst] {
+    mix(0x7ef05e);
+    if (nodes_[from]->running)
+      nodes_[from]->swim->hint_refused(nodes_[dst]->address_);
+  });
 }
 
 void SimNetwork::leave(std::size_t i) {

@@ -209,6 +209,34 @@ void Swim::hint_unreachable(const std::string& address) {
   }
 }
 
+void Swim::hint_refused(const std::string& address) {
+  if (!running_ || left_)
+    return;
+  for (auto& [id, m] : members_) {
+    if (id == self_id_ || m.address != address || !is_live(m.state))
+      continue;
+    if (m.state == State::alive) {
+      Update u = update_of(m, self_id_);
+      u.state = State::suspect;
+      apply(u); // starts the suspicion and spreads it
+    }
+    auto it = suspicions_.find(id);
+    if (it == suspicions_.end() || it->second.refused)
+      return;
+    Suspicion& s = it->second;
+    s.refused = true;
+    s.last_chance = true;
+    s.final_probe_acked = false;
+    s.final_failures = cfg_.final_probes > 0 ? cfg_.final_probes - 1 : 0;
+    cancel(s.timer);
+    MemberId target = id; // `id` is a structured binding: lambdas cannot capture it
+    s.timer = after(cfg_.probe_interval, [this, target] { suspicion_expired(target); });
+    if (!probes_.contains(target))
+      start_probe(target);
+    return;
+  }
+}
+
 std::uint32_t Swim::expect_ack(std::function<void()> on_ack, Millis expiry) {
   std::uint32_t seq = next_seq_++;
   if (next_seq_ == 0)

@@ -84,6 +84,71 @@ TEST(SwimSim, CrashIsDetectedByEverySurvivorWithoutFalsePositives) {
   EXPECT_TRUE(net.converged());
 }
 
+// A process that dies on a host that stays up leaves a port that refuses connections: a
+// definite answer, so the member is dead one final probe after the first refusal, long before
+// the silent path (probe, indirect probes, suspicion timeout) could declare it.
+TEST(SwimSim, AKilledProcessIsDeclaredDeadSoonerThanASilentHost) {
+  // The same cluster and seed twice: member 5's host goes silent, or only its process dies.
+  auto detection = [](bool refuses, std::vector<std::string>& false_positives) {
+    SimNetwork net({.seed = seed(41)});
+    Recorder rec;
+    rec.attach(net);
+    net.add_cluster(8, lan());
+    EXPECT_TRUE(net.run_until([&] { return net.converged(); }, Millis{5000}));
+    net.run_for(Millis{3000});
+    Millis killed_at = net.now();
+    if (refuses)
+      net.kill_process(5);
+    else
+      net.kill(5);
+    EXPECT_TRUE(net.run_until([&] { return all_see(net, 5, State::dead); }, Millis{10000}));
+    Millis worst{0};
+    for (auto& [observer, t] : rec.first_dead[5])
+      worst = std::max(worst, t - killed_at);
+    net.run_for(Millis{20000});
+    EXPECT_TRUE(net.converged());
+    false_positives.insert(false_positives.end(), rec.false_positives.begin(),
+                           rec.false_positives.end());
+    return worst;
+  };
+  std::vector<std::string> false_positives;
+  Millis silent = detection(false, false_positives);
+  Millis refused = detection(true, false_positives);
+  // The silent path needs a failed probe, then the suspicion timeout (at its shortest, every
+  // confirmation in); a refusal needs one final probe after the first contact.
+  EXPECT_GE(silent, lan().probe_interval + suspicion_timeout(lan(), 8, 100));
+  EXPECT_LT(refused, silent) << "refusals did not shorten detection";
+  EXPECT_TRUE(false_positives.empty()) << false_positives.front();
+}
+
+// A refusal is strong evidence, not proof: a member that is in fact alive answers the final
+// probe and stays (the transport may have been wrong, or the process restarted in between).
+TEST(SwimSim, ARefusalHintForALiveMemberDoesNotKillIt) {
+  SimNetwork net({.seed = seed(42)});
+  Recorder rec;
+  rec.attach(net);
+  net.add_cluster(5, lan());
+  ASSERT_TRUE(net.run_until([&] { return net.converged(); }, Millis{5000}));
+  for (std::size_t i = 0; i < 5; ++i) {
+    net.swim(0).hint_refused(net.address(3));
+    net.swim(1).hint_refused(net.address(3));
+    net.run_for(Millis{250});
+  }
+  net.run_for(Millis{10000});
+  EXPECT_TRUE(rec.false_positives.empty()) << rec.false_positives.front();
+  EXPECT_TRUE(net.converged());
+}
+
+TEST(SwimSim, AProcessRestartedRightAfterItsDeathComesBackAlive) {
+  SimNetwork net({.seed = seed(43)});
+  net.add_cluster(5, lan());
+  ASSERT_TRUE(net.run_until([&] { return net.converged(); }, Millis{5000}));
+  net.kill_process(2);
+  net.run_for(Millis{150});
+  net.restart(2, {0});
+  EXPECT_TRUE(net.run_until([&] { return net.converged(); }, Millis{10000}));
+}
+
 TEST(SwimSim, DeathsAreRecordedWithTheDeadMembersLatestIncarnation) {
   SimNetwork net({.seed = seed(3)});
   net.add_cluster(4, lan());

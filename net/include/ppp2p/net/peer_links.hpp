@@ -26,7 +26,10 @@ struct PeerLinksOptions {
   LinkOptions link;
   std::size_t max_queued_bytes = 8u << 20; // per peer, while connecting or backed up
   std::size_t max_handshakes = 64;         // accepted connections not yet authenticated
-  Millis retry_after_failure{250};         // sends to an address that just failed are dropped
+  // Sends to an address that just failed to connect are dropped for this long. A link that
+  // broke after it was up is not throttled: the next send reconnects at once, so that a peer
+  // whose process died is found refusing connections without delay (membership's fast path).
+  Millis retry_after_failure{250};
 };
 
 struct PeerLinksStats {

@@ -42,8 +42,13 @@ public:
 
   Millis now() const noexcept { return now_; }
 
-  // Crashes member i: it stops, and nothing reaches it or comes from it again.
+  // Crashes member i: it stops, and nothing reaches it or comes from it again (a host that
+  // went silent).
   void kill(std::size_t i);
+  // Kills member i's process on a host that stays up: it stops, and every message sent to its
+  // address is answered by a refusal (the sender's hint_refused), as a TCP connection to a
+  // port nobody listens on is.
+  void kill_process(std::size_t i);
   // Starts a killed (or departed) member again with the same identity, as a new run.
   void restart(std::size_t i, const std::vector<std::size_t>& seeds);
   // Member i leaves gracefully; after its linger time it stops.
@@ -84,6 +89,8 @@ private:
   void at(Millis when, std::function<void()> fn);
   void make_swim(std::size_t i, std::uint64_t incarnation);
   void deliver(std::size_t from, const std::string& to, Bytes msg);
+  void refuse(std::size_t from, std::size_t dst); // tells `from` that dst's address refused
+  Millis latency(); // one message's, drawn from [latency_min, latency_max]
   std::optional<std::size_t> index_of(const std::string& address) const;
   int group_of(std::size_t i) const;
   void mix(std::uint64_t v) noexcept;

@@ -77,6 +77,12 @@ public:
   void update_meta(const Meta& meta);
   // The transport lost its connection to address: probe that member now.
   void hint_unreachable(const std::string& address);
+  // A connection to address was refused: nothing listens there, so the member's process is
+  // most likely gone (a live member answers on the address it advertises). The member becomes
+  // suspect at once and is declared dead unless it acks one final probe within probe_interval,
+  // instead of waiting out the suspicion timeout, which is there for silence (a crashed host,
+  // a partition), not for a definite answer.
+  void hint_refused(const std::string& address);
 
   const Member& self() const { return members_.at(self_id_); }
   // Every member we know, ourselves included.
@@ -109,6 +115,7 @@ private:
     bool last_chance = false;       // timed out: final probes decide
     bool final_probe_acked = false; // the current final probe got an ack
     std::size_t final_failures = 0; // final probes without an ack, in a row
+    bool refused = false;           // its address refused a connection (hint_refused)
   };
 
   // swim.cpp: lifecycle, probing, messaging.
