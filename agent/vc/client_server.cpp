@@ -35,22 +35,24 @@ public:
   task<void> run();
   void close() { stream_->close(); }
 
-  void created(VcId vc, unsigned workers) override {
-    s_.log_("VC " + short_id(vc) + ": created with " + std::to_string(workers) + " worker(s)");
+  void created(VcId vc, const std::vector<std::string>& workers) override {
+    s_.log_("VC " + short_id(vc) + ": created with " + std::to_string(workers.size()) +
+            " worker(s)");
     flush();
     cw::Bytes out;
-    cw::append_created(out, {vc, workers, module_});
+    cw::append_created(out, {vc, unsigned(workers.size()), module_, workers});
     send(std::move(out));
   }
   void refused(const std::string& reason) override {
     s_.log_("VC " + short_id(vc_.value_or(0)) + ": refused: " + reason);
     refuse(reason);
   }
-  void workers_changed(unsigned workers) override {
-    s_.log_("VC " + short_id(vc_.value_or(0)) + ": " + std::to_string(workers) + " worker(s)");
+  void workers_changed(const std::vector<std::string>& workers) override {
+    s_.log_("VC " + short_id(vc_.value_or(0)) + ": " + std::to_string(workers.size()) +
+            " worker(s)");
     flush();
     cw::Bytes out;
-    cw::append_workers(out, workers);
+    cw::append_workers(out, {unsigned(workers.size()), workers});
     send(std::move(out));
   }
   void event(VtEvent&& e) override {

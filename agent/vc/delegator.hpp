@@ -8,9 +8,14 @@
 // waits in the deployer, so that it can still go to whichever worker frees up first.
 // A VT resumed from a checkpoint goes only to a free slot: it may be one of a group of VTs that
 // wait for each other's messages, and queued behind them it would never run.
+//
+// Load balancing (choose_move): a worker with a free slot and nothing left to give it takes the
+// VT placed earliest (most likely running, not queued there) on the slowest worker at most
+// half as fast as itself. Below that ratio a move (capture, transfer, restore) rarely pays.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -52,6 +57,37 @@ inline std::optional<std::size_t> choose_worker(const std::vector<WorkerLoad>& w
       best_time = t;
       best_fill = fill;
     }
+  }
+  return best;
+}
+
+// A VT placed on a worker (an index into the loads), in placement order.
+struct PlacedVt {
+  std::size_t worker = 0;
+  std::uint64_t placed = 0; // placement sequence number
+};
+
+inline constexpr double kMoveSpeedRatio = 2.0;
+
+// For worker `to`, the index into `placed` of the VT to move there, or nullopt: none is on a
+// worker at most 1 / kMoveSpeedRatio as fast, or `to` has no free slot.
+inline std::optional<std::size_t> choose_move(const std::vector<WorkerLoad>& workers,
+                                              std::size_t to, const std::vector<PlacedVt>& placed) {
+  const WorkerLoad& idle = workers.at(to);
+  if (idle.outstanding >= (idle.slots ? idle.slots : 1))
+    return std::nullopt;
+  std::optional<std::size_t> best;
+  for (std::size_t i = 0; i < placed.size(); ++i) {
+    const WorkerLoad& from = workers.at(placed[i].worker);
+    if (placed[i].worker == to || from.speed * kMoveSpeedRatio > idle.speed)
+      continue;
+    if (!best) {
+      best = i;
+      continue;
+    }
+    const WorkerLoad& b = workers[placed[*best].worker];
+    if (from.speed < b.speed || (from.speed == b.speed && placed[i].placed < placed[*best].placed))
+      best = i;
   }
   return best;
 }

@@ -149,6 +149,15 @@ void Deployment::on_enrol_reply(const std::string& address, net::Result<net::Byt
   refusals_.erase(address);
   report_workers();
   place();
+  suggest_moves();
+}
+
+std::vector<std::string> Deployment::enrolled_names() const {
+  std::vector<std::string> names;
+  for (const auto& [address, w] : workers_)
+    if (w.enrolled)
+      names.push_back(address);
+  return names;
 }
 
 void Deployment::report_workers() {
@@ -156,11 +165,11 @@ void Deployment::report_workers() {
     return;
   check_starving();
   if (created_) {
-    client_.workers_changed(enrolled_);
+    client_.workers_changed(enrolled_names());
   } else if (enrolled_ >= quota_) {
     created_ = true;
     env_.timers.cancel(std::exchange(deadline_timer_, 0));
-    client_.created(id_, enrolled_);
+    client_.created(id_, enrolled_names());
   }
 }
 
@@ -169,7 +178,7 @@ void Deployment::enrolment_deadline() {
     return;
   if (enrolled_ > 0) {
     created_ = true;
-    client_.created(id_, enrolled_);
+    client_.created(id_, enrolled_names());
     return;
   }
   std::vector<std::string> parts;
@@ -280,13 +289,16 @@ void Deployment::place() {
     const SpawnRequest& r = v->second.request;
     bool resumed = r.snapshot.has_value() || r.replay_through > 0;
     std::optional<std::size_t> i;
-    if (!r.avoid.empty() && refs.size() > 1) { // a migration: anywhere but there
+    for (std::size_t k = 0; k < refs.size() && !r.to.empty(); ++k)
+      if (refs[k]->first == r.to)
+        i = k; // a migration to a chosen worker: there, even busy (it waits for a slot)
+    if (!i && !r.avoid.empty() && refs.size() > 1) { // a migration: anywhere but there
       std::vector<WorkerLoad> others = loads;
       for (std::size_t k = 0; k < refs.size(); ++k)
         if (refs[k]->first == r.avoid)
           others[k].outstanding = window_of(others[k].slots); // counts as full
       i = choose_worker(others, resumed);
-    } else {
+    } else if (!i) {
       i = choose_worker(loads, resumed);
     }
     if (!i)
@@ -296,6 +308,7 @@ void Deployment::place() {
     ++w->second.outstanding;
     ++loads[*i].outstanding;
     v->second.worker = w->first;
+    v->second.placed = ++placements_;
     env_.messenger.send(w->first, encode(Spawn{id_, std::move(v->second.request)}));
     v->second.request.args = {};
     v->second.request.snapshot.reset();
@@ -358,6 +371,54 @@ void Deployment::on_event(const std::string& from, VtEvent&& event) {
   vts_.erase(v);
   finish(std::move(event));
   place();
+  suggest_moves();
+}
+
+void Deployment::suggest_moves() {
+  if (!request_.balance_load || released_ || !queue_.empty())
+    return;
+  std::vector<std::map<std::string, Worker>::iterator> refs;
+  std::map<std::string, std::size_t> index;
+  std::vector<WorkerLoad> loads;
+  for (auto it = workers_.begin(); it != workers_.end(); ++it) {
+    if (!it->second.enrolled)
+      continue;
+    index[it->first] = refs.size();
+    refs.push_back(it);
+    loads.push_back({it->second.speed, it->second.slots, it->second.outstanding});
+  }
+  std::vector<PlacedVt> placed;
+  std::vector<VtNumber> numbers;
+  for (const auto& [vt, v] : vts_) {
+    if (v.worker.empty() || suggested_.contains(vt))
+      continue;
+    placed.push_back({index.at(v.worker), v.placed});
+    numbers.push_back(vt);
+  }
+  Millis now = env_.clock.now();
+  for (std::size_t to = 0; to < refs.size() && !placed.empty(); ++to) {
+    const std::string& address = refs[to]->first;
+    if (auto m = moving_to_.find(address); m != moving_to_.end()) {
+      auto v = vts_.find(m->second.first);
+      bool arrived = v != vts_.end() && v->second.worker == address;
+      if (!arrived && now - m->second.second < Millis{3000})
+        continue; // the last suggestion is still on its way
+      moving_to_.erase(m);
+    }
+    auto i = choose_move(loads, to, placed);
+    if (!i)
+      continue;
+    VtEvent hint;
+    hint.kind = VtEvent::Kind::rebalance;
+    hint.vt = numbers[*i];
+    hint.peer = address;
+    suggested_.insert(hint.vt);
+    moving_to_[address] = {hint.vt, now};
+    ++loads[to].outstanding; // counts as taken for the next idle worker's choice
+    placed.erase(placed.begin() + std::ptrdiff_t(*i));
+    numbers.erase(numbers.begin() + std::ptrdiff_t(*i));
+    client_.event(std::move(hint));
+  }
 }
 
 void Deployment::on_resign(const std::string& from, const std::string& reason) {

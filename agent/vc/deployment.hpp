@@ -18,8 +18,10 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "slot_hints.hpp"
 #include "vc_env.hpp"
@@ -80,6 +82,7 @@ public:
   const Module& module() const noexcept { return module_; }
   bool released() const noexcept { return released_; }
   unsigned workers() const noexcept { return enrolled_; }
+  std::vector<std::string> enrolled_names() const;
   // Whether address is an enrolled worker.
   bool has_worker(const std::string& address) const;
   DeploymentStatus status() const;
@@ -95,6 +98,7 @@ private:
   struct Vt {
     SpawnRequest request;      // args dropped once placed
     std::string worker;        // empty while queued
+    std::uint64_t placed = 0;  // placement sequence number, once placed
     std::vector<Message> held; // Capture and ToVt that came while queued, in order
   };
 
@@ -105,6 +109,8 @@ private:
   void drop_worker(const std::string& address, const std::string& why);
   void report_workers();
   void place();
+  // balance_load: suggests to the client moving a VT from a much slower worker to each idle one.
+  void suggest_moves();
   // A Capture or ToVt for the VT's worker; held while the VT waits for one.
   void relay(VtNumber vt, Message&& message);
   void finish(VtEvent&& event);
@@ -129,6 +135,11 @@ private:
   std::unordered_map<VtNumber, Vt> vts_;
   std::deque<VtNumber> queue_;
   std::uint64_t next_order_ = 0;
+  std::uint64_t placements_ = 0;
+  std::set<VtNumber> suggested_; // each VT is suggested a move once
+  // Per idle worker, the VT suggested to move there and when: no other is suggested for it
+  // until that one is placed there, or a while has passed.
+  std::map<std::string, std::pair<VtNumber, Millis>> moving_to_;
   std::uint64_t spawned_ = 0, finished_ = 0;
   net::membership::TimerId deadline_timer_ = 0, retry_timer_ = 0, starving_timer_ = 0;
   bool starved_ = false; // no worker for an enrolment timeout: spawns fail at once

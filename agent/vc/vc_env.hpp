@@ -88,9 +88,10 @@ public:
 class ClientSink {
 public:
   virtual ~ClientSink() = default;
-  virtual void created(VcId vc, unsigned workers) = 0;
+  /// `workers`: the enrolled workers' names (the addresses that VtEvent::peer names).
+  virtual void created(VcId vc, const std::vector<std::string>& workers) = 0;
   virtual void refused(const std::string& reason) = 0;
-  virtual void workers_changed(unsigned workers) = 0;
+  virtual void workers_changed(const std::vector<std::string>& workers) = 0;
   virtual void event(VtEvent&& event) = 0;
 };
 

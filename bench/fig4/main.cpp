@@ -154,7 +154,7 @@ tsp::Params island_params(unsigned seed, const Options& o, bool interbreed) {
 /// One island on a peer: pins itself, tells the client its process, waits for the start.
 [[ppp2p::checkpointable]] tsp::Tour peer_island(tsp::Problem problem, tsp::Params params,
                                                 int core) {
-  ppp2p::send(ppp2p::client, Placed{int(getpid()), fig4::pin_to_core(0, core)});
+  ppp2p::send(ppp2p::client, Placed{int(getpid()), bench::pin_to_core(0, core)});
   (void)ppp2p::receive<int>(ppp2p::client); // the start signal, once the limit applies
   return tsp::evolve(problem, params);
 }
@@ -171,7 +171,7 @@ struct PlainRun {
 };
 
 PlainRun plain_run(const tsp::Problem& problem, const Options& o, const std::vector<Peer>& all,
-                   const std::vector<std::size_t>& peers, fig4::CpuLimits* limits,
+                   const std::vector<std::size_t>& peers, bench::CpuLimits* limits,
                    const std::vector<int>& groups) {
   int ready[2];
   if (pipe(ready) != 0)
@@ -189,7 +189,7 @@ PlainRun plain_run(const tsp::Problem& problem, const Options& o, const std::vec
     if (child == 0) {
       char go;
       (void)!read(ready[0], &go, 1);
-      fig4::pin_to_core(0, all[k].core);
+      bench::pin_to_core(0, all[k].core);
       auto start = std::chrono::steady_clock::now();
       timespec cpu0{}, cpu1{};
       clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu0);
@@ -232,7 +232,7 @@ PlainRun plain_run(const tsp::Problem& problem, const Options& o, const std::vec
 
 /// R_H: moves evaluated per second by `count` peers (the first `count` of `all`) together.
 double setup_rate(const tsp::Problem& problem, const Options& o, const std::vector<Peer>& all,
-                  unsigned count, fig4::CpuLimits* limits, const std::vector<int>& groups) {
+                  unsigned count, bench::CpuLimits* limits, const std::vector<int>& groups) {
   ppp2p::VirtualComputer vc({.workers = count, .slots_per_worker = 1});
   std::vector<ppp2p::VirtualThread<tsp::Tour>> islands;
   for (unsigned k = 0; k < count; ++k)
@@ -283,7 +283,7 @@ int main(int argc, char** argv) {
   Options o = parse(argc, argv);
   unsigned cores = std::thread::hardware_concurrency();
   std::string why;
-  std::unique_ptr<fig4::CpuLimits> limits = fig4::CpuLimits::open(why);
+  std::unique_ptr<bench::CpuLimits> limits = bench::CpuLimits::open(why);
   std::printf("Figure 4 reproduced: TSP GA islands interbreeding every %d generations through a "
               "global variable;\n%.0f s per run, median of %d; %u cores (%s)\n",
               o.migrate_every, o.seconds, o.repeat, cores, cpu_model().c_str());

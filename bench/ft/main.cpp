@@ -1,14 +1,16 @@
-// Fault tolerance: (1) recovery time after SIGKILL of the worker agent running a VT, end to end
-// (membership's detection, the resume on another agent, up to the VT's first site); (2)
+// Fault tolerance: (1) recovery time after the worker agent running a VT is SIGKILLed or hangs,
+// end to end (membership's detection, the resume on another agent, up to the VT's first site);
+// (2)
 // migration time against the size of the VT's state, on the embedded peer and through agents;
 // (3) the cost of periodic checkpoints on the TSP workload, as a slowdown against the same run
 // without periodic checkpoints, measured in the same run.
 //
-// (4) the chaos benchmark (chaos.hpp).
+// (4) the chaos benchmark (chaos.hpp); (5) load balancing by migration (balance.hpp).
 //
 //   bench-ft [--runtime PATH] [--trials N] [--skip-recovery] [--recovery-only] [--chaos-only]
-//   [--agents N]
-//   [--islands N] [--generations G] [--kill-every S] (islands: at most agents - 2)
+//   [--balance-only] [--agents N] [--islands N] [--generations G] [--kill-every S]
+//   (chaos islands: at most agents - 2)
+#include "balance.hpp"
 #include "chaos.hpp"
 #include "cluster.hpp"
 #include "tsp.hpp"
@@ -46,6 +48,11 @@ using namespace std::chrono_literals;
 }
 
 namespace {
+
+constexpr const char* kBalanceTitle =
+    "4 equal VTs (primes in a range of 600k numbers above 2*10^7) on a fast worker agent "
+    "(speed 400) and a slow one (speed 100, limited to 25 % of a core), one slot each, "
+    "balance_load off and on, interleaved, median of 5 (--trials with --balance-only)";
 
 using bench::Cluster;
 using bench::fail;
@@ -121,7 +128,7 @@ int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0); // tables survive a run cut short
   std::string runtime = bench::default_runtime();
   int trials = 5;
-  bool recovery = true, chaos_only = false, recovery_only = false;
+  bool recovery = true, chaos_only = false, recovery_only = false, balance_only = false;
   bench::ChaosOptions chaos;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -135,6 +142,8 @@ int main(int argc, char** argv) {
       recovery_only = true;
     else if (a == "--chaos-only")
       chaos_only = true;
+    else if (a == "--balance-only")
+      balance_only = true;
     else if (a == "--islands" && i + 1 < argc)
       chaos.islands = std::max(1, std::atoi(argv[++i]));
     else if (a == "--agents" && i + 1 < argc)
@@ -145,7 +154,7 @@ int main(int argc, char** argv) {
       chaos.generations = std::max(100, std::atoi(argv[++i]) / 10 * 10);
     else
       fail("usage: bench-ft [--runtime PATH] [--trials N] [--skip-recovery] [--recovery-only] "
-           "[--chaos-only] "
+           "[--chaos-only] [--balance-only] "
            "[--agents N] [--islands N] [--generations G] [--kill-every S]");
   }
   if (::access(runtime.c_str(), X_OK) != 0)
@@ -153,6 +162,10 @@ int main(int argc, char** argv) {
   fs::path root = fs::path("/tmp") / ("ppp2p-bench-ft-" + std::to_string(::getpid()));
   std::printf("fault tolerance (%u cores)\n", std::thread::hardware_concurrency());
 
+  if (balance_only) {
+    std::printf("\n5. load balancing: %s\n\n", kBalanceTitle);
+    return bench::run_balance(runtime, root / "balance", trials);
+  }
   if (chaos_only)
     recovery = false;
   if (recovery) {
@@ -222,6 +235,10 @@ int main(int argc, char** argv) {
                   t, (t / base - 1) * 100);
     }
     std::printf("\n(goal: <= 2 %% at 10 s)\n");
+
+    std::printf("\n5. load balancing: %s\n\n", kBalanceTitle);
+    if (bench::run_balance(runtime, root / "balance", 5) == 1)
+      return 1;
   }
 
   chaos.islands = std::min(chaos.islands, chaos.agents - 2); // spares to resume on

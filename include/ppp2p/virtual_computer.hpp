@@ -59,6 +59,10 @@ struct VirtualComputerOptions {
   /// Every VT is captured at its next site this often (0: only on request); a VT whose worker
   /// dies resumes on another worker from its newest capture.
   std::chrono::milliseconds checkpoint_interval{10'000};
+  /// Load balancing (on a cluster): when a worker is idle with nothing queued, the deployer
+  /// suggests moving a VT from a worker at most half as fast to it, and the VC migrates it
+  /// (each VT at most once). Off by default: see bench/README.md, "Load balancing".
+  bool balance_load = false;
 };
 
 namespace detail {
@@ -78,10 +82,13 @@ std::shared_ptr<VtCore> spawn(VcCore& vc, EntryFunction entry, const void* funct
                               std::vector<std::byte> args);
 bool checkpoint(VtCore& vt, std::chrono::nanoseconds timeout);
 bool restart(VtCore& vt);
-bool migrate(VtCore& vt, std::chrono::nanoseconds timeout);
+bool migrate(VtCore& vt, std::chrono::nanoseconds timeout, const std::string& to = {});
 bool damage_checkpoint(VtCore& vt); // testing
-bool migrate(VcCore& vc, VtId id, std::chrono::nanoseconds timeout);
+bool migrate(VcCore& vc, VtId id, std::chrono::nanoseconds timeout, const std::string& to = {});
 unsigned resumes(VtCore& vt);
+std::string peer(VtCore& vt);
+std::vector<std::string> peers(const VcCore& vc);
+unsigned rebalanced(const VcCore& vc);
 
 struct VtAccess {
   template <class V> static VtCore& core(V& vt) { return *vt.core_; }
@@ -136,9 +143,22 @@ public:
   template <class Rep, class Period> bool migrate(std::chrono::duration<Rep, Period> timeout) {
     return detail::migrate(*core_, std::chrono::duration_cast<std::chrono::nanoseconds>(timeout));
   }
+  /// The same, to worker `peer` (a name from VirtualComputer::peers() or another VT's
+  /// peer()), where it waits for a free slot if all are busy. False, without stopping the VT,
+  /// if `peer` is not a worker of the VC or the VT was captured there; if `peer` leaves
+  /// before the VT is placed, it resumes on another worker.
+  template <class Rep, class Period>
+  bool migrate(const std::string& peer, std::chrono::duration<Rep, Period> timeout) {
+    return detail::migrate(*core_, std::chrono::duration_cast<std::chrono::nanoseconds>(timeout),
+                           peer);
+  }
 
   /// How many times the VT was resumed from a checkpoint (or restarted from its start).
   unsigned resumes() const { return detail::resumes(*core_); }
+
+  /// The worker that took the VT's newest capture (as VirtualComputer::peers() names it);
+  /// empty before its first.
+  std::string peer() const { return detail::peer(*core_); }
 
 private:
   friend class VirtualComputer;
@@ -172,11 +192,20 @@ public:
 
   /// Workers enrolled now.
   unsigned workers() const;
+  /// Their names (executors on the embedded peer, agents' addresses on a cluster).
+  std::vector<std::string> peers() const { return detail::peers(*core_); }
+  /// VTs moved so far on the deployer's suggestion (Options::balance_load).
+  unsigned rebalanced() const { return detail::rebalanced(*core_); }
 
   /// Moves VT `id` to another worker (see VirtualThread::migrate); false if it is not
   /// running, or reached no site within `timeout` (default 10 s).
   bool migrate(VtId id, std::chrono::nanoseconds timeout = std::chrono::seconds(10)) {
     return detail::migrate(*core_, id, timeout);
+  }
+  /// Moves VT `id` to worker `peer` (see VirtualThread::migrate(peer, timeout)).
+  bool migrate(VtId id, const std::string& peer,
+               std::chrono::nanoseconds timeout = std::chrono::seconds(10)) {
+    return detail::migrate(*core_, id, timeout, peer);
   }
 
   /// Sends `value` to VT `to` (spawned or not yet), buffered, like ppp2p::send in a VT.

@@ -140,13 +140,14 @@ std::size_t snapshot_size(const SpawnRequest& r) {
 
 // Connects to the agent at `dir` and creates a VC there: the connected socket, and the workers
 // enrolled. Throws ppp2p::error (vc_unavailable) naming the problem.
-int create_vc(const std::string& dir, const VcRequest& request, unsigned& workers);
+int create_vc(const std::string& dir, const VcRequest& request, std::vector<std::string>& workers);
 
 class AgentConnection final : public PeerConnection {
 public:
-  AgentConnection(int fd, std::string where, EventHandler events, unsigned workers,
+  AgentConnection(int fd, std::string where, EventHandler events, std::vector<std::string> workers,
                   VcRequest request)
-      : fd_(fd), where_(std::move(where)), events_(std::move(events)), workers_(workers),
+      : fd_(fd), where_(std::move(where)), events_(std::move(events)),
+        workers_(unsigned(workers.size())), worker_names_(std::move(workers)),
         request_(std::move(request)) {
     writer_ = std::thread([this] { write_loop(); });
     reader_ = std::thread([this] { read_loop(); });
@@ -212,6 +213,10 @@ public:
   }
 
   unsigned workers() const override { return workers_.load(); }
+  std::vector<std::string> worker_names() const override {
+    std::lock_guard lock(mu_);
+    return worker_names_;
+  }
 
 private:
   void queue(Command command) {
@@ -294,7 +299,9 @@ private:
         break;
       }
       if (auto* w = std::get_if<cw::WorkersChanged>(&*m)) {
+        std::lock_guard lock(mu_);
         workers_.store(w->workers);
+        worker_names_ = std::move(w->names);
       } else if (auto* events = std::get_if<std::vector<VtEvent>>(&*m)) {
         for (VtEvent& e : *events)
           deliver(std::move(e));
@@ -323,7 +330,7 @@ private:
   bool reconnect() {
     auto deadline = std::chrono::steady_clock::now() + request_.enrol_timeout;
     int fd = -1;
-    unsigned workers = 0;
+    std::vector<std::string> workers;
     std::string why;
     while (fd < 0) {
       {
@@ -352,7 +359,11 @@ private:
       left.swap(outstanding_);
       commands_.clear();
     }
-    workers_.store(workers);
+    {
+      std::lock_guard lock(mu_);
+      workers_.store(unsigned(workers.size()));
+      worker_names_ = std::move(workers);
+    }
     for (VtNumber vt : left) {
       VtEvent e = failure_event(vt, VtEvent::Failure::lost,
                                 "its deployer, the agent at " + where_ + ", restarted");
@@ -387,9 +398,10 @@ private:
   std::string where_;
   EventHandler events_;
   std::atomic<unsigned> workers_;
-  const VcRequest request_;      // to create the VC again after the agent restarted
+  std::vector<std::string> worker_names_; // guarded by mu_
+  const VcRequest request_;               // to create the VC again after the agent restarted
   std::vector<int> retired_fds_; // sockets of connections replaced (the writer may hold one)
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Command> commands_;
   std::vector<VtEvent> early_;
@@ -424,7 +436,7 @@ int connect_to(const std::string& dir) {
   return fd;
 }
 
-int create_vc(const std::string& dir, const VcRequest& r, unsigned& workers) {
+int create_vc(const std::string& dir, const VcRequest& r, std::vector<std::string>& workers) {
   int fd = connect_to(dir);
   cw::Bytes out;
   cw::append_create(out, r);
@@ -454,7 +466,7 @@ int create_vc(const std::string& dir, const VcRequest& r, unsigned& workers) {
     ::close(fd);
     unavailable("the agent at " + dir + " answered with something else");
   }
-  workers = created->workers;
+  workers = std::move(created->names);
   return fd;
 }
 
@@ -465,7 +477,7 @@ std::unique_ptr<PeerConnection> open_agent_connection(const std::string& agent_d
                                                       EventHandler events) {
   VcRequest r = request;
   r.module_path = module_path(request.module_path);
-  unsigned workers = 0;
+  std::vector<std::string> workers;
   int fd = create_vc(agent_data_dir, r, workers);
   return std::make_unique<AgentConnection>(fd, agent_data_dir, std::move(events), workers,
                                            std::move(r));

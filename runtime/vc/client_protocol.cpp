@@ -108,6 +108,7 @@ std::optional<VcRequest> decode_create(const fb::CreateVc& c, std::string& error
   r.min_speed = c.min_speed();
   r.enrol_timeout = std::chrono::milliseconds(c.enrol_timeout_ms());
   r.module_path = std::move(path);
+  r.balance_load = c.balance_load();
   return r;
 }
 
@@ -122,7 +123,7 @@ void append_create(Bytes& out, const VcRequest& r) {
   flatbuffers::FlatBufferBuilder fbb(256 + r.module_path.size());
   auto body = fb::CreateCreateVcDirect(fbb, 1, r.workers, r.slots_per_worker, r.min_speed,
                                        static_cast<std::uint64_t>(r.enrol_timeout.count()),
-                                       r.module_path.c_str());
+                                       r.module_path.c_str(), r.balance_load);
   append_frame(out, fbb, fb::Body::CreateVc, erase(body));
 }
 
@@ -141,8 +142,9 @@ void append_spawns(Bytes& out, const std::vector<SpawnRequest>& spawns, std::siz
     if (s.snapshot)
       snapshot = byte_vector(fbb, *s.snapshot);
     auto avoid = s.avoid.empty() ? 0 : fbb.CreateString(s.avoid);
+    auto to = s.to.empty() ? 0 : fbb.CreateString(s.to);
     list.push_back(fb::CreateSpawn(fbb, s.vt, s.entry, s.function, args, snapshot, s.effect,
-                                   s.replay_through, avoid));
+                                   s.replay_through, avoid, to));
   }
   append_frame(out, fbb, fb::Body::SpawnBatch, erase(fb::CreateSpawnBatchDirect(fbb, &list)));
 }
@@ -170,8 +172,10 @@ void append_to_vt(Bytes& out, VtNumber vt, const std::vector<std::byte>& frame) 
 
 void append_created(Bytes& out, const VcCreated& c) {
   flatbuffers::FlatBufferBuilder fbb(128);
-  append_frame(out, fbb, fb::Body::VcCreated,
-               erase(fb::CreateVcCreatedDirect(fbb, c.vc, c.workers, c.module_hash.c_str())));
+  auto names = fbb.CreateVectorOfStrings(c.names);
+  append_frame(
+      out, fbb, fb::Body::VcCreated,
+      erase(fb::CreateVcCreated(fbb, c.vc, c.workers, fbb.CreateString(c.module_hash), names)));
 }
 
 void append_refused(Bytes& out, const std::string& reason) {
@@ -180,9 +184,11 @@ void append_refused(Bytes& out, const std::string& reason) {
                erase(fb::CreateVcRefusedDirect(fbb, reason.c_str())));
 }
 
-void append_workers(Bytes& out, unsigned workers) {
+void append_workers(Bytes& out, const WorkersChanged& w) {
   flatbuffers::FlatBufferBuilder fbb(64);
-  append_frame(out, fbb, fb::Body::WorkersChanged, erase(fb::CreateWorkersChanged(fbb, workers)));
+  auto names = fbb.CreateVectorOfStrings(w.names);
+  append_frame(out, fbb, fb::Body::WorkersChanged,
+               erase(fb::CreateWorkersChanged(fbb, w.workers, names)));
 }
 
 void append_events(Bytes& out, const std::vector<VtEvent>& events) {
@@ -228,6 +234,8 @@ std::optional<ToAgent> decode_to_agent(ByteView payload, std::string& error) {
         r.replay_through = s->replay_through();
         if (s->avoid())
           r.avoid = s->avoid()->str();
+        if (s->to())
+          r.to = s->to()->str();
         out.push_back(std::move(r));
       }
     }
@@ -247,6 +255,29 @@ std::optional<ToAgent> decode_to_agent(ByteView payload, std::string& error) {
   }
 }
 
+namespace {
+// The enrolled workers' names: as many as the VC could have, each as long as an address.
+std::optional<std::vector<std::string>>
+worker_names(const flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>* list,
+             std::string& error) {
+  std::vector<std::string> names;
+  if (!list)
+    return names;
+  if (list->size() > 65536) {
+    error = "too many worker names";
+    return std::nullopt;
+  }
+  for (const flatbuffers::String* name : *list) {
+    if (!name || too_long(name, 512)) {
+      error = "a worker name is missing or too long";
+      return std::nullopt;
+    }
+    names.push_back(name->str());
+  }
+  return names;
+}
+} // namespace
+
 std::optional<ToClient> decode_to_client(ByteView payload, std::string& error) {
   Bytes storage;
   const fb::Frame* f = verified(payload, storage, error);
@@ -259,7 +290,10 @@ std::optional<ToClient> decode_to_client(ByteView payload, std::string& error) {
       error = "module hash too long";
       return std::nullopt;
     }
-    return ToClient(VcCreated{c->vc(), c->workers(), str(c->module_hash())});
+    auto names = worker_names(c->names(), error);
+    if (!names)
+      return std::nullopt;
+    return ToClient(VcCreated{c->vc(), c->workers(), str(c->module_hash()), std::move(*names)});
   }
   case fb::Body::VcRefused: {
     const auto* r = f->body_as_VcRefused();
@@ -269,8 +303,13 @@ std::optional<ToClient> decode_to_client(ByteView payload, std::string& error) {
     }
     return ToClient(VcRefused{str(r->reason())});
   }
-  case fb::Body::WorkersChanged:
-    return ToClient(WorkersChanged{f->body_as_WorkersChanged()->workers()});
+  case fb::Body::WorkersChanged: {
+    const auto* w = f->body_as_WorkersChanged();
+    auto names = worker_names(w->names(), error);
+    if (!names)
+      return std::nullopt;
+    return ToClient(WorkersChanged{w->workers(), std::move(*names)});
+  }
   case fb::Body::EventBatch: {
     std::vector<VtEvent> out;
     if (const auto* list = f->body_as_EventBatch()->events()) {

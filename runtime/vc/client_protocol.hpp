@@ -42,12 +42,14 @@ struct VcCreated {
   std::uint64_t vc = 0;
   unsigned workers = 0;
   std::string module_hash;
+  std::vector<std::string> names; // the enrolled workers
 };
 struct VcRefused {
   std::string reason;
 };
 struct WorkersChanged {
   unsigned workers = 0;
+  std::vector<std::string> names; // the enrolled workers
 };
 
 using ToAgent = std::variant<VcRequest, std::vector<SpawnRequest>, Cancel, Release, Capture, ToVt>;
@@ -63,7 +65,7 @@ void append_capture(Bytes& out, VtNumber vt);
 void append_to_vt(Bytes& out, VtNumber vt, const std::vector<std::byte>& frame);
 void append_created(Bytes& out, const VcCreated& created);
 void append_refused(Bytes& out, const std::string& reason);
-void append_workers(Bytes& out, unsigned workers);
+void append_workers(Bytes& out, const WorkersChanged& workers);
 void append_events(Bytes& out, const std::vector<VtEvent>& events);
 
 // The length a frame header announces.

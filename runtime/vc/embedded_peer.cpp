@@ -100,6 +100,9 @@ public:
   void spawn(SpawnRequest request) override {
     std::unique_lock lock(mutex_);
     Executor* best = nullptr;
+    for (auto& executor : executors_) // a migration to a chosen executor: there, even busy
+      if (executor->alive && !request.to.empty() && executor->name == request.to)
+        best = executor.get();
     for (int pass = 0; pass < 2 && !best; ++pass) // a migration avoids its old executor if it can
       for (auto& executor : executors_) {
         if (!executor->alive || (pass == 0 && executor->name == request.avoid))
@@ -165,6 +168,15 @@ public:
     for (const auto& executor : executors_)
       alive += executor->alive;
     return alive;
+  }
+
+  std::vector<std::string> worker_names() const override {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> names;
+    for (const auto& executor : executors_)
+      if (executor->alive)
+        names.push_back(executor->name);
+    return names;
   }
 
 private:

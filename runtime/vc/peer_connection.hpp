@@ -23,7 +23,8 @@ struct VcRequest {
   unsigned slots_per_worker = 1; // VTs a worker runs at once
   double min_speed = 0;          // placement hint: peers slower than this are not enrolled
   std::chrono::milliseconds enrol_timeout{10000};
-  std::string module_path; // the executable: the module every worker runs
+  std::string module_path;   // the executable: the module every worker runs
+  bool balance_load = false; // the deployer may suggest moving VTs to idle faster workers
 };
 
 struct SpawnRequest {
@@ -36,12 +37,15 @@ struct SpawnRequest {
   std::optional<std::vector<std::byte>> snapshot;
   std::uint64_t effect = 0;
   std::uint64_t replay_through = 0;
-  /// A migration: placed on another worker than this one (a VtEvent::peer) if one can take it.
+  /// A migration: placed on another worker than `avoid` (a VtEvent::peer) if one can take it,
+  /// or on worker `to` if it is still enrolled (it waits there for a free slot).
   std::string avoid;
+  std::string to;
 };
 
 struct VtEvent {
-  enum class Kind : std::uint8_t { result, failure, partial, exchange, checkpoint };
+  // rebalance: a suggestion to move the VT to worker `peer` (VcRequest::balance_load).
+  enum class Kind : std::uint8_t { result, failure, partial, exchange, checkpoint, rebalance };
   enum class Failure : std::uint8_t { exception, cancelled, refused, crashed, lost };
   Kind kind = Kind::result;
   Failure failure = Failure::exception;
@@ -69,6 +73,8 @@ public:
   virtual void to_vt(VtNumber vt, std::vector<std::byte> frame) = 0;
   /// Workers enrolled now.
   virtual unsigned workers() const = 0;
+  /// Their names, as VtEvent::peer and SpawnRequest::to name them.
+  virtual std::vector<std::string> worker_names() const = 0;
 };
 
 /// Throws ppp2p::error if the executors cannot be started.

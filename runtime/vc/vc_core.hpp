@@ -7,6 +7,7 @@
 #pragma once
 
 #include "exchange_owner.hpp"
+#include "job_queue.hpp"
 #include "peer_connection.hpp"
 #include "periodic_task.hpp"
 
@@ -43,6 +44,7 @@ struct VtCore : std::enable_shared_from_this<VtCore> {
   unsigned crashes_since_checkpoint = 0;    // resumes after its executor crashed
   std::string host;                         // the worker of its newest checkpoint
   std::string move_from;                    // set by migrate(): the next resume avoids this worker
+  std::string move_to;                      // set by migrate(to): the next resume goes there
   bool restarting = false;
   std::mutex mutex;
   std::condition_variable ended; // also: a checkpoint arrived
@@ -67,6 +69,9 @@ public:
     request.slots_per_worker = options.slots_per_worker;
     request.min_speed = options.min_speed;
     request.enrol_timeout = options.enrol_timeout;
+    request.balance_load = options.balance_load;
+    if (options.balance_load)
+      mover_ = std::make_unique<JobQueue>();
     char path[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
     if (n > 0)
@@ -102,6 +107,7 @@ public:
       releasing_ = true;
     }
     checkpointer_.reset();
+    mover_.reset();
     stop_events();
     std::map<VtId, std::shared_ptr<VtCore>> vts;
     {
@@ -131,7 +137,8 @@ public:
     if (peer_)
       for (VtId id : running)
         peer_->cancel(id);
-    peer_.reset(); // stops the executors or releases the agent's workers
+    mover_.reset(); // a migration in progress ends with its VT, which was just cancelled
+    peer_.reset();  // stops the executors or releases the agent's workers
   }
 
   std::shared_ptr<VtCore> spawn(EntryFunction entry, const void* function,
@@ -196,13 +203,22 @@ public:
     return vt.resumes > before;
   }
 
-  /// A fresh capture, then a restart from it away from the worker that took it.
-  bool migrate(VtCore& vt, std::chrono::nanoseconds timeout) {
+  /// A fresh capture, then a restart from it away from the worker that took it, or on worker
+  /// `to` if given: false without a capture if `to` is not enrolled, or is where the VT is.
+  bool migrate(VtCore& vt, std::chrono::nanoseconds timeout, const std::string& to = {}) {
+    if (!to.empty()) {
+      auto names = workers_named();
+      if (std::find(names.begin(), names.end(), to) == names.end())
+        return false;
+    }
     if (!checkpoint(vt, timeout))
       return false;
     {
       std::lock_guard lock(vt.mutex);
+      if (!to.empty() && vt.host == to)
+        return false; // captured there: nothing to move
       vt.move_from = vt.host;
+      vt.move_to = to;
     }
     return restart(vt);
   }
@@ -216,6 +232,10 @@ public:
   ExchangeOwner& exchange() { return *exchange_; }
 
   unsigned workers() const { return peer_ ? peer_->workers() : 0; }
+  unsigned rebalanced() const { return rebalanced_.load(); }
+  std::vector<std::string> workers_named() const {
+    return peer_ ? peer_->worker_names() : std::vector<std::string>{};
+  }
 
 private:
   void on_event(VtEvent&& event) {
@@ -228,6 +248,16 @@ private:
       vt = it->second;
     }
     switch (event.kind) {
+    case VtEvent::Kind::rebalance:
+      // The deployer suggests an idle, much faster worker. Moving takes a capture (up to the
+      // VT's next site), so it happens on the mover's thread; a VT that reaches no site in
+      // time, or ended, just stays.
+      if (mover_)
+        mover_->submit([this, vt, to = std::move(event.peer)] {
+          if (!releasing_ && migrate(*vt, std::chrono::seconds(2), to))
+            ++rebalanced_;
+        });
+      return;
     case VtEvent::Kind::exchange:
       try {
         exchange_->from_vt(vt->id, event.value);
@@ -276,6 +306,7 @@ private:
     switch (event.kind) {
     case VtEvent::Kind::exchange:
     case VtEvent::Kind::checkpoint:
+    case VtEvent::Kind::rebalance:
       return; // handled above
     case VtEvent::Kind::result:
       item.what = Pending::result;
@@ -363,6 +394,7 @@ private:
       request.snapshot = vt.checkpoint;
       request.effect = vt.checkpoint ? vt.checkpoint_effect : 0;
       request.avoid = std::exchange(vt.move_from, {});
+      request.to = std::exchange(vt.move_to, {});
     }
     exchange_->stopped(vt.id);
     request.replay_through = exchange_->applied(vt.id);
@@ -476,6 +508,8 @@ private:
   std::unique_ptr<ExchangeOwner> exchange_;
   std::unique_ptr<PeerConnection> peer_;
   std::unique_ptr<PeriodicTask> checkpointer_; // stopped before peer_ goes
+  std::unique_ptr<JobQueue> mover_;            // balance_load: migrations the deployer suggests
+  std::atomic<unsigned> rebalanced_ = 0;       // VTs moved on the deployer's suggestion
   std::atomic<bool> releasing_ = false;
   std::recursive_mutex resume_mutex_; // a resume may fail synchronously and resume again
   std::mutex mutex_;

@@ -73,14 +73,27 @@ bool damage_checkpoint(VtCore& vt) {
   return true;
 }
 
-bool migrate(VtCore& vt, std::chrono::nanoseconds timeout) {
+bool migrate(VtCore& vt, std::chrono::nanoseconds timeout, const std::string& to) {
   auto vc = vt.vc.lock();
-  return vc && vc->migrate(vt, timeout);
+  return vc && vc->migrate(vt, timeout, to);
 }
 
-bool migrate(VcCore& vc, VtId id, std::chrono::nanoseconds timeout) {
+bool migrate(VcCore& vc, VtId id, std::chrono::nanoseconds timeout, const std::string& to) {
   auto vt = vc.find(id);
-  return vt && vc.migrate(*vt, timeout);
+  return vt && vc.migrate(*vt, timeout, to);
+}
+
+std::string peer(VtCore& vt) {
+  std::lock_guard lock(vt.mutex);
+  return vt.host;
+}
+
+std::vector<std::string> peers(const VcCore& vc) {
+  return vc.workers_named();
+}
+
+unsigned rebalanced(const VcCore& vc) {
+  return vc.rebalanced();
 }
 
 unsigned resumes(VtCore& vt) {

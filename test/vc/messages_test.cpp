@@ -366,6 +366,36 @@ TEST(Migration, AVirtualThreadMovesToAnotherExecutorAndNothingRunsTwice) {
   EXPECT_FALSE(vc.migrate(vt.id())) << "an ended VT does not move";
 }
 
+TEST(Migration, AVirtualThreadMovesToTheWorkerItIsSentTo) {
+  ppp2p::VirtualComputer vc({.workers = 3, .slots_per_worker = 2, .checkpoint_interval = 0ms});
+  ASSERT_EQ(vc.peers().size(), 3u);
+  std::vector<ppp2p::VirtualThread<Moved>> vts;
+  std::vector<long> pids;
+  for (int i = 0; i < 3; ++i) {
+    vts.push_back(vc.spawn(moves, i == 0 ? 1500 : 300));
+    pids.push_back(vc.receive<long>(vts.back().id()));
+  }
+  auto& a = vts[0];
+  std::size_t b = pids[1] != pids[0] ? 1 : 2;
+  ASSERT_NE(pids[b], pids[0]) << "three VTs on three workers, two of them on one";
+  ASSERT_TRUE(vts[b].checkpoint(10s));
+  std::string target = vts[b].peer();
+  auto names = vc.peers();
+  EXPECT_NE(std::find(names.begin(), names.end(), target), names.end()) << target;
+
+  EXPECT_FALSE(vc.migrate(a.id(), "no such worker")) << "an unknown worker is refused";
+  EXPECT_EQ(a.resumes(), 0u) << "and the VT was not stopped";
+  ASSERT_TRUE(vc.migrate(a.id(), target));
+  EXPECT_FALSE(vc.migrate(a.id(), target)) << "it is there already";
+  Moved r = a.get();
+  EXPECT_EQ(r.sum, 1500L * 1499 / 2);
+  EXPECT_EQ(r.pid, pids[b]) << "it ended in the executor of the chosen worker";
+  EXPECT_EQ(a.resumes(), 1u);
+  EXPECT_EQ(a.peer(), target);
+  for (std::size_t i = 1; i < vts.size(); ++i)
+    EXPECT_EQ(vts[i].get().sum, 300L * 299 / 2);
+}
+
 TEST(ExactlyOnce, ADamagedCheckpointFailsTheResumeClearlyInsteadOfStartingAfresh) {
   ppp2p::VirtualComputer vc({.workers = 1, .checkpoint_interval = 0ms});
   auto vt = vc.spawn(wait_then_checkpoint);

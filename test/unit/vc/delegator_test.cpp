@@ -64,3 +64,18 @@ TEST(Delegator, AResumedVirtualThreadGoesOnlyToAFreeSlot) {
   EXPECT_FALSE(choose_worker(w, true)) << "no free slot anywhere: it waits in the deployer";
   EXPECT_EQ(choose_worker(w), 0u);
 }
+
+TEST(Delegator, AnIdleWorkerTakesTheEarliestVirtualThreadOfTheSlowestMuchSlowerOne) {
+  // 0: idle and fast; 1: half as fast, two VTs; 2: a quarter as fast, two VTs; 3: as fast.
+  std::vector<WorkerLoad> w{{400, 1, 0}, {200, 1, 2}, {100, 1, 2}, {400, 1, 1}};
+  std::vector<PlacedVt> placed{{1, 1}, {2, 5}, {2, 3}, {1, 2}, {3, 4}};
+  EXPECT_EQ(choose_move(w, 0, placed), 2u) << "worker 2's earliest";
+  placed.erase(placed.begin() + 1, placed.begin() + 3);
+  EXPECT_EQ(choose_move(w, 0, placed), 0u) << "then worker 1's, exactly half as fast";
+  w[1].speed = 201;
+  EXPECT_FALSE(choose_move(w, 0, placed)) << "more than half as fast: a move rarely pays";
+  EXPECT_FALSE(choose_move(w, 3, placed)) << "a worker without a free slot takes nothing";
+  w[1].speed = 100;
+  w[0].outstanding = 1;
+  EXPECT_FALSE(choose_move(w, 0, placed)) << "nor does a busy one";
+}

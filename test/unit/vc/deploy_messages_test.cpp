@@ -127,11 +127,34 @@ TEST(ClientProtocol, RoundTripsBothWays) {
   EXPECT_EQ(got.module_path, req.module_path);
 
   std::vector<ppp2p::detail::SpawnRequest> spawns{{0, 1, 2, bytes({1})}, {1, 1, 2, {}}};
+  spawns[1].avoid = "127.0.0.1:1";
+  spawns[1].to = "127.0.0.1:2";
   frames.clear();
   cw::append_spawns(frames, spawns, 0, 2);
   m = cw::decode_to_agent(payload(frames), error);
   ASSERT_TRUE(m) << error;
-  EXPECT_EQ(std::get<std::vector<ppp2p::detail::SpawnRequest>>(*m).size(), 2u);
+  auto& got_spawns = std::get<std::vector<ppp2p::detail::SpawnRequest>>(*m);
+  ASSERT_EQ(got_spawns.size(), 2u);
+  EXPECT_EQ(got_spawns[0].to, "");
+  EXPECT_EQ(got_spawns[1].avoid, "127.0.0.1:1");
+  EXPECT_EQ(got_spawns[1].to, "127.0.0.1:2");
+
+  frames.clear();
+  cw::append_created(frames, {7, 2, "ab", {"127.0.0.1:1", "127.0.0.1:2"}});
+  auto created = cw::decode_to_client(payload(frames), error);
+  ASSERT_TRUE(created) << error;
+  EXPECT_EQ(std::get<cw::VcCreated>(*created).names,
+            (std::vector<std::string>{"127.0.0.1:1", "127.0.0.1:2"}));
+  frames.clear();
+  cw::append_workers(frames, {1, {"127.0.0.1:2"}});
+  auto changed = cw::decode_to_client(payload(frames), error);
+  ASSERT_TRUE(changed) << error;
+  EXPECT_EQ(std::get<cw::WorkersChanged>(*changed).workers, 1u);
+  EXPECT_EQ(std::get<cw::WorkersChanged>(*changed).names, std::vector<std::string>{"127.0.0.1:2"});
+  frames.clear();
+  cw::append_workers(frames, {1, {std::string(600, 'x')}});
+  EXPECT_FALSE(cw::decode_to_client(payload(frames), error)) << "a name over 512 bytes";
+  EXPECT_NE(error.find("worker name"), std::string::npos) << error;
 
   std::vector<VtEvent> events(2);
   events[0].vt = 5;

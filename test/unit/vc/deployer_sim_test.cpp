@@ -3,6 +3,7 @@
 // replays exactly; PPP2P_SIM_SEED shifts every seed.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "vc_sim.hpp"
@@ -398,6 +399,66 @@ TEST(DeployerSim, ExchangeFramesAndCapturesFollowTheVirtualThreadInOrder) {
     EXPECT_EQ(seen[vt], want) << "VT " << vt;
   }
   EXPECT_EQ(c.executors(1).frames_for_unknown, 0u);
+}
+
+TEST(DeployerSim, AMigrationToAChosenWorkerWaitsThereForASlotAndAnUnknownOneIsIgnored) {
+  Cluster c(seed(29));
+  c.add({.slots = 0});
+  for (int i = 0; i < 3; ++i)
+    c.add({.slots = 1});
+  Client client;
+  ASSERT_TRUE(started(c, client, request(3, 1)));
+  VcId id = *client.id;
+  std::vector<std::string> names = client.worker_names;
+  std::sort(names.begin(), names.end());
+  std::vector<std::string> addresses = {c.address(1), c.address(2), c.address(3)};
+  std::sort(addresses.begin(), addresses.end());
+  EXPECT_EQ(names, addresses) << "the client hears the enrolled workers' names";
+  for (VtNumber vt = 0; vt < 3; ++vt) // one busy VT per worker
+    c.vc(0).spawn(id, spawn(vt, {.work_ms = 200, .value = vt}));
+  c.world.run_for(Millis{20});
+  for (VtNumber vt = 20; vt < 23; ++vt) { // three to one busy worker: placement would spread them
+    SpawnRequest moved = spawn(vt, {.work_ms = 10, .value = vt});
+    moved.to = c.address(2);
+    moved.avoid = c.address(1);
+    c.vc(0).spawn(id, std::move(moved));
+  }
+  SpawnRequest unknown = spawn(11, {.work_ms = 10, .value = 11});
+  unknown.to = "10.9.9.9:1";
+  c.vc(0).spawn(id, std::move(unknown));
+  ASSERT_TRUE(c.world.run_until([&] { return all_finished(client, 7); }, Millis{10000}));
+  for (VtNumber vt = 20; vt < 23; ++vt) {
+    EXPECT_EQ(client.finals[vt].peer, c.address(2)) << "VT " << vt << " went where it was sent";
+    EXPECT_EQ(result_of(client.finals[vt]), 2u * vt);
+  }
+  EXPECT_EQ(result_of(client.finals[11]), 22u) << "an unknown target is placed as usual";
+}
+
+TEST(DeployerSim, WithBalanceLoadAnIdleFastWorkerIsOfferedTheSlowWorkersVirtualThreadOnce) {
+  for (bool balance : {false, true}) {
+    Cluster c(seed(31));
+    c.add({.slots = 0});
+    c.add({.slots = 1, .speed = 400});
+    c.add({.slots = 1, .speed = 100});
+    Client client;
+    VcRequest r = request(2, 1);
+    r.balance_load = balance;
+    ASSERT_TRUE(started(c, client, r));
+    // The fast worker takes VTs 0-2 and 4 (its expected completion stays ahead or ties), the
+    // slow one VT 3, four times longer: the fast one is idle long before it ends.
+    for (VtNumber vt = 0; vt < 5; ++vt)
+      c.vc(0).spawn(*client.id, spawn(vt, {.work_ms = vt == 3 ? 400u : 100u, .value = vt}));
+    ASSERT_TRUE(c.world.run_until([&] { return all_finished(client, 5); }, Millis{10000}));
+    std::vector<std::pair<VtNumber, std::string>> hints;
+    for (const VtEvent& e : client.events)
+      if (e.kind == Kind::rebalance)
+        hints.emplace_back(e.vt, e.peer);
+    EXPECT_EQ(client.finals[3].peer, c.address(2)) << "the long one ran on the slow worker";
+    if (balance)
+      EXPECT_EQ(hints, (std::vector<std::pair<VtNumber, std::string>>{{3, c.address(1)}}));
+    else
+      EXPECT_TRUE(hints.empty()) << "balance_load is off";
+  }
 }
 
 TEST(DeployerSim, ArgumentsOverTheLimitAreRefused) {

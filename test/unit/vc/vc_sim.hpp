@@ -72,13 +72,15 @@ struct NodeOptions {
 
 // A client of one node's deployer: records what it hears.
 struct Client final : ClientSink {
-  void created(VcId vc, unsigned workers) override {
+  void created(VcId vc, const std::vector<std::string>& names) override {
     id = vc;
-    this->workers = workers;
+    workers = unsigned(names.size());
+    worker_names = names;
   }
   void refused(const std::string& reason) override { refusal = reason; }
-  void workers_changed(unsigned workers) override {
-    this->workers = workers;
+  void workers_changed(const std::vector<std::string>& names) override {
+    workers = unsigned(names.size());
+    worker_names = names;
     changes.push_back(workers);
   }
   void event(VtEvent&& e) override {
@@ -88,6 +90,7 @@ struct Client final : ClientSink {
   }
   std::optional<VcId> id;
   unsigned workers = 0;
+  std::vector<std::string> worker_names;
   std::optional<std::string> refusal;
   std::vector<unsigned> changes;
   std::vector<VtEvent> events;

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace fig4 {
+namespace bench {
 namespace {
 
 bool write_file(const std::string& path, const std::string& text) {
@@ -51,7 +51,7 @@ CpuLimits::~CpuLimits() {
 }
 
 int CpuLimits::create(const std::string& name, int percent) {
-  std::string path = root_ + "/ppp2p-fig4-" + std::to_string(getpid()) + "-" + name;
+  std::string path = root_ + "/ppp2p-bench-" + std::to_string(getpid()) + "-" + name;
   mkdir(path.c_str(), 0755);
   const int period = 10000; // µs: short periods keep a limited peer's pace even
   int quota = period * percent / 100;
@@ -87,4 +87,4 @@ bool pin_to_core(pid_t who, int core) {
   return sched_setaffinity(who, sizeof set, &set) == 0;
 }
 
-} // namespace fig4
+} // namespace bench

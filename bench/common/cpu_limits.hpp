@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace fig4 {
+namespace bench {
 
 class CpuLimits {
 public:
@@ -33,4 +33,4 @@ private:
 /// Pins the calling thread (0) or process to `core`; false if that core does not exist.
 bool pin_to_core(pid_t who, int core);
 
-} // namespace fig4
+} // namespace bench
