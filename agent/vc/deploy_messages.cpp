@@ -78,7 +78,7 @@ struct Encoder {
     if (r.snapshot)
       snapshot = aligned_bytes(fbb, *r.snapshot);
     return {fb::Body::Spawn, fb::CreateSpawn(fbb, m.vc, r.vt, r.entry, r.function, args, snapshot,
-                                             r.effect, r.replay_through)
+                                             r.effect, r.replay_through, r.from_replica)
                                  .Union()};
   }
   std::pair<fb::Body, Offset<void>> operator()(const Cancel& m) {
@@ -107,6 +107,13 @@ struct Encoder {
     auto frame = aligned_bytes(fbb, m.frame);
     return {fb::Body::ToVt, fb::CreateToVt(fbb, m.vc, m.vt, frame).Union()};
   }
+  std::pair<fb::Body, Offset<void>> operator()(const Replica& m) {
+    auto snapshot = aligned_bytes(fbb, m.snapshot);
+    return {fb::Body::Replica, fb::CreateReplica(fbb, m.vc, m.vt, m.effect, snapshot).Union()};
+  }
+  std::pair<fb::Body, Offset<void>> operator()(const ReplicaKept& m) {
+    return {fb::Body::ReplicaKept, fb::CreateReplicaKept(fbb, m.vc, m.vt, m.effect).Union()};
+  }
 };
 
 std::size_t size_hint(const Message& m) {
@@ -114,6 +121,8 @@ std::size_t size_hint(const Message& m) {
     return s->request.args.size() + (s->request.snapshot ? s->request.snapshot->size() : 0) + 128;
   if (const auto* t = std::get_if<ToVt>(&m))
     return t->frame.size() + 128;
+  if (const auto* r = std::get_if<Replica>(&m))
+    return r->snapshot.size() + 128;
   if (const auto* e = std::get_if<Event>(&m))
     return e->event.value.size() + e->event.what.size() + e->event.type.size() + 128;
   if (const auto* c = std::get_if<Chunk>(&m))
@@ -200,6 +209,9 @@ std::optional<Message> decode(net::ByteView bytes, std::string& error) {
       out.request.snapshot = byte_copy(r->snapshot());
     out.request.effect = r->effect();
     out.request.replay_through = r->replay_through();
+    out.request.from_replica = r->from_replica();
+    if (out.request.from_replica && out.request.snapshot)
+      return fail(error, "a spawn from a replica carries no snapshot");
     return out;
   }
   case fb::Body::Cancel:
@@ -232,6 +244,14 @@ std::optional<Message> decode(net::ByteView bytes, std::string& error) {
   case fb::Body::ToVt: {
     const auto* r = m->body_as_ToVt();
     return ToVt{r->vc(), r->vt(), byte_copy(r->frame())};
+  }
+  case fb::Body::Replica: {
+    const auto* r = m->body_as_Replica();
+    return Replica{r->vc(), r->vt(), r->effect(), byte_copy(r->snapshot())};
+  }
+  case fb::Body::ReplicaKept: {
+    const auto* r = m->body_as_ReplicaKept();
+    return ReplicaKept{r->vc(), r->vt(), r->effect()};
   }
   default:
     return fail(error, "deploy message of an unknown kind");

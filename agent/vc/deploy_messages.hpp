@@ -81,8 +81,21 @@ struct ToVt {
   std::vector<std::byte> frame;
 };
 
+// Keep this checkpoint of a VT (empty: drop what is kept), to resume it here if need be.
+struct Replica {
+  VcId vc = 0;
+  VtNumber vt = 0;
+  std::uint64_t effect = 0;
+  std::vector<std::byte> snapshot;
+};
+struct ReplicaKept {
+  VcId vc = 0;
+  VtNumber vt = 0;
+  std::uint64_t effect = 0;
+};
+
 using Message = std::variant<EnrolRequest, EnrolReply, FetchChunk, Chunk, Spawn, Cancel, Release,
-                             Resign, Event, Capture, ToVt>;
+                             Resign, Event, Capture, ToVt, Replica, ReplicaKept>;
 
 net::Bytes encode(const Message& m);
 // nullopt with `error` saying why when bytes are not a valid message.

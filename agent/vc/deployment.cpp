@@ -22,7 +22,7 @@ std::string join(const std::vector<std::string>& parts, const char* sep) {
 Deployment::Deployment(VcEnvironment env, VcId id, detail::VcRequest request, Module module,
                        ClientSink& client, SlotHints& hints, DeploymentConfig cfg)
     : env_(env), id_(id), request_(std::move(request)), module_(module), client_(client),
-      hints_(hints), cfg_(cfg) {}
+      hints_(hints), cfg_(cfg), replicas_(request_.replicas) {}
 
 Deployment::~Deployment() {
   *alive_ = false;
@@ -292,6 +292,15 @@ void Deployment::place() {
     for (std::size_t k = 0; k < refs.size() && !r.to.empty(); ++k)
       if (refs[k]->first == r.to)
         i = k; // a migration to a chosen worker: there, even busy (it waits for a slot)
+    bool from_replica = false;
+    if (!i && r.snapshot && r.avoid.empty()) { // a resume: on a worker keeping its checkpoint
+      for (const std::string& holder : replicas_.holders(r.vt, r.effect))
+        for (std::size_t k = 0; k < refs.size() && !i; ++k)
+          if (refs[k]->first == holder && loads[k].outstanding < std::max(1u, loads[k].slots)) {
+            i = k;
+            from_replica = true;
+          }
+    }
     if (!i && !r.avoid.empty() && refs.size() > 1) { // a migration: anywhere but there
       std::vector<WorkerLoad> others = loads;
       for (std::size_t k = 0; k < refs.size(); ++k)
@@ -309,6 +318,11 @@ void Deployment::place() {
     ++loads[*i].outstanding;
     v->second.worker = w->first;
     v->second.placed = ++placements_;
+    if (from_replica) { // the worker has the snapshot: it need not cross the network again
+      v->second.request.from_replica = true;
+      v->second.request.snapshot.reset();
+      replicas_.consumed(w->first, v->first);
+    }
     env_.messenger.send(w->first, encode(Spawn{id_, std::move(v->second.request)}));
     v->second.request.args = {};
     v->second.request.snapshot.reset();
@@ -362,6 +376,8 @@ void Deployment::on_event(const std::string& from, VtEvent&& event) {
   if (v == vts_.end() || v->second.worker != from)
     return; // not a VT of this worker's: ignore
   event.peer = from;
+  if (event.kind == VtEvent::Kind::checkpoint)
+    replicate(from, event);
   if (event.kind == VtEvent::Kind::partial || event.kind == VtEvent::Kind::exchange ||
       event.kind == VtEvent::Kind::checkpoint) {
     client_.event(std::move(event));
@@ -369,9 +385,33 @@ void Deployment::on_event(const std::string& from, VtEvent&& event) {
   }
   --w->second.outstanding;
   vts_.erase(v);
+  if (event.kind == VtEvent::Kind::result || event.failure == VtEvent::Failure::exception ||
+      event.failure == VtEvent::Failure::refused) {
+    // Ended for good (a lost, crashed or cancelled VT may still be resumed by the client).
+    for (const std::string& holder : replicas_.forget_vt(event.vt))
+      env_.messenger.send(holder, encode(Replica{id_, event.vt, 0, {}}));
+  } else {
+    replicas_.consumed(from, event.vt); // e.g. "no replica here": not that one again
+  }
   finish(std::move(event));
   place();
   suggest_moves();
+}
+
+void Deployment::replicate(const std::string& host, const VtEvent& checkpoint) {
+  if (!replicas_.enabled() || checkpoint.value.empty())
+    return;
+  auto plan = replicas_.checkpointed(checkpoint.vt, checkpoint.effect, host, enrolled_names());
+  for (const std::string& holder : plan.send)
+    env_.messenger.send(holder,
+                        encode(Replica{id_, checkpoint.vt, checkpoint.effect, checkpoint.value}));
+  for (const std::string& holder : plan.drop)
+    env_.messenger.send(holder, encode(Replica{id_, checkpoint.vt, 0, {}}));
+}
+
+void Deployment::on_replica_kept(const std::string& from, VtNumber vt, std::uint64_t effect) {
+  if (!released_ && has_worker(from))
+    replicas_.kept(from, vt, effect);
 }
 
 void Deployment::suggest_moves() {
@@ -440,6 +480,7 @@ void Deployment::drop_worker(const std::string& address, const std::string& why)
     return;
   bool was_enrolled = w->second.enrolled;
   workers_.erase(w);
+  replicas_.forget_worker(address);
   refused_at_[address] = env_.clock.now();
   if (!was_enrolled) {
     refusals_[address] = why;

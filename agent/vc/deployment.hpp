@@ -23,6 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "replicas.hpp"
 #include "slot_hints.hpp"
 #include "vc_env.hpp"
 
@@ -73,6 +74,7 @@ public:
   // From workers (routed by VcNode).
   void on_event(const std::string& from, VtEvent&& event);
   void on_resign(const std::string& from, const std::string& reason);
+  void on_replica_kept(const std::string& from, VtNumber vt, std::uint64_t effect);
   // A member is gone (dead, left, restarted): if it was a worker, its VTs are lost.
   void on_member_gone(const std::string& address, const std::string& why);
   // Membership changed: a chance to fill the quota.
@@ -111,6 +113,8 @@ private:
   void place();
   // balance_load: suggests to the client moving a VT from a much slower worker to each idle one.
   void suggest_moves();
+  // A checkpoint of a VT from its worker: copies go to the replica holders.
+  void replicate(const std::string& host, const VtEvent& checkpoint);
   // A Capture or ToVt for the VT's worker; held while the VT waits for one.
   void relay(VtNumber vt, Message&& message);
   void finish(VtEvent&& event);
@@ -136,6 +140,7 @@ private:
   std::deque<VtNumber> queue_;
   std::uint64_t next_order_ = 0;
   std::uint64_t placements_ = 0;
+  Replicas replicas_;
   std::set<VtNumber> suggested_; // each VT is suggested a move once
   // Per idle worker, the VT suggested to move there and when: no other is suggested for it
   // until that one is placed there, or a while has passed.

@@ -114,6 +114,11 @@ void VcNode::on_message(const std::string& from, net::ByteView body) {
     worker_.on_vt_message(from, p->vc, p->vt, *p);
   } else if (auto* r = std::get_if<Release>(&*m)) {
     worker_.on_release(from, r->vc);
+  } else if (auto* replica = std::get_if<Replica>(&*m)) {
+    worker_.on_replica(from, std::move(*replica));
+  } else if (auto* k = std::get_if<ReplicaKept>(&*m)) {
+    if (Deployment* d = deployment(k->vc))
+      d->on_replica_kept(from, k->vt, k->effect);
   } else if (auto* e = std::get_if<Event>(&*m)) {
     if (Deployment* d = deployment(e->vc))
       d->on_event(from, std::move(e->event));

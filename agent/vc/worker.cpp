@@ -223,6 +223,22 @@ void WorkerService::on_spawn(const std::string& from, Spawn&& s) {
                                  "VT " + std::to_string(vt) + " is already on this worker"));
     return;
   }
+  if (s.request.from_replica) {
+    std::uint64_t effect = s.request.effect;
+    auto r = e->replicas.find(vt);
+    if (r == e->replicas.end() || r->second.first != effect) {
+      // Dropped for want of room, or replaced: the deployer resumes it from the client's copy.
+      e->known.erase(vt);
+      send_event(*e, failure_event(vt, VtEvent::Failure::lost,
+                                   "no replica of its checkpoint " + std::to_string(effect) +
+                                       " at this worker"));
+      return;
+    }
+    replica_bytes_ -= r->second.second.size();
+    s.request.snapshot = std::move(r->second.second);
+    s.request.from_replica = false;
+    e->replicas.erase(r);
+  }
   e->queue.push_back(std::move(s.request));
   dispatch(*e);
 }
@@ -266,6 +282,28 @@ void WorkerService::on_vt_message(const std::string& from, VcId vc, VtNumber vt,
 void WorkerService::on_release(const std::string& from, VcId vc) {
   if (auto e = find(from, vc))
     close(*e);
+}
+
+void WorkerService::on_replica(const std::string& from, Replica&& replica) {
+  auto e = find(from, replica.vc);
+  if (!e || e->state != State::ready)
+    return;
+  if (auto old = e->replicas.find(replica.vt); old != e->replicas.end()) {
+    replica_bytes_ -= old->second.second.size();
+    e->replicas.erase(old);
+  }
+  if (replica.snapshot.empty() || replica_bytes_ + replica.snapshot.size() > cfg_.max_replica_bytes)
+    return; // dropped, or no room: unacknowledged, so the deployer does not count on it
+  replica_bytes_ += replica.snapshot.size();
+  e->replicas[replica.vt] = {replica.effect, std::move(replica.snapshot)};
+  env_.messenger.send(from, encode(ReplicaKept{replica.vc, replica.vt, replica.effect}));
+}
+
+std::size_t WorkerService::replicas_kept() const {
+  std::size_t n = 0;
+  for (const auto& [key, e] : enrolments_)
+    n += e->replicas.size();
+  return n;
 }
 
 void WorkerService::on_member_gone(const std::string& address) {
@@ -358,6 +396,9 @@ void WorkerService::close(Enrolment& e) {
   if (it == enrolments_.end() || it->second.get() != &e)
     return;
   auto keep = it->second; // e lives until this returns
+  for (const auto& [vt, kept] : e.replicas)
+    replica_bytes_ -= kept.second.size();
+  e.replicas.clear();
   enrolments_.erase(it);
   set_free(free_ + slots);
 }

@@ -30,6 +30,7 @@ struct WorkerConfig {
   unsigned slots = 1;                   // the agent's slots
   Millis executor_start_timeout{10000}; // Started must come within this
   unsigned executor_prefetch = 4;       // VTs queued in an executor beyond its slots
+  std::size_t max_replica_bytes = std::size_t{1} << 30; // checkpoints kept for other workers' VTs
   FetcherConfig fetcher;
 };
 
@@ -64,6 +65,11 @@ public:
   using VtMessage = std::variant<Capture, ToVt>;
   void on_vt_message(const std::string& from, VcId vc, VtNumber vt, VtMessage&& message);
   void on_release(const std::string& from, VcId vc);
+  // Keeps (or drops, if empty) a checkpoint of a VT of the deployer's VC, and says so.
+  void on_replica(const std::string& from, Replica&& replica);
+  // Replicas kept for other workers' VTs, over every enrolment, and their bytes.
+  std::size_t replicas_kept() const;
+  std::size_t replica_bytes() const noexcept { return replica_bytes_; }
   // The agent at address is gone: its enrolments end.
   void on_member_gone(const std::string& address);
   // This agent leaves: resign from every VC.
@@ -99,6 +105,8 @@ private:
     net::membership::TimerId start_timer = 0;
     std::uint64_t finished = 0;
     std::uint64_t executor_starts = 0;
+    // Replicas of other workers' VTs: VT -> (effect, snapshot).
+    std::map<VtNumber, std::pair<std::uint64_t, std::vector<std::byte>>> replicas;
     std::unique_ptr<Executor> executor; // last: destroyed first
   };
   using Key = std::pair<std::string, VcId>;
@@ -122,6 +130,7 @@ private:
   unsigned free_;
   ModuleFetcher fetcher_;
   std::map<Key, std::shared_ptr<Enrolment>> enrolments_;
+  std::size_t replica_bytes_ = 0;                  // over every enrolment
   std::vector<std::unique_ptr<Executor>> retired_; // destroyed from a timer, not in callbacks
   net::membership::TimerId reaper_ = 0;
   std::uint64_t next_executor_ = 1;

@@ -70,13 +70,16 @@ double percentile(std::vector<double> v, double p) {
 // The agent running a VT that checkpoints every 100 ms is SIGKILLed (its port then refuses
 // connections) or SIGSTOPped (a hung host: connections open, nothing answers): milliseconds
 // until the VT runs again on another agent.
-double recovery_ms(const std::string& runtime, const fs::path& root, bool hung) {
+// With `bytes` of state and `replicas`, checkpoints every `interval`.
+double recovery_ms(const std::string& runtime, const fs::path& root, bool hung,
+                   std::size_t bytes = 1024, unsigned replicas = 2,
+                   std::chrono::milliseconds interval = 100ms) {
   Cluster c(runtime, root);
   use_agent(c.add_home_and_workers(3, 1));
-  ppp2p::VirtualComputer vc({.workers = 2, .checkpoint_interval = 100ms});
-  auto vt = vc.spawn(ticks, std::size_t{1024}, 600000);
+  ppp2p::VirtualComputer vc({.workers = 3, .checkpoint_interval = interval, .replicas = replicas});
+  auto vt = vc.spawn(ticks, bytes, 600000);
   long host = vc.receive<long>(vt.id());
-  std::this_thread::sleep_for(500ms); // several checkpoints
+  std::this_thread::sleep_for(std::max<std::chrono::milliseconds>(500ms, 3 * interval));
   auto start = Clock::now();
   if (!(hung ? c.freeze(pid_t(host)) : c.kill(pid_t(host))))
     fail("the VT's agent is not one of the cluster's");
@@ -178,12 +181,28 @@ int main(int argc, char** argv) {
       killed.push_back(recovery_ms(runtime, root / ("k" + std::to_string(t)), false));
       hung.push_back(recovery_ms(runtime, root / ("h" + std::to_string(t)), true));
     }
-    std::printf("| how the agent ends                 |     p50 ms |     p99 ms |\n");
-    std::printf("|------------------------------------|------------|------------|\n");
-    std::printf("| SIGKILL (its port refuses)         | %10.1f | %10.1f |\n",
-                percentile(killed, 0.5), percentile(killed, 0.99));
-    std::printf("| SIGSTOP (hung: its port is silent) | %10.1f | %10.1f |\n", percentile(hung, 0.5),
-                percentile(hung, 0.99));
+    // The same SIGKILL with 32 MiB of state (checkpoints every second): resumed from a replica
+    // kept by the new worker, or from the client's copy sent across.
+    const int big_trials = std::min(trials, 3);
+    std::vector<double> copy, replica;
+    for (int t = 0; t < big_trials; ++t) {
+      copy.push_back(
+          recovery_ms(runtime, root / ("c" + std::to_string(t)), false, 32u << 20, 0, 1000ms));
+      replica.push_back(
+          recovery_ms(runtime, root / ("r" + std::to_string(t)), false, 32u << 20, 2, 1000ms));
+    }
+    std::printf("| how the agent ends, the VT's state            |     p50 ms |     p99 ms |\n");
+    std::printf("|-----------------------------------------------|------------|------------|\n");
+    auto row = [](const char* what, const std::vector<double>& ms) {
+      std::printf("| %-45s | %10.1f | %10.1f |\n", what, percentile(ms, 0.5), percentile(ms, 0.99));
+    };
+    row("SIGKILL (its port refuses), 1 KiB", killed);
+    row("SIGSTOP (hung: its port is silent), 1 KiB", hung);
+    row("SIGKILL, 32 MiB, replicas 0 (client's copy)", copy);
+    row("SIGKILL, 32 MiB, replicas 2 (a worker's copy)", replica);
+    std::printf("\n(1 KiB: %d trials each, checkpoints every 100 ms; 32 MiB: %d trials each, "
+                "checkpoints every 1 s)\n",
+                trials, big_trials);
     std::printf("\n(Charm++ publishes < 0.15 s for its in-memory restart, detection excluded; "
                 "goal: <= 1.5 s end to end.)\n");
   }

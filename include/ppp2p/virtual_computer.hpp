@@ -63,6 +63,11 @@ struct VirtualComputerOptions {
   /// suggests moving a VT from a worker at most half as fast to it, and the VC migrates it
   /// (each VT at most once). Off by default: see bench/README.md, "Load balancing".
   bool balance_load = false;
+  /// On a cluster: how many workers besides a VT's own keep a copy of its newest checkpoint,
+  /// so that when its worker is lost it resumes on one of them without the snapshot crossing
+  /// the network again (the client keeps its own copy in any case; see README, "What survives
+  /// what"). At most 16.
+  unsigned replicas = 2;
 };
 
 namespace detail {

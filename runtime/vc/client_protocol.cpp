@@ -12,6 +12,7 @@ namespace fb = ppp2p::wire::client;
 
 namespace {
 
+constexpr unsigned kMaxReplicas = 16;
 constexpr std::size_t kMaxString = 1u << 20;
 
 void append_frame(Bytes& out, flatbuffers::FlatBufferBuilder& fbb, fb::Body type,
@@ -109,6 +110,11 @@ std::optional<VcRequest> decode_create(const fb::CreateVc& c, std::string& error
   r.enrol_timeout = std::chrono::milliseconds(c.enrol_timeout_ms());
   r.module_path = std::move(path);
   r.balance_load = c.balance_load();
+  if (c.replicas() > kMaxReplicas) {
+    error = "replicas must be at most " + std::to_string(kMaxReplicas);
+    return std::nullopt;
+  }
+  r.replicas = c.replicas();
   return r;
 }
 
@@ -123,7 +129,7 @@ void append_create(Bytes& out, const VcRequest& r) {
   flatbuffers::FlatBufferBuilder fbb(256 + r.module_path.size());
   auto body = fb::CreateCreateVcDirect(fbb, 1, r.workers, r.slots_per_worker, r.min_speed,
                                        static_cast<std::uint64_t>(r.enrol_timeout.count()),
-                                       r.module_path.c_str(), r.balance_load);
+                                       r.module_path.c_str(), r.balance_load, r.replicas);
   append_frame(out, fbb, fb::Body::CreateVc, erase(body));
 }
 

@@ -25,6 +25,7 @@ struct VcRequest {
   std::chrono::milliseconds enrol_timeout{10000};
   std::string module_path;   // the executable: the module every worker runs
   bool balance_load = false; // the deployer may suggest moving VTs to idle faster workers
+  unsigned replicas = 0;     // workers besides a VT's own that keep its newest checkpoint
 };
 
 struct SpawnRequest {
@@ -41,6 +42,8 @@ struct SpawnRequest {
   /// or on worker `to` if it is still enrolled (it waits there for a free slot).
   std::string avoid;
   std::string to;
+  /// Between agents only: no snapshot; resume from the worker's replica of checkpoint `effect`.
+  bool from_replica = false;
 };
 
 struct VtEvent {

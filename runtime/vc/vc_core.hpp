@@ -70,6 +70,7 @@ public:
     request.min_speed = options.min_speed;
     request.enrol_timeout = options.enrol_timeout;
     request.balance_load = options.balance_load;
+    request.replicas = options.replicas;
     if (options.balance_load)
       mover_ = std::make_unique<JobQueue>();
     char path[PATH_MAX];

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,17 @@ public:
 
   // Everything in flight from a to b is lost (the caller tells a's messenger link_lost).
   void break_link(std::size_t a, std::size_t b) { ++generation_[{a, b}]; }
+  // A partition between a and b (both up): nothing passes either way, in flight included,
+  // until it heals.
+  void partition(std::size_t a, std::size_t b, bool cut) {
+    if (cut) {
+      cut_.insert({a, b});
+      cut_.insert({b, a});
+    } else {
+      cut_.erase({a, b});
+      cut_.erase({b, a});
+    }
+  }
 
   double loss = 0;
   std::uint64_t frames = 0;
@@ -66,7 +78,7 @@ private:
 
   void transmit(std::size_t from, const std::string& to, net::Bytes frame) {
     std::size_t t = index_of(to);
-    if (!nodes_[from]->up || t == nodes_.size())
+    if (!nodes_[from]->up || t == nodes_.size() || cut_.count({from, t}))
       return;
     ++frames;
     bytes += frame.size();
@@ -79,7 +91,7 @@ private:
     std::uint64_t gen = generation_[{from, t}];
     world_.at(when, [this, from, t, gen, frame = std::move(frame)] {
       Node& dest = *nodes_[t];
-      if (generation_[{from, t}] != gen || !dest.up || !dest.receiver)
+      if (generation_[{from, t}] != gen || !dest.up || !dest.receiver || cut_.count({from, t}))
         return;
       dest.receiver(nodes_[from]->address, frame);
     });
@@ -89,6 +101,7 @@ private:
   std::vector<std::unique_ptr<Node>> nodes_;
   std::map<std::pair<std::size_t, std::size_t>, std::uint64_t> generation_;
   std::map<std::pair<std::size_t, std::size_t>, net::Millis> last_delivery_;
+  std::set<std::pair<std::size_t, std::size_t>> cut_;
 };
 
 } // namespace ppp2p::testing

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
 
 #include "vc_sim.hpp"
 
@@ -459,6 +460,135 @@ TEST(DeployerSim, WithBalanceLoadAnIdleFastWorkerIsOfferedTheSlowWorkersVirtualT
     else
       EXPECT_TRUE(hints.empty()) << "balance_load is off";
   }
+}
+
+namespace {
+// Runs VT 0 (until cancelled) with `replicas`, captures it, kills its worker, and resumes it
+// as the client would, from the client's copy: a snapshot that differs from the one the
+// executor took (u32(1000)), so that the executor's Run shows where its snapshot came from.
+// `before` runs after the capture, before the host dies. Returns what the resumed VT got and
+// on which node (0 if it did not run).
+std::pair<std::size_t, std::vector<std::byte>>
+resume_after_host_dies(Cluster& c, unsigned replicas,
+                       const std::function<void(std::size_t)>& before) {
+  Client client;
+  VcRequest r = request(3, 1);
+  r.replicas = replicas;
+  EXPECT_TRUE(started(c, client, r));
+  VcId id = *client.id;
+  c.vc(0).spawn(id, spawn(0, {.op = Op::until_cancelled}));
+  c.world.run_for(Millis{50});
+  c.vc(0).capture(id, 0);
+  const VtEvent* checkpoint = nullptr;
+  EXPECT_TRUE(c.world.run_until(
+      [&] {
+        for (const VtEvent& e : client.events)
+          if (e.kind == Kind::checkpoint)
+            checkpoint = &e;
+        return checkpoint != nullptr;
+      },
+      Millis{5000}));
+  if (!checkpoint)
+    return {0, {}};
+  std::size_t host = 0;
+  for (std::size_t i = 1; i <= 4; ++i)
+    if (c.address(i) == checkpoint->peer)
+      host = i;
+  std::uint64_t effect = checkpoint->effect;
+  c.world.run_for(Millis{50}); // the replicas arrive and are acknowledged
+  before(host);
+  c.kill(host);
+  EXPECT_TRUE(c.world.run_until([&] { return client.finals.count(0) > 0; }, Millis{10000}));
+  EXPECT_EQ(client.finals[0].failure, Failure::lost);
+  SpawnRequest again = spawn(0, {.op = Op::until_cancelled});
+  again.snapshot = u32(7);
+  again.effect = effect;
+  c.vc(0).spawn(id, std::move(again));
+  c.world.run_for(Millis{200});
+  for (std::size_t i = 1; i <= 4; ++i)
+    for (auto& [vt, bytes] : c.executors(i).resumed)
+      if (vt == 0 && i != host)
+        return {i, bytes};
+  return {0, {}};
+}
+} // namespace
+
+TEST(DeployerSim, AResumeRunsOnAWorkerKeepingAReplicaWithoutTheSnapshotCrossingAgain) {
+  Cluster c(seed(37));
+  c.add({.slots = 0});
+  for (int i = 0; i < 4; ++i)
+    c.add({.slots = 1});
+  auto [node, snapshot] = resume_after_host_dies(c, 2, [](std::size_t) {});
+  ASSERT_NE(node, 0u) << "the VT was not resumed";
+  EXPECT_EQ(snapshot, u32(1000)) << "resumed from the replica its worker keeps, not from bytes "
+                                    "sent with the spawn";
+}
+
+TEST(DeployerSim, WithoutReplicasOrWithTheirHolderDeadTheResumeCarriesTheSnapshot) {
+  {
+    Cluster c(seed(38));
+    c.add({.slots = 0});
+    for (int i = 0; i < 4; ++i)
+      c.add({.slots = 1});
+    auto [node, snapshot] = resume_after_host_dies(c, 0, [](std::size_t) {});
+    ASSERT_NE(node, 0u);
+    EXPECT_EQ(snapshot, u32(7)) << "replicas = 0: the client's copy";
+  }
+  {
+    // One replica; its holder dies first (a kill of a replica holder), then the VT's worker.
+    Cluster c(seed(39));
+    c.add({.slots = 0});
+    for (int i = 0; i < 4; ++i)
+      c.add({.slots = 1});
+    auto [node, snapshot] = resume_after_host_dies(c, 1, [&](std::size_t host) {
+      for (std::size_t i = 1; i <= 4; ++i) // the holder: the only other worker that has a copy
+        if (i != host && c.alive(i) && c.vc(i).worker().replicas_kept() > 0) {
+          c.kill(i, Millis{100});
+          c.world.run_for(Millis{300});
+          return;
+        }
+      ADD_FAILURE() << "no worker kept a replica";
+    });
+    ASSERT_NE(node, 0u);
+    EXPECT_EQ(snapshot, u32(7)) << "its only holder died: the client's copy";
+  }
+}
+
+TEST(DeployerSim, APartitionedWorkerIsTreatedAsDeadOnBothSidesAndNothingOfItLeaksBack) {
+  Cluster c(seed(41));
+  c.add({.slots = 0});
+  for (int i = 0; i < 3; ++i)
+    c.add({.slots = 1});
+  Client client;
+  ASSERT_TRUE(started(c, client, request(2, 1)));
+  VcId id = *client.id;
+  c.vc(0).spawn(id, spawn(0, {.work_ms = 3000, .value = 5, .partials = 30}));
+  c.world.run_for(Millis{300});
+  std::size_t host = 0;
+  for (std::size_t i = 1; i <= 3; ++i)
+    if (c.executors(i).running == 1)
+      host = i;
+  ASSERT_NE(host, 0u);
+  std::size_t seen = client.events.size();
+  c.partition(0, host);
+  ASSERT_TRUE(c.world.run_until([&] { return client.finals.count(0) > 0; }, Millis{5000}));
+  EXPECT_EQ(client.finals[0].failure, Failure::lost);
+  EXPECT_EQ(client.finals[0].peer, c.address(host));
+  // The worker, its deployer gone for it, dropped the VC and stopped its executor.
+  EXPECT_TRUE(c.world.run_until(
+      [&] { return c.vc(host).worker().status().empty() && c.executors(host).live == 0; },
+      Millis{5000}));
+  // The client resumes it (here from its start) on the other side, where it completes.
+  c.vc(0).spawn(id, spawn(0, {.work_ms = 300, .value = 5}));
+  ASSERT_TRUE(
+      c.world.run_until([&] { return client.finals[0].kind == Kind::result; }, Millis{10000}));
+  EXPECT_EQ(result_of(client.finals[0]), 10u);
+  EXPECT_NE(client.finals[0].peer, c.address(host));
+  c.links.partition(0, host, false); // healed: nothing of the old run comes back
+  c.world.run_for(Millis{3000});
+  for (std::size_t k = seen; k < client.events.size(); ++k)
+    EXPECT_FALSE(client.events[k].kind == Kind::partial && client.events[k].peer == c.address(host))
+        << "a partial from the partitioned worker after the partition";
 }
 
 TEST(DeployerSim, ArgumentsOverTheLimitAreRefused) {

@@ -144,6 +144,8 @@ public:
 
   void begin(const SpawnRequest& r) {
     ++f_.runs;
+    if (r.snapshot)
+      f_.resumed.emplace_back(r.vt, *r.snapshot);
     ++f_.running;
     f_.max_running = std::max(f_.max_running, f_.running);
     vts_.insert(r.vt);
@@ -227,6 +229,7 @@ public:
       e.kind = VtEvent::Kind::checkpoint;
       e.vt = vt;
       e.effect = effect;
+      e.value = u32(1000 + vt); // the "snapshot"
       cb_.event(std::move(e));
     });
   }
@@ -372,6 +375,17 @@ void Cluster::kill(std::size_t i, Millis detection) {
       if (other->alive && other->vc) {
         other->vc->on_member_gone(nodes_[i]->address, "died");
         other->messenger->forget(nodes_[i]->address);
+      }
+  });
+}
+
+void Cluster::partition(std::size_t a, std::size_t b, Millis detection) {
+  links.partition(a, b, true);
+  world.at(world.now() + detection, [this, a, b] {
+    for (auto [observer, gone] : {std::pair{a, b}, std::pair{b, a}})
+      if (nodes_[observer]->alive && nodes_[observer]->vc) {
+        nodes_[observer]->vc->on_member_gone(nodes_[gone]->address, "died");
+        nodes_[observer]->messenger->forget(nodes_[gone]->address);
       }
   });
 }

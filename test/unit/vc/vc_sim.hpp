@@ -58,6 +58,7 @@ public:
   std::size_t running = 0; // VTs running now, over all executors
   std::size_t max_running = 0;
   std::uint64_t frames_for_unknown = 0; // exchange frames or captures for a VT not run here
+  std::vector<std::pair<VtNumber, std::vector<std::byte>>> resumed; // VTs run from a snapshot
 
 private:
   friend class SimExecutor;
@@ -126,6 +127,9 @@ public:
 
   // Crashes node i; after `detection`, every other node hears that it is dead.
   void kill(std::size_t i, Millis detection = Millis{2500});
+  // Nodes a and b stop hearing each other (both keep running); after `detection` each one's
+  // membership declares the other dead, as SWIM on each side of a partition would.
+  void partition(std::size_t a, std::size_t b, Millis detection = Millis{2500});
 
   SimWorld world;
   SimLinks links;
