@@ -21,34 +21,39 @@ struct Options {
   unsigned islands = 0; // default: one per worker
   tsp::Params params;
   double require_gap = -1; // exit 3 if the gap to the optimum is larger (percent)
+  long checkpoint_ms = 10000;
   bool quiet = false;
 };
 
 [[noreturn]] void usage(int status) {
-  std::fprintf(
-      status ? stderr : stdout,
-      "Usage: tsp_ga [--instance FILE.tsp] [--workers N] [--islands K]\n"
-      "              [--generations G] [--population P] [--seed S]\n"
-      "              [--migrate-every M] [--require-gap PCT] [--quiet]\n\n"
-      "Evolves tours for a travelling-salesman instance with a genetic algorithm run as\n"
-      "K islands (default: one per worker), each a virtual thread on a virtual computer\n"
-      "of N workers (default 4), interbreeding through a global variable. With\n"
-      "PPP2P_AGENT set (the data dir of a running ppp2p-runtime) the workers are peers\n"
-      "of its cluster; otherwise executor processes on this machine.\n\n"
-      "  --instance FILE.tsp  a TSPLIB instance with EUC_2D coordinates, e.g.\n"
-      "                       ../shared/data/tsplib/berlin52.tsp (default: 60 random\n"
-      "                       cities, the same on every machine)\n"
-      "  --generations G      per island, default 300\n"
-      "  --population P       tours per island, default 40\n"
-      "  --seed S             island i uses seed S + i, default 1\n"
-      "  --migrate-every M    every M generations each island offers its best tour to a\n"
-      "                       shared elite pool (a global variable, updated atomically)\n"
-      "                       and takes in the pool's better tours; 0: isolated islands;\n"
-      "                       default 10\n"
-      "  --require-gap PCT    exit with status 3 if the best tour is more than PCT %%\n"
-      "                       above the instance's OPTIMUM (which it must state)\n"
-      "  --quiet              no progress line on stderr\n\n"
-      "Prints the best tour's length and, when the instance states its OPTIMUM, the gap.\n");
+  std::fprintf(status ? stderr : stdout,
+               "Usage: tsp_ga [--instance FILE.tsp] [--workers N] [--islands K]\n"
+               "              [--generations G] [--population P] [--seed S]\n"
+               "              [--migrate-every M] [--checkpoint-every MS] [--require-gap PCT]\n"
+               "              [--quiet]\n\n"
+               "Evolves tours for a travelling-salesman instance with a genetic algorithm run as\n"
+               "K islands (default: one per worker), each a virtual thread on a virtual computer\n"
+               "of N workers (default 4), interbreeding through a global variable. With\n"
+               "PPP2P_AGENT set (the data dir of a running ppp2p-runtime) the workers are peers\n"
+               "of its cluster; otherwise executor processes on this machine.\n\n"
+               "  --instance FILE.tsp  a TSPLIB instance with EUC_2D coordinates, e.g.\n"
+               "                       ../shared/data/tsplib/berlin52.tsp (default: 60 random\n"
+               "                       cities, the same on every machine)\n"
+               "  --generations G      per island, default 300\n"
+               "  --population P       tours per island, default 40\n"
+               "  --seed S             island i uses seed S + i, default 1\n"
+               "  --migrate-every M    every M generations each island offers its best tour to a\n"
+               "                       shared elite pool (a global variable, updated atomically)\n"
+               "                       and takes in the pool's better tours; 0: isolated islands;\n"
+               "                       default 10\n"
+               "  --checkpoint-every MS  capture every island this often (0: never); an island\n"
+               "                       whose worker dies resumes elsewhere from its newest\n"
+               "                       capture; default 10000\n"
+               "  --require-gap PCT    exit with status 3 if the best tour is more than PCT %%\n"
+               "                       above the instance's OPTIMUM (which it must state)\n"
+               "  --quiet              no progress line on stderr\n\n"
+               "Prints the best tour's length and, when the instance states its OPTIMUM, the gap,\n"
+               "and how many islands resumed from a capture (their worker was lost).\n");
   std::exit(status);
 }
 
@@ -103,6 +108,8 @@ Options parse(int argc, char** argv) {
       o.params.seed = unsigned(number("--seed", value(), 0, 4294967295L));
     else if (flag == "--migrate-every")
       o.params.migrate_every = int(number("--migrate-every", value(), 0, 100000000));
+    else if (flag == "--checkpoint-every")
+      o.checkpoint_ms = number("--checkpoint-every", value(), 0, 86400000);
     else if (flag == "--require-gap")
       o.require_gap = percent("--require-gap", value());
     else if (flag == "--quiet")
@@ -138,7 +145,8 @@ int main(int argc, char** argv) {
       return 2;
     }
     auto started = std::chrono::steady_clock::now();
-    ppp2p::VirtualComputer vc({.workers = o.workers});
+    ppp2p::VirtualComputer vc(
+        {.workers = o.workers, .checkpoint_interval = std::chrono::milliseconds(o.checkpoint_ms)});
     if (!o.quiet)
       std::fprintf(stderr,
                    "tsp_ga: %s (%zu cities), %u islands x %d generations x %d tours on %u "
@@ -190,6 +198,12 @@ int main(int argc, char** argv) {
       std::printf("interbreeding every %d generations: elite pool of %zu tours, best %.0f\n",
                   o.params.migrate_every, pool.size(), pool.empty() ? 0.0 : pool.front().length);
     }
+    unsigned resumed = 0, resumes = 0;
+    for (auto& island : islands) {
+      resumed += island.resumes() > 0;
+      resumes += island.resumes();
+    }
+    std::printf("islands resumed from a capture: %u (%u resumes)\n", resumed, resumes);
     if (o.require_gap >= 0 && (best.length / double(problem.optimum) - 1) * 100 > o.require_gap)
       return 3;
   } catch (const std::exception& e) {
