@@ -44,7 +44,8 @@ net::Bytes encode_status_reply(const StatusView& v) {
   auto reply = fb::CreateReplyDirect(
       fbb, v.version.c_str(), v.self_id.c_str(), v.self_address.c_str(), v.data_dir.c_str(),
       v.uptime_ms, &peers, v.links_out, v.links_in, v.handshakes_failed, &vcs, &enrolments,
-      v.modules_cached, v.modules_fetched, v.module_bytes_fetched, v.free_slots, v.vts_finished);
+      v.modules_cached, v.modules_fetched, v.module_bytes_fetched, v.free_slots, v.vts_finished,
+      v.replicas_kept, v.replica_bytes);
   fbb.Finish(fb::CreateMessage(fbb, 0, reply), fb::MessageIdentifier());
   return net::to_bytes(fbb);
 }
@@ -90,6 +91,8 @@ std::optional<StatusView> decode_status_reply(net::ByteView bytes) {
   v.module_bytes_fetched = r->module_bytes_fetched();
   v.free_slots = r->free_slots();
   v.vts_finished = r->vts_finished();
+  v.replicas_kept = r->replicas_kept();
+  v.replica_bytes = r->replica_bytes();
   return v;
 }
 
@@ -169,7 +172,9 @@ std::string status_json(const StatusView& v) {
   }
   o << "],\n \"modules\": {\"cached\": " << v.modules_cached
     << ", \"fetched\": " << v.modules_fetched << ", \"bytes_fetched\": " << v.module_bytes_fetched
-    << "}, \"free_slots\": " << v.free_slots << ", \"vts_finished\": " << v.vts_finished << "}\n";
+    << "}, \"free_slots\": " << v.free_slots << ", \"vts_finished\": " << v.vts_finished
+    << ", \"replicas_kept\": " << v.replicas_kept << ", \"replica_bytes\": " << v.replica_bytes
+    << "}\n";
   return o.str();
 }
 
@@ -212,6 +217,9 @@ std::string status_table(const StatusView& v) {
     }
   }
   o << "modules cached " << v.modules_cached << ", fetched " << v.modules_fetched << "\n";
+  if (v.replicas_kept > 0)
+    o << "replicas of other workers' checkpoints kept: " << v.replicas_kept << " ("
+      << v.replica_bytes << " bytes)\n";
   return o.str();
 }
 

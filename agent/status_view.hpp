@@ -67,6 +67,8 @@ struct StatusView {
   std::uint64_t module_bytes_fetched = 0;
   unsigned free_slots = 0;
   std::uint64_t vts_finished = 0;
+  std::uint64_t replicas_kept = 0; // checkpoints of other workers' VTs kept here
+  std::uint64_t replica_bytes = 0;
 };
 
 inline constexpr std::size_t kMaxStatusFrame = 16u << 20;

@@ -30,6 +30,8 @@ void add_vc_status(StatusView& v, const VcStatus& s) {
   v.module_bytes_fetched = s.module_bytes_fetched;
   v.free_slots = s.free_slots;
   v.vts_finished = s.vts_finished;
+  v.replicas_kept = s.replicas_kept;
+  v.replica_bytes = s.replica_bytes;
 }
 
 // The cluster as this agent's membership sees it: alive members, itself included.
@@ -139,6 +141,8 @@ VcStatus VcServices::status() const {
     s.module_bytes_fetched = node_->worker().fetcher().bytes_fetched();
     s.free_slots = node_->worker().free_slots();
     s.vts_finished = node_->worker().vts_finished();
+    s.replicas_kept = node_->worker().replicas_kept();
+    s.replica_bytes = node_->worker().replica_bytes();
   }
   s.modules_cached = modules_->cached();
   return s;

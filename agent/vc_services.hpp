@@ -28,6 +28,8 @@ struct VcStatus {
   std::uint64_t module_bytes_fetched = 0;
   unsigned free_slots = 0;
   std::uint64_t vts_finished = 0;
+  std::uint64_t replicas_kept = 0;
+  std::uint64_t replica_bytes = 0;
 };
 
 // Adds the VC part of an agent's status to its view.

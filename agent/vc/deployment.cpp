@@ -266,10 +266,36 @@ void Deployment::spawn(SpawnRequest request) {
   place();
 }
 
+std::optional<std::size_t> Deployment::worker_for(const SpawnRequest& r, const WorkerRefs& refs,
+                                                  const std::vector<WorkerLoad>& loads,
+                                                  bool& from_replica) const {
+  // A migration to a chosen worker: there, even busy (it waits there for a slot).
+  for (std::size_t k = 0; k < refs.size() && !r.to.empty(); ++k)
+    if (refs[k]->first == r.to)
+      return k;
+  // A resume: on a worker with a free slot that keeps its checkpoint, if any.
+  if (r.snapshot && r.avoid.empty())
+    for (const std::string& holder : replicas_.holders(r.vt, r.effect))
+      for (std::size_t k = 0; k < refs.size(); ++k)
+        if (refs[k]->first == holder && loads[k].outstanding < std::max(1u, loads[k].slots)) {
+          from_replica = true;
+          return k;
+        }
+  bool resumed = r.snapshot.has_value() || r.replay_through > 0;
+  if (!r.avoid.empty() && refs.size() > 1) { // a migration: anywhere but there
+    std::vector<WorkerLoad> others = loads;
+    for (std::size_t k = 0; k < refs.size(); ++k)
+      if (refs[k]->first == r.avoid)
+        others[k].outstanding = window_of(others[k].slots); // counts as full
+    return choose_worker(others, resumed);
+  }
+  return choose_worker(loads, resumed);
+}
+
 void Deployment::place() {
   if (queue_.empty() || released_)
     return;
-  std::vector<std::map<std::string, Worker>::iterator> refs;
+  WorkerRefs refs;
   for (auto it = workers_.begin(); it != workers_.end(); ++it)
     if (it->second.enrolled)
       refs.push_back(it);
@@ -286,30 +312,8 @@ void Deployment::place() {
       queue_.pop_front(); // cancelled while queued
       continue;
     }
-    const SpawnRequest& r = v->second.request;
-    bool resumed = r.snapshot.has_value() || r.replay_through > 0;
-    std::optional<std::size_t> i;
-    for (std::size_t k = 0; k < refs.size() && !r.to.empty(); ++k)
-      if (refs[k]->first == r.to)
-        i = k; // a migration to a chosen worker: there, even busy (it waits for a slot)
     bool from_replica = false;
-    if (!i && r.snapshot && r.avoid.empty()) { // a resume: on a worker keeping its checkpoint
-      for (const std::string& holder : replicas_.holders(r.vt, r.effect))
-        for (std::size_t k = 0; k < refs.size() && !i; ++k)
-          if (refs[k]->first == holder && loads[k].outstanding < std::max(1u, loads[k].slots)) {
-            i = k;
-            from_replica = true;
-          }
-    }
-    if (!i && !r.avoid.empty() && refs.size() > 1) { // a migration: anywhere but there
-      std::vector<WorkerLoad> others = loads;
-      for (std::size_t k = 0; k < refs.size(); ++k)
-        if (refs[k]->first == r.avoid)
-          others[k].outstanding = window_of(others[k].slots); // counts as full
-      i = choose_worker(others, resumed);
-    } else if (!i) {
-      i = choose_worker(loads, resumed);
-    }
+    std::optional<std::size_t> i = worker_for(v->second.request, refs, loads, from_replica);
     if (!i)
       break;
     queue_.pop_front();
@@ -417,7 +421,7 @@ void Deployment::on_replica_kept(const std::string& from, VtNumber vt, std::uint
 void Deployment::suggest_moves() {
   if (!request_.balance_load || released_ || !queue_.empty())
     return;
-  std::vector<std::map<std::string, Worker>::iterator> refs;
+  WorkerRefs refs;
   std::map<std::string, std::size_t> index;
   std::vector<WorkerLoad> loads;
   for (auto it = workers_.begin(); it != workers_.end(); ++it) {

@@ -18,11 +18,13 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "delegator.hpp"
 #include "replicas.hpp"
 #include "slot_hints.hpp"
 #include "vc_env.hpp"
@@ -104,6 +106,8 @@ private:
     std::vector<Message> held; // Capture and ToVt that came while queued, in order
   };
 
+  using WorkerRefs = std::vector<std::map<std::string, Worker>::iterator>;
+
   void fill_quota();
   void enrol(const Candidate& c);
   void on_enrol_reply(const std::string& address, net::Result<net::ByteView> reply);
@@ -111,6 +115,11 @@ private:
   void drop_worker(const std::string& address, const std::string& why);
   void report_workers();
   void place();
+  // The worker (an index into refs) for a queued VT, or nullopt if it must wait; from_replica:
+  // that worker keeps the checkpoint the VT resumes from.
+  std::optional<std::size_t> worker_for(const SpawnRequest& r, const WorkerRefs& refs,
+                                        const std::vector<WorkerLoad>& loads,
+                                        bool& from_replica) const;
   // balance_load: suggests to the client moving a VT from a much slower worker to each idle one.
   void suggest_moves();
   // A checkpoint of a VT from its worker: copies go to the replica holders.

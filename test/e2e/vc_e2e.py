@@ -263,13 +263,13 @@ def idle_worker_sigkilled(bins):
         check(spare.status()["vts_finished"] > 0, "the replacement worked")
 
 
-def start_ring(bins, home, rounds=1500, checkpoint_ms=100):
-    """Starts the probe's ring of 4 VTs (2 workers of 2 slots, a 2 ms pause per round) through
-    `home`; returns the process once the VC is created."""
-    p = bins.probe.start(home, "ring", "4", str(rounds), "--workers", "2", "--slots", "2",
+def start_ring(bins, home, rounds=1500, checkpoint_ms=100, workers=2):
+    """Starts the probe's ring of 4 VTs (`workers` workers of 2 slots, a 2 ms pause per round)
+    through `home`; returns the process once the VC is created."""
+    p = bins.probe.start(home, "ring", "4", str(rounds), "--workers", str(workers), "--slots", "2",
                          "--checkpoint-ms", str(checkpoint_ms), "--pause-us", "2000")
     line = p.stdout.readline()
-    if not line.startswith("created workers=2"):
+    if not line.startswith(f"created workers={workers}"):
         p.kill()
         p.wait()
         raise TestFailure(f"probe said {line!r}")
@@ -348,6 +348,38 @@ def killed_worker_comes_back(bins):
     """No spare: the SIGKILLed worker is restarted on its data dir (a new incarnation) and is
     enrolled again; its VTs wait in the deployer until it has free slots, then resume there."""
     ring_survives(bins, spares=0, kills=1, come_back=True)
+
+
+@case
+def resume_from_a_replica(bins):
+    """Three workers of 2 slots run a ring of 4 VTs, so one has free slots; every checkpoint is
+    also kept by 2 other workers of the VC (replicas, the default), as their status shows. A
+    busy worker is SIGKILLed: its VTs resume (on a holder of their checkpoints where one has a
+    free slot) and the ring still equals the fault-free computation."""
+    with Cluster(bins.runtime) as c:
+        home, workers = mesh(c, 3, worker_slots=2)
+        p = start_ring(bins, home, checkpoint_ms=100, workers=3)
+        try:
+            def running(w):
+                return sum(e["running"] for e in w.status()["enrolments"])
+            wait_for("the ring to run", lambda: sum(running(w) for w in workers) == 4, 15,
+                     interval=0.1)
+            kept = wait_for("workers to keep replicas of each other's checkpoints",
+                            lambda: sum(w.status()["replicas_kept"] for w in workers) >= 4, 10,
+                            interval=0.1)
+            check(kept, "replicas kept")
+            victim = max(workers, key=running)
+            moved = running(victim)
+            victim.signal(signal.SIGKILL)
+            victim.wait_exit(5)
+            out, err = p.communicate(timeout=90)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        resumes, _ = ring_result(p, out, err)
+        check(sum(1 for r in resumes if r >= 1) == moved,
+              f"the {moved} VTs of the killed worker resumed, the others did not: {resumes}")
 
 
 @case
