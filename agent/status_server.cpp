@@ -25,7 +25,9 @@ Result<void> StatusServer::start(const std::string& path) {
   if (!l)
     return l.error();
   listener_ = std::move(*l);
-  scope_.spawn(accept_loop());
+  scope_.spawn(accept_each(loop_, *listener_, [this](std::unique_ptr<Stream> stream) {
+    scope_.spawn(serve(std::move(stream)));
+  }));
   return {};
 }
 
@@ -33,19 +35,6 @@ task<void> StatusServer::stop() {
   if (listener_)
     listener_->close();
   co_await scope_.join();
-}
-
-task<void> StatusServer::accept_loop() {
-  for (;;) {
-    auto s = co_await listener_->accept();
-    if (!s) {
-      if (s.error() == errc::cancelled)
-        co_return;
-      co_await sleep_for(loop_, Millis{50});
-      continue;
-    }
-    scope_.spawn(serve(std::move(*s)));
-  }
 }
 
 task<void> StatusServer::serve(std::unique_ptr<Stream> stream) {

@@ -23,7 +23,6 @@ public:
   net::task<void> stop();
 
 private:
-  net::task<void> accept_loop();
   net::task<void> serve(std::unique_ptr<net::Stream> stream);
 
   net::Loop& loop_;

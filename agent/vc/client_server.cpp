@@ -200,7 +200,9 @@ Result<void> ClientServer::start(const std::string& path) {
   if (!l)
     return l.error();
   listener_ = std::move(*l);
-  scope_.spawn(accept_loop());
+  scope_.spawn(net::accept_each(loop_, *listener_, [this](std::unique_ptr<Stream> stream) {
+    scope_.spawn(serve(std::move(stream)));
+  }));
   return {};
 }
 
@@ -211,19 +213,6 @@ task<void> ClientServer::stop() {
   for (ClientSession* s : sessions_)
     s->close();
   co_await scope_.join();
-}
-
-task<void> ClientServer::accept_loop() {
-  while (!stopping_) {
-    auto s = co_await listener_->accept();
-    if (!s) {
-      if (s.error() == errc::cancelled)
-        co_return;
-      co_await sleep_for(loop_, Millis{50});
-      continue;
-    }
-    scope_.spawn(serve(std::move(*s)));
-  }
 }
 
 task<void> ClientServer::serve(std::unique_ptr<Stream> stream) {

@@ -34,7 +34,6 @@ public:
 
 private:
   friend class ClientSession;
-  net::task<void> accept_loop();
   net::task<void> serve(std::unique_ptr<net::Stream> stream);
 
   net::Loop& loop_;

@@ -4,6 +4,7 @@
 
 #include "ppp2p/net/error.hpp"
 #include "ppp2p/net/loop.hpp"
+#include "ppp2p/net/timer.hpp"
 #include "stream_state.hpp"
 
 namespace ppp2p::net {
@@ -93,6 +94,20 @@ Result<std::unique_ptr<Stream>> Listener::AcceptAwaiter::await_resume() {
   stream->mark_connected();
   listener->configure(*stream);
   return stream;
+}
+
+task<void> accept_each(Loop& loop, Listener& listener,
+                       std::function<void(std::unique_ptr<Stream>)> on_stream) {
+  for (;;) {
+    auto s = co_await listener.accept();
+    if (s) {
+      on_stream(std::move(*s));
+      continue;
+    }
+    if (s.error() == errc::cancelled)
+      co_return;
+    co_await sleep_for(loop, Millis{50});
+  }
 }
 
 } // namespace ppp2p::net

@@ -3,10 +3,12 @@
 #pragma once
 
 #include <coroutine>
+#include <functional>
 #include <memory>
 
 #include "ppp2p/net/result.hpp"
 #include "ppp2p/net/stream.hpp"
+#include "ppp2p/net/task.hpp"
 
 namespace ppp2p::net {
 
@@ -42,5 +44,11 @@ protected:
   Loop& loop_;
   State* state_;
 };
+
+// Accepts connections until the listener is closed, handing each to on_stream. An accept that
+// fails otherwise (out of file descriptors, say) is retried after a short pause, so that a
+// server outlives a burst of connections instead of stopping.
+task<void> accept_each(Loop& loop, Listener& listener,
+                       std::function<void(std::unique_ptr<Stream>)> on_stream);
 
 } // namespace ppp2p::net
