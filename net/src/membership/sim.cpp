@@ -166,6 +166,11 @@ void SimNetwork::deliver(std::size_t from, const std::string& to, Bytes msg) {
     return;
   }
   std::size_t dst = *target;
+  if (refused_pairs_.count({from, dst})) {
+    ++dropped_;
+    refuse(from, dst);
+    return;
+  }
   at(now_ + latency(), [this, from, dst, msg = std::move(msg)] {
     Node& n = *nodes_[dst];
     // Crashes and partitions that happened while the message was in flight count too.

@@ -215,6 +215,8 @@ void Swim::hint_refused(const std::string& address) {
   for (auto& [id, m] : members_) {
     if (id == self_id_ || m.address != address || !is_live(m.state))
       continue;
+    if (auto p = probes_.find(id); p != probes_.end() && p->second.acked)
+      return; // it answered this very probe round: whatever refused, it was not its process
     if (m.state == State::alive) {
       Update u = update_of(m, self_id_);
       u.state = State::suspect;

@@ -230,9 +230,11 @@ void Swim::suspicion_expired(const MemberId& id) {
     return;
   }
   s.last_chance = true;
-  s.final_probe_acked = false;
+  // A probe already under way is this window's final probe; if its ack came in, that counts.
+  auto probe = probes_.find(id);
+  s.final_probe_acked = probe != probes_.end() && probe->second.acked;
   s.timer = after(cfg_.probe_interval, [this, id] { suspicion_expired(id); });
-  if (!probes_.contains(id))
+  if (probe == probes_.end())
     start_probe(id);
 }
 

@@ -139,6 +139,21 @@ TEST(SwimSim, ARefusalHintForALiveMemberDoesNotKillIt) {
   EXPECT_TRUE(net.converged());
 }
 
+// A member that refuses only one other (a firewall rule on its host) is alive: the final probe
+// reaches it through the others (indirect checks), so nobody declares it dead.
+TEST(SwimSim, AMemberThatRefusesOnlyOneOtherIsNotDeclaredDead) {
+  SimNetwork net({.seed = seed(44)});
+  Recorder rec;
+  rec.attach(net);
+  net.add_cluster(5, lan());
+  ASSERT_TRUE(net.run_until([&] { return net.converged(); }, Millis{5000}));
+  net.refuse_between(0, 3);
+  net.run_for(Millis{20000});
+  EXPECT_TRUE(rec.false_positives.empty()) << rec.false_positives.front();
+  net.unrefuse();
+  EXPECT_TRUE(net.run_until([&] { return net.converged(); }, Millis{10000}));
+}
+
 TEST(SwimSim, AProcessRestartedRightAfterItsDeathComesBackAlive) {
   SimNetwork net({.seed = seed(43)});
   net.add_cluster(5, lan());

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <queue>
+#include <set>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -56,6 +57,10 @@ public:
   // Messages between different groups are dropped; members not listed form one more group.
   void partition(const std::vector<std::vector<std::size_t>>& groups);
   void heal();
+  // Messages from a to b are refused, as by a firewall's REJECT rule on b for a (one way; the
+  // rest of the network is untouched). unrefuse() lifts it.
+  void refuse_between(std::size_t a, std::size_t b) { refused_pairs_.insert({a, b}); }
+  void unrefuse() { refused_pairs_.clear(); }
   void set_loss(double loss) noexcept { options_.loss = loss; }
 
   std::size_t size() const noexcept { return nodes_.size(); }
@@ -111,6 +116,7 @@ private:
   std::priority_queue<Scheduled, std::vector<Scheduled>, std::greater<>> queue_;
   std::vector<std::unique_ptr<Node>> nodes_;
   std::vector<int> groups_; // per node; empty = no partition
+  std::set<std::pair<std::size_t, std::size_t>> refused_pairs_;
   std::uint64_t fingerprint_ = 0xcbf29ce484222325ull;
   std::uint64_t delivered_ = 0, dropped_ = 0, bytes_ = 0;
   Observer observer_;
