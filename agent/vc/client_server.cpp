@@ -56,6 +56,13 @@ public:
     send(std::move(out));
   }
   void event(VtEvent&& e) override {
+    // What an operator wants to see in the agent's log about the VC's VTs moving.
+    if (e.kind == VtEvent::Kind::failure && e.failure == VtEvent::Failure::lost)
+      s_.log_("VC " + short_id(vc_.value_or(0)) + ": VT " + std::to_string(e.vt) +
+              " lost: " + e.what);
+    else if (e.kind == VtEvent::Kind::rebalance)
+      s_.log_("VC " + short_id(vc_.value_or(0)) + ": VT " + std::to_string(e.vt) +
+              " may move to the idle, faster worker " + e.peer);
     pending_bytes_ += e.value.size() + e.what.size() + 64;
     pending_.push_back(std::move(e));
     if (pending_bytes_ >= kEventFrameBytes)
@@ -170,8 +177,14 @@ task<void> ClientSession::run() {
 
 bool ClientSession::handle(cw::ToAgent&& m) {
   if (auto* spawns = std::get_if<std::vector<SpawnRequest>>(&m)) {
-    for (SpawnRequest& r : *spawns)
+    for (SpawnRequest& r : *spawns) {
+      if (r.snapshot || r.replay_through > 0)
+        s_.log_("VC " + short_id(*vc_) + ": VT " + std::to_string(r.vt) + " resumes from " +
+                (r.snapshot ? "its checkpoint at effect " + std::to_string(r.effect)
+                            : std::string("its start, replaying its effects")) +
+                (r.to.empty() ? "" : ", on " + r.to));
       s_.node_.spawn(*vc_, std::move(r));
+    }
     return true;
   }
   if (auto* c = std::get_if<cw::Cancel>(&m)) {
