@@ -359,10 +359,16 @@ void Deployment::relay(VtNumber vt, Message&& m) {
   auto v = vts_.find(vt);
   if (v == vts_.end() || released_)
     return;
-  if (v->second.worker.empty())
-    v->second.held.push_back(std::move(m));
-  else
+  if (!v->second.worker.empty()) {
     env_.messenger.send(v->second.worker, encode(m));
+    return;
+  }
+  // A capture asks for one at the VT's next site: while it waits, one held is as good as many
+  // (periodic checkpoints would otherwise pile one up per interval for every queued VT).
+  auto is_capture = [](const Message& h) { return std::holds_alternative<Capture>(h); };
+  if (is_capture(m) && std::any_of(v->second.held.begin(), v->second.held.end(), is_capture))
+    return;
+  v->second.held.push_back(std::move(m));
 }
 
 void Deployment::finish(VtEvent&& event) {

@@ -275,7 +275,12 @@ void WorkerService::on_vt_message(const std::string& from, VcId vc, VtNumber vt,
     if (e->executor)
       pass_to_executor(*e->executor, m);
   } else {
-    e->held[vt].push_back(std::move(m));
+    // As in the deployer: one capture held for a queued VT is as good as many.
+    auto& held = e->held[vt];
+    auto is_capture = [](const VtMessage& h) { return std::holds_alternative<Capture>(h); };
+    if (is_capture(m) && std::any_of(held.begin(), held.end(), is_capture))
+      return;
+    held.push_back(std::move(m));
   }
 }
 

@@ -365,6 +365,26 @@ TEST(DeployerSim, ExchangeFramesAndCapturesFollowTheVirtualThreadInOrder) {
   EXPECT_EQ(c.executors(1).frames_for_unknown, 0u);
 }
 
+TEST(DeployerSim, ManyCaptureRequestsForAQueuedVirtualThreadAreHeldAsOne) {
+  Cluster c(seed(24));
+  c.add({.slots = 0});
+  c.add({.slots = 1});
+  Client client;
+  ASSERT_TRUE(started(c, client, request(1, 1)));
+  VcId id = *client.id;
+  // More VTs than the worker's window: the last ones wait in the deployer.
+  constexpr VtNumber kVts = 30, kLast = kVts - 1;
+  for (VtNumber vt = 0; vt < kVts; ++vt)
+    c.vc(0).spawn(id, spawn(vt, {.work_ms = 10, .value = vt}));
+  for (int i = 0; i < 50; ++i) // as periodic checkpoints would, while it waits
+    c.vc(0).capture(id, kLast);
+  ASSERT_TRUE(c.world.run_until([&] { return all_finished(client, kVts); }, Millis{20000}));
+  std::size_t checkpoints = 0;
+  for (const VtEvent& e : client.events)
+    checkpoints += e.kind == Kind::checkpoint && e.vt == kLast;
+  EXPECT_EQ(checkpoints, 1u) << "50 requests while queued, one capture once it runs";
+}
+
 TEST(DeployerSim, ArgumentsOverTheLimitAreRefused) {
   Cluster c(seed(19));
   c.add({.slots = 1});
