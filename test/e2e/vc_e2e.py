@@ -248,10 +248,17 @@ def idle_worker_sigkilled(bins):
             victim.signal(signal.SIGKILL)
             victim.wait_exit(5)
 
+            # The deployer must first see the death (its worker count is stale until then), and
+            # the spare's enrolment must be complete, not merely asked for.
+            wait_for("the deployer to declare the victim dead",
+                     lambda: any(m["address"] == victim.address and m["state"] in ("dead", "left")
+                                 for m in home.status()["peers"]), 10, interval=0.05)
+
             def restored():
                 vcs = home.status()["vcs"]
-                return (len(vcs) == 1 and vcs[0]["workers"] == 2 and
-                        len(spare.status()["enrolments"]) == 1)
+                enrolments = spare.status()["enrolments"]
+                return (len(vcs) == 1 and vcs[0]["workers"] == 2 and len(enrolments) == 1 and
+                        enrolments[0]["state"] == "ready")
             wait_for("the quota to be restored on the spare agent", restored, 20, interval=0.2)
             out, err = p.communicate("go\n", timeout=60)
         finally:
