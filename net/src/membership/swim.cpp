@@ -225,16 +225,9 @@ void Swim::hint_refused(const std::string& address) {
     auto it = suspicions_.find(id);
     if (it == suspicions_.end() || it->second.refused)
       return;
-    Suspicion& s = it->second;
-    s.refused = true;
-    s.last_chance = true;
-    s.final_probe_acked = false;
-    s.final_failures = cfg_.final_probes > 0 ? cfg_.final_probes - 1 : 0;
-    cancel(s.timer);
-    MemberId target = id; // `id` is a structured binding: lambdas cannot capture it
-    s.timer = after(cfg_.probe_interval, [this, target] { suspicion_expired(target); });
-    if (!probes_.contains(target))
-      start_probe(target);
+    it->second.refused = true;
+    it->second.final_failures = cfg_.final_probes > 0 ? cfg_.final_probes - 1 : 0;
+    open_final_window(id, it->second);
     return;
   }
 }

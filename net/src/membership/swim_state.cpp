@@ -229,10 +229,15 @@ void Swim::suspicion_expired(const MemberId& id) {
     on_dead(u);
     return;
   }
+  open_final_window(id, s);
+}
+
+void Swim::open_final_window(const MemberId& id, Suspicion& s) {
   s.last_chance = true;
   // A probe already under way is this window's final probe; if its ack came in, that counts.
   auto probe = probes_.find(id);
   s.final_probe_acked = probe != probes_.end() && probe->second.acked;
+  cancel(s.timer);
   s.timer = after(cfg_.probe_interval, [this, id] { suspicion_expired(id); });
   if (probe == probes_.end())
     start_probe(id);

@@ -152,6 +152,8 @@ private:
   void confirm_suspicion(Member& m, const MemberId& confirmer);
   void arm_suspicion_timer(const MemberId& id);
   void suspicion_expired(const MemberId& id);
+  // A window of probe_interval at whose end the suspect is dead unless a probe of it is acked.
+  void open_final_window(const MemberId& id, Suspicion& s);
   void final_probe_acked(const MemberId& id);
   void set_state(Member& m, State s);
   void reap();
