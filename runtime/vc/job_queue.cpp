@@ -1,5 +1,7 @@
 #include "job_queue.hpp"
 
+#include "join_thread.hpp"
+
 namespace ppp2p::detail {
 
 JobQueue::JobQueue() {
@@ -27,10 +29,7 @@ void JobQueue::stop() {
     jobs_.clear();
   }
   wake_.notify_all();
-  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id())
-    thread_.join();
-  else if (thread_.joinable())
-    thread_.detach();
+  join_or_detach(thread_);
 }
 
 void JobQueue::run() {

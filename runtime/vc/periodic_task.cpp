@@ -1,5 +1,7 @@
 #include "periodic_task.hpp"
 
+#include "join_thread.hpp"
+
 namespace ppp2p::detail {
 
 PeriodicTask::PeriodicTask(std::chrono::milliseconds interval, std::function<void()> tick)
@@ -17,10 +19,7 @@ void PeriodicTask::stop() {
     stopping_ = true;
   }
   wake_.notify_all();
-  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id())
-    thread_.join();
-  else if (thread_.joinable())
-    thread_.detach();
+  join_or_detach(thread_);
 }
 
 void PeriodicTask::run() {

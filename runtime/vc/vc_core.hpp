@@ -8,6 +8,7 @@
 
 #include "exchange_owner.hpp"
 #include "job_queue.hpp"
+#include "join_thread.hpp"
 #include "peer_connection.hpp"
 #include "periodic_task.hpp"
 
@@ -500,10 +501,7 @@ private:
       stopping_ = true;
       events_ready_.notify_all();
     }
-    if (events_thread_.joinable() && events_thread_.get_id() != std::this_thread::get_id())
-      events_thread_.join();
-    else if (events_thread_.joinable())
-      events_thread_.detach();
+    join_or_detach(events_thread_);
   }
 
   std::unique_ptr<ExchangeOwner> exchange_;
