@@ -65,6 +65,7 @@ inline std::optional<std::size_t> choose_worker(const std::vector<WorkerLoad>& w
 struct PlacedVt {
   std::size_t worker = 0;
   std::uint64_t placed = 0; // placement sequence number
+  std::uint32_t vt = 0;     // which VT, for the caller
 };
 
 inline constexpr double kMoveSpeedRatio = 2.0;

@@ -152,6 +152,21 @@ void Deployment::on_enrol_reply(const std::string& address, net::Result<net::Byt
   suggest_moves();
 }
 
+Deployment::WorkerRefs Deployment::enrolled_workers() {
+  WorkerRefs refs;
+  for (auto it = workers_.begin(); it != workers_.end(); ++it)
+    if (it->second.enrolled)
+      refs.push_back(it);
+  return refs;
+}
+
+std::vector<WorkerLoad> Deployment::loads_of(const WorkerRefs& refs) {
+  std::vector<WorkerLoad> loads;
+  for (auto it : refs)
+    loads.push_back({it->second.speed, it->second.slots, it->second.outstanding});
+  return loads;
+}
+
 std::vector<std::string> Deployment::enrolled_names() const {
   std::vector<std::string> names;
   for (const auto& [address, w] : workers_)
@@ -295,17 +310,12 @@ std::optional<std::size_t> Deployment::worker_for(const SpawnRequest& r, const W
 void Deployment::place() {
   if (queue_.empty() || released_)
     return;
-  WorkerRefs refs;
-  for (auto it = workers_.begin(); it != workers_.end(); ++it)
-    if (it->second.enrolled)
-      refs.push_back(it);
+  WorkerRefs refs = enrolled_workers();
   if (refs.empty())
     return;
   std::sort(refs.begin(), refs.end(),
             [](auto a, auto b) { return a->second.order < b->second.order; });
-  std::vector<WorkerLoad> loads;
-  for (auto it : refs)
-    loads.push_back({it->second.speed, it->second.slots, it->second.outstanding});
+  std::vector<WorkerLoad> loads = loads_of(refs);
   while (!queue_.empty()) {
     auto v = vts_.find(queue_.front());
     if (v == vts_.end() || !v->second.worker.empty()) {
@@ -427,24 +437,15 @@ void Deployment::on_replica_kept(const std::string& from, VtNumber vt, std::uint
 void Deployment::suggest_moves() {
   if (!request_.balance_load || released_ || !queue_.empty())
     return;
-  WorkerRefs refs;
+  WorkerRefs refs = enrolled_workers();
+  std::vector<WorkerLoad> loads = loads_of(refs);
   std::map<std::string, std::size_t> index;
-  std::vector<WorkerLoad> loads;
-  for (auto it = workers_.begin(); it != workers_.end(); ++it) {
-    if (!it->second.enrolled)
-      continue;
-    index[it->first] = refs.size();
-    refs.push_back(it);
-    loads.push_back({it->second.speed, it->second.slots, it->second.outstanding});
-  }
+  for (std::size_t k = 0; k < refs.size(); ++k)
+    index[refs[k]->first] = k;
   std::vector<PlacedVt> placed;
-  std::vector<VtNumber> numbers;
-  for (const auto& [vt, v] : vts_) {
-    if (v.worker.empty() || suggested_.contains(vt))
-      continue;
-    placed.push_back({index.at(v.worker), v.placed});
-    numbers.push_back(vt);
-  }
+  for (const auto& [vt, v] : vts_)
+    if (!v.worker.empty() && !suggested_.contains(vt))
+      placed.push_back({index.at(v.worker), v.placed, vt});
   Millis now = env_.clock.now();
   for (std::size_t to = 0; to < refs.size() && !placed.empty(); ++to) {
     const std::string& address = refs[to]->first;
@@ -460,13 +461,12 @@ void Deployment::suggest_moves() {
       continue;
     VtEvent hint;
     hint.kind = VtEvent::Kind::rebalance;
-    hint.vt = numbers[*i];
+    hint.vt = placed[*i].vt;
     hint.peer = address;
     suggested_.insert(hint.vt);
     moving_to_[address] = {hint.vt, now};
     ++loads[to].outstanding; // counts as taken for the next idle worker's choice
     placed.erase(placed.begin() + std::ptrdiff_t(*i));
-    numbers.erase(numbers.begin() + std::ptrdiff_t(*i));
     client_.event(std::move(hint));
   }
 }

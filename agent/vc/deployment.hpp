@@ -108,6 +108,9 @@ private:
 
   using WorkerRefs = std::vector<std::map<std::string, Worker>::iterator>;
 
+  // The enrolled workers, in address order; their loads, in the same order.
+  WorkerRefs enrolled_workers();
+  static std::vector<WorkerLoad> loads_of(const WorkerRefs& refs);
   void fill_quota();
   void enrol(const Candidate& c);
   void on_enrol_reply(const std::string& address, net::Result<net::ByteView> reply);
