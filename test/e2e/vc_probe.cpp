@@ -15,6 +15,8 @@
 // what=W"), and for the farms "peer=P vts=K" lines and "done ok=K of=N seconds=S rate=R".
 #include <ppp2p/ppp2p.hpp>
 
+#include "ring_reference.hpp"
+
 #include <chrono>
 #include <csignal>
 #include <cstdint>
@@ -81,7 +83,7 @@ struct RingResult {
   for (int r = 0; r < rounds; ++r) {
     ppp2p::send((me + 1) % n, acc);
     long left = ppp2p::receive<long>((me + n - 1) % n);
-    acc = (acc * 31 + left) % 1000003;
+    acc = ppp2p::test::ring_step(acc, left);
     long mine = acc;
     sum.update([&](long& s) { s += mine; });
     if (pause_us > 0)
@@ -139,18 +141,7 @@ int run_ring(ppp2p::VirtualComputer& vc, unsigned n, int rounds, int pause_us) {
     vts.push_back(vc.spawn(ring_member, n, rounds, pause_us));
   std::printf("ring spawned %u\n", n);
   std::fflush(stdout);
-  std::vector<long> acc(n);
-  long sum = 0;
-  for (unsigned k = 0; k < n; ++k)
-    acc[k] = k;
-  for (int r = 0; r < rounds; ++r) {
-    std::vector<long> next(n);
-    for (unsigned k = 0; k < n; ++k) {
-      next[k] = (acc[k] * 31 + acc[(k + n - 1) % n]) % 1000003;
-      sum += next[k];
-    }
-    acc = next;
-  }
+  auto [acc, sum] = ppp2p::test::ring_reference(n, rounds);
   bool results = true;
   std::string resumes, resumed_at;
   for (unsigned k = 0; k < n; ++k) {

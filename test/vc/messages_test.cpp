@@ -4,6 +4,8 @@
 #include <ppp2p/ppp2p.hpp>
 #include <ppp2p/testing.hpp>
 
+#include "ring_reference.hpp"
+
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -43,7 +45,7 @@ struct Entry {
     if (in.round != r)
       throw std::runtime_error("token of round " + std::to_string(in.round) + " in round " +
                                std::to_string(r));
-    acc = (acc * 31 + in.value) % 1000003;
+    acc = ppp2p::test::ring_step(acc, in.value);
     long mine = acc;
     sum.update([&](long& s) { s += mine; });
     ppp2p::checkpoint();
@@ -58,17 +60,7 @@ TEST(Messages, ARingWithAGlobalSumMatchesTheSequentialComputation) {
   std::vector<ppp2p::VirtualThread<long>> vts;
   for (unsigned k = 0; k < n; ++k)
     vts.push_back(vc.spawn(ring_member, n, rounds));
-  std::vector<long> acc(n), results;
-  std::iota(acc.begin(), acc.end(), 0L);
-  long sum = 0;
-  for (int r = 0; r < rounds; ++r) {
-    std::vector<long> next(n);
-    for (unsigned k = 0; k < n; ++k) {
-      next[k] = (acc[k] * 31 + acc[(k + n - 1) % n]) % 1000003;
-      sum += next[k];
-    }
-    acc = next;
-  }
+  auto [acc, sum] = ppp2p::test::ring_reference(n, rounds);
   for (unsigned k = 0; k < n; ++k)
     EXPECT_EQ(vts[k].get(), acc[k]) << "VT " << k;
   EXPECT_EQ(vc.global<long>("sum").read(), sum);
