@@ -422,9 +422,11 @@ void Deployment::replicate(const std::string& host, const VtEvent& checkpoint) {
   if (!replicas_.enabled() || checkpoint.value.empty())
     return;
   auto plan = replicas_.checkpointed(checkpoint.vt, checkpoint.effect, host, enrolled_names());
-  for (const std::string& holder : plan.send)
-    env_.messenger.send(holder,
-                        encode(Replica{id_, checkpoint.vt, checkpoint.effect, checkpoint.value}));
+  if (!plan.send.empty()) { // encoded once: the snapshot may be large
+    net::Bytes message = encode(Replica{id_, checkpoint.vt, checkpoint.effect, checkpoint.value});
+    for (const std::string& holder : plan.send)
+      env_.messenger.send(holder, message);
+  }
   for (const std::string& holder : plan.drop)
     env_.messenger.send(holder, encode(Replica{id_, checkpoint.vt, 0, {}}));
 }
