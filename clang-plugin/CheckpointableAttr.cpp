@@ -58,6 +58,9 @@ struct CheckpointableAttrInfo : public ParsedAttrInfo {
       sema.Diag(attr.getLoc(), diags.getCustomDiagID(DiagnosticsEngine::Note,
                                                      "hint: make it static and pass the object "
                                                      "by value"));
+      // Remembered, so that its checkpoint() calls are not also told to mark it.
+      fn->addAttr(AnnotateAttr::CreateImplicit(
+          sema.Context, ppp2p::annotation::kCheckpointableRefusedTag, nullptr, 0, attr.getRange()));
       return AttributeNotApplied;
     }
     fn->addAttr(AnnotateAttr::CreateImplicit(sema.Context, ppp2p::annotation::kCheckpointableTag,

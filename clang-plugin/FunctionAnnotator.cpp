@@ -3,6 +3,7 @@
 #include "FunctionAnnotator.h"
 
 #include "AnnotationFormat.h"
+#include "GlobalStateCheck.h"
 #include "LiveAcrossSites.h"
 #include "SiteFinder.h"
 
@@ -71,8 +72,10 @@ void FunctionAnnotator::handle(FunctionDecl& fn) {
     return;
   if (!seen_.insert(&fn).second)
     return;
-  if (isCheckpointable(&fn))
+  if (isCheckpointable(&fn)) {
+    refuseMutableGlobals(sema_, fn); // reported beside what annotateCheckpointable refuses
     annotateCheckpointable(fn);
+  }
   else
     warnStrayCheckpoints(fn);
 }
@@ -97,6 +100,11 @@ void FunctionAnnotator::warnStrayCheckpoints(const FunctionDecl& fn) {
   // Calls in ppp2p's own headers are deliberate.
   if (sema_.getSourceManager().isInSystemHeader(fn.getLocation()))
     return;
+  // Marked, and refused with an error already: telling the user to mark it would mislead.
+  for (const FunctionDecl* redecl : fn.redecls())
+    for (const auto* annotation : redecl->specific_attrs<AnnotateAttr>())
+      if (annotation->getAnnotation() == annotation::kCheckpointableRefusedTag)
+        return;
   for (const CallExpr* call : findCheckpointCalls(fn)) {
     unsigned id = diags.getCustomDiagID(
         DiagnosticsEngine::Warning,

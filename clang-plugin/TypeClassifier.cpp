@@ -112,6 +112,9 @@ Classification TypeClassifier::classifyRecord(const CXXRecordDecl* record, QualT
     if (std::optional<Classification> known = classifyStd(record, record->getName()))
       return *known;
 
+  if (std::optional<Classification> resource = classifyProcessResource(record))
+    return *resource;
+
   bool copyable = false;
   for (const CXXConstructorDecl* constructor : record->ctors())
     if ((constructor->isCopyConstructor() || constructor->isMoveConstructor()) &&
@@ -154,6 +157,44 @@ Classification TypeClassifier::classifyRecord(const CXXRecordDecl* record, QualT
                      "an aggregate, nor a supported standard type",
                  "give it a member `template <class Ar> void serialize(Ar& ar) { ar(fields...); "
                  "}`, or specialise ppp2p::codec for it");
+}
+
+namespace {
+
+/// Whether `record` is, or derives from, the standard class `name`.
+bool isOrDerivesFromStd(const CXXRecordDecl* record, llvm::StringRef name) {
+  auto matches = [&](const CXXRecordDecl* r) {
+    return r->isInStdNamespace() && r->getIdentifier() && r->getName() == name;
+  };
+  if (matches(record))
+    return true;
+  if (!record->hasDefinition())
+    return false;
+  return !record->forallBases([&](const CXXRecordDecl* base) { return !matches(base); });
+}
+
+} // namespace
+
+std::optional<Classification> TypeClassifier::classifyProcessResource(const CXXRecordDecl* record) {
+  // Streams: a serialize() member would not help, the file or buffer is this process's.
+  if (isOrDerivesFromStd(record, "ios_base"))
+    return refused("a stream is tied to a file or buffer of this process",
+                   "keep what reopens it (a path, a position from tellg()/tellp()) in locals "
+                   "and reopen it when ppp2p::checkpoint() returns true (the first return after "
+                   "a resume); for a string stream, keep its str()");
+  for (llvm::StringRef name : {"thread", "jthread"})
+    if (isOrDerivesFromStd(record, name))
+      return refused("a thread runs in this process only",
+                     "join it before the site, or spawn a virtual thread instead");
+  for (llvm::StringRef name : {"mutex", "recursive_mutex", "timed_mutex", "recursive_timed_mutex",
+                               "shared_mutex", "shared_timed_mutex", "condition_variable",
+                               "condition_variable_any", "counting_semaphore", "latch",
+                               "barrier"})
+    if (isOrDerivesFromStd(record, name))
+      return refused("a synchronisation object belongs to the threads of this process",
+                     "keep it outside checkpointable functions (a virtual thread's state is its "
+                     "own), or use ppp2p::global<T>'s update() for state the VTs share");
+  return std::nullopt;
 }
 
 std::optional<Classification> TypeClassifier::classifyStd(const CXXRecordDecl* record,

@@ -62,6 +62,8 @@ private:
   /// other standard types, which follow the general rules.
   std::optional<Classification> classifyStd(const clang::CXXRecordDecl* record,
                                             llvm::StringRef name);
+  /// Streams, threads and synchronisation objects: refused with what moves instead.
+  std::optional<Classification> classifyProcessResource(const clang::CXXRecordDecl* record);
   Classification classifyFields(const clang::CXXRecordDecl* record, bool aggregate);
   bool hasUserCodec(clang::QualType type) const;
 

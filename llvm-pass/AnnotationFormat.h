@@ -24,6 +24,8 @@ namespace ppp2p::annotation {
 
 /// On every function declared [[ppp2p::checkpointable]] (set when the attribute is parsed).
 inline constexpr llvm::StringLiteral kCheckpointableTag = "ppp2p.checkpointable";
+/// On a function whose [[ppp2p::checkpointable]] was refused with an error (plugin only).
+inline constexpr llvm::StringLiteral kCheckpointableRefusedTag = "ppp2p.checkpointable.refused";
 
 /// On the definition of a checkpointable function, once analysed. Keys:
 ///   name     display name, e.g. "evolve(Problem, Params)"

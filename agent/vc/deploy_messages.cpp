@@ -226,7 +226,8 @@ std::optional<Message> decode(net::ByteView bytes, std::string& error) {
   }
   case fb::Body::Event: {
     const auto* r = m->body_as_Event();
-    if (r->kind() > fb::EventKind::MAX || r->failure() > fb::FailureKind::MAX)
+    if (r->kind() > fb::EventKind::MAX || r->kind() == fb::EventKind::rebalance ||
+        r->failure() > fb::FailureKind::MAX)
       return fail(error, "event kind out of range");
     Event out;
     out.vc = r->vc();

@@ -163,7 +163,9 @@ Deployment::WorkerRefs Deployment::enrolled_workers() {
 std::vector<WorkerLoad> Deployment::loads_of(const WorkerRefs& refs) {
   std::vector<WorkerLoad> loads;
   for (auto it : refs)
-    loads.push_back({it->second.speed, it->second.slots, it->second.outstanding});
+    // A blocked VT holds no slot: the VTs it waits for must be able to run.
+    loads.push_back(
+        {it->second.speed, it->second.slots, it->second.outstanding - it->second.blocked});
   return loads;
 }
 
@@ -396,6 +398,16 @@ void Deployment::on_event(const std::string& from, VtEvent&& event) {
   if (v == vts_.end() || v->second.worker != from)
     return; // not a VT of this worker's: ignore
   event.peer = from;
+  if (event.kind == VtEvent::Kind::blocked || event.kind == VtEvent::Kind::unblocked) {
+    bool blocked = event.kind == VtEvent::Kind::blocked;
+    if (v->second.blocked != blocked) {
+      v->second.blocked = blocked;
+      blocked ? ++w->second.blocked : --w->second.blocked;
+      if (blocked)
+        place(); // its slot is free for a queued VT
+    }
+    return;
+  }
   if (event.kind == VtEvent::Kind::checkpoint)
     replicate(from, event);
   if (event.kind == VtEvent::Kind::partial || event.kind == VtEvent::Kind::exchange ||
@@ -404,6 +416,8 @@ void Deployment::on_event(const std::string& from, VtEvent&& event) {
     return;
   }
   --w->second.outstanding;
+  if (v->second.blocked)
+    --w->second.blocked;
   vts_.erase(v);
   if (event.kind == VtEvent::Kind::result || event.failure == VtEvent::Failure::exception ||
       event.failure == VtEvent::Failure::refused) {

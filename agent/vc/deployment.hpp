@@ -98,11 +98,13 @@ private:
     double speed = 0;
     std::uint64_t order = 0; // enrolment order, for ties
     std::size_t outstanding = 0;
+    std::size_t blocked = 0; // of the outstanding: waiting for a message or a global
   };
   struct Vt {
     SpawnRequest request;      // args dropped once placed
     std::string worker;        // empty while queued
     std::uint64_t placed = 0;  // placement sequence number, once placed
+    bool blocked = false;      // its worker says it waits for a message or a global
     std::vector<Message> held; // Capture and ToVt that came while queued, in order
   };
 

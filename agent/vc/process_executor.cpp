@@ -133,6 +133,12 @@ bool handle(ExecutorLink& l, ByteView frame) {
     e.value = copy(c->snapshot());
     break;
   }
+  case fb::Event::Blocked: {
+    const auto* b = m->event_as_Blocked();
+    e.kind = b->blocked() ? VtEvent::Kind::blocked : VtEvent::Kind::unblocked;
+    e.vt = b->vt();
+    break;
+  }
   default:
     l.violation = "sent an event of an unknown kind";
     return false;

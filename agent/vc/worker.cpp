@@ -150,7 +150,9 @@ void WorkerService::dispatch(Enrolment& e) {
   }
   if (!e.executor_ready)
     return;
-  while (!e.queue.empty() && e.running.size() < e.slots + cfg_.executor_prefetch) {
+  // VTs blocked in the executor hold no slot there: the ones they wait for must get in.
+  while (!e.queue.empty() &&
+         e.running.size() - e.blocked.size() < e.slots + cfg_.executor_prefetch) {
     SpawnRequest r = std::move(e.queue.front());
     e.queue.pop_front();
     e.running.insert(r.vt);
@@ -164,6 +166,17 @@ void WorkerService::dispatch(Enrolment& e) {
 }
 
 void WorkerService::on_executor_event(Enrolment& e, VtEvent&& event) {
+  if (event.kind == VtEvent::Kind::blocked || event.kind == VtEvent::Kind::unblocked) {
+    bool blocked = event.kind == VtEvent::Kind::blocked;
+    if (!e.running.count(event.vt))
+      return;
+    if (blocked ? e.blocked.insert(event.vt).second : e.blocked.erase(event.vt) != 0) {
+      send_event(e, std::move(event)); // the deployer counts it out of this worker's load too
+      if (blocked)
+        dispatch(e);
+    }
+    return;
+  }
   if (event.kind == VtEvent::Kind::partial || event.kind == VtEvent::Kind::exchange ||
       event.kind == VtEvent::Kind::checkpoint) {
     VtNumber vt = event.vt;
@@ -177,6 +190,7 @@ void WorkerService::on_executor_event(Enrolment& e, VtEvent&& event) {
   leave_capture_settled(e, event.vt);
   if (!e.running.erase(event.vt))
     return;
+  e.blocked.erase(event.vt);
   e.known.erase(event.vt);
   ++e.finished;
   ++vts_finished_;
@@ -206,6 +220,7 @@ void WorkerService::on_exited(Enrolment& e, const std::string& why) {
     send_event(e, failure_event(vt, VtEvent::Failure::crashed, why));
   }
   e.running.clear();
+  e.blocked.clear();
   dispatch(e);
 }
 

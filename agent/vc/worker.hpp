@@ -99,7 +99,8 @@ private:
     std::deque<SpawnRequest> queue;
     std::map<VtNumber, std::vector<VtMessage>> held; // for queued VTs, in arrival order
     std::unordered_set<VtNumber> running;
-    std::unordered_set<VtNumber> known; // queued or running
+    std::unordered_set<VtNumber> blocked; // of the running: waiting, holding no slot
+    std::unordered_set<VtNumber> known;   // queued or running
     std::uint64_t executor_id = 0;
     bool executor_ready = false;
     net::membership::TimerId start_timer = 0;

@@ -11,10 +11,18 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
 #include <thread>
 #include <vector>
 
 using Clock = std::chrono::steady_clock;
+
+[[ppp2p::checkpointable]] int wait_for_client(int id) {
+  ppp2p::send(ppp2p::client, id);
+  return ppp2p::receive<int>(ppp2p::client) + id;
+}
 
 namespace {
 
@@ -48,12 +56,62 @@ double raw_round_trips_per_second(int messages) {
   return messages / seconds;
 }
 
+/// Resident memory of this process's children (the executors), in KiB.
+long children_rss_kib() {
+  long total = 0;
+  pid_t self = getpid();
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos)
+      continue;
+    std::ifstream status(entry.path() / "status");
+    std::string line;
+    long ppid = -1, rss = 0;
+    while (std::getline(status, line)) {
+      if (line.rfind("PPid:", 0) == 0)
+        ppid = std::atol(line.c_str() + 5);
+      else if (line.rfind("VmRSS:", 0) == 0)
+        rss = std::atol(line.c_str() + 6);
+    }
+    if (ppid == self)
+      total += rss;
+  }
+  return total;
+}
+
+/// Blocked VTs: `n` VTs on one worker of one slot each tell the client they started and block
+/// in receive; the client answers them all once every one has started.
+bool blocked_vts(int n) {
+  ppp2p::VirtualComputer vc({.workers = 1, .slots_per_worker = 1});
+  long idle_rss = children_rss_kib();
+  auto start = Clock::now();
+  std::vector<ppp2p::VirtualThread<int>> vts;
+  vts.reserve(std::size_t(n));
+  for (int i = 0; i < n; ++i)
+    vts.push_back(vc.spawn(wait_for_client, i));
+  for (int i = 0; i < n; ++i)
+    (void)vc.receive<int>();
+  double started = seconds_since(start);
+  long blocked_rss = children_rss_kib();
+  for (auto& vt : vts)
+    vc.send(vt.id(), 1);
+  long long check = 0;
+  for (auto& vt : vts)
+    check += vt.get();
+  double finished = seconds_since(start);
+  std::printf("| %6d | %10.2f | %11.2f | %18.1f | %14.1f | %18.1f |\n", n, started, finished,
+              double(idle_rss) / 1024, double(blocked_rss) / 1024,
+              double(blocked_rss - idle_rss) / n);
+  return check == (long long)n * (n - 1) / 2 + n;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   int spawns = argc > 1 ? std::atoi(argv[1]) : 20000;
-  if (spawns < 100) {
-    std::fprintf(stderr, "usage: bench-vc [SPAWNS >= 100]\n");
+  int blocked = argc > 2 ? std::atoi(argv[2]) : 10000;
+  if (spawns < 100 || blocked < 1) {
+    std::fprintf(stderr, "usage: bench-vc [SPAWNS >= 100] [BLOCKED VTS >= 1]\n");
     return 2;
   }
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
@@ -123,5 +181,16 @@ int main(int argc, char** argv) {
   std::printf("\nspeedup = T1 / Tn, efficiency = speedup / n (the paper's definitions); beyond "
               "%u workers this machine is oversubscribed.\n",
               cores);
+
+  std::printf("\n4. blocked virtual threads: N VTs on one worker of one slot start, tell the "
+              "client, and block in receive until it answers them all\n\n");
+  std::printf("| N      | started, s | finished, s | executor idle, MiB | N blocked, MiB | "
+              "KiB per blocked VT |\n");
+  std::printf("|--------|------------|-------------|--------------------|----------------|"
+              "--------------------|\n");
+  for (int n : {blocked / 10, blocked})
+    if (n > 0 && !blocked_vts(n))
+      return 1;
+  std::printf("\n(the executor lends a blocked VT's slot; each blocked VT keeps its thread)\n");
   return 0;
 }

@@ -4,12 +4,15 @@
 // stderr; the last line of stdout ends with the count.
 #include <ppp2p/ppp2p.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -23,6 +26,42 @@ bool is_prime(long long n) {
     if (n % d == 0)
       return false;
   return true;
+}
+
+/// Trial division costs about sqrt(n) for a prime and little for most composites, and primes
+/// thin out as 1/ln(n): testing the numbers near n costs about sqrt(n)/ln(n) each.
+double cost_density(double n) {
+  return std::sqrt(n) / std::log(n + 3.0);
+}
+
+/// [from, to] cut into `parts` ranges of about equal cost (not equal length: numbers near the
+/// top cost more, and equal lengths leave the last chunks as a long tail), in order.
+std::vector<std::pair<long long, long long>> equal_cost_chunks(long long from, long long to,
+                                                               long long parts) {
+  const int steps = 1 << 14; // integration steps: cut points are exact to span / steps
+  long long span = to - from + 1;
+  parts = std::max(1LL, std::min(parts, span));
+  std::vector<double> cumulative(steps + 1, 0.0);
+  for (int i = 0; i < steps; ++i) {
+    double middle = double(from) + (double(i) + 0.5) * double(span) / steps;
+    cumulative[std::size_t(i) + 1] = cumulative[std::size_t(i)] + cost_density(middle);
+  }
+  std::vector<std::pair<long long, long long>> chunks;
+  long long start = from;
+  int step = 0;
+  for (long long part = 1; part <= parts && start <= to; ++part) {
+    long long end = to;
+    if (part < parts) {
+      double target = cumulative[steps] * double(part) / double(parts);
+      while (step < steps && cumulative[std::size_t(step) + 1] < target)
+        ++step;
+      end = std::max(start, from + (long long)(double(span) * (step + 1) / steps) - 1);
+      end = std::min(end, to);
+    }
+    chunks.emplace_back(start, end);
+    start = end + 1;
+  }
+  return chunks;
 }
 
 } // namespace
@@ -44,8 +83,9 @@ namespace {
   std::fprintf(status ? stderr : stdout,
                "Usage: primes [--workers N] [--from A] [--to B] [--chunk C] [--quiet]\n\n"
                "Counts the primes in [A, B] (default [1, 2000000]) with a task farm of virtual\n"
-               "threads of at most C numbers each (default: the range split into 4 chunks per\n"
-               "worker) on a virtual computer of N workers (default: one per core). With\n"
+               "threads of C numbers each (default: the range split into 8 chunks per worker\n"
+               "of about equal cost, shorter ones at the top where numbers cost more) on a\n"
+               "virtual computer of N workers (default: one per core). With\n"
                "PPP2P_AGENT set (the data dir of a running ppp2p-runtime) the workers are peers\n"
                "of its cluster; otherwise executor processes on this machine. Progress goes to\n"
                "stderr (--quiet: none); the last line of stdout ends with the count.\n");
@@ -102,15 +142,19 @@ int main(int argc, char** argv) {
   try {
     auto started = std::chrono::steady_clock::now();
     ppp2p::VirtualComputer vc({.workers = workers});
-    long long span = to - from + 1;
+    std::vector<std::pair<long long, long long>> ranges;
     if (chunk == 0)
-      chunk = std::max<long long>(1, (span + 4 * vc.workers() - 1) / (4 * vc.workers()));
+      ranges = equal_cost_chunks(from, to, 8LL * vc.workers());
+    else
+      for (long long start = from; start <= to; start += chunk)
+        ranges.emplace_back(start, std::min(to, start + chunk - 1));
     std::vector<ppp2p::VirtualThread<long long>> chunks;
-    for (long long start = from; start <= to; start += chunk)
-      chunks.push_back(vc.spawn(count_primes, start, std::min(to, start + chunk - 1)));
+    for (auto [start, end] : ranges)
+      chunks.push_back(vc.spawn(count_primes, start, end));
     if (!quiet)
-      std::fprintf(stderr, "primes: %zu chunks of up to %lld numbers on %u workers\n",
-                   chunks.size(), chunk, vc.workers());
+      std::fprintf(stderr, "primes: %zu chunks (%lld to %lld numbers) on %u workers\n",
+                   chunks.size(), ranges.back().second - ranges.back().first + 1,
+                   ranges.front().second - ranges.front().first + 1, vc.workers());
     long long count = 0;
     for (std::size_t i = 0; i < chunks.size(); ++i) {
       count += chunks[i].get();

@@ -11,7 +11,7 @@
 
 namespace tsp {
 
-std::atomic<int> current_generation{0};
+[[ppp2p::process_local]] std::atomic<int> current_generation{0};
 
 Problem load_tsplib(const std::string& path) {
   std::ifstream in(path);

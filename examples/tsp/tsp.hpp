@@ -64,8 +64,9 @@ Problem random_problem(int count, unsigned seed);
 /// TSPLIB EUC_2D length: each edge's Euclidean distance rounded to the nearest integer.
 double tour_length(const std::vector<City>& cities, const std::vector<int>& order);
 
-/// The generation evolve() is working on, for progress reports (not part of its state).
-extern std::atomic<int> current_generation;
+/// The generation evolve() is working on, for progress reports: not part of its state, so
+/// process_local (a resumed run sets it again at its next generation).
+[[ppp2p::process_local]] extern std::atomic<int> current_generation;
 
 /// The global variable of the elite pool islands interbreed through.
 inline constexpr const char* kElitePool = "tsp.elite";

@@ -59,14 +59,24 @@ struct Held {
   bool capture_pending = false;      // requested before it started
 };
 
-class Executor {
+/// Runs VTs on threads, at most `slots` at once not counting VTs blocked in a receive, a send
+/// or a global operation: a blocked VT lends its slot to a queued one (on another thread, started
+/// if none is idle), and takes a slot again before it goes on, ahead of VTs not yet started.
+/// This is managed blocking rather than parking a blocked VT as its captured frames: a blocked
+/// thread costs its touched stack (a few pages), resumes without a restore, and needs nothing
+/// of the VT's code; parking would bound memory by state alone but put a capture and a restore
+/// on every receive that waits.
+class Executor final : public BlockingObserver {
 public:
   Executor(int fd, unsigned slots) : link_(fd), slots_(slots) {}
 
   int run() {
     send_started();
-    for (unsigned i = 0; i < slots_; ++i)
-      std::thread([this] { work(); }).detach();
+    {
+      std::lock_guard lock(mutex_);
+      for (unsigned i = 0; i < slots_; ++i)
+        start_thread_locked();
+    }
     while (std::optional<std::vector<std::byte>> frame = link_.receive()) {
       flatbuffers::Verifier verifier(reinterpret_cast<const std::uint8_t*>(frame->data()),
                                      frame->size());
@@ -146,11 +156,38 @@ private:
     VtNumber vt = run.vt();
     job.exchange = std::make_shared<VtExchange>(
         vt, run.snapshot() ? run.effect() : 0, run.replay_through(),
-        [this, vt](std::vector<std::byte> frame) { send_bytes(wire::Event::Exchange, vt, frame); });
+        [this, vt](std::vector<std::byte> frame) { send_bytes(wire::Event::Exchange, vt, frame); },
+        this);
     std::lock_guard lock(mutex_);
     held_[vt] = Held{job.exchange, nullptr, false};
     queue_.push_back(std::move(job));
-    ready_.notify_one();
+    offer_slot_locked();
+  }
+
+  // BlockingObserver, on a VT's thread.
+  void blocked(VtId vt) override {
+    send_blocked(vt, true);
+    std::lock_guard lock(mutex_);
+    --running_;
+    offer_slot_locked();
+  }
+
+  void unblocked(VtId vt) override {
+    {
+      std::unique_lock lock(mutex_);
+      ++resuming_;
+      slot_freed_.wait(lock, [&] { return running_ < slots_; });
+      --resuming_;
+      ++running_;
+    }
+    send_blocked(vt, false);
+  }
+
+  void send_blocked(VtId vt, bool blocked) {
+    flatbuffers::FlatBufferBuilder builder;
+    auto event = wire::CreateBlocked(builder, vt, blocked);
+    builder.Finish(wire::CreateFromExecutor(builder, wire::Event::Blocked, event.Union()));
+    link_.send(bytes_of(builder));
   }
 
   void capture_vt(VtNumber vt) {
@@ -200,16 +237,52 @@ private:
     }
   }
 
+  bool startable_locked() const {
+    return !queue_.empty() && running_ < slots_ && resuming_ == 0;
+  }
+
+  /// A slot may be free: blocked VTs that may go on take it first, then queued VTs, on an idle
+  /// thread or a new one.
+  void offer_slot_locked() {
+    if (running_ >= slots_)
+      return;
+    if (resuming_ > 0) {
+      slot_freed_.notify_all();
+      return;
+    }
+    if (!startable_locked())
+      return;
+    if (idle_ > 0)
+      ready_.notify_one();
+    else
+      start_thread_locked();
+  }
+
+  void start_thread_locked() {
+    ++idle_; // counted as idle from now, so that one offer starts one thread
+    std::thread([this] { work(); }).detach();
+  }
+
   void work() {
+    std::unique_lock lock(mutex_);
     for (;;) {
-      Job job;
-      {
-        std::unique_lock lock(mutex_);
-        ready_.wait(lock, [&] { return !queue_.empty(); });
-        job = std::move(queue_.front());
-        queue_.pop_front();
-      }
+      ready_.wait(lock, [&] { return startable_locked(); });
+      --idle_;
+      ++running_;
+      Job job = std::move(queue_.front());
+      queue_.pop_front();
+      offer_slot_locked(); // more may start (several slots freed at once)
+      lock.unlock();
       run_job(job);
+      lock.lock();
+      --running_;
+      // Threads started for VTs that blocked end once there are enough idle ones.
+      bool surplus = idle_ >= slots_;
+      if (!surplus)
+        ++idle_; // before the offer, so that it does not start a thread in this one's place
+      offer_slot_locked();
+      if (surplus)
+        return;
     }
   }
 
@@ -273,7 +346,11 @@ private:
   FrameSocket link_;
   unsigned slots_;
   std::mutex mutex_;
-  std::condition_variable ready_;
+  std::condition_variable ready_;      // a queued VT may start
+  std::condition_variable slot_freed_; // a VT that blocked may go on
+  unsigned running_ = 0;               // VTs holding a slot
+  unsigned resuming_ = 0;              // VTs that blocked, waiting for a slot to go on
+  unsigned idle_ = 0;                  // threads waiting for a VT to start
   std::deque<Job> queue_;
   std::map<VtNumber, Held> held_;
 };

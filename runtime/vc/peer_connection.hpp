@@ -48,7 +48,11 @@ struct SpawnRequest {
 
 struct VtEvent {
   // rebalance: a suggestion to move the VT to worker `peer` (VcRequest::balance_load).
-  enum class Kind : std::uint8_t { result, failure, partial, exchange, checkpoint, rebalance };
+  // blocked, unblocked: the VT waits for a message, a send window or a global, or goes on; a
+  // blocked VT does not count against its worker's slots (workers and deployers only).
+  enum class Kind : std::uint8_t {
+    result, failure, partial, exchange, checkpoint, rebalance, blocked, unblocked
+  };
   enum class Failure : std::uint8_t { exception, cancelled, refused, crashed, lost };
   Kind kind = Kind::result;
   Failure failure = Failure::exception;

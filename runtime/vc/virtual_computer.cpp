@@ -1,5 +1,6 @@
 // The client API of virtual computers (ppp2p/virtual_computer.hpp): thin functions over VcCore
 // and VtCore (vc_core.hpp), and the choice of peer (embedded, or the local agent).
+#include "executor_entry.hpp"
 #include "vc_core.hpp"
 
 namespace ppp2p {
@@ -128,7 +129,9 @@ void client_global_release(VcCore& vc, const std::string& name, const char*,
 
 } // namespace detail
 
-VirtualComputer::VirtualComputer(Options options) : core_(std::make_shared<detail::VcCore>()) {
+VirtualComputer::VirtualComputer(Options options) {
+  detail::refuse_virtual_computer_inside_executor();
+  core_ = std::make_shared<detail::VcCore>();
   core_->start(options);
 }
 

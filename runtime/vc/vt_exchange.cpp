@@ -6,6 +6,8 @@
 
 #include <ppp2p/detail/capture_session.hpp>
 
+#include <algorithm>
+
 namespace ppp2p::detail {
 
 namespace wire = exchange::wire;
@@ -19,8 +21,27 @@ std::string describe_sender(VtId from) {
 } // namespace
 
 VtExchange::VtExchange(VtId vt, std::uint64_t effect, std::uint64_t replay_through,
-                       std::function<void(std::vector<std::byte>)> to_owner)
-    : vt_(vt), to_owner_(std::move(to_owner)), effect_(effect), replay_through_(replay_through) {}
+                       std::function<void(std::vector<std::byte>)> to_owner,
+                       BlockingObserver* blocking)
+    : vt_(vt), to_owner_(std::move(to_owner)), blocking_(blocking), effect_(effect),
+      replay_through_(replay_through) {}
+
+template <class Ready> void VtExchange::wait_until(std::unique_lock<std::mutex>& lock, Ready ready) {
+  if (ready())
+    return;
+  if (!blocking_) {
+    changed_.wait(lock, ready);
+    return;
+  }
+  // Only this VT's thread consumes what `ready` looks at, so it stays true across the unlock.
+  lock.unlock();
+  blocking_->blocked(vt_);
+  lock.lock();
+  changed_.wait(lock, ready);
+  lock.unlock();
+  blocking_->unblocked(vt_);
+  lock.lock();
+}
 
 bool VtExchange::on_frame(std::span<const std::byte> bytes) {
   const wire::Frame* frame = exchange::verify(bytes);
@@ -116,7 +137,7 @@ bool VtExchange::send(VtId to, const char* type, Bytes& value) {
   Outbox out{*this, {}};
   std::unique_lock lock(mutex_);
   // At least one message is always allowed, however large.
-  changed_.wait(lock, [&] {
+  wait_until(lock, [&] {
     return closed_ || interrupted_ || unacked_bytes_ == 0 ||
            unacked_bytes_ + value.size() <= kSendWindowBytes;
   });
@@ -147,7 +168,7 @@ std::optional<Bytes> VtExchange::receive(VtId from, const char* type, bool block
       --it;
       return it->first + it->second.count > effect ? it : replay_.end();
     };
-    changed_.wait(lock, [&] { return closed_ || covering() != replay_.end(); });
+    wait_until(lock, [&] { return closed_ || covering() != replay_.end(); });
     throw_if_closed_locked();
     auto it = covering();
     Replayed replayed;
@@ -207,7 +228,9 @@ std::optional<Bytes> VtExchange::receive(VtId from, const char* type, bool block
       interrupted_ = false;
       return std::nullopt;
     }
-    changed_.wait(lock);
+    wait_until(lock, [&] {
+      return closed_ || interrupted_ || std::any_of(mailbox_.begin(), mailbox_.end(), matches);
+    });
   }
 }
 
@@ -222,7 +245,7 @@ VtExchange::Reply VtExchange::global_request(std::uint8_t op, const std::string&
     lock.unlock(); // the request leaves, then the reply is awaited
   }
   lock.lock();
-  changed_.wait(lock, [&] { return closed_ || replies_.count(effect) != 0; });
+  wait_until(lock, [&] { return closed_ || replies_.count(effect) != 0; });
   throw_if_closed_locked();
   Reply reply = std::move(replies_[effect]);
   replies_.erase(effect);

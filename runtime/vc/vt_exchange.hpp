@@ -20,13 +20,26 @@ namespace ppp2p::detail {
 
 inline constexpr std::size_t kSendWindowBytes = 1u << 20;
 
+/// Told when a VT's thread is about to wait for another VT, the client or a global (a receive,
+/// a send under back-pressure, a global operation) and when it may go on: the executor lends the
+/// VT's slot meanwhile. Called without the exchange's lock held; unblocked() may wait.
+class BlockingObserver {
+public:
+  virtual void blocked(VtId vt) = 0;
+  virtual void unblocked(VtId vt) = 0;
+
+protected:
+  ~BlockingObserver() = default;
+};
+
 class VtExchange {
 public:
   /// `to_owner` sends one exchange frame to the owner (in order, from the calling thread).
   /// A VT resumed from a checkpoint starts at `effect`; effects up to `replay_through` were
   /// applied before, so their receives wait for the owner's replayed messages.
   VtExchange(VtId vt, std::uint64_t effect, std::uint64_t replay_through,
-             std::function<void(std::vector<std::byte>)> to_owner);
+             std::function<void(std::vector<std::byte>)> to_owner,
+             BlockingObserver* blocking = nullptr);
 
   // Link thread.
   /// Handles a frame from the owner; false if it is malformed (the link is then suspect).
@@ -87,11 +100,14 @@ private:
   void flush_locked(Outbox& out);
   void send_frame_locked(Outbox& out, Bytes frame);
   void throw_if_closed_locked() const;
+  /// Waits until `ready()`, telling the blocking observer when it has to wait at all.
+  template <class Ready> void wait_until(std::unique_lock<std::mutex>& lock, Ready ready);
   Reply global_request(std::uint8_t op, const std::string& name, const char* type,
                        const Bytes* value);
 
   const VtId vt_;
   std::function<void(std::vector<std::byte>)> to_owner_;
+  BlockingObserver* const blocking_;
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::uint64_t effect_;

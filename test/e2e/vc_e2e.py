@@ -270,11 +270,13 @@ def idle_worker_sigkilled(bins):
         check(spare.status()["vts_finished"] > 0, "the replacement worked")
 
 
-def start_ring(bins, home, rounds=1500, checkpoint_ms=100, workers=2):
-    """Starts the probe's ring of 4 VTs (`workers` workers of 2 slots, a 2 ms pause per round)
+def start_ring(bins, home, rounds=1500, checkpoint_ms=100, workers=2, n=4, slots=2,
+               pause_us=2000):
+    """Starts the probe's ring of n VTs (`workers` workers of `slots` slots, a pause per round)
     through `home`; returns the process once the VC is created."""
-    p = bins.probe.start(home, "ring", "4", str(rounds), "--workers", str(workers), "--slots", "2",
-                         "--checkpoint-ms", str(checkpoint_ms), "--pause-us", "2000")
+    p = bins.probe.start(home, "ring", str(n), str(rounds), "--workers", str(workers), "--slots",
+                         str(slots), "--checkpoint-ms", str(checkpoint_ms), "--pause-us",
+                         str(pause_us))
     line = p.stdout.readline()
     if not line.startswith(f"created workers={workers}"):
         p.kill()
@@ -293,7 +295,7 @@ def ring_result(p, out, err):
 
 
 def ring_survives(bins, spares, kills, come_back=False, sig=signal.SIGKILL, checkpoint_ms=100,
-                  workers=2, before_kill=None):
+                  workers=2, before_kill=None, n=4, worker_slots=2, rounds=1500):
     """A ring of 4 VTs on `workers` worker agents (2 slots each) exchanges messages and updates a
     global every round, checkpointing every 100 ms; `kills` of its busiest hosts are SIGKILLed at
     once (and, with come_back, restarted on their data dirs), `spares` more agents stand by;
@@ -301,12 +303,13 @@ def ring_survives(bins, spares, kills, come_back=False, sig=signal.SIGKILL, chec
     checkpoints; the results and the global equal the sequential computation (nothing lost,
     nothing applied twice); exactly the moved VTs report resumes >= 1."""
     with Cluster(bins.runtime) as c:
-        home, agents = mesh(c, workers + spares, worker_slots=2)
-        p = start_ring(bins, home, checkpoint_ms=checkpoint_ms, workers=workers)
+        home, agents = mesh(c, workers + spares, worker_slots=worker_slots)
+        p = start_ring(bins, home, rounds=rounds, checkpoint_ms=checkpoint_ms, workers=workers,
+                       n=n, slots=worker_slots)
         try:
             def running(w):
                 return sum(e["running"] for e in w.status()["enrolments"])
-            wait_for("the ring to run", lambda: sum(running(w) for w in agents) == 4, 15,
+            wait_for("the ring to run", lambda: sum(running(w) for w in agents) == n, 15,
                      interval=0.1)
             time.sleep(1.0)  # a few hundred rounds, several checkpoints
             if before_kill:
@@ -320,7 +323,7 @@ def ring_survives(bins, spares, kills, come_back=False, sig=signal.SIGKILL, chec
                 v.wait_exit(5)
             if come_back:
                 for v in victims:
-                    c.add(v.name, join=[home.address], extra=["--slots", "2"])
+                    c.add(v.name, join=[home.address], extra=["--slots", str(worker_slots)])
             out, err = p.communicate(timeout=90)
         finally:
             if p.poll() is None:
@@ -330,6 +333,32 @@ def ring_survives(bins, spares, kills, come_back=False, sig=signal.SIGKILL, chec
         check(sum(1 for r in resumes if r >= 1) == moved,
               f"the {moved} VTs of the killed workers resumed, the others did not: {resumes}")
         return resumed_at
+
+
+@case
+def ring_more_vts_than_slots(bins):
+    """A ring of 1,000 VTs on 2 worker agents of 1 slot each: a VT blocked in receive holds no
+    slot (its executor lends it; worker and deployer count it out), so every VT runs, and the
+    results and the global equal the sequential computation."""
+    with Cluster(bins.runtime) as c:
+        home, _ = mesh(c, 2, worker_slots=1)
+        p = start_ring(bins, home, rounds=3, checkpoint_ms=0, workers=2, n=1000, slots=1,
+                       pause_us=0)
+        try:
+            out, err = p.communicate(timeout=240)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        resumes, _ = ring_result(p, out, err)
+        check(len(resumes) == 1000 and not any(resumes), f"no resumes: {resumes[:20]}")
+
+
+@case
+def ring_more_vts_than_slots_two_workers_sigkilled(bins):
+    """40 ring VTs on 4 worker agents of 1 slot (a spare stands by); the two busiest are
+    SIGKILLed: their VTs resume without waiting for free slots, nothing is lost or doubled."""
+    ring_survives(bins, spares=1, kills=2, workers=4, n=40, worker_slots=1, rounds=300)
 
 
 @case

@@ -36,4 +36,27 @@ echo "== build-tree ppp2p-c++: compile and link in one command"
 "$build/bin/ppp2p-c++" -O2 "$here/consumer/farm.cpp" -o "$work/farm"
 "$work/farm"
 "$build/bin/ppp2p-c++" --help | grep -q "Usage: ppp2p-c++"
+
+echo "== the README's plain clang++ line (no -Wl,--wrap=main): executors start, main runs once"
+src=$(cd "$here/../.." && pwd)
+"$cxx" -std=c++20 -O2 -fplugin="$build/lib/ppp2p-plugin.so" -I"$src/include" \
+  "$here/consumer/plain_link.cpp" "$build/lib/libppp2p.a" -lxxhash -o "$work/plain_link"
+if nm "$work/plain_link" | grep -q __wrap_main; then
+  echo "plain_link should have been linked without --wrap=main" >&2
+  exit 1
+fi
+rm -f "$work/main.log"
+timeout 60 "$work/plain_link" "$work/main.log" | grep -q "plain link ok"
+runs=$(wc -l <"$work/main.log")
+if [ "$runs" -ne 1 ]; then
+  echo "main ran $runs times (executors ran the program's main)" >&2
+  exit 1
+fi
+echo "== an executor variable that names no peer's socket starts nothing"
+if PPP2P_EXECUTOR_FD=0 timeout 10 "$work/plain_link" "$work/main.log" </dev/null 2>"$work/stray.err"; then
+  echo "a stray PPP2P_EXECUTOR_FD should fail" >&2
+  exit 1
+fi
+grep -q "not a socket from a ppp2p peer" "$work/stray.err"
+[ "$(wc -l <"$work/main.log")" -eq 1 ]
 echo "package test ok"

@@ -66,6 +66,31 @@ TEST(Messages, ARingWithAGlobalSumMatchesTheSequentialComputation) {
   EXPECT_EQ(vc.global<long>("sum").read(), sum);
 }
 
+// More VTs than slots: a VT blocked in receive lends its slot, so the VTs it waits for run.
+TEST(Messages, ARingOfSixVirtualThreadsOnThreeSingleSlotWorkersCompletes) {
+  ppp2p::VirtualComputer vc({.workers = 3}); // one slot each, the default
+  std::vector<ppp2p::VirtualThread<long>> vts;
+  for (unsigned k = 0; k < 6; ++k)
+    vts.push_back(vc.spawn(ring_member, 6u, 20));
+  auto [acc, sum] = ppp2p::test::ring_reference(6, 20);
+  for (unsigned k = 0; k < 6; ++k)
+    EXPECT_EQ(vts[k].get(), acc[k]) << "VT " << k;
+  EXPECT_EQ(vc.global<long>("sum").read(), sum);
+}
+
+TEST(Messages, AThousandVirtualThreadsInARingOnTwoSingleSlotWorkersComplete) {
+  const unsigned n = 1000;
+  const int rounds = 3;
+  ppp2p::VirtualComputer vc({.workers = 2, .slots_per_worker = 1});
+  std::vector<ppp2p::VirtualThread<long>> vts;
+  for (unsigned k = 0; k < n; ++k)
+    vts.push_back(vc.spawn(ring_member, n, rounds));
+  auto [acc, sum] = ppp2p::test::ring_reference(n, rounds);
+  for (unsigned k = 0; k < n; ++k)
+    ASSERT_EQ(vts[k].get(), acc[k]) << "VT " << k;
+  EXPECT_EQ(vc.global<long>("sum").read(), sum);
+}
+
 [[ppp2p::checkpointable]] long produce(unsigned to, int count) {
   for (int i = 0; i < count; ++i)
     ppp2p::send(to, i);

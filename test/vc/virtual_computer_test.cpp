@@ -68,6 +68,11 @@ struct Summary {
   return code;
 }
 
+[[ppp2p::checkpointable]] unsigned nested_computer(unsigned workers) {
+  ppp2p::VirtualComputer inner({.workers = workers});
+  return inner.workers();
+}
+
 [[ppp2p::checkpointable]] int segfaults(int x) {
   if (x > 0) {
     volatile int* nowhere = nullptr;
@@ -175,6 +180,20 @@ TEST(VirtualComputer, AnExceptionComesBackAsRemoteError) {
     EXPECT_NE(e.peer().find("executor"), std::string::npos) << e.peer();
   }
   EXPECT_EQ(vc.spawn(throws, 0).get(), 0) << "the executor survives a throwing VT";
+}
+
+TEST(VirtualComputer, AVirtualThreadCannotCreateAVirtualComputerOfItsOwn) {
+  // It would start executors of its own, level after level.
+  ppp2p::VirtualComputer vc({.workers = 1});
+  try {
+    vc.spawn(nested_computer, 2u).get();
+    FAIL() << "get() should throw";
+  } catch (const ppp2p::remote_error& e) {
+    EXPECT_EQ(e.code(), ppp2p::errc::remote_exception);
+    EXPECT_NE(e.remote_what().find("cannot create a virtual computer"), std::string::npos)
+        << e.remote_what();
+  }
+  EXPECT_EQ(vc.spawn(triangle, 4l).get(), 10) << "the executor survives it";
 }
 
 TEST(VirtualComputer, AnExecutorCrashFailsItsVirtualThreadsNamingTheSignal) {

@@ -7,13 +7,16 @@
 #include <fstream>
 #include <functional>
 #include <mutex>
+#include <thread>
 
 [[ppp2p::checkpointable]] int resources(int n) {
-  std::mutex lock; // expected-error {{'lock' of type 'std::mutex' is live across a ppp2p site and cannot move to another process: 'std::mutex' has no codec: it can be neither copied nor moved}} expected-note {{hint: give it a member `template <class Ar> void serialize(Ar& ar)}}
+  std::mutex lock; // expected-error {{'lock' of type 'std::mutex' is live across a ppp2p site and cannot move to another process: a synchronisation object belongs to the threads of this process}} expected-note {{hint: keep it outside checkpointable functions}}
   std::FILE* file = std::fopen("/dev/null", "r"); // expected-error {{'file' of type 'std::FILE *' (aka '_IO_FILE *') is live across a ppp2p site}} expected-note {{hint: keep the pointee by value}}
-  std::ifstream stream("/dev/null"); // expected-error {{'stream' of type 'std::ifstream' (aka 'basic_ifstream<char>') is live across a ppp2p site}} expected-note {{hint: give it a member}}
+  std::ifstream stream("/dev/null"); // expected-error {{'stream' of type 'std::ifstream' (aka 'basic_ifstream<char>') is live across a ppp2p site and cannot move to another process: a stream is tied to a file or buffer of this process}} expected-note {{hint: keep what reopens it (a path, a position from tellg()/tellp()) in locals and reopen it when ppp2p::checkpoint() returns true}}
   std::function<int(int)> callback = [](int x) { return x; }; // expected-error {{'callback' of type 'std::function<int (int)>' is live across a ppp2p site and cannot move to another process: std::function holds addresses of code and data of this process}} expected-note {{hint: store the data the callable needs}}
-  ppp2p::checkpoint(); // expected-note 4 {{is live across this site}}
+  std::thread helper([] {}); // expected-error {{'helper' of type 'std::thread' is live across a ppp2p site and cannot move to another process: a thread runs in this process only}} expected-note {{hint: join it before the site, or spawn a virtual thread instead}}
+  ppp2p::checkpoint(); // expected-note 5 {{is live across this site}}
+  helper.join();
   std::lock_guard guard(lock);
   std::fclose(file);
   return callback(n) + stream.good();

@@ -31,7 +31,7 @@
   return total;
 }
 
-static std::vector<int> shared{1, 2, 3};
+[[ppp2p::process_local]] static std::vector<int> shared{1, 2, 3};
 
 [[ppp2p::checkpointable]] int elsewhere() {
   int total = 0;

@@ -113,6 +113,32 @@ TEST(DeployerSim, FasterWorkersGetMoreVirtualThreads) {
   EXPECT_LE(c.executors(1).max_running, 1u) << "never more VTs at once than slots";
 }
 
+TEST(DeployerSim, BlockedVirtualThreadsHoldNoSlotSoMoreVirtualThreadsThanSlotsComplete) {
+  // 60 VTs that each wait until all 60 have begun (as a ring's receives do) on 2 workers of one
+  // slot: more than the executors' prefetch and the deployer's windows (2 x 18) could hold.
+  const std::uint32_t n = 60;
+  Cluster c(seed(61));
+  c.add({.slots = 0});
+  c.add({.slots = 1});
+  c.add({.slots = 1});
+  Client client;
+  c.create(0, client, request(2), c.publish(0, 100));
+  ASSERT_TRUE(c.world.run_until([&] { return client.workers == 2; }, Millis{5000}));
+  for (VtNumber vt = 0; vt < n; ++vt)
+    c.vc(0).spawn(*client.id, spawn(vt, {.op = Op::barrier, .work_ms = 5, .value = n}));
+  ASSERT_TRUE(c.world.run_until([&] { return all_finished(client, n); }, Millis{60000}))
+      << client.finals.size() << " of " << n << " finished";
+  for (auto& [vt, e] : client.finals) {
+    ASSERT_EQ(e.kind, Kind::result) << e.what;
+    EXPECT_EQ(result_of(e), n * 2);
+  }
+  for (int node : {1, 2})
+    EXPECT_LE(c.executors(node).max_unblocked, 1u) << "at most a slot's worth not blocked";
+  for (const VtEvent& e : client.events)
+    EXPECT_TRUE(e.kind != Kind::blocked && e.kind != Kind::unblocked)
+        << "the deployer keeps blocking to itself";
+}
+
 TEST(DeployerSim, PartialResultsArriveInOrderBeforeTheResult) {
   Cluster c(seed(7));
   c.add({.slots = 0});

@@ -135,7 +135,7 @@ public:
 
   // Like the real executor: slots VTs at once, the others wait in it.
   void run(const SpawnRequest& r) override {
-    if (vts_.size() >= slots_) {
+    if (vts_.size() - blocked_.size() >= slots_ || !resuming_.empty()) {
       waiting_.push_back(r);
       return;
     }
@@ -149,7 +149,13 @@ public:
     ++f_.running;
     f_.max_running = std::max(f_.max_running, f_.running);
     vts_.insert(r.vt);
+    f_.max_unblocked = std::max(f_.max_unblocked, vts_.size() - blocked_.size());
     Program p = program_of(r.args);
+    if (p.op == Op::barrier) {
+      ++f_.barrier_arrived;
+      block(r.vt, p);
+      return;
+    }
     auto duration =
         Millis{std::max<long>(1, static_cast<long>(p.work_ms * 100.0 / f_.speed_ + 0.5))};
     VtNumber vt = r.vt;
@@ -247,19 +253,66 @@ private:
         fn();
     });
   }
-  void finish(VtNumber vt) {
-    vts_.erase(vt);
-    --f_.running;
-    if (!waiting_.empty()) {
+  // Like a VT blocked in receive: it reports it, lends its slot, and polls for the barrier.
+  void block(VtNumber vt, Program p) {
+    blocked_.insert(vt);
+    cb_.event(VtEvent{VtEvent::Kind::blocked, {}, vt, {}, 0, {}, {}, {}});
+    start_waiting();
+    wait_for_barrier(vt, p);
+  }
+  void wait_for_barrier(VtNumber vt, Program p) {
+    later(Millis{1}, [this, vt, p] {
+      if (!vts_.count(vt))
+        return;
+      if (f_.barrier_arrived < p.value) {
+        wait_for_barrier(vt, p);
+        return;
+      }
+      resuming_.emplace_back(vt, p); // waits for a slot, ahead of VTs not yet begun
+      resume_waiting();
+    });
+  }
+  void resume_waiting() {
+    while (!resuming_.empty() && vts_.size() - blocked_.size() < slots_) {
+      auto [vt, p] = resuming_.front();
+      resuming_.pop_front();
+      if (!vts_.count(vt))
+        continue; // cancelled while it waited
+      blocked_.erase(vt);
+      f_.max_unblocked = std::max(f_.max_unblocked, vts_.size() - blocked_.size());
+      cb_.event(VtEvent{VtEvent::Kind::unblocked, {}, vt, {}, 0, {}, {}, {}});
+      later(Millis{std::max<long>(1, static_cast<long>(p.work_ms * 100.0 / f_.speed_ + 0.5))},
+            [this, vt, p] {
+              if (!vts_.count(vt))
+                return;
+              finish(vt);
+              VtEvent e;
+              e.vt = vt;
+              e.value = u32(p.value * 2);
+              cb_.event(std::move(e));
+            });
+    }
+  }
+  void start_waiting() {
+    resume_waiting();
+    while (!waiting_.empty() && resuming_.empty() && vts_.size() - blocked_.size() < slots_) {
       SpawnRequest next = std::move(waiting_.front());
       waiting_.pop_front();
       begin(next);
     }
   }
+  void finish(VtNumber vt) {
+    vts_.erase(vt);
+    blocked_.erase(vt);
+    --f_.running;
+    start_waiting();
+  }
   void die(const std::string& why) {
     dead_ = true;
     f_.running -= vts_.size();
     vts_.clear();
+    blocked_.clear();
+    resuming_.clear();
     cb_.exited(why);
   }
 
@@ -271,6 +324,8 @@ private:
   std::shared_ptr<bool> alive_;
   bool dead_ = false;
   std::set<VtNumber> vts_;
+  std::set<VtNumber> blocked_; // of vts_
+  std::deque<std::pair<VtNumber, Program>> resuming_; // blocked VTs whose barrier passed
   std::map<VtNumber, std::uint64_t> echoed_;
 };
 
