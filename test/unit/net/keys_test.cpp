@@ -167,6 +167,8 @@ TEST(ClusterKey, SixtyFourHexDigitsGiveTheKeyOfTheirBytes) {
   write_with_mode(dir.path / "HEX", upper(hex) + "\n", 0600);
   auto from_raw = ClusterKey::load(dir.path / "raw");
   ASSERT_TRUE(from_raw.ok()) << from_raw.error().message();
+  // What agents derived from a 32-byte file before the rule: a cluster upgrades agent by agent.
+  EXPECT_EQ(from_raw->bytes, ClusterKey::from_secret(raw).bytes);
   for (const char* name : {"hex", "hex-newline", "HEX"}) {
     auto k = ClusterKey::load(dir.path / name);
     ASSERT_TRUE(k.ok()) << name << ": " << k.error().message();
