@@ -89,6 +89,8 @@ Result<Identity> Identity::load_or_create(const fs::path& dir) {
   auto write_public = [&](const Identity& id) {
     return write_file_atomically(public_file, id.public_key.hex() + "\n", 0644, IfExists::replace);
   };
+  remove_stale_temporaries(secret_file); // a crash while writing them left these behind
+  remove_stale_temporaries(public_file);
   struct stat st {};
   if (::stat(secret_file.c_str(), &st) != 0) {
     if (errno != ENOENT)

@@ -60,14 +60,34 @@ Result<void> sync_directory(const fs::path& dir) {
   return {};
 }
 
+fs::path directory_of(const fs::path& file) {
+  return file.parent_path().empty() ? fs::path(".") : file.parent_path();
+}
+
+// ".<name>.tmp-": what the temporary files of `file` start with (mkostemp adds 6 characters).
+std::string temporary_prefix(const fs::path& file) {
+  return "." + file.filename().string() + ".tmp-";
+}
+
 } // namespace
+
+void remove_stale_temporaries(const fs::path& file) {
+  std::string prefix = temporary_prefix(file);
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(directory_of(file), ec);
+       !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (name.size() == prefix.size() + 6 && name.starts_with(prefix))
+      fs::remove(it->path(), ec);
+  }
+}
 
 Result<void> write_file_atomically(const fs::path& file, std::string_view data, mode_t mode,
                                    IfExists if_exists) {
-  fs::path dir = file.parent_path().empty() ? fs::path(".") : file.parent_path();
+  fs::path dir = directory_of(file);
   if (if_exists == IfExists::fail && ::access(file.c_str(), F_OK) == 0)
     return std::error_code(EEXIST, std::system_category()); // before writing anything
-  std::string tmp = (dir / ("." + file.filename().string() + ".tmp-XXXXXX")).string();
+  std::string tmp = (dir / (temporary_prefix(file) + "XXXXXX")).string();
   Fd out{::mkostemp(tmp.data(), O_CLOEXEC)}; // mode 0600 until the fchmod below
   if (out.fd < 0)
     return last_errno();

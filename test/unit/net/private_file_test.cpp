@@ -74,3 +74,14 @@ TEST(WriteFileAtomically, AMissingDirectoryIsAClearError) {
   EXPECT_EQ(write_file_atomically("/nonexistent/ppp2p/f", "x", 0600).error(),
             std::errc::no_such_file_or_directory);
 }
+
+TEST(WriteFileAtomically, StaleTemporariesOfAFileAreRemovedAndNothingElse) {
+  TempDir dir;
+  for (const char* name : {".key.tmp-Ab12Cd", ".pub.tmp-Ab12Cd", ".key.tmp-toolong1", "key"})
+    std::ofstream(dir.path / name) << "x";
+  remove_stale_temporaries(dir.path / "key");
+  EXPECT_FALSE(fs::exists(dir.path / ".key.tmp-Ab12Cd"));
+  EXPECT_TRUE(fs::exists(dir.path / ".pub.tmp-Ab12Cd"));
+  EXPECT_TRUE(fs::exists(dir.path / ".key.tmp-toolong1"));
+  EXPECT_TRUE(fs::exists(dir.path / "key"));
+}

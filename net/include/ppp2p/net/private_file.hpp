@@ -19,4 +19,8 @@ enum class IfExists { fail, replace };
 Result<void> write_file_atomically(const std::filesystem::path& file, std::string_view data,
                                    mode_t mode, IfExists if_exists = IfExists::fail);
 
+// Removes the temporary files a crash in write_file_atomically(file, ...) left beside `file`
+// (they may hold a secret). Only for files no other process is writing at the same time.
+void remove_stale_temporaries(const std::filesystem::path& file);
+
 } // namespace ppp2p::net
