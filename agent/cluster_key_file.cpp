@@ -30,9 +30,9 @@ std::string explain_refused_key_file(const std::filesystem::path& file, std::err
   if (::stat(file.c_str(), &st) == 0) {
     char detail[64];
     if (ec == net::errc::key_file_too_open)
-      std::snprintf(detail, sizeof detail, " (it is mode %04o)", st.st_mode & 07777);
+      std::snprintf(detail, sizeof detail, ": it is mode %04o", st.st_mode & 07777);
     else if (ec == net::errc::key_file_wrong_length)
-      std::snprintf(detail, sizeof detail, " (it holds %lld bytes)",
+      std::snprintf(detail, sizeof detail, ": it holds %lld bytes",
                     static_cast<long long>(st.st_size));
     else
       detail[0] = '\0';
