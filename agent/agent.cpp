@@ -6,8 +6,8 @@
 #include <csignal>
 #include <map>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 
+#include "cluster_key_file.hpp"
 #include "data_dir.hpp"
 #include "link_transport.hpp"
 #include "machine.hpp"
@@ -97,15 +97,10 @@ bool prepare(const RunOptions& o, const DataDir& dir, Startup& out) {
   if (o.cluster_key_file) {
     auto key = ClusterKey::load(*o.cluster_key_file);
     if (!key) {
-      spdlog::error("cannot use cluster key file {}: {}", o.cluster_key_file->string(),
-                    key.error().message());
+      spdlog::error("{}", explain_refused_key_file(*o.cluster_key_file, key.error()));
       return false;
     }
     out.creds.cluster = *key;
-    struct stat st {};
-    if (::stat(o.cluster_key_file->c_str(), &st) == 0 && (st.st_mode & 077) != 0)
-      spdlog::warn("cluster key file {} can be read by other users (mode {:o}); chmod 600 it",
-                   o.cluster_key_file->string(), st.st_mode & 0777);
   }
   if (o.allow_list_file) {
     auto allowed = load_allow_list(*o.allow_list_file);

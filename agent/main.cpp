@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agent.hpp"
+#include "cluster_key_file.hpp"
 #include "options.hpp"
 #include "status_server.hpp"
 
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
             return 0;
           },
           [](const StatusOptions& o) { return run_status_command(o.data_dir.string(), o.json); },
+          [](const KeygenOptions& o) { return run_keygen(o.file); },
           [](const RunOptions& o) {
             setup_logging(o.log_level);
             return run_agent(o);

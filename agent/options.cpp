@@ -18,6 +18,7 @@ Usage:
                 [--join HOST:PORT]... [--slots N] [--allow-list FILE]
                 [--advertise HOST:PORT] [--speed SCORE] [--log-level LEVEL]
   ppp2p-runtime status --data-dir DIR [--json]
+  ppp2p-runtime keygen FILE
   ppp2p-runtime --help | --version
 
 run (the default command) runs the agent in the foreground, logging one line per event to
@@ -33,8 +34,10 @@ Options of run:
   --data-dir DIR           the agent's directory, created with mode 0700 if missing: identity
                            key pair (created on first start), lock, address, status and client
                            sockets, module cache (modules/)
-  --cluster-key-file FILE  a file holding at least 32 bytes of secret that every member has;
-                           peers that do not know it are refused
+  --cluster-key-file FILE  the cluster key every member has (make one with keygen): exactly
+                           32 bytes, or 64 hex digits and an optional newline, mode 0600 (a
+                           file group or others can read is refused); peers that do not
+                           know it are refused
   --allow-list FILE        a file of hex public keys (DIR/identity.pub of each member), one
                            per line, '#' starts a comment; only these may connect. Use with
                            or instead of --cluster-key-file (at least one of the two)
@@ -52,12 +55,17 @@ Options of status:
   --json                   print {"self": {...}, "peers": [...], "vcs": [...], ...} instead
                            of a table
 
+keygen FILE writes a new cluster key to FILE: 32 random bytes, mode 0600, written to a
+temporary file that is synced and renamed, so a crash never leaves a partial key. It refuses
+to overwrite an existing FILE. Give every member a copy, mode 0600 too.
+
 Other:
   -h, --help               this text
   --version                the version
 
-Exit status: 0 success; 1 the agent could not start or run (unusable port, unreadable key,
-another agent on DIR) or status found no agent; 2 bad command line.
+Exit status: 0 success; 1 the agent could not start or run (unusable port, unreadable or
+refused key, another agent on DIR), status found no agent, or keygen could not write FILE
+(it exists); 2 bad command line.
 )";
 }
 
@@ -185,6 +193,18 @@ std::variant<Command, UsageError> parse_status(const std::vector<std::string_vie
   return Command{std::move(o)};
 }
 
+std::variant<Command, UsageError> parse_keygen(const std::vector<std::string_view>& args) {
+  if (args.empty())
+    return error("keygen needs FILE, the key file to create");
+  if (args.size() > 1)
+    return error("keygen takes one FILE, got '" + std::string(args[1]) + "' too");
+  if (args[0].starts_with("-"))
+    return error("unknown option '" + std::string(args[0]) + "' for keygen");
+  if (args[0].empty())
+    return error("keygen needs a non-empty FILE");
+  return Command{KeygenOptions{std::string(args[0])}};
+}
+
 } // namespace
 
 std::variant<Command, UsageError> parse_command_line(int argc, const char* const* argv) {
@@ -201,6 +221,8 @@ std::variant<Command, UsageError> parse_command_line(int argc, const char* const
     return error("no command or options given");
   if (args.front() == "status")
     return parse_status({args.begin() + 1, args.end()});
+  if (args.front() == "keygen")
+    return parse_keygen({args.begin() + 1, args.end()});
   if (args.front() == "run")
     return parse_run({args.begin() + 1, args.end()});
   if (!args.front().starts_with("-"))

@@ -26,10 +26,15 @@ struct StatusOptions {
   bool json = false;
 };
 
+// `keygen FILE`: write a new cluster key.
+struct KeygenOptions {
+  std::filesystem::path file;
+};
+
 struct HelpRequest {};
 struct VersionRequest {};
 
-using Command = std::variant<RunOptions, StatusOptions, HelpRequest, VersionRequest>;
+using Command = std::variant<RunOptions, StatusOptions, KeygenOptions, HelpRequest, VersionRequest>;
 
 struct UsageError {
   std::string message;

@@ -1,16 +1,21 @@
 #include "cluster.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
+#include <random>
 #include <thread>
 
 namespace bench {
@@ -46,11 +51,27 @@ std::string default_runtime() {
   return (fs::canonical("/proc/self/exe").parent_path() / "ppp2p-runtime").string();
 }
 
+namespace {
+
+// What `ppp2p-runtime keygen` writes, the only kind of key agents accept: 32 random bytes,
+// readable by the owner only.
+void write_cluster_key(const fs::path& file) {
+  std::random_device random;
+  std::array<unsigned char, 32> key{};
+  for (auto& b : key)
+    b = static_cast<unsigned char>(random());
+  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0 || ::fchmod(fd, 0600) != 0 || ::write(fd, key.data(), key.size()) != 32)
+    fail("cannot write the cluster key " + file.string() + ": " + std::strerror(errno));
+  ::close(fd);
+}
+
+} // namespace
+
 Cluster::Cluster(std::string runtime, const fs::path& root)
     : runtime_(std::move(runtime)), root_(root) {
   fs::create_directories(root_);
-  std::ofstream(root_ / "key") << "bench cluster key, at least 32 bytes long, not secret";
-  fs::permissions(root_ / "key", fs::perms::owner_read | fs::perms::owner_write);
+  write_cluster_key(root_ / "key");
 }
 
 Cluster::~Cluster() {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ppp2p/net/error.hpp"
+#include "ppp2p/net/private_file.hpp"
 
 namespace ppp2p::net {
 
@@ -72,19 +73,6 @@ Result<std::string> read_file(const fs::path& file, std::size_t max_bytes) {
   return data;
 }
 
-// Writes a file that only its owner may read, failing if it already exists.
-Result<void> write_private_file(const fs::path& file, std::string_view data, mode_t mode) {
-  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0)
-    return last_errno();
-  ::fchmod(fd, mode); // in case the umask took bits away
-  bool ok = ::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size());
-  ok = (::fsync(fd) == 0) && ok;
-  std::error_code ec = ok ? std::error_code{} : last_errno();
-  ::close(fd);
-  return ec;
-}
-
 std::string trim(std::string s) {
   auto not_space = [](unsigned char c) { return !std::isspace(c); };
   s.erase(s.begin(), std::find_if(s.begin(), s.end(), not_space));
@@ -98,6 +86,11 @@ Result<Identity> Identity::load_or_create(const fs::path& dir) {
   crypto_init();
   fs::path secret_file = dir / "identity.key";
   fs::path public_file = dir / "identity.pub";
+  auto write_public = [&](const Identity& id) {
+    return write_file_atomically(public_file, id.public_key.hex() + "\n", 0644, IfExists::replace);
+  };
+  remove_stale_temporaries(secret_file); // a crash while writing them left these behind
+  remove_stale_temporaries(public_file);
   struct stat st {};
   if (::stat(secret_file.c_str(), &st) != 0) {
     if (errno != ENOENT)
@@ -105,11 +98,11 @@ Result<Identity> Identity::load_or_create(const fs::path& dir) {
     Identity id = generate();
     char hex[129];
     sodium_bin2hex(hex, sizeof hex, id.secret_key.data(), id.secret_key.size());
-    if (auto r = write_private_file(secret_file, std::string(hex) + "\n", 0600); !r)
-      return r.error();
-    std::error_code ec;
-    fs::remove(public_file, ec);
-    if (auto r = write_private_file(public_file, id.public_key.hex() + "\n", 0644); !r)
+    auto written = write_file_atomically(secret_file, std::string(hex) + "\n", 0600);
+    sodium_memzero(hex, sizeof hex);
+    if (!written)
+      return written.error();
+    if (auto r = write_public(id); !r)
       return r.error();
     return id;
   }
@@ -137,6 +130,10 @@ Result<Identity> Identity::load_or_create(const fs::path& dir) {
   sodium_memzero(seed.data(), seed.size());
   if (pk != id.public_key.bytes)
     return errc::key_mismatch;
+  // A crash between writing the two files of a new identity leaves only the secret one.
+  if (!fs::exists(public_file))
+    if (auto r = write_public(id); !r)
+      return r.error();
   return id;
 }
 
@@ -151,14 +148,61 @@ ClusterKey ClusterKey::from_secret(std::string_view secret) {
 }
 
 Result<ClusterKey> ClusterKey::load(const fs::path& file) {
-  auto data = read_file(file, 1 << 20);
-  if (!data)
-    return data.error();
-  if (data->size() < 32)
-    return errc::key_too_short;
-  ClusterKey k = from_secret(*data);
-  sodium_memzero(data->data(), data->size());
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return last_errno();
+  struct stat st {};
+  // Checked on the open file, so that what is checked is what is read.
+  bool too_open = ::fstat(fd, &st) == 0 && (st.st_mode & 077) != 0;
+  std::array<char, 67> data{}; // one more than the longest valid form, to see a longer file
+  std::size_t size = 0;
+  std::error_code read_error;
+  while (!too_open && size < data.size()) {
+    ssize_t n = ::read(fd, data.data() + size, data.size() - size);
+    if (n == 0)
+      break;
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      read_error = last_errno();
+      break;
+    }
+    size += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  if (too_open)
+    return errc::key_file_too_open;
+  if (read_error)
+    return read_error;
+  std::array<std::uint8_t, 32> secret{};
+  std::string_view text(data.data(), size);
+  if (text.size() == 65 && text.back() == '\n')
+    text.remove_suffix(1);
+  std::size_t len = 0;
+  bool valid = true;
+  if (size == 32)
+    std::copy_n(data.begin(), 32, secret.begin());
+  else
+    valid = text.size() == 64 &&
+            sodium_hex2bin(secret.data(), secret.size(), text.data(), text.size(), nullptr, &len,
+                           nullptr) == 0 &&
+            len == 32;
+  sodium_memzero(data.data(), data.size());
+  if (!valid)
+    return errc::key_file_wrong_length;
+  ClusterKey k =
+      from_secret(std::string_view(reinterpret_cast<const char*>(secret.data()), secret.size()));
+  sodium_memzero(secret.data(), secret.size());
   return k;
+}
+
+Result<void> ClusterKey::generate_file(const fs::path& file) {
+  crypto_init();
+  std::array<char, 32> secret{};
+  randombytes_buf(secret.data(), secret.size());
+  auto r = write_file_atomically(file, std::string_view(secret.data(), secret.size()), 0600);
+  sodium_memzero(secret.data(), secret.size());
+  return r;
 }
 
 Result<std::set<PublicKey>> load_allow_list(const fs::path& file) {

@@ -1,8 +1,11 @@
 #include "ppp2p/net/link.hpp"
 
+#include <algorithm>
+
 #include "ppp2p/net/error.hpp"
 #include "ppp2p/net/frame.hpp"
 #include "ppp2p/net/handshake.hpp"
+#include "ppp2p/net/loop.hpp"
 #include "ppp2p/net/tcp.hpp"
 
 namespace ppp2p::net {
@@ -12,11 +15,14 @@ namespace {
 // Closes the stream when the handshake takes too long, which cancels whatever it waits for.
 class HandshakeDeadline {
 public:
-  HandshakeDeadline(Loop& loop, Stream& stream, Millis timeout) : timer_(loop) {
-    timer_.start(timeout, [this, &stream] {
-      expired_ = true;
-      stream.close();
-    });
+  HandshakeDeadline(Loop& loop, Stream& stream, Millis timeout)
+      : timer_(loop), stream_(stream), started_ns_(Loop::hrtime_ns()) {
+    arm(timeout);
+  }
+  // Moves the deadline to `timeout` after the start (the responder, once Hello has come).
+  void extend_to(Millis timeout) {
+    Millis elapsed{static_cast<long>((Loop::hrtime_ns() - started_ns_) / 1'000'000)};
+    arm(std::max(Millis{0}, timeout - elapsed));
   }
   // The error to report: handshake_timeout if the deadline closed the stream.
   std::error_code error(std::error_code ec) const {
@@ -25,7 +31,16 @@ public:
   void disarm() { timer_.cancel(); }
 
 private:
+  void arm(Millis timeout) {
+    timer_.start(timeout, [this] {
+      expired_ = true;
+      stream_.close();
+    });
+  }
+
   Timer timer_;
+  Stream& stream_;
+  std::uint64_t started_ns_;
   bool expired_ = false;
 };
 
@@ -46,11 +61,13 @@ task<Result<SessionKeys>> run_initiator(Stream& stream, FrameReader& reader,
 }
 
 task<Result<SessionKeys>> run_responder(Stream& stream, FrameReader& reader,
-                                        const Credentials& creds, std::uint8_t ciphers) {
-  HandshakeResponder hs(creds, ciphers);
+                                        const Credentials& creds, const LinkOptions& options,
+                                        HandshakeDeadline& deadline) {
+  HandshakeResponder hs(creds, options.ciphers);
   auto hello = co_await reader.next();
   if (!hello)
     co_return hello.error();
+  deadline.extend_to(options.handshake_timeout);
   auto reply = hs.on_hello(*hello);
   if (!reply)
     co_return reply.error();
@@ -88,9 +105,10 @@ task<Result<std::unique_ptr<Link>>> Link::connect(Loop& loop, SocketAddress addr
 
 task<Result<std::unique_ptr<Link>>> Link::accept(Loop& loop, std::unique_ptr<Stream> stream,
                                                  const Credentials& creds, LinkOptions options) {
-  HandshakeDeadline deadline(loop, *stream, options.handshake_timeout);
+  HandshakeDeadline deadline(loop, *stream,
+                             std::min(options.hello_timeout, options.handshake_timeout));
   FrameReader reader(*stream, kMaxHandshakeFrame);
-  auto keys = co_await run_responder(*stream, reader, creds, options.ciphers);
+  auto keys = co_await run_responder(*stream, reader, creds, options, deadline);
   deadline.disarm();
   if (!keys)
     co_return deadline.error(keys.error());

@@ -31,23 +31,36 @@ task<void> PeerLinks::accept_loop() {
       co_await sleep_for(loop_, Millis{50});
       continue;
     }
-    std::string remote = "?";
-    if (auto peer = static_cast<TcpStream&>(**stream).peer())
+    std::string remote = "?", source = "?";
+    if (auto peer = static_cast<TcpStream&>(**stream).peer()) {
       remote = peer->to_string();
+      source = peer->host();
+    }
     if (handshaking_.size() >= options_.max_handshakes) {
       ++stats_.connections_refused_busy;
       (*stream)->close();
       continue;
     }
-    scope_.spawn(serve_inbound(std::move(*stream), std::move(remote)));
+    // One address flooding half-open connections fills its own share, not everyone's.
+    if (auto it = handshakes_from_.find(source);
+        it != handshakes_from_.end() && it->second >= options_.max_handshakes_per_source) {
+      ++stats_.connections_refused_source;
+      (*stream)->close();
+      continue;
+    }
+    scope_.spawn(serve_inbound(std::move(*stream), std::move(remote), std::move(source)));
   }
 }
 
-task<void> PeerLinks::serve_inbound(std::unique_ptr<Stream> stream, std::string remote) {
+task<void> PeerLinks::serve_inbound(std::unique_ptr<Stream> stream, std::string remote,
+                                    std::string source) {
   Stream* raw = stream.get();
-  handshaking_.insert(raw);
+  handshaking_.emplace(raw, source);
+  ++handshakes_from_[source];
   auto link = co_await Link::accept(loop_, std::move(stream), creds_, options_.link);
   handshaking_.erase(raw);
+  if (--handshakes_from_[source] == 0)
+    handshakes_from_.erase(source);
   if (!link) {
     ++stats_.handshakes_failed;
     if (on_rejected_ && !shutting_down_)
@@ -177,7 +190,7 @@ task<void> PeerLinks::shutdown() {
   }
   for (Link* l : inbound_)
     l->close();
-  for (Stream* s : handshaking_)
+  for (auto& [s, source] : handshaking_)
     s->close();
   co_await scope_.join();
   outbound_.clear();

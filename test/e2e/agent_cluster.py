@@ -130,13 +130,16 @@ class Cluster:
         # Short paths: Unix socket names are limited to 107 bytes.
         self.root = tempfile.mkdtemp(prefix="ppp2p-e2e-", dir="/tmp")
         self.agents = []
-        self.key_file = self.write_key("cluster.key", key or os.urandom(48))
+        self.key_file = self.write_key("cluster.key", key or os.urandom(32))
 
-    def write_key(self, name, secret):
+    def write_key(self, name, secret, mode=0o600):
+        """A key file as `ppp2p-runtime keygen` makes them: 32 random bytes, mode 0600 (agents
+        refuse anything else; tests of that refusal pass other secrets or modes)."""
         path = os.path.join(self.root, name)
-        with open(path, "wb") as f:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
             f.write(secret)
-        os.chmod(path, 0o600)
+        os.chmod(path, mode)
         return path
 
     def add(self, name=None, join=(), key_file=None, extra=(), wait=True):

@@ -45,6 +45,16 @@ TEST(AgentOptions, StatusTakesADataDirAndJson) {
   EXPECT_TRUE(o.json);
 }
 
+TEST(AgentOptions, KeygenTakesOneFile) {
+  auto r = parse({"keygen", "/tmp/cluster.key"});
+  EXPECT_EQ(std::get<KeygenOptions>(std::get<Command>(r)).file, "/tmp/cluster.key");
+  EXPECT_NE(error_of({"keygen"}).find("keygen needs FILE"), std::string::npos);
+  EXPECT_NE(error_of({"keygen", "a", "b"}).find("one FILE"), std::string::npos);
+  EXPECT_NE(error_of({"keygen", "--force"}).find("unknown option '--force' for keygen"),
+            std::string::npos);
+  EXPECT_TRUE(std::holds_alternative<HelpRequest>(std::get<Command>(parse({"keygen", "-h"}))));
+}
+
 TEST(AgentOptions, HelpAndVersion) {
   EXPECT_TRUE(std::holds_alternative<HelpRequest>(std::get<Command>(parse({"--help"}))));
   EXPECT_TRUE(std::holds_alternative<HelpRequest>(std::get<Command>(parse({"help"}))));
@@ -54,9 +64,9 @@ TEST(AgentOptions, HelpAndVersion) {
 
 TEST(AgentOptions, HelpMentionsEveryFlag) {
   std::string help = help_text();
-  for (const char* flag :
-       {"--listen", "--data-dir", "--cluster-key-file", "--allow-list", "--join", "--slots",
-        "--advertise", "--speed", "--log-level", "status", "--json", "--help", "--version"})
+  for (const char* flag : {"--listen", "--data-dir", "--cluster-key-file", "--allow-list", "--join",
+                           "--slots", "--advertise", "--speed", "--log-level", "status", "--json",
+                           "keygen FILE", "--help", "--version"})
     EXPECT_NE(help.find(flag), std::string::npos) << flag;
 }
 

@@ -1,7 +1,19 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <arpa/inet.h>
+#include <cerrno>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <utility>
+#include <vector>
+
 #include "net_test_util.hpp"
 #include "ppp2p/net/error.hpp"
+#include "ppp2p/net/frame.hpp"
+#include "ppp2p/net/frame_reader.hpp"
+#include "ppp2p/net/handshake.hpp"
 #include "ppp2p/net/peer_links.hpp"
 #include "ppp2p/net/timer.hpp"
 
@@ -23,6 +35,53 @@ struct Node {
     address = links.listen(loopback()).value().to_string();
   }
 };
+
+// A TCP connection from `source` (a loopback address) that never says anything: a plain
+// socket, because TcpStream cannot choose its source address. The kernel completes the
+// connection from the listen backlog, so this need not run the loop.
+struct SilentConnection {
+  int fd = -1;
+  SilentConnection(const char* source, const SocketAddress& to) {
+    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source, &from.sin_addr);
+    EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from), 0) << errno;
+    EXPECT_EQ(::connect(fd, to.get(), sizeof(sockaddr_in)), 0) << errno;
+  }
+  SilentConnection(SilentConnection&& o) noexcept : fd(std::exchange(o.fd, -1)) {}
+  ~SilentConnection() {
+    if (fd >= 0)
+      ::close(fd);
+  }
+  // True once the other end has closed it (end of file, or a reset).
+  bool closed_by_peer() const {
+    char c;
+    ssize_t n = ::recv(fd, &c, 1, MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+  }
+};
+
+// An initiator that sends its Hello at once, then pauses before it reads the reply and
+// finishes: slower than the Hello deadline, within the handshake's.
+task<bool> slow_initiator(Loop& loop, SocketAddress to, const Credentials& creds, Millis pause) {
+  auto stream = co_await TcpStream::connect(loop, to);
+  if (!stream)
+    co_return false;
+  HandshakeInitiator hs(creds);
+  if (!(*stream)->send(make_frame(hs.hello())))
+    co_return false;
+  co_await sleep_for(loop, pause);
+  FrameReader reader(**stream, kMaxHandshakeFrame);
+  auto reply = co_await reader.next();
+  if (!reply)
+    co_return false;
+  auto finish = hs.on_reply(*reply);
+  if (!finish || !(*stream)->send(make_frame(finish->first)))
+    co_return false;
+  co_await sleep_for(loop, Millis{50}); // let the responder read it before we close
+  co_return true;
+}
 
 } // namespace
 
@@ -102,6 +161,7 @@ TEST(PeerLinks, StalledHandshakesAreBoundedAndTimedOut) {
   // Long enough that the third connection arrives while the first two still wait, even on a
   // loaded machine.
   o.link.handshake_timeout = Millis{2000};
+  o.link.hello_timeout = Millis{2000};
   Node b(loop, member(), o);
   std::vector<std::error_code> rejected;
   b.links.on_rejected([&](const std::string&, std::error_code ec) { rejected.push_back(ec); });
@@ -119,5 +179,79 @@ TEST(PeerLinks, StalledHandshakesAreBoundedAndTimedOut) {
   a.links.send(b.address, Channel::echo, bytes_of("hi"));
   EXPECT_TRUE(run_until(loop, [&] { return delivered; }));
   sync_wait(loop, a.links.shutdown());
+  sync_wait(loop, b.links.shutdown());
+}
+
+TEST(PeerLinks, OneAddressCannotTakeEveryPendingHandshake) {
+  Loop loop;
+  PeerLinksOptions o;
+  o.max_handshakes = 8;
+  o.max_handshakes_per_source = 3;
+  o.link.hello_timeout = Millis{60000}; // the silent ones stay pending for the whole test
+  o.link.handshake_timeout = Millis{60000};
+  Node b(loop, member(), o);
+  auto addr = SocketAddress::numeric(parse_host_port(b.address).value()).value();
+  std::vector<SilentConnection> flood;
+  for (int i = 0; i < 6; ++i)
+    flood.emplace_back("127.0.0.2", addr);
+  ASSERT_TRUE(run_until(loop, [&] { return b.links.stats().connections_refused_source == 3; }));
+  auto closed = [&] {
+    return std::count_if(flood.begin(), flood.end(),
+                         [](const SilentConnection& c) { return c.closed_by_peer(); });
+  };
+  EXPECT_TRUE(run_until(loop, [&] { return closed() == 3; }));
+  EXPECT_EQ(b.links.stats().connections_refused_busy, 0u);
+  // A member at another address (127.0.0.1) still gets in while the three others wait.
+  Node a(loop, member());
+  bool delivered = false;
+  b.links.on_receive(Channel::echo, [&](const PublicKey&, ByteView) { delivered = true; });
+  a.links.send(b.address, Channel::echo, bytes_of("hi"));
+  EXPECT_TRUE(run_until(loop, [&] { return delivered; }));
+  EXPECT_EQ(closed(), 3); // the pending three were not dropped to make room
+  // Their places come back when they end.
+  flood.clear();
+  ASSERT_TRUE(run_until(loop, [&] { return b.links.stats().handshakes_failed == 3; }));
+  for (int i = 0; i < 3; ++i)
+    flood.emplace_back("127.0.0.2", addr);
+  auto never = [] { return false; };
+  run_until(loop, never, Millis{200});
+  EXPECT_EQ(b.links.stats().connections_refused_source, 3u);
+  EXPECT_EQ(closed(), 0);
+  sync_wait(loop, a.links.shutdown());
+  sync_wait(loop, b.links.shutdown());
+}
+
+TEST(PeerLinks, ASilentConnectionIsDroppedAtTheHelloDeadline) {
+  Loop loop;
+  PeerLinksOptions o;
+  o.link.hello_timeout = Millis{100};
+  o.link.handshake_timeout = Millis{60000};
+  Node b(loop, member(), o);
+  std::vector<std::error_code> rejected;
+  b.links.on_rejected([&](const std::string&, std::error_code ec) { rejected.push_back(ec); });
+  auto addr = SocketAddress::numeric(parse_host_port(b.address).value()).value();
+  SilentConnection silent("127.0.0.1", addr);
+  auto started = Loop::hrtime_ns();
+  auto rejected_once = [&] { return rejected.size() == 1; };
+  ASSERT_TRUE(run_until(loop, rejected_once, Millis{30000}));
+  EXPECT_EQ(rejected[0], errc::handshake_timeout);
+  EXPECT_LT(Loop::hrtime_ns() - started, 30'000'000'000u); // far from the handshake's 60 s
+  EXPECT_TRUE(run_until(loop, [&] { return silent.closed_by_peer(); }));
+  sync_wait(loop, b.links.shutdown());
+}
+
+TEST(PeerLinks, AHandshakeMayTakeLongerThanTheHelloDeadlineOnceHelloCame) {
+  Loop loop;
+  PeerLinksOptions o;
+  o.link.hello_timeout = Millis{100};
+  o.link.handshake_timeout = Millis{60000};
+  Node b(loop, member(), o);
+  std::vector<std::error_code> rejected;
+  b.links.on_rejected([&](const std::string&, std::error_code ec) { rejected.push_back(ec); });
+  auto addr = SocketAddress::numeric(parse_host_port(b.address).value()).value();
+  Credentials creds = member();
+  EXPECT_TRUE(sync_wait(loop, slow_initiator(loop, addr, creds, Millis{400})));
+  EXPECT_TRUE(run_until(loop, [&] { return b.links.stats().handshakes_ok == 1; }));
+  EXPECT_TRUE(rejected.empty()) << rejected[0].message();
   sync_wait(loop, b.links.shutdown());
 }

@@ -27,10 +27,13 @@ namespace ppp2p::net {
   XX(cancelled, "operation cancelled")                                                             \
   XX(bad_address, "address is not HOST:PORT with a port in 0..65535")                              \
   XX(queue_full, "send queue is full")                                                             \
-  XX(key_too_short, "key file holds fewer than 32 bytes")                                          \
+  XX(key_too_short, "key file holds fewer than 32 bytes") /* unused: see key_file_wrong_length */  \
   XX(key_malformed, "key file is malformed")                                                       \
   XX(key_mismatch, "secret and public key files do not belong together")                           \
-  XX(handshake_no_cipher, "the peers have no frame cipher in common")
+  XX(handshake_no_cipher, "the peers have no frame cipher in common")                              \
+  XX(key_file_too_open, "key file can be read by group or others (it must be mode 0600)")          \
+  XX(key_file_wrong_length,                                                                        \
+     "key file must hold exactly 32 bytes, or 64 hex digits and an optional newline")
 
 enum class errc : int {
   ok = 0,

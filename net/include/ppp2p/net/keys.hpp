@@ -33,16 +33,24 @@ struct Identity {
   std::array<std::uint8_t, 64> secret_key{}; // libsodium's Ed25519 secret key (seed + public)
 
   static Identity generate();
-  // Loads <dir>/identity.key, or creates it (mode 0600) with <dir>/identity.pub beside it.
-  // Fails with a clear error when the file exists but is unreadable, too open or malformed.
+  // Loads <dir>/identity.key, or creates it (mode 0600) with <dir>/identity.pub beside it,
+  // each written atomically, so a crash never leaves a torn key; a missing identity.pub is
+  // written again. Fails with a clear error when the key is unreadable, too open or malformed.
   static Result<Identity> load_or_create(const std::filesystem::path& dir);
 };
 
+// The secret every member of a cluster has. It must be 32 random bytes: a guessable secret
+// could be found offline from one handshake (net/README.md, "Links").
 struct ClusterKey {
   std::array<std::uint8_t, 32> bytes{};
-  // Reads a file holding at least 32 bytes of secret; the key is a BLAKE2b hash of all of it,
-  // so text and binary files both work (a trailing newline is part of the secret).
+  // Reads a cluster key file: exactly 32 bytes, or the same as 64 hex digits with an optional
+  // newline (both forms of one secret give the same key), readable by its owner only.
+  // Errors: key_file_too_open, key_file_wrong_length, or the system's (ENOENT...).
   static Result<ClusterKey> load(const std::filesystem::path& file);
+  // Writes 32 random bytes to a new file, mode 0600, atomically (private_file.hpp); refuses
+  // to replace an existing file (std::errc::file_exists).
+  static Result<void> generate_file(const std::filesystem::path& file);
+  // The key of a secret: a BLAKE2b hash of it, keyed by context.
   static ClusterKey from_secret(std::string_view secret);
 };
 

@@ -27,7 +27,10 @@ enum class Channel : std::uint32_t {
 };
 
 struct LinkOptions {
-  Millis handshake_timeout{5000};
+  Millis handshake_timeout{5000}; // the whole handshake, from connect or accept
+  // An accepted connection must send its Hello this soon: a member's arrives at once, and a
+  // half-open connection that says nothing frees its place among the pending handshakes early.
+  Millis hello_timeout{1000};
   Millis connect_timeout{5000};
   std::size_t max_message = 16u << 20; // largest FlatBuffer body accepted
   std::uint8_t ciphers = 0xff;         // cipher_bit()s we may use (see handshake.hpp)

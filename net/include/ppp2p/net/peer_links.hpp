@@ -2,10 +2,11 @@
 //
 // send(address, channel, body) is best effort, like a datagram: it connects on first use
 // (TCP + handshake), queues while connecting (bounded), and drops what cannot be sent. Every
-// accepted connection must complete the handshake within the deadline, and at most
-// max_handshakes may be in progress at once, so a peer that stalls or floods cannot tie the
-// agent up. Frames that arrive on any link are handed to the handler of their channel with
-// the peer's authenticated public key.
+// accepted connection must send its Hello within link.hello_timeout and complete the handshake
+// within link.handshake_timeout; at most max_handshakes may be in progress at once, and at most
+// max_handshakes_per_source from one IP address, so a peer that stalls or floods can neither
+// tie the agent up nor keep members at other addresses out. Frames that arrive on any link are
+// handed to the handler of their channel with the peer's authenticated public key.
 #pragma once
 
 #include <deque>
@@ -26,6 +27,9 @@ struct PeerLinksOptions {
   LinkOptions link;
   std::size_t max_queued_bytes = 8u << 20; // per peer, while connecting or backed up
   std::size_t max_handshakes = 64;         // accepted connections not yet authenticated
+  // The same, from one IP address. Not lower: agents on one host (tests, benchmarks with 15
+  // agents on loopback) share an address and may all connect to a seed at once.
+  std::size_t max_handshakes_per_source = 16;
   // Sends to an address that just failed to connect are dropped for this long. A link that
   // broke after it was up is not throttled: the next send reconnects at once, so that a peer
   // whose process died is found refusing connections without delay (membership's fast path).
@@ -35,7 +39,8 @@ struct PeerLinksOptions {
 struct PeerLinksStats {
   std::uint64_t handshakes_ok = 0;
   std::uint64_t handshakes_failed = 0;
-  std::uint64_t connections_refused_busy = 0; // over max_handshakes
+  std::uint64_t connections_refused_busy = 0;   // over max_handshakes
+  std::uint64_t connections_refused_source = 0; // over max_handshakes_per_source
   std::uint64_t frames_in = 0;
   std::uint64_t frames_dropped_out = 0; // queue full, or peer unreachable
   std::uint64_t frames_unknown_channel = 0;
@@ -83,7 +88,7 @@ private:
   };
 
   task<void> accept_loop();
-  task<void> serve_inbound(std::unique_ptr<Stream> stream, std::string remote);
+  task<void> serve_inbound(std::unique_ptr<Stream> stream, std::string remote, std::string source);
   task<void> connect_outbound(std::string address, std::shared_ptr<Outbound> out);
   task<std::error_code> read_link(Link& link);
   void dispatch(const PublicKey& peer, const OpenedFrame& frame);
@@ -95,7 +100,8 @@ private:
   std::map<std::string, std::shared_ptr<Outbound>> outbound_;
   std::map<std::string, Millis> failed_at_;
   std::set<Link*> inbound_;
-  std::set<Stream*> handshaking_;
+  std::map<Stream*, std::string> handshaking_;         // accepted, not yet authenticated,
+  std::map<std::string, std::size_t> handshakes_from_; // and how many per source IP
   std::map<Channel, Handler> handlers_;
   Notice on_rejected_, on_link_lost_;
   std::function<void(const std::string&, const PublicKey&)> on_link_up_;
