@@ -23,6 +23,20 @@ cmake --build "$work/from-install" >/dev/null
 "$work/from-install/consumer"
 "$work/from-install/farm"
 
+echo "== -fplugin=ppp2p, as written, after cmake --install"
+link="$(dirname "$(readlink -f "$(command -v "$cxx")")")/../lib/ppp2p"
+if [ "$(readlink "$link" 2>/dev/null)" = "$work/prefix/lib/ppp2p/ppp2p-plugin.so" ]; then
+  "$cxx" -std=c++20 -O2 -fplugin=ppp2p -I"$work/prefix/include" "$here/consumer/farm.cpp" \
+    "$work/prefix/lib/libppp2p.a" -lxxhash -o "$work/fplugin-farm"
+  nm "$work/fplugin-farm" | grep -q "__ppp2p.*descriptor" # the pass ran
+  timeout 60 "$work/fplugin-farm" | grep -q "farm ok"
+elif [ "$(id -u)" -eq 0 ]; then
+  echo "cmake --install as root should have linked $link to the plugin" >&2
+  exit 1
+else
+  echo "skipped: $link is not writable by this user"
+fi
+
 echo "== installed ppp2p-c++: -c with two files, then link"
 wrapper="$work/prefix/bin/ppp2p-c++"
 "$wrapper" --show -O2 -c x.cpp | grep -q -- "-fplugin=$work/prefix/lib/ppp2p/ppp2p-plugin.so"
