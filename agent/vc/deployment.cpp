@@ -257,6 +257,10 @@ void Deployment::spawn(SpawnRequest request) {
   if (released_)
     return;
   ++spawned_;
+  if (!request.avoid.empty() || !request.to.empty())
+    ++migrated_;
+  else if (request.snapshot || request.replay_through > 0)
+    ++resumed_;
   VtNumber vt = request.vt;
   if (starved_) {
     finish(failure_event(vt, VtEvent::Failure::lost,
@@ -383,6 +387,8 @@ void Deployment::relay(VtNumber vt, Message&& m) {
 
 void Deployment::finish(VtEvent&& event) {
   ++finished_;
+  if (event.kind == VtEvent::Kind::failure && event.failure == VtEvent::Failure::lost)
+    ++lost_;
   client_.event(std::move(event));
 }
 
@@ -396,8 +402,10 @@ void Deployment::on_event(const std::string& from, VtEvent&& event) {
   if (v == vts_.end() || v->second.worker != from)
     return; // not a VT of this worker's: ignore
   event.peer = from;
-  if (event.kind == VtEvent::Kind::checkpoint)
+  if (event.kind == VtEvent::Kind::checkpoint) {
+    checkpoint_bytes_ += event.value.size();
     replicate(from, event);
+  }
   if (event.kind == VtEvent::Kind::partial || event.kind == VtEvent::Kind::exchange ||
       event.kind == VtEvent::Kind::checkpoint) {
     client_.event(std::move(event));
@@ -544,6 +552,10 @@ DeploymentStatus Deployment::status() const {
     (v.worker.empty() ? s.queued : s.placed) += 1;
   s.spawned = spawned_;
   s.finished = finished_;
+  s.resumed = resumed_;
+  s.migrated = migrated_;
+  s.lost = lost_;
+  s.checkpoint_bytes = checkpoint_bytes_;
   return s;
 }
 
