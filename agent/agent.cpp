@@ -241,12 +241,12 @@ int run_agent(const RunOptions& o) {
   std::unique_ptr<http::Observability> observability;
   if (o.http)
     observability = std::make_unique<http::Observability>(
-        loop, http::Observability::Sources{
-                  swim, *vcs,
-                  [&] { return snapshot(swim, links, *dir, *vcs, started, clock.now()); },
-                  st.meta.slots});
-  swim.set_listener([self = st.creds.identity.public_key, &vcs, &observability](
-                        ms::Event e, const ms::Member& m, ms::State before) {
+        loop,
+        http::Observability::Sources{
+            swim, *vcs, [&] { return snapshot(swim, links, *dir, *vcs, started, clock.now()); },
+            st.meta.slots});
+  swim.set_listener([self = st.creds.identity.public_key, &vcs,
+                     &observability](ms::Event e, const ms::Member& m, ms::State before) {
     log_event(self, e, m, before);
     vcs->on_member_event(e, m);
     if (observability)

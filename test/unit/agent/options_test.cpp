@@ -54,10 +54,9 @@ TEST(AgentOptions, HelpAndVersion) {
 
 TEST(AgentOptions, HelpMentionsEveryFlag) {
   std::string help = help_text();
-  for (const char* flag :
-       {"--listen", "--data-dir", "--cluster-key-file", "--allow-list", "--join", "--slots",
-        "--advertise", "--speed", "--log-level", "--http", "--http-public", "status", "--json",
-        "--help", "--version"})
+  for (const char* flag : {"--listen", "--data-dir", "--cluster-key-file", "--allow-list", "--join",
+                           "--slots", "--advertise", "--speed", "--log-level", "--http",
+                           "--http-public", "status", "--json", "--help", "--version"})
     EXPECT_NE(help.find(flag), std::string::npos) << flag;
 }
 
@@ -106,8 +105,8 @@ TEST(AgentOptions, BadInputIsAClearError) {
 
 TEST(AgentOptions, HttpServesOnLoopbackUnlessMadePublic) {
   auto run = [](std::vector<const char*> extra) {
-    std::vector<const char*> args{"--listen", "127.0.0.1:0", "--data-dir", "d",
-                                  "--cluster-key-file", "k"};
+    std::vector<const char*> args{"--listen", "127.0.0.1:0",        "--data-dir",
+                                  "d",        "--cluster-key-file", "k"};
     args.insert(args.end(), extra.begin(), extra.end());
     return parse(args);
   };
