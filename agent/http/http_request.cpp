@@ -83,6 +83,7 @@ ParseResult parse_request(std::string_view bytes, std::size_t max_head) {
   }
   ParseResult r;
   r.outcome = ParseResult::Outcome::complete;
+  r.head_size = head_size;
   r.request.method = std::string(method);
   r.request.path = std::string(target.substr(0, target.find('?')));
   return r;

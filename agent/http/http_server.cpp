@@ -1,5 +1,6 @@
 #include "http_server.hpp"
 
+#include <set>
 #include <string_view>
 
 #include "ppp2p/net/timer.hpp"
@@ -25,6 +26,8 @@ Result<SocketAddress> HttpServer::start(const SocketAddress& addr) {
 task<void> HttpServer::stop() {
   if (listener_)
     listener_->close();
+  for (Stream* s : open_) // do not wait out their request timeouts
+    s->close();
   co_await scope_.join();
 }
 
@@ -48,10 +51,11 @@ task<void> HttpServer::linger(Stream& stream) {
 task<void> HttpServer::serve(std::unique_ptr<Stream> stream) {
   // Counted for the whole coroutine, so that every path out gives the place back.
   struct Slot {
-    unsigned& n;
-    explicit Slot(unsigned& c) : n(++c) {}
-    ~Slot() { --n; }
-  } slot(connections_);
+    std::set<Stream*>& open;
+    Stream* s;
+    Slot(std::set<Stream*>& o, Stream* st) : open(o), s(st) { open.insert(s); }
+    ~Slot() { open.erase(s); }
+  } slot(open_, stream.get());
   Timer deadline(loop_);
   deadline.start(limits_.request_timeout, [&] { stream->close(); });
   auto answer = [&](const Response& r, bool head_only) -> task<void> {
@@ -59,8 +63,9 @@ task<void> HttpServer::serve(std::unique_ptr<Stream> stream) {
     if (stream->send(Bytes(text.begin(), text.end())))
       (void)co_await stream->drained();
   };
-  if (connections_ > limits_.max_connections) {
+  if (open_.size() > limits_.max_connections) {
     co_await answer(error_response(503, "too many connections"), false);
+    co_await linger(*stream);
     co_return;
   }
   stream->set_read_ahead(limits_.max_head + 1);
@@ -86,6 +91,8 @@ task<void> HttpServer::serve(std::unique_ptr<Stream> stream) {
       co_return;
     case ParseResult::Outcome::complete:
       co_await answer(router_.handle(p.request), p.request.method == "HEAD");
+      if (stream->buffered().size() > p.head_size) // a body, or pipelined requests
+        co_await linger(*stream);
       co_return;
     }
   }

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <set>
 
 #include "ppp2p/net/address.hpp"
 #include "ppp2p/net/loop.hpp"
@@ -40,7 +41,7 @@ private:
   ServerLimits limits_;
   std::unique_ptr<net::TcpListener> listener_;
   net::TaskScope scope_;
-  unsigned connections_ = 0;
+  std::set<net::Stream*> open_; // connections being served
 };
 
 } // namespace ppp2p::agent::http

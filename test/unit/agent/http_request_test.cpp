@@ -21,6 +21,7 @@ TEST(HttpRequest, ParsesAGetWithHeadersAndDropsTheQuery) {
   ASSERT_EQ(r.outcome, Outcome::complete) << r.error;
   EXPECT_EQ(r.request.method, "GET");
   EXPECT_EQ(r.request.path, "/metrics");
+  EXPECT_EQ(r.head_size, 59u);
   auto old = parse_request("HEAD / HTTP/1.0\r\n\r\n", kMax);
   ASSERT_EQ(old.outcome, Outcome::complete);
   EXPECT_EQ(old.request.method, "HEAD");
