@@ -257,9 +257,12 @@ void Deployment::spawn(SpawnRequest request) {
   if (released_)
     return;
   ++spawned_;
+  // A VT that ended lost or crashed and comes again is resumed by its client, from a snapshot
+  // or (none yet) from its start.
+  bool again = may_resume_.erase(request.vt) > 0;
   if (!request.avoid.empty() || !request.to.empty())
     ++migrated_;
-  else if (request.snapshot || request.replay_through > 0)
+  else if (again || request.snapshot || request.replay_through > 0)
     ++resumed_;
   VtNumber vt = request.vt;
   if (starved_) {
@@ -389,6 +392,9 @@ void Deployment::finish(VtEvent&& event) {
   ++finished_;
   if (event.kind == VtEvent::Kind::failure && event.failure == VtEvent::Failure::lost)
     ++lost_;
+  if (event.kind == VtEvent::Kind::failure &&
+      (event.failure == VtEvent::Failure::lost || event.failure == VtEvent::Failure::crashed))
+    may_resume_.insert(event.vt);
   client_.event(std::move(event));
 }
 
@@ -534,6 +540,7 @@ void Deployment::release() {
   }
   workers_.clear();
   vts_.clear();
+  may_resume_.clear();
   queue_.clear();
   enrolled_ = 0;
   env_.timers.cancel(std::exchange(deadline_timer_, 0));

@@ -22,6 +22,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "delegator.hpp"
@@ -164,6 +165,7 @@ private:
   std::map<std::string, std::pair<VtNumber, Millis>> moving_to_;
   std::uint64_t spawned_ = 0, finished_ = 0;
   std::uint64_t resumed_ = 0, migrated_ = 0, lost_ = 0, checkpoint_bytes_ = 0;
+  std::unordered_set<VtNumber> may_resume_; // ended lost or crashed: a new spawn resumes it
   net::membership::TimerId deadline_timer_ = 0, retry_timer_ = 0, starving_timer_ = 0;
   bool starved_ = false; // no worker for an enrolment timeout: spawns fail at once
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
