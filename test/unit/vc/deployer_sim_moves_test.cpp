@@ -230,8 +230,8 @@ TEST(DeployerSim, TheDeploymentCountsLostResumedAndMigratedVirtualThreadsAndChec
   moved.avoid = c.address(host);
   c.vc(0).spawn(id, std::move(moved));
   c.vc(0).spawn(id, spawn(8, {.work_ms = 5, .value = 8})); // a fresh VT: neither
-  ASSERT_TRUE(c.world.run_until(
-      [&] { return client.finals.count(8) && client.finals.count(7); }, Millis{10000}));
+  ASSERT_TRUE(c.world.run_until([&] { return client.finals.count(8) && client.finals.count(7); },
+                                Millis{10000}));
   s = c.vc(0).deployment(id)->status();
   EXPECT_EQ(s.lost, 1u);
   EXPECT_EQ(s.resumed, 1u);
