@@ -65,7 +65,9 @@ task<void> HttpServer::serve(std::unique_ptr<Stream> stream) {
   };
   if (open_.size() > limits_.max_connections) {
     co_await answer(error_response(503, "too many connections"), false);
-    co_await linger(*stream);
+    // Lingering holds the socket a moment: under a flood, close at once instead.
+    if (open_.size() <= 2 * limits_.max_connections)
+      co_await linger(*stream);
     co_return;
   }
   stream->set_read_ahead(limits_.max_head + 1);

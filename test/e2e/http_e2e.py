@@ -7,6 +7,8 @@ Cases (one ctest test each, see CMakeLists.txt):
   metrics_and_status  a 3-agent mesh, --http on one: Prometheus text with HELP/TYPE for every
                       metric and 3 members alive; status.json with 3 members; 400, 404, 405,
                       431 and HEAD answered properly; a non-loopback --http refused.
+  vt_events           a worker running primes' VTs is SIGKILLed: member_dead, vt_lost and
+                      vt_resumed events in status.json, the counts in /metrics.
   dashboard           the same mesh running the primes example: headless Chromium loads /,
                       which must show the three members and the VC, without console errors;
                       a screenshot goes to DIR/dashboard.png. Exits 77 (skipped) without
@@ -179,6 +181,55 @@ def metrics_and_status(bins):
                        capture_output=True, text=True, timeout=30)
     check(r.returncode == 2 and "not a loopback address" in r.stderr and
           "--http-public" in r.stderr, f"non-loopback --http: {r.returncode} {r.stderr}")
+
+
+def metric(text, sample):
+    """The value of one sample line (name with its labels), or None."""
+    m = re.search("^" + re.escape(sample) + r" (\S+)$", text, re.M)
+    return float(m.group(1)) if m else None
+
+
+@case
+def vt_events(bins):
+    check(bins.primes, "vt_events needs --primes")
+    with Cluster(bins.runtime) as c:
+        # The deployer lends no slot: the VTs run on the two others, and one of them dies.
+        agents, addr = mesh(c, extra=["--slots", "0"])
+        env = dict(os.environ, PPP2P_AGENT=agents[0].data_dir)
+        client = subprocess.Popen([bins.primes, "--workers", "2", "--to", "400000000",
+                                   "--chunk", "2000000", "--quiet"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  preexec_fn=die_with_parent)
+        try:
+            def both_busy():
+                return all(any(e["running"] > 0 for e in (a.status() or {}).get("enrolments", []))
+                           for a in agents[1:])
+            wait_for("both workers to run VTs", both_busy, 30, interval=0.2)
+            victim = agents[2]
+            victim.signal(signal.SIGKILL)
+            victim.wait_exit(5)
+
+            def events():
+                data = json.loads(get(addr, "/status.json")[2])
+                kinds = {(e["kind"], e["subject"]) for e in data["events"]}
+                vc = data["status"]["vcs"][0]["id"]
+                want = {("member_dead", victim.address), ("vt_lost", vc), ("vt_resumed", vc)}
+                return data if want <= kinds else None
+            data = wait_for("member_dead, vt_lost and vt_resumed events", events, 30, 0.2)
+            vc = data["status"]["vcs"][0]
+            print("events: " + "; ".join(f"{e['kind']} {e['subject']} {e['detail']}"
+                                         for e in data["events"]))
+            check(vc["lost"] >= 1 and vc["resumed"] >= 1, f"VC counts: {vc}")
+            text = get(addr, "/metrics")[2]
+            check(metric(text, 'ppp2p_members{state="dead"}') == 1, "1 dead member")
+            check(metric(text, 'ppp2p_members{state="alive"}') == 2, "2 alive members")
+            check(metric(text, "ppp2p_vt_resumes_total") >= 1, "resumes counted")
+            check(metric(text, "ppp2p_slots_total") == 0, "--slots 0")
+            check(metric(text, 'ppp2p_messages_total{channel="reliable",direction="sent"}') > 0,
+                  "deploy messages counted")
+        finally:
+            client.kill()
+            client.wait(timeout=10)
 
 
 def find_chromium(given):
