@@ -22,7 +22,7 @@ struct ParseResult {
   };
   Outcome outcome = Outcome::incomplete;
   Request request;
-  std::string error;          // why, for bad and too_large
+  std::string error;         // why, for bad and too_large
   std::size_t head_size = 0; // complete: the bytes of the head, blank line included
 };
 
