@@ -31,7 +31,8 @@ std::string format_metrics(const MetricsSample& s) {
            "VTs that ended in this agent's executors (result or failure).");
   e.sample("ppp2p_vts_finished_total", d(s.vts_finished));
   e.family("ppp2p_vt_resumes_total", "counter",
-           "VTs of the VCs this agent deploys resumed from a checkpoint after being lost.");
+           "VTs of the VCs this agent deploys resumed (from their newest checkpoint, or their "
+           "start) after their worker or executor was lost.");
   e.sample("ppp2p_vt_resumes_total", d(s.vt_resumes));
   e.family("ppp2p_checkpoint_bytes_total", "counter",
            "Checkpoint bytes that workers sent to the VCs this agent deploys.");

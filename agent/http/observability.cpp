@@ -1,7 +1,6 @@
 #include "observability.hpp"
 
 #include <chrono>
-#include <cstdio>
 
 #include "prometheus.hpp"
 
@@ -11,13 +10,8 @@ namespace ms = ppp2p::net::membership;
 using namespace ppp2p::net;
 
 namespace {
+// How often the deployments' counters are compared with what was last seen, for the events.
 constexpr Millis kVcWatchInterval{500};
-
-std::string vc_hex(std::uint64_t id) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(id));
-  return buf;
-}
 } // namespace
 
 Observability::Observability(Loop& loop, Sources sources)
@@ -67,25 +61,25 @@ task<void> Observability::stop() {
 }
 
 void Observability::watch_vcs() {
-  VcStatus s = src_.vcs.status();
+  StatusView view; // only its VCs, as `status` shows them (ids in hex)
+  add_vc_status(view, src_.vcs.status());
   std::map<std::string, VcCounts> now;
-  for (const vc::DeploymentStatus& d : s.deployments) {
-    std::string id = vc_hex(d.vc);
-    VcCounts c{d.lost, d.resumed, d.migrated};
-    auto seen = vcs_seen_.find(id);
+  for (const VcView& v : view.vcs) {
+    VcCounts c{v.lost, v.resumed, v.migrated};
+    auto seen = vcs_seen_.find(v.id);
     if (seen == vcs_seen_.end()) {
-      events_.add("vc_created", id,
-                  "module " + d.module.substr(0, 12) + ", quota " + std::to_string(d.quota));
-      seen = vcs_seen_.emplace(id, VcCounts{}).first;
+      events_.add("vc_created", v.id,
+                  "module " + v.module.substr(0, 12) + ", quota " + std::to_string(v.quota));
+      seen = vcs_seen_.emplace(v.id, VcCounts{}).first;
     }
     auto report = [&](const char* kind, std::uint64_t was, std::uint64_t is, const char* what) {
       if (is > was)
-        events_.add(kind, id, std::to_string(is - was) + " VT(s) " + what);
+        events_.add(kind, v.id, std::to_string(is - was) + " VT(s) " + what);
     };
     report("vt_lost", seen->second.lost, c.lost, "lost");
     report("vt_resumed", seen->second.resumed, c.resumed, "resumed");
     report("vt_migrated", seen->second.migrated, c.migrated, "migrated");
-    now[id] = c;
+    now[v.id] = c;
   }
   for (const auto& [id, c] : vcs_seen_)
     if (!now.contains(id))
