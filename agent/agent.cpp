@@ -9,6 +9,7 @@
 
 #include "cluster_key_file.hpp"
 #include "data_dir.hpp"
+#include "http/observability.hpp"
 #include "link_transport.hpp"
 #include "machine.hpp"
 #include "ppp2p/net/async_event.hpp"
@@ -147,6 +148,24 @@ StatusView snapshot(const ms::Swim& swim, const PeerLinks& links, const DataDir&
   return v;
 }
 
+// Binds the --http server; false (after logging why) when it cannot.
+bool start_http(Loop& loop, const std::string& http, http::Observability& observability) {
+  auto addr = sync_wait(loop, resolve(loop, parse_host_port(http).value()));
+  if (!addr) {
+    spdlog::error("cannot resolve --http {}: {}", http, addr.error().message());
+    return false;
+  }
+  auto bound = observability.start(*addr);
+  if (!bound) {
+    spdlog::error("cannot serve HTTP on {}: {}", http, bound.error().message());
+    return false;
+  }
+  spdlog::info("serving http://{}/ (dashboard), /metrics and /status.json, without "
+               "authentication",
+               bound->to_string());
+  return true;
+}
+
 } // namespace
 
 int run_agent(const RunOptions& o) {
@@ -213,11 +232,25 @@ int run_agent(const RunOptions& o) {
     sync_wait(loop, links.shutdown());
     return 1;
   }
-  swim.set_listener([self = st.creds.identity.public_key, &vcs](ms::Event e, const ms::Member& m,
-                                                                ms::State before) {
+  // --http: metrics, status.json and the dashboard; it watches membership from the start.
+  std::unique_ptr<http::Observability> observability;
+  if (o.http)
+    observability = std::make_unique<http::Observability>(
+        loop,
+        http::Observability::Sources{
+            swim, *vcs, [&] { return snapshot(swim, links, *dir, *vcs, started, clock.now()); },
+            st.meta.slots});
+  swim.set_listener([self = st.creds.identity.public_key, &vcs,
+                     &observability](ms::Event e, const ms::Member& m, ms::State before) {
     log_event(self, e, m, before);
     vcs->on_member_event(e, m);
+    if (observability)
+      observability->on_member_event(e, m, before);
   });
+  if (observability)
+    swim.set_probe_listener([&observability](const ms::MemberId& target, bool acked) {
+      observability->on_probe(target, acked);
+    });
   links.on_receive(Channel::membership,
                    [&](const PublicKey& peer, ByteView body) { swim.on_message(body, &peer); });
   // A flood of bad connections must not flood the log: at most kRefusalsLogged lines per
@@ -281,6 +314,12 @@ int run_agent(const RunOptions& o) {
     sync_wait(loop, links.shutdown());
     return 1;
   }
+  if (observability && !start_http(loop, *o.http, *observability)) {
+    sync_wait(loop, vcs->stop());
+    sync_wait(loop, status.stop());
+    sync_wait(loop, links.shutdown());
+    return 1;
+  }
 
   AsyncEvent stop;
   int signals_seen = 0;
@@ -325,6 +364,8 @@ int run_agent(const RunOptions& o) {
     co_await sleep_for(loop, swim.config().leave_linger);
     swim.stop();
     co_await vcs->stop();
+    if (observability)
+      co_await observability->stop();
     co_await status.stop();
     co_await links.shutdown();
     sigterm.stop();

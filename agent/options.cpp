@@ -1,5 +1,6 @@
 #include "options.hpp"
 
+#include <arpa/inet.h>
 #include <charconv>
 #include <cmath>
 #include <map>
@@ -17,6 +18,7 @@ Usage:
   ppp2p-runtime [run] --listen HOST:PORT --data-dir DIR --cluster-key-file FILE
                 [--join HOST:PORT]... [--slots N] [--allow-list FILE]
                 [--advertise HOST:PORT] [--speed SCORE] [--log-level LEVEL]
+                [--http HOST:PORT [--http-public]]
   ppp2p-runtime status --data-dir DIR [--json]
   ppp2p-runtime keygen FILE
   ppp2p-runtime --help | --version
@@ -49,6 +51,14 @@ Options of run:
                            the --listen address; required when listening on 0.0.0.0 or ::)
   --speed SCORE            advertise SCORE instead of running the start-up CPU benchmark
   --log-level LEVEL        trace, debug, info (default), warn, error or off
+  --http HOST:PORT         serve, over plain HTTP without authentication, /metrics
+                           (Prometheus text), /status.json (members with addresses, speeds,
+                           slots and loads; VCs deployed here with their module hashes and VT
+                           counts; enrolments; recent events) and / (a dashboard page). Only a
+                           loopback address (127.0.0.0/8, ::1, localhost) unless --http-public;
+                           port 0 picks a free port, logged at start
+  --http-public            allow --http on any address: whoever reaches it reads all of the
+                           above (nothing there changes the agent)
 
 Options of status:
   --data-dir DIR           the data dir of the running agent to ask (over DIR/status.sock)
@@ -76,7 +86,8 @@ const std::map<std::string_view, bool>& run_flags() {
   static const std::map<std::string_view, bool> flags{
       {"--listen", false},     {"--data-dir", false}, {"--cluster-key-file", false},
       {"--allow-list", false}, {"--join", true},      {"--slots", false},
-      {"--advertise", false},  {"--speed", false},    {"--log-level", false}};
+      {"--advertise", false},  {"--speed", false},    {"--log-level", false},
+      {"--http", false}};
   return flags;
 }
 
@@ -91,6 +102,15 @@ std::optional<UsageError> check_address(std::string_view flag, const std::string
   return std::nullopt;
 }
 
+// Loopback by its text: an IPv4 address in 127.0.0.0/8, ::1 or localhost (a name such as
+// 127.example.com is not: it may resolve anywhere).
+bool is_loopback(const std::string& host) {
+  if (host == "localhost" || host == "::1")
+    return true;
+  in_addr a{};
+  return ::inet_pton(AF_INET, host.c_str(), &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
+}
+
 std::variant<Command, UsageError> parse_run(const std::vector<std::string_view>& args) {
   RunOptions o;
   std::set<std::string_view> seen;
@@ -102,6 +122,10 @@ std::variant<Command, UsageError> parse_run(const std::vector<std::string_view>&
       flag = arg.substr(0, eq);
       value = arg.substr(eq + 1);
       inline_value = true;
+    }
+    if (arg == "--http-public") { // the one flag without a value
+      o.http_public = true;
+      continue;
     }
     auto known = run_flags().find(flag);
     if (known == run_flags().end())
@@ -129,6 +153,10 @@ std::variant<Command, UsageError> parse_run(const std::vector<std::string_view>&
       if (auto e = check_address(flag, v))
         return *e;
       o.join.push_back(v);
+    } else if (flag == "--http") {
+      if (auto e = check_address(flag, v))
+        return *e;
+      o.http = v;
     } else if (flag == "--data-dir") {
       o.data_dir = v;
     } else if (flag == "--cluster-key-file") {
@@ -160,6 +188,13 @@ std::variant<Command, UsageError> parse_run(const std::vector<std::string_view>&
     return error("run needs --listen HOST:PORT");
   if (o.data_dir.empty())
     return error("run needs --data-dir DIR");
+  if (o.http_public && !o.http)
+    return error("--http-public needs --http HOST:PORT");
+  if (o.http && !o.http_public && !is_loopback(net::parse_host_port(*o.http)->host))
+    return error("--http " + *o.http +
+                 " is not a loopback address: the HTTP server has no authentication and shows "
+                 "the cluster's members, VCs and events to whoever reaches it. Use "
+                 "127.0.0.1:PORT, or add --http-public to serve it on that address anyway");
   if (!o.cluster_key_file && !o.allow_list_file)
     return error("run needs --cluster-key-file FILE (or --allow-list FILE)");
   return Command{std::move(o)};

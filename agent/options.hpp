@@ -19,6 +19,8 @@ struct RunOptions {
   std::optional<unsigned> slots; // default: the number of cores
   std::optional<double> speed;   // default: measured at start
   std::string log_level = "info";
+  std::optional<std::string> http; // HOST:PORT of the observability server (metrics, dashboard)
+  bool http_public = false;        // --http may name a non-loopback address
 };
 
 struct StatusOptions {

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "json_text.hpp"
 #include "ppp2p/net/flatbuffer_util.hpp"
 #include "status_generated.h"
 
@@ -35,7 +36,8 @@ net::Bytes encode_status_reply(const StatusView& v) {
   std::vector<flatbuffers::Offset<fb::Vc>> vcs;
   for (const VcView& c : v.vcs)
     vcs.push_back(fb::CreateVcDirect(fbb, c.id.c_str(), c.module.c_str(), c.quota, c.workers,
-                                     c.enrolling, c.queued, c.placed, c.spawned, c.finished));
+                                     c.enrolling, c.queued, c.placed, c.spawned, c.finished,
+                                     c.resumed, c.migrated, c.lost));
   std::vector<flatbuffers::Offset<fb::Enrolment>> enrolments;
   for (const EnrolmentView& e : v.enrolments)
     enrolments.push_back(fb::CreateEnrolmentDirect(
@@ -80,7 +82,8 @@ std::optional<StatusView> decode_status_reply(net::ByteView bytes) {
   if (r->vcs())
     for (const fb::Vc* c : *r->vcs())
       v.vcs.push_back({str(c->id()), str(c->module_()), c->quota(), c->workers(), c->enrolling(),
-                       c->queued(), c->placed(), c->spawned(), c->finished()});
+                       c->queued(), c->placed(), c->spawned(), c->finished(), c->resumed(),
+                       c->migrated(), c->lost()});
   if (r->enrolments())
     for (const fb::Enrolment* e : *r->enrolments())
       v.enrolments.push_back({str(e->deployer()), str(e->vc()), str(e->module_()), str(e->state()),
@@ -95,42 +98,6 @@ std::optional<StatusView> decode_status_reply(net::ByteView bytes) {
   v.replica_bytes = r->replica_bytes();
   return v;
 }
-
-namespace {
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-    case '"':
-      out += "\\\"";
-      break;
-    case '\\':
-      out += "\\\\";
-      break;
-    case '\n':
-      out += "\\n";
-      break;
-    default:
-      if (c < 0x20) {
-        char buf[8];
-        std::snprintf(buf, sizeof buf, "\\u%04x", c);
-        out += buf;
-      } else {
-        out += static_cast<char>(c);
-      }
-    }
-  }
-  return out + "\"";
-}
-
-std::string json_number(double d) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", d);
-  return buf;
-}
-
-} // namespace
 
 std::string status_json(const StatusView& v) {
   std::ostringstream o;
@@ -158,7 +125,9 @@ std::string status_json(const StatusView& v) {
       << ", \"module\": " << json_string(c.module) << ", \"quota\": " << c.quota
       << ", \"workers\": " << c.workers << ", \"enrolling\": " << c.enrolling
       << ", \"queued\": " << c.queued << ", \"placed\": " << c.placed
-      << ", \"spawned\": " << c.spawned << ", \"finished\": " << c.finished << "}";
+      << ", \"spawned\": " << c.spawned << ", \"finished\": " << c.finished
+      << ", \"resumed\": " << c.resumed << ", \"migrated\": " << c.migrated
+      << ", \"lost\": " << c.lost << "}";
   }
   o << "],\n \"enrolments\": [";
   for (std::size_t i = 0; i < v.enrolments.size(); ++i) {

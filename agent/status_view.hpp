@@ -35,6 +35,9 @@ struct VcView {
   std::uint64_t placed = 0;
   std::uint64_t spawned = 0;
   std::uint64_t finished = 0;
+  std::uint64_t resumed = 0;
+  std::uint64_t migrated = 0;
+  std::uint64_t lost = 0;
 };
 
 struct EnrolmentView {

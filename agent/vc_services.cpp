@@ -21,7 +21,7 @@ std::string vc_hex(vc::VcId id) {
 void add_vc_status(StatusView& v, const VcStatus& s) {
   for (const vc::DeploymentStatus& d : s.deployments)
     v.vcs.push_back({vc_hex(d.vc), d.module, d.quota, d.workers, d.enrolling, d.queued, d.placed,
-                     d.spawned, d.finished});
+                     d.spawned, d.finished, d.resumed, d.migrated, d.lost});
   for (const vc::EnrolmentStatus& e : s.enrolments)
     v.enrolments.push_back({e.deployer, vc_hex(e.vc), e.module, e.state, e.slots, e.queued,
                             e.running, e.executor_pid, e.finished, e.executor_starts});
@@ -143,7 +143,9 @@ VcStatus VcServices::status() const {
     s.vts_finished = node_->worker().vts_finished();
     s.replicas_kept = node_->worker().replicas_kept();
     s.replica_bytes = node_->worker().replica_bytes();
+    s.totals = node_->deployment_totals();
   }
+  s.reliable = messenger_.stats();
   s.modules_cached = modules_->cached();
   return s;
 }

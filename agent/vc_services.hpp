@@ -30,6 +30,8 @@ struct VcStatus {
   std::uint64_t vts_finished = 0;
   std::uint64_t replicas_kept = 0;
   std::uint64_t replica_bytes = 0;
+  vc::DeploymentTotals totals;   // over every VC deployed here, released ones included
+  net::reliable::Stats reliable; // deploy messages between agents
 };
 
 // Adds the VC part of an agent's status to its view.

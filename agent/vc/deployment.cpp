@@ -259,6 +259,13 @@ void Deployment::spawn(SpawnRequest request) {
   if (released_)
     return;
   ++spawned_;
+  // A VT that ended lost or crashed and comes again is resumed by its client, from a snapshot
+  // or (none yet) from its start.
+  bool again = may_resume_.erase(request.vt) > 0;
+  if (!request.avoid.empty() || !request.to.empty())
+    ++migrated_;
+  else if (again || request.snapshot || request.replay_through > 0)
+    ++resumed_;
   VtNumber vt = request.vt;
   if (starved_) {
     finish(failure_event(vt, VtEvent::Failure::lost,
@@ -385,6 +392,11 @@ void Deployment::relay(VtNumber vt, Message&& m) {
 
 void Deployment::finish(VtEvent&& event) {
   ++finished_;
+  if (event.kind == VtEvent::Kind::failure && event.failure == VtEvent::Failure::lost)
+    ++lost_;
+  if (event.kind == VtEvent::Kind::failure &&
+      (event.failure == VtEvent::Failure::lost || event.failure == VtEvent::Failure::crashed))
+    may_resume_.insert(event.vt);
   client_.event(std::move(event));
 }
 
@@ -408,8 +420,10 @@ void Deployment::on_event(const std::string& from, VtEvent&& event) {
     }
     return;
   }
-  if (event.kind == VtEvent::Kind::checkpoint)
+  if (event.kind == VtEvent::Kind::checkpoint) {
+    checkpoint_bytes_ += event.value.size();
     replicate(from, event);
+  }
   if (event.kind == VtEvent::Kind::partial || event.kind == VtEvent::Kind::exchange ||
       event.kind == VtEvent::Kind::checkpoint) {
     client_.event(std::move(event));
@@ -540,6 +554,7 @@ void Deployment::release() {
   }
   workers_.clear();
   vts_.clear();
+  may_resume_.clear();
   queue_.clear();
   enrolled_ = 0;
   env_.timers.cancel(std::exchange(deadline_timer_, 0));
@@ -558,6 +573,10 @@ DeploymentStatus Deployment::status() const {
     (v.worker.empty() ? s.queued : s.placed) += 1;
   s.spawned = spawned_;
   s.finished = finished_;
+  s.resumed = resumed_;
+  s.migrated = migrated_;
+  s.lost = lost_;
+  s.checkpoint_bytes = checkpoint_bytes_;
   return s;
 }
 

@@ -22,6 +22,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "delegator.hpp"
@@ -46,6 +47,11 @@ struct DeploymentStatus {
   std::size_t placed = 0; // VTs on workers
   std::uint64_t spawned = 0;
   std::uint64_t finished = 0;
+  // Plain counters for the agent's metrics and dashboard (they never steer anything).
+  std::uint64_t resumed = 0;          // spawns that resume a checkpoint (or replay from start)
+  std::uint64_t migrated = 0;         // spawns that move a VT (avoid / to a worker)
+  std::uint64_t lost = 0;             // VTs failed as lost (worker gone, no worker)
+  std::uint64_t checkpoint_bytes = 0; // snapshot bytes that came from workers
 };
 
 class Deployment {
@@ -160,6 +166,8 @@ private:
   // until that one is placed there, or a while has passed.
   std::map<std::string, std::pair<VtNumber, Millis>> moving_to_;
   std::uint64_t spawned_ = 0, finished_ = 0;
+  std::uint64_t resumed_ = 0, migrated_ = 0, lost_ = 0, checkpoint_bytes_ = 0;
+  std::unordered_set<VtNumber> may_resume_; // ended lost or crashed: a new spawn resumes it
   net::membership::TimerId deadline_timer_ = 0, retry_timer_ = 0, starving_timer_ = 0;
   bool starved_ = false; // no worker for an enrolment timeout: spawns fail at once
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

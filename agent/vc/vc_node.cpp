@@ -60,6 +60,7 @@ void VcNode::release(VcId vc) {
   if (it == deployments_.end())
     return;
   it->second->release();
+  released_totals_.add(it->second->status());
   deployments_.erase(it);
 }
 
@@ -84,10 +85,26 @@ void VcNode::on_cluster_changed() {
 }
 
 void VcNode::shutdown(const std::string& reason) {
-  for (auto& [id, d] : deployments_)
+  for (auto& [id, d] : deployments_) {
     d->release();
+    released_totals_.add(d->status());
+  }
   deployments_.clear();
   worker_.resign_all(reason);
+}
+
+void DeploymentTotals::add(const DeploymentStatus& s) {
+  resumed += s.resumed;
+  migrated += s.migrated;
+  lost += s.lost;
+  checkpoint_bytes += s.checkpoint_bytes;
+}
+
+DeploymentTotals VcNode::deployment_totals() const {
+  DeploymentTotals t = released_totals_;
+  for (const auto& [id, d] : deployments_)
+    t.add(d->status());
+  return t;
 }
 
 std::vector<DeploymentStatus> VcNode::deployments() const {

@@ -19,6 +19,17 @@ struct VcNodeStats {
   std::uint64_t chunks_served = 0;
 };
 
+// The deployments' counters summed over every VC this agent deployed, released ones included
+// (the agent's metrics are totals over its lifetime).
+struct DeploymentTotals {
+  std::uint64_t resumed = 0;
+  std::uint64_t migrated = 0;
+  std::uint64_t lost = 0;
+  std::uint64_t checkpoint_bytes = 0;
+
+  void add(const DeploymentStatus& s);
+};
+
 class VcNode {
 public:
   VcNode(VcEnvironment env, WorkerConfig worker, DeploymentConfig deployment = {});
@@ -49,6 +60,7 @@ public:
   const WorkerService& worker() const noexcept { return worker_; }
   std::vector<DeploymentStatus> deployments() const;
   const VcNodeStats& stats() const noexcept { return stats_; }
+  DeploymentTotals deployment_totals() const;
 
 private:
   void on_message(const std::string& from, net::ByteView body);
@@ -63,6 +75,7 @@ private:
   SlotHints hints_;
   std::map<VcId, std::unique_ptr<Deployment>> deployments_;
   VcNodeStats stats_;
+  DeploymentTotals released_totals_; // of the deployments released and forgotten
 };
 
 } // namespace ppp2p::agent::vc

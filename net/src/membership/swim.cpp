@@ -142,8 +142,11 @@ void Swim::start_probe(const MemberId& target) {
   Probe& p = probes_[target];
   p.seq = expect_ack(
       [this, target] {
-        if (auto it = probes_.find(target); it != probes_.end())
+        if (auto it = probes_.find(target); it != probes_.end()) {
+          if (!it->second.acked && probe_listener_)
+            probe_listener_(target, true);
           it->second.acked = true;
+        }
         final_probe_acked(target);
       },
       cfg_.probe_interval);
@@ -155,6 +158,8 @@ void Swim::start_probe(const MemberId& target) {
   // can refute at once instead of waiting for gossip to reach it.
   if (m->state == State::suspect)
     ping.gossip.push_back(update_of(*m, self_id_));
+  if (probe_listener_)
+    probe_listener_(target, false);
   send(m->address, std::move(ping));
   p.indirect_timer = after(cfg_.probe_timeout, [this, target] {
     auto it = probes_.find(target);

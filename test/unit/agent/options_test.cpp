@@ -65,8 +65,9 @@ TEST(AgentOptions, HelpAndVersion) {
 TEST(AgentOptions, HelpMentionsEveryFlag) {
   std::string help = help_text();
   for (const char* flag : {"--listen", "--data-dir", "--cluster-key-file", "--allow-list", "--join",
-                           "--slots", "--advertise", "--speed", "--log-level", "status", "--json",
-                           "keygen FILE", "--help", "--version"})
+                           "--slots", "--advertise", "--speed", "--log-level", "--http",
+                           "--http-public", "status", "--json", "keygen FILE", "--help",
+                           "--version"})
     EXPECT_NE(help.find(flag), std::string::npos) << flag;
 }
 
@@ -111,4 +112,37 @@ TEST(AgentOptions, BadInputIsAClearError) {
             std::string::npos);
   EXPECT_NE(error_of({"--listen", "h:1", "stray"}).find("unexpected argument 'stray'"),
             std::string::npos);
+}
+
+TEST(AgentOptions, HttpServesOnLoopbackUnlessMadePublic) {
+  auto run = [](std::vector<const char*> extra) {
+    std::vector<const char*> args{"--listen", "127.0.0.1:0",        "--data-dir",
+                                  "d",        "--cluster-key-file", "k"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return parse(args);
+  };
+  for (const char* ok : {"127.0.0.1:9100", "127.1.2.3:0", "localhost:9100", "[::1]:9100"}) {
+    auto r = run({"--http", ok});
+    ASSERT_TRUE(std::holds_alternative<Command>(r)) << ok;
+    const auto& o = std::get<RunOptions>(std::get<Command>(r));
+    EXPECT_EQ(o.http, std::string(ok));
+    EXPECT_FALSE(o.http_public);
+  }
+  for (const char* wide : {"0.0.0.0:9100", "10.0.0.5:9100", "127.example.com:80", "[::]:9100"}) {
+    auto r = run({"--http", wide});
+    auto* e = std::get_if<UsageError>(&r);
+    ASSERT_NE(e, nullptr) << wide;
+    EXPECT_NE(e->message.find("not a loopback address"), std::string::npos) << e->message;
+    EXPECT_NE(e->message.find("--http-public"), std::string::npos) << e->message;
+  }
+  auto public_ok = run({"--http", "0.0.0.0:9100", "--http-public"});
+  ASSERT_TRUE(std::holds_alternative<Command>(public_ok));
+  EXPECT_TRUE(std::get<RunOptions>(std::get<Command>(public_ok)).http_public);
+  auto alone = run({"--http-public"});
+  ASSERT_TRUE(std::holds_alternative<UsageError>(alone));
+  EXPECT_NE(std::get<UsageError>(alone).message.find("--http-public needs --http"),
+            std::string::npos);
+  auto bad = run({"--http", "nope"});
+  ASSERT_TRUE(std::holds_alternative<UsageError>(bad));
+  EXPECT_NE(std::get<UsageError>(bad).message.find("--http needs HOST:PORT"), std::string::npos);
 }

@@ -33,6 +33,20 @@ TEST(StatusView, ReplyRoundTripsThroughTheWireFormat) {
   EXPECT_FLOAT_EQ(static_cast<float>(back->peers[0].speed), 101.5f);
 }
 
+TEST(StatusView, AVcsResumedMigratedAndLostCountsTravelAndShowInJson) {
+  StatusView v = sample();
+  v.vcs = {{"00000000000000ab", "f00d", 2, 2, 0, 3, 4, 20, 9, 5, 1, 6}};
+  auto back = decode_status_reply(encode_status_reply(v));
+  ASSERT_TRUE(back);
+  ASSERT_EQ(back->vcs.size(), 1u);
+  EXPECT_EQ(back->vcs[0].finished, 9u);
+  EXPECT_EQ(back->vcs[0].resumed, 5u);
+  EXPECT_EQ(back->vcs[0].migrated, 1u);
+  EXPECT_EQ(back->vcs[0].lost, 6u);
+  EXPECT_NE(status_json(v).find("\"finished\": 9, \"resumed\": 5, \"migrated\": 1, \"lost\": 6}"),
+            std::string::npos);
+}
+
 TEST(StatusView, RequestsAreRecognisedAndGarbageIsNot) {
   EXPECT_TRUE(is_status_request(encode_status_request()));
   EXPECT_FALSE(is_status_request(encode_status_reply(sample())));

@@ -199,3 +199,47 @@ TEST(DeployerSim, APartitionedWorkerIsTreatedAsDeadOnBothSidesAndNothingOfItLeak
     EXPECT_FALSE(client.events[k].kind == Kind::partial && client.events[k].peer == c.address(host))
         << "a partial from the partitioned worker after the partition";
 }
+
+TEST(DeployerSim, TheDeploymentCountsLostResumedAndMigratedVirtualThreadsAndCheckpointBytes) {
+  Cluster c(seed(41));
+  c.add({.slots = 0});
+  c.add({.slots = 1}); // equal speeds: VT 1 goes to the worker that VT 0 leaves free
+  c.add({.slots = 1});
+  Client client;
+  ASSERT_TRUE(started(c, client, request(2, 1)));
+  VcId id = *client.id;
+  c.vc(0).spawn(id, spawn(0, {.op = Op::until_cancelled}));
+  c.vc(0).spawn(id, spawn(1, {.work_ms = 20, .value = 1}));
+  c.vc(0).capture(id, 1);
+  ASSERT_TRUE(c.world.run_until([&] { return client.finals.count(1); }, Millis{5000}));
+  DeploymentStatus s = c.vc(0).deployment(id)->status();
+  EXPECT_GT(s.checkpoint_bytes, 0u) << "the capture's snapshot came through the deployer";
+  EXPECT_EQ(s.lost, 0u);
+  // VT 0's worker dies: lost; the client spawns it again (no checkpoint: from its start).
+  auto runs_vt0 = [&](std::size_t i) {
+    auto st = c.vc(i).worker().status();
+    return !st.empty() && st.front().running + st.front().queued > 0;
+  };
+  std::size_t host = runs_vt0(1) ? 1 : 2;
+  ASSERT_TRUE(runs_vt0(host));
+  c.kill(host);
+  ASSERT_TRUE(c.world.run_until([&] { return client.finals.count(0); }, Millis{5000}));
+  EXPECT_EQ(client.finals[0].failure, Failure::lost);
+  c.vc(0).spawn(id, spawn(0, {.work_ms = 5, .value = 3}));
+  SpawnRequest moved = spawn(7, {.work_ms = 5, .value = 7});
+  moved.avoid = c.address(host);
+  c.vc(0).spawn(id, std::move(moved));
+  c.vc(0).spawn(id, spawn(8, {.work_ms = 5, .value = 8})); // a fresh VT: neither
+  ASSERT_TRUE(c.world.run_until([&] { return client.finals.count(8) && client.finals.count(7); },
+                                Millis{10000}));
+  s = c.vc(0).deployment(id)->status();
+  EXPECT_EQ(s.lost, 1u);
+  EXPECT_EQ(s.resumed, 1u);
+  EXPECT_EQ(s.migrated, 1u);
+  DeploymentTotals before = c.vc(0).deployment_totals();
+  c.vc(0).release(id);
+  DeploymentTotals after = c.vc(0).deployment_totals();
+  EXPECT_EQ(after.resumed, before.resumed) << "a released VC still counts in the totals";
+  EXPECT_EQ(after.lost, 1u);
+  EXPECT_EQ(after.checkpoint_bytes, s.checkpoint_bytes);
+}

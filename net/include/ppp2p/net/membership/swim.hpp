@@ -55,6 +55,10 @@ struct Stats {
 class Swim {
 public:
   using Listener = std::function<void(Event, const Member&, State before)>;
+  // Told when a probe's direct ping goes out (acked false) and when the probe's ack comes back
+  // (acked true, at most once per ping), so that the agent can time round trips with a finer
+  // clock than Environment's (the metrics' link RTT histogram).
+  using ProbeListener = std::function<void(const MemberId& target, bool acked)>;
 
   Swim(Environment env, Config cfg, SelfInfo self);
   Swim(const Swim&) = delete;
@@ -95,6 +99,7 @@ public:
   bool has_left() const noexcept { return left_; }
 
   void set_listener(Listener l) { listener_ = std::move(l); }
+  void set_probe_listener(ProbeListener l) { probe_listener_ = std::move(l); }
 
 private:
   struct Probe {
@@ -185,6 +190,7 @@ private:
   bool left_ = false;
   Stats stats_;
   Listener listener_;
+  ProbeListener probe_listener_;
 };
 
 } // namespace ppp2p::net::membership
