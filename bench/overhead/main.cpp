@@ -8,10 +8,12 @@
 
 namespace with_ppp2p {
 double evolve(int generations, int size, int genes);
-}
+long queens(int n);
+} // namespace with_ppp2p
 namespace plain {
 double evolve(int generations, int size, int genes);
-}
+long queens(int n);
+} // namespace plain
 namespace with_inner_sites {
 double evolve(int generations, int size, int genes);
 }
@@ -67,5 +69,40 @@ int main(int argc, char** argv) {
               "per generation: %+.2f %%\n",
               (ppp2p_median / plain_median - 1) * 100, size,
               (inner_median / plain_median - 1) * 100);
+
+  // Call-heavy recursion: every call is a site, the state (a 64-byte board) passed by value.
+  const int n = 13;
+  auto time_queens = [&](long (*fn)(int), long& result) {
+    auto start = Clock::now();
+    result = fn(n);
+    return std::chrono::duration<double>(Clock::now() - start).count();
+  };
+  std::vector<double> plain_queens, ppp2p_queens;
+  long plain_count = 0, ppp2p_count = 0;
+  time_queens(plain::queens, plain_count); // warm-up
+  time_queens(with_ppp2p::queens, ppp2p_count);
+  for (int r = 0; r < rounds; ++r) {
+    plain_queens.push_back(time_queens(plain::queens, plain_count));
+    ppp2p_queens.push_back(time_queens(with_ppp2p::queens, ppp2p_count));
+  }
+  if (plain_count != 73712 || ppp2p_count != 73712) {
+    std::fprintf(stderr, "13 queens: %ld and %ld solutions, expected 73712\n", plain_count,
+                 ppp2p_count);
+    return 1;
+  }
+  std::sort(plain_queens.begin(), plain_queens.end());
+  std::sort(ppp2p_queens.begin(), ppp2p_queens.end());
+  double plain_q = plain_queens[plain_queens.size() / 2];
+  double ppp2p_q = ppp2p_queens[ppp2p_queens.size() / 2];
+  std::printf("\ncall-heavy recursion: %d-queens, the board by value, every recursive call a site "
+              "(and a checkpoint() in each call); median of %d alternating rounds\n\n",
+              n, rounds);
+  std::printf("| variant                    | median s | min s   | ratio  |\n");
+  std::printf("|----------------------------|----------|---------|--------|\n");
+  std::printf("| plain clang++-19 -O2       | %8.4f | %7.4f | 1.000  |\n", plain_q,
+              plain_queens.front());
+  std::printf("| with ppp2p plugin -O2      | %8.4f | %7.4f | %.3f  |\n", ppp2p_q,
+              ppp2p_queens.front(), ppp2p_q / plain_q);
+  std::printf("\nrecursion overhead: %+.2f %% (goal <= 5 %%)\n", (ppp2p_q / plain_q - 1) * 100);
   return 0;
 }

@@ -55,7 +55,7 @@ echo "== the README's plain clang++ line (no -Wl,--wrap=main): executors start, 
 src=$(cd "$here/../.." && pwd)
 "$cxx" -std=c++20 -O2 -fplugin="$build/lib/ppp2p-plugin.so" -I"$src/include" \
   "$here/consumer/plain_link.cpp" "$build/lib/libppp2p.a" -lxxhash -o "$work/plain_link"
-if nm "$work/plain_link" | grep -q __wrap_main; then
+if nm "$work/plain_link" | grep -q " T __wrap_main"; then
   echo "plain_link should have been linked without --wrap=main" >&2
   exit 1
 fi

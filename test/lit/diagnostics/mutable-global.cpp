@@ -15,10 +15,10 @@ constexpr int limits[] = {1, 2, 3};
 thread_local int depth = 0; // expected-note {{'depth' is declared here}} expected-note-re {{hint: {{.*}}}}
 
 struct Stats {
-  static long calls; // expected-note {{'calls' is declared here}} expected-note-re {{hint: {{.*}}}}
+  static long calls;
   static const long cap = 10;
 };
-long Stats::calls = 0;
+long Stats::calls = 0; // expected-note {{'calls' is declared here}} expected-note-re {{hint: {{.*}}}}
 
 [[ppp2p::checkpointable]] int queens(int row) {
   if (row == board_size) {

@@ -9,7 +9,7 @@
 }
 
 [[ppp2p::checkpointable]] int walk(int n) {
-  static int table[16];
+  [[ppp2p::process_local]] static int table[16];
   int* p = table; // expected-error {{'p' of type 'int *' is live across the ppp2p site at line 14 (the call of offset(int)) and cannot move to another process: raw pointers hold addresses of this process}}
   p += offset(n);
   return *p;

@@ -117,6 +117,7 @@ TEST(DeployerSim, BlockedVirtualThreadsHoldNoSlotSoMoreVirtualThreadsThanSlotsCo
   // 60 VTs that each wait until all 60 have begun (as a ring's receives do) on 2 workers of one
   // slot: more than the executors' prefetch and the deployer's windows (2 x 18) could hold.
   const std::uint32_t n = 60;
+  SimExecutors::barrier_arrived = 0;
   Cluster c(seed(61));
   c.add({.slots = 0});
   c.add({.slots = 1});
