@@ -13,6 +13,7 @@
 
 #include "clang/Sema/Template.h"
 #include "clang/Sema/TemplateDeduction.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 #include <functional>
 
@@ -45,12 +46,23 @@ bool CodecInstantiator::matchesPartialUserCodec(QualType type) {
   if (!userCodec_)
     return false;
   const SourceManager& sources = sema_.getSourceManager();
-  FileID header = sources.getFileID(sources.getExpansionLoc(userCodec_->getLocation()));
+  // ppp2p's own headers (codec.hpp and the detail/ headers beside it: the directory of the
+  // primary template's definition, whoever else redeclares it) specialise the codec for
+  // standard types, which are classified by their elements instead.
+  const CXXRecordDecl* primary = userCodec_->getTemplatedDecl()->getDefinition();
+  SourceLocation primaryAt = primary ? primary->getLocation() : userCodec_->getLocation();
+  llvm::StringRef headerDir =
+      llvm::sys::path::parent_path(sources.getFilename(sources.getExpansionLoc(primaryAt)));
+  auto inPpp2pHeaders = [&](SourceLocation where) {
+    llvm::StringRef file = sources.getFilename(sources.getExpansionLoc(where));
+    return !headerDir.empty() && file.starts_with(headerDir) && file.size() > headerDir.size() &&
+           llvm::sys::path::is_separator(file[headerDir.size()]);
+  };
   llvm::SmallVector<ClassTemplatePartialSpecializationDecl*, 8> partials;
   userCodec_->getPartialSpecializations(partials);
   for (ClassTemplatePartialSpecializationDecl* partial : partials) {
-    if (sources.getFileID(sources.getExpansionLoc(partial->getLocation())) == header)
-      continue; // the header's own: standard types, classified by their elements
+    if (inPpp2pHeaders(partial->getLocation()))
+      continue;
     sema::TemplateDeductionInfo info(partial->getLocation());
     TemplateArgument argument(type);
     if (sema_.DeduceTemplateArguments(partial, llvm::ArrayRef(argument), info) ==
