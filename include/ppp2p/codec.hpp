@@ -179,6 +179,13 @@ template <class T> constexpr std::size_t min_encoded_size() {
     return 1;
 }
 
+/// A count, then each element: the encoding of every sequence and set.
+template <class C> void save_sequence(Writer& out, const C& container, std::size_t size) {
+  out.varint(size);
+  for (const auto& element : container)
+    save_value(out, element);
+}
+
 template <class T> struct pointer_codec {
   static_assert(dependent_false<T>, "ppp2p: raw pointers cannot move to another process; "
                                     "store the pointee by value or an index instead");
@@ -206,7 +213,8 @@ template <class T> T decode(Reader& in) {
 
 } // namespace ppp2p
 
-// The codecs of standard types, then the plugin's; each needs everything above.
+// The codecs of standard types and the plugin's; each needs everything above, nothing of the
+// others.
 #include <ppp2p/detail/plugin_codecs.hpp>
 #include <ppp2p/detail/std_adapter_codecs.hpp>
 #include <ppp2p/detail/std_associative_codecs.hpp>

@@ -20,16 +20,6 @@
 
 namespace ppp2p {
 
-namespace detail {
-
-template <class C> void save_sequence(Writer& out, const C& container, std::size_t size) {
-  out.varint(size);
-  for (const auto& element : container)
-    save_value(out, element);
-}
-
-} // namespace detail
-
 template <class C, class Tr> struct codec<std::basic_string_view<C, Tr>> {
   static_assert(detail::dependent_false<C>,
                 "ppp2p: std::string_view points into memory of this process; use std::string");
