@@ -166,10 +166,12 @@ template <class... X> void InArchive::operator()(X&... values) {
   ((values = load_value<X>(in)), ...);
 }
 
-/// Encoded by codec<T> as its bytes, not by a specialisation with a format of its own
-/// (std::complex, std::bitset, a user's): containers may copy such elements in bulk.
+/// Encoded by codec<T> as all of its bytes, not by a specialisation with a format of its own
+/// (std::complex, std::bitset, a user's) nor as fewer bytes (long double): containers may copy
+/// such elements in bulk, and each takes sizeof(T) bytes.
 template <class T>
-concept bulk_bytes = raw_bytes<T> && std::is_base_of_v<default_codec<T>, codec<T>>;
+concept bulk_bytes =
+    raw_bytes<T> && !x87_long_double<T> && std::is_base_of_v<default_codec<T>, codec<T>>;
 
 /// Minimum encoded size of one element, used to refuse impossible counts early.
 template <class T> constexpr std::size_t min_encoded_size() {

@@ -78,6 +78,13 @@ TEST(Codec, LongDoubleEncodesOnlyItsSignificantBytes) {
   long double value = 1.0L / 3;
   EXPECT_EQ(round_trip(value), value);
   EXPECT_EQ(encoded(value).size(), 10u);
+  // In containers too, and a count of them is not checked against their size in memory.
+  std::deque<long double> many(10, value);
+  EXPECT_EQ(encoded(many).size(), 1 + 10 * 10u);
+  EXPECT_EQ(round_trip(many), many);
+  std::vector<long double> in_vector(3, -value);
+  EXPECT_EQ(round_trip(in_vector), in_vector);
+  expect_prefixes_refused(in_vector);
 }
 
 TEST(Codec, BoolRefusesBytesOtherThanZeroAndOne) {
