@@ -1,7 +1,8 @@
 // Container adapters and value types live across sites: a Dijkstra loop over a
 // std::priority_queue with std::greater<>, a depth-first search with a std::stack, a
-// breadth-first search with a std::queue, a priority_queue with a lambda comparator,
-// std::valarray, std::bitset, std::complex and std::chrono durations and time points.
+// breadth-first search with a std::queue, priority_queues with a lambda comparator and with a
+// comparator that has state, std::valarray, std::bitset, std::complex and std::chrono durations and
+// time points.
 #include "../oracle.hpp"
 
 #include <bitset>
@@ -19,8 +20,19 @@ using Graph = std::vector<std::vector<std::pair<int, int>>>; // (neighbour, weig
 using SimulatedClock =
     std::chrono::time_point<std::chrono::steady_clock, std::chrono::microseconds>;
 
+// Orders distances by how close they are to a target: a comparator with state.
+struct CloserTo {
+  long target;
+  bool operator()(long a, long b) const {
+    long da = a > target ? a - target : target - a;
+    long db = b > target ? b - target : target - b;
+    return da > db || (da == db && a > b);
+  }
+};
+
 struct Report {
   std::vector<long> distances;
+  std::vector<long> nearest_to_median;
   std::vector<int> dfs_order;
   std::vector<int> bfs_order;
   std::vector<int> lightest_edges;
@@ -61,6 +73,7 @@ Graph make_graph(int n, unsigned seed) {
   std::vector<long> distances(std::size_t(n), LONG_MAX);
   distances[0] = 0;
   frontier.emplace(0, 0);
+  std::priority_queue<long, std::vector<long>, CloserTo> nearest(CloserTo{long(n) * 2});
   while (!frontier.empty()) {
     auto [d, u] = frontier.top();
     frontier.pop();
@@ -72,6 +85,7 @@ Graph make_graph(int n, unsigned seed) {
         frontier.emplace(d + w, v);
       }
     }
+    nearest.push(d);
     load[u] += double(d) / 3;
     busy += std::chrono::microseconds(d % 7 + 1);
     ppp2p::checkpoint();
@@ -133,9 +147,15 @@ Graph make_graph(int n, unsigned seed) {
     lightest.pop();
     ppp2p::checkpoint();
   }
+  std::vector<long> nearest_to_median;
+  while (nearest_to_median.size() < 4 && !nearest.empty()) {
+    nearest_to_median.push_back(nearest.top());
+    nearest.pop();
+    ppp2p::checkpoint();
+  }
   clock += busy;
-  return Report{distances, dfs_order, bfs_order, lightest_edges, load,
-                reached,   spiral,    busy,      clock};
+  return Report{distances, nearest_to_median, dfs_order, bfs_order, lightest_edges,
+                load,      reached,           spiral,    busy,      clock};
 }
 
 PPP2P_ORACLE_MAIN(explore, 16, 7u)
