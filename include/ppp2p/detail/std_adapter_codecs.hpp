@@ -39,8 +39,7 @@ template <class Adapter> struct adapter_access : Adapter {
 
 /// A comparator rebuilt by default construction instead of encoded.
 template <class Compare>
-inline constexpr bool stateless_comparator =
-    std::is_empty_v<Compare>&& std::is_default_constructible_v<Compare>;
+concept stateless_comparator = std::is_empty_v<Compare> && std::is_default_constructible_v<Compare>;
 
 } // namespace detail
 
