@@ -13,6 +13,8 @@
 
 #include "clang/Sema/Template.h"
 #include "clang/Sema/TemplateDeduction.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 #include <functional>
 
@@ -45,12 +47,26 @@ bool CodecInstantiator::matchesPartialUserCodec(QualType type) {
   if (!userCodec_)
     return false;
   const SourceManager& sources = sema_.getSourceManager();
-  FileID header = sources.getFileID(sources.getExpansionLoc(userCodec_->getLocation()));
+  // codec.hpp and the detail/ headers beside it specialise the codec for standard types (and
+  // refuse pointers and references), which are classified by their elements instead. Other
+  // ppp2p headers specialise it for their own class templates (messages.hpp: Global<T>): those
+  // count as users' codecs. Found from the primary template's definition, whoever else
+  // redeclares it.
+  const CXXRecordDecl* primary = userCodec_->getTemplatedDecl()->getDefinition();
+  SourceLocation primaryAt = primary ? primary->getLocation() : userCodec_->getLocation();
+  llvm::StringRef codecHeader = sources.getFilename(sources.getExpansionLoc(primaryAt));
+  llvm::SmallString<256> detailDir(llvm::sys::path::parent_path(codecHeader));
+  llvm::sys::path::append(detailDir, "detail");
+  auto inStdCodecHeaders = [&](SourceLocation where) {
+    llvm::StringRef file = sources.getFilename(sources.getExpansionLoc(where));
+    return file == codecHeader || (file.starts_with(detailDir) && file.size() > detailDir.size() &&
+                                   llvm::sys::path::is_separator(file[detailDir.size()]));
+  };
   llvm::SmallVector<ClassTemplatePartialSpecializationDecl*, 8> partials;
   userCodec_->getPartialSpecializations(partials);
   for (ClassTemplatePartialSpecializationDecl* partial : partials) {
-    if (sources.getFileID(sources.getExpansionLoc(partial->getLocation())) == header)
-      continue; // the header's own: standard types, classified by their elements
+    if (inStdCodecHeaders(partial->getLocation()))
+      continue;
     sema::TemplateDeductionInfo info(partial->getLocation());
     TemplateArgument argument(type);
     if (sema_.DeduceTemplateArguments(partial, llvm::ArrayRef(argument), info) ==

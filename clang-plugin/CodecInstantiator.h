@@ -30,8 +30,8 @@ public:
   /// <ppp2p/codec.hpp> has been parsed.
   const clang::ClassTemplateDecl* userCodecTemplate();
 
-  /// True if a partial specialisation of ppp2p::codec declared outside the header that
-  /// declares ppp2p::codec (a user's, for a class template of theirs) matches `type`.
+  /// True if a partial specialisation of ppp2p::codec declared outside codec.hpp and its
+  /// detail/ headers (a user's, for a class template of theirs) matches `type`.
   bool matchesPartialUserCodec(clang::QualType type);
 
   std::optional<CodecFunctions> instantiate(clang::QualType type, clang::SourceLocation where);

@@ -200,10 +200,24 @@ std::optional<Classification> TypeClassifier::classifyProcessResource(const CXXR
 std::optional<Classification> TypeClassifier::classifyStd(const CXXRecordDecl* record,
                                                           llvm::StringRef name) {
   const auto* spec = dyn_cast<ClassTemplateSpecializationDecl>(record);
-  enum Shape { Unknown, Refuse, Elements, Set, UnorderedSet, Map, UnorderedMap, String, All };
+  enum Shape {
+    Unknown,
+    Refuse,
+    Elements,
+    Adapter,
+    PriorityQueue,
+    Set,
+    UnorderedSet,
+    Map,
+    UnorderedMap,
+    String,
+    All
+  };
   Shape shape = llvm::StringSwitch<Shape>(name)
                     .Cases("vector", "deque", "list", "forward_list", "array", Elements)
-                    .Cases("optional", "unique_ptr", "shared_ptr", Elements)
+                    .Cases("optional", "unique_ptr", "shared_ptr", "valarray", Elements)
+                    .Cases("stack", "queue", Adapter)
+                    .Case("priority_queue", PriorityQueue)
                     .Cases("set", "multiset", Set)
                     .Cases("unordered_set", "unordered_multiset", UnorderedSet)
                     .Cases("map", "multimap", Map)
@@ -230,6 +244,23 @@ std::optional<Classification> TypeClassifier::classifyStd(const CXXRecordDecl* r
     if (index < args.size() && args[index].getKind() == TemplateArgument::Type)
       result = combine(result, classify(args[index].getAsType()), display + " " + role + ": ");
   };
+  // A priority_queue's comparator is rebuilt if stateless, else moved by its own codec; a
+  // function pointer cannot move.
+  auto comparator = [&](unsigned index) {
+    if (index >= args.size() || args[index].getKind() != TemplateArgument::Type)
+      return;
+    QualType compare = args[index].getAsType().getCanonicalType();
+    if (compare->isPointerType() || compare->isMemberPointerType())
+      result = refused(display + " with a function-pointer comparator cannot be encoded: the "
+                                 "address belongs to this process",
+                       "use a comparator class such as std::greater<>, or a lambda");
+    else if (classify(compare).fieldwise) // only a variable's own layout codec could move it
+      result = refused(display + " comparator: this comparator has no codec of its own",
+                       "capture only plain values in the lambda, or give the comparator class "
+                       "a serialize() member");
+    else
+      element(index, "comparator");
+  };
   auto requireStd = [&](unsigned index, llvm::StringRef expected) {
     if (index < args.size() && !isStdTemplate(args[index], expected))
       result = refused(display + " with a custom " + expected.str() + " cannot be encoded",
@@ -240,8 +271,17 @@ std::optional<Classification> TypeClassifier::classifyStd(const CXXRecordDecl* r
     element(0, "element");
     if (name == "unique_ptr")
       requireStd(1, "default_delete");
-    else if (name != "array" && name != "optional" && name != "shared_ptr")
+    else if (name != "array" && name != "optional" && name != "shared_ptr" && name != "valarray")
       requireStd(1, "allocator");
+    break;
+  case Adapter: // moved as the underlying container, which is classified in turn
+    element(0, "element");
+    element(1, "container");
+    break;
+  case PriorityQueue:
+    element(0, "element");
+    element(1, "container");
+    comparator(2);
     break;
   case Set:
     element(0, "element");

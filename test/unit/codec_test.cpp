@@ -1,4 +1,6 @@
 // Round trips and refusals of the codec layer (include/ppp2p/codec.hpp).
+#include "codec_test_support.hpp"
+
 #include <ppp2p/codec.hpp>
 
 #include <gtest/gtest.h>
@@ -22,30 +24,9 @@
 
 namespace {
 
-template <class T> std::vector<std::byte> encoded(const T& value) {
-  std::vector<std::byte> bytes;
-  ppp2p::Writer out(bytes);
-  ppp2p::encode(out, value);
-  return bytes;
-}
-
-template <class T> T round_trip(const T& value) {
-  std::vector<std::byte> bytes = encoded(value);
-  ppp2p::Reader in(bytes);
-  T back = ppp2p::decode<T>(in);
-  EXPECT_EQ(in.remaining(), 0u) << "decoding left bytes unread";
-  return back;
-}
-
-/// Every strict prefix of a valid encoding must be refused with snapshot_error.
-template <class T> void expect_prefixes_refused(const T& value) {
-  std::vector<std::byte> bytes = encoded(value);
-  for (std::size_t n = 0; n < bytes.size(); ++n) {
-    ppp2p::Reader in(bytes.data(), n);
-    EXPECT_THROW((void)ppp2p::decode<T>(in), ppp2p::snapshot_error)
-        << "prefix of " << n << " bytes";
-  }
-}
+using ppp2p::test::encoded;
+using ppp2p::test::expect_prefixes_refused;
+using ppp2p::test::round_trip;
 
 struct Point {
   int x;
@@ -97,6 +78,13 @@ TEST(Codec, LongDoubleEncodesOnlyItsSignificantBytes) {
   long double value = 1.0L / 3;
   EXPECT_EQ(round_trip(value), value);
   EXPECT_EQ(encoded(value).size(), 10u);
+  // In containers too, and a count of them is not checked against their size in memory.
+  std::deque<long double> many(10, value);
+  EXPECT_EQ(encoded(many).size(), 1 + 10 * 10u);
+  EXPECT_EQ(round_trip(many), many);
+  std::vector<long double> in_vector(3, -value);
+  EXPECT_EQ(round_trip(in_vector), in_vector);
+  expect_prefixes_refused(in_vector);
 }
 
 TEST(Codec, BoolRefusesBytesOtherThanZeroAndOne) {
@@ -192,6 +180,64 @@ TEST(Codec, AggregatesAreEncodedFieldByField) {
   std::vector<City> cities{city, City{"Mdina", {0, 0}, {}, {}, std::nullopt}};
   EXPECT_EQ(round_trip(cities), cities);
   expect_prefixes_refused(city);
+}
+
+struct ListNode {
+  int value;
+  std::unique_ptr<ListNode> next;
+};
+
+struct MoveOnlyRecord {
+  int id;
+  std::unique_ptr<ListNode> next;
+  std::vector<std::unique_ptr<int>> v;
+};
+
+TEST(Codec, AggregatesWithMoveOnlyFieldsRoundTrip) {
+  static_assert(ppp2p::detail::aggregate_field_count<MoveOnlyRecord>() == 3);
+  static_assert(ppp2p::detail::aggregate_field_count<ListNode>() == 2);
+  MoveOnlyRecord record{7, std::make_unique<ListNode>(ListNode{1, nullptr}), {}};
+  record.next->next = std::make_unique<ListNode>(ListNode{2, nullptr});
+  record.v.push_back(std::make_unique<int>(5));
+  record.v.push_back(nullptr);
+  record.v.push_back(std::make_unique<int>(-9));
+  MoveOnlyRecord back = round_trip(record);
+  EXPECT_EQ(back.id, 7);
+  ASSERT_TRUE(back.next);
+  EXPECT_EQ(back.next->value, 1);
+  ASSERT_TRUE(back.next->next);
+  EXPECT_EQ(back.next->next->value, 2);
+  EXPECT_FALSE(back.next->next->next);
+  ASSERT_EQ(back.v.size(), 3u);
+  ASSERT_TRUE(back.v[0]);
+  EXPECT_EQ(*back.v[0], 5);
+  EXPECT_FALSE(back.v[1]);
+  ASSERT_TRUE(back.v[2]);
+  EXPECT_EQ(*back.v[2], -9);
+  EXPECT_EQ(encoded(back), encoded(record));
+  MoveOnlyRecord empty = round_trip(MoveOnlyRecord{0, nullptr, {}});
+  EXPECT_FALSE(empty.next);
+  EXPECT_TRUE(empty.v.empty());
+  expect_prefixes_refused(record);
+}
+
+TEST(Codec, SlotCodecBuildsAMoveOnlyAggregateInPlace) {
+  using Codec = ppp2p::detail::slot_codec<MoveOnlyRecord>;
+  MoveOnlyRecord original{3, std::make_unique<ListNode>(ListNode{4, nullptr}), {}};
+  original.v.push_back(std::make_unique<int>(8));
+  std::vector<std::byte> bytes;
+  ppp2p::Writer out(bytes);
+  Codec::save(&original, out);
+  alignas(MoveOnlyRecord) unsigned char storage[sizeof(MoveOnlyRecord)];
+  ppp2p::Reader in(bytes);
+  Codec::load(storage, in);
+  auto* built = std::launder(reinterpret_cast<MoveOnlyRecord*>(storage));
+  EXPECT_EQ(built->id, 3);
+  ASSERT_TRUE(built->next);
+  EXPECT_EQ(built->next->value, 4);
+  ASSERT_EQ(built->v.size(), 1u);
+  EXPECT_EQ(*built->v[0], 8);
+  Codec::destroy(built);
 }
 
 TEST(Codec, TriviallyCopyableTypesAreEncodedAsBytes) {

@@ -12,9 +12,12 @@
 
 namespace ppp2p::detail {
 
-/// Converts to any type; only ever used in unevaluated contexts.
+/// Converts to any type; only ever used in unevaluated contexts. It yields a prvalue, which
+/// initialises a field without a copy, so move-only fields (std::unique_ptr, a vector of them)
+/// count too. (An lvalue would not do: asking whether a vector of unique_ptrs can be copied
+/// instantiates its copy constructor, a hard error.)
 struct any_field {
-  template <class U> constexpr operator U&() const noexcept;
+  template <class U> operator U() const noexcept;
 };
 
 template <class T, std::size_t... I>

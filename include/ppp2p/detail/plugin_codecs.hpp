@@ -1,0 +1,123 @@
+// The type-erased codecs the ppp2p plugin instantiates for frame slots (slot_codec), records
+// moved field by field from their layout (fieldwise_codec) and range-for iterators
+// (iterator_codec). Users never name them.
+#pragma once
+
+// codec.hpp includes this file at its end; included first, it brings codec.hpp in before its
+// own body.
+#include <ppp2p/codec.hpp>
+
+#include <cstddef>
+#include <iterator>
+#include <memory>
+#include <new>
+
+namespace ppp2p {
+
+namespace detail {
+
+/// The type-erased codec the plugin instantiates for every frame slot of type T.
+template <class T> struct slot_codec {
+  static void save(const void* object, Writer& out) {
+    codec<T>::save(out, *static_cast<const T*>(object));
+  }
+  static void load(void* storage, Reader& in) { ::new (storage) T(codec<T>::load(in)); }
+  static void check(Reader& in) { (void)codec<T>::load(in); }
+  static void destroy(void* object) { static_cast<T*>(object)->~T(); }
+};
+
+template <class T, std::size_t N> struct slot_codec<T[N]> {
+  static void save(const void* object, Writer& out) {
+    for (std::size_t i = 0; i < N; ++i)
+      slot_codec<T>::save(static_cast<const T*>(object) + i, out);
+  }
+  static void load(void* storage, Reader& in) {
+    T* elements = static_cast<T*>(storage);
+    std::size_t built = 0;
+    try {
+      for (; built < N; ++built)
+        slot_codec<T>::load(elements + built, in);
+    } catch (...) {
+      while (built > 0)
+        slot_codec<T>::destroy(elements + --built);
+      throw;
+    }
+  }
+  static void check(Reader& in) {
+    for (std::size_t i = 0; i < N; ++i)
+      slot_codec<T>::check(in);
+  }
+  static void destroy(void* object) {
+    for (std::size_t i = N; i > 0; --i)
+      slot_codec<T>::destroy(static_cast<T*>(object) + i - 1);
+  }
+};
+
+/// A field of a record moved field by field: its type and byte offset.
+template <class Type, std::size_t Offset> struct field {};
+
+/// Field-by-field codec of a record C++ cannot rebuild from its fields (a lambda's closure):
+/// the plugin instantiates it with the record's field types and offsets. Each field is
+/// constructed in place at its offset; the record's destructor destroys them.
+template <class Record, class... Fields> struct fieldwise_codec;
+
+template <class Record, class... Types, std::size_t... Offsets>
+struct fieldwise_codec<Record, field<Types, Offsets>...> {
+  template <class Type> static void save_field(Writer& out, const Type& value) {
+    if constexpr (std::is_array_v<Type>)
+      slot_codec<Type>::save(&value, out);
+    else
+      codec<Type>::save(out, value);
+  }
+  static void save(const void* object, Writer& out) {
+    auto* base = static_cast<const unsigned char*>(object);
+    (save_field(out, *reinterpret_cast<const Types*>(base + Offsets)), ...);
+  }
+  static void load(void* storage, Reader& in) {
+    auto* base = static_cast<unsigned char*>(storage);
+    std::size_t built = 0;
+    void (*destroyers[])(void*) = {&slot_codec<Types>::destroy..., nullptr};
+    std::size_t offsets[] = {Offsets..., 0};
+    try {
+      ((slot_codec<Types>::load(base + Offsets, in), ++built), ...);
+    } catch (...) {
+      while (built > 0) {
+        --built;
+        destroyers[built](base + offsets[built]);
+      }
+      throw;
+    }
+  }
+  static void check(Reader& in) { (slot_codec<Types>::check(in), ...); }
+  static void destroy(void* object) { static_cast<Record*>(object)->~Record(); }
+};
+
+/// The type-erased codec of a range-for's iterator: moved as its distance from the begin() of
+/// its container, restored with std::next on the restored container.
+template <class Container, class Iterator> struct iterator_codec {
+  static Iterator first(void* container) { return static_cast<Container*>(container)->begin(); }
+  static void save(const void* iterator, const void* container, Writer& out) {
+    Iterator begin = first(const_cast<void*>(container));
+    out.varint(std::uint64_t(std::distance(begin, *static_cast<const Iterator*>(iterator))));
+  }
+  static void load(void* storage, void* container, Reader& in) {
+    std::uint64_t distance = in.varint();
+    Iterator begin = first(container);
+    auto size =
+        std::uint64_t(std::distance(begin, Iterator(static_cast<Container*>(container)->end())));
+    if (distance > size)
+      in.fail("iterator at " + std::to_string(distance) + " in a container of " +
+              std::to_string(size) + " elements");
+    ::new (storage) Iterator(std::next(begin, std::ptrdiff_t(distance)));
+  }
+  static void check(Reader& in) { (void)in.varint(); }
+  static void destroy(void* iterator) { static_cast<Iterator*>(iterator)->~Iterator(); }
+  static void* element(void* iterator) {
+    return const_cast<void*>(
+        static_cast<const void*>(std::addressof(**static_cast<Iterator*>(iterator))));
+  }
+};
+
+} // namespace detail
+
+} // namespace ppp2p

@@ -1,0 +1,182 @@
+// Codecs of std::string and the standard sequences (vector, vector<bool>, array, deque, list,
+// forward_list, valarray), and the refusal of views into this process's memory.
+#pragma once
+
+// codec.hpp includes this file at its end; included first, it brings codec.hpp in before its
+// own body.
+#include <ppp2p/codec.hpp>
+
+#include <array>
+#include <cstddef>
+#include <deque>
+#include <forward_list>
+#include <iterator>
+#include <list>
+#include <span>
+#include <string>
+#include <string_view>
+#include <valarray>
+#include <vector>
+
+namespace ppp2p {
+
+template <class C, class Tr> struct codec<std::basic_string_view<C, Tr>> {
+  static_assert(detail::dependent_false<C>,
+                "ppp2p: std::string_view points into memory of this process; use std::string");
+};
+
+template <class T, std::size_t E> struct codec<std::span<T, E>> {
+  static_assert(detail::dependent_false<T>,
+                "ppp2p: std::span points into memory of this process; use std::vector");
+};
+
+template <class C, class Tr, class A> struct codec<std::basic_string<C, Tr, A>> {
+  using S = std::basic_string<C, Tr, A>;
+  static void save(Writer& out, const S& s) {
+    out.varint(s.size());
+    out.write(s.data(), s.size() * sizeof(C));
+  }
+  static S load(Reader& in) {
+    S s;
+    s.resize(in.count(sizeof(C)));
+    in.read(s.data(), s.size() * sizeof(C));
+    return s;
+  }
+};
+
+template <class T, class A> struct codec<std::vector<T, A>> {
+  static void save(Writer& out, const std::vector<T, A>& v) {
+    if constexpr (detail::bulk_bytes<T>) {
+      out.varint(v.size());
+      out.write(v.data(), v.size() * sizeof(T));
+    } else {
+      detail::save_sequence(out, v, v.size());
+    }
+  }
+  static std::vector<T, A> load(Reader& in) {
+    std::vector<T, A> v;
+    std::size_t n = in.count(detail::min_encoded_size<T>());
+    if constexpr (detail::bulk_bytes<T>) {
+      v.resize(n);
+      in.read(v.data(), n * sizeof(T));
+    } else {
+      v.reserve(n);
+      for (std::size_t i = 0; i < n; ++i)
+        v.push_back(detail::load_value<T>(in));
+    }
+    return v;
+  }
+};
+
+template <class A> struct codec<std::vector<bool, A>> {
+  static void save(Writer& out, const std::vector<bool, A>& v) {
+    out.varint(v.size());
+    std::uint8_t byte = 0;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (v[i])
+        byte |= std::uint8_t(1u << (i % 8));
+      if (i % 8 == 7 || i + 1 == v.size()) {
+        out.write(&byte, 1);
+        byte = 0;
+      }
+    }
+  }
+  static std::vector<bool, A> load(Reader& in) {
+    std::uint64_t n = in.varint();
+    if (n / 8 > in.remaining())
+      in.fail("vector<bool> of " + std::to_string(n) + " bits exceeds the remaining bytes");
+    std::vector<bool, A> v(n);
+    std::uint8_t byte = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i % 8 == 0)
+        in.read(&byte, 1);
+      v[i] = (byte >> (i % 8)) & 1;
+    }
+    return v;
+  }
+};
+
+template <class T, std::size_t N> struct codec<std::array<T, N>> {
+  static void save(Writer& out, const std::array<T, N>& a) {
+    if constexpr (detail::bulk_bytes<T>)
+      out.write(a.data(), sizeof(T) * N);
+    else
+      for (const auto& element : a)
+        detail::save_value(out, element);
+  }
+  static std::array<T, N> load(Reader& in) {
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
+      return std::array<T, N>{((void)I, detail::load_value<T>(in))...};
+    }
+    (std::make_index_sequence<N>{});
+  }
+};
+
+template <class T, class A> struct codec<std::deque<T, A>> {
+  static void save(Writer& out, const std::deque<T, A>& d) {
+    detail::save_sequence(out, d, d.size());
+  }
+  static std::deque<T, A> load(Reader& in) {
+    std::deque<T, A> d;
+    std::size_t n = in.count(detail::min_encoded_size<T>());
+    for (std::size_t i = 0; i < n; ++i)
+      d.push_back(detail::load_value<T>(in));
+    return d;
+  }
+};
+
+template <class T, class A> struct codec<std::list<T, A>> {
+  static void save(Writer& out, const std::list<T, A>& l) {
+    detail::save_sequence(out, l, l.size());
+  }
+  static std::list<T, A> load(Reader& in) {
+    std::list<T, A> l;
+    std::size_t n = in.count(detail::min_encoded_size<T>());
+    for (std::size_t i = 0; i < n; ++i)
+      l.push_back(detail::load_value<T>(in));
+    return l;
+  }
+};
+
+template <class T, class A> struct codec<std::forward_list<T, A>> {
+  static void save(Writer& out, const std::forward_list<T, A>& l) {
+    detail::save_sequence(out, l, std::size_t(std::distance(l.begin(), l.end())));
+  }
+  static std::forward_list<T, A> load(Reader& in) {
+    std::forward_list<T, A> l;
+    std::size_t n = in.count(detail::min_encoded_size<T>());
+    auto tail = l.before_begin();
+    for (std::size_t i = 0; i < n; ++i)
+      tail = l.insert_after(tail, detail::load_value<T>(in));
+    return l;
+  }
+};
+
+/// Elements in order; raw elements in bulk. Loading default-constructs the elements first, as
+/// std::valarray(n) does.
+template <class T> struct codec<std::valarray<T>> {
+  static void save(Writer& out, const std::valarray<T>& v) {
+    out.varint(v.size());
+    if constexpr (detail::bulk_bytes<T>) {
+      if (v.size() != 0)
+        out.write(std::begin(v), v.size() * sizeof(T));
+    } else {
+      for (const T& element : v)
+        detail::save_value(out, element);
+    }
+  }
+  static std::valarray<T> load(Reader& in) {
+    std::size_t n = in.count(detail::min_encoded_size<T>());
+    std::valarray<T> v(n);
+    if constexpr (detail::bulk_bytes<T>) {
+      if (n != 0)
+        in.read(std::begin(v), n * sizeof(T));
+    } else {
+      for (std::size_t i = 0; i < n; ++i)
+        v[i] = detail::load_value<T>(in);
+    }
+    return v;
+  }
+};
+
+} // namespace ppp2p
