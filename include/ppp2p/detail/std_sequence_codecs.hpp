@@ -15,6 +15,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <valarray>
 #include <vector>
 
@@ -104,11 +106,23 @@ template <class T, std::size_t N> struct codec<std::array<T, N>> {
       for (const auto& element : a)
         detail::save_value(out, element);
   }
+  // A loop, not a pack expansion over N: an array of 2^20 bytes must not instantiate 2^20
+  // initialisers (the compiler took minutes and gigabytes for that).
   static std::array<T, N> load(Reader& in) {
-    return [&]<std::size_t... I>(std::index_sequence<I...>) {
-      return std::array<T, N>{((void)I, detail::load_value<T>(in))...};
+    if constexpr (detail::bulk_bytes<T> && std::is_trivially_default_constructible_v<T>) {
+      std::array<T, N> a;
+      in.read(a.data(), sizeof(T) * N);
+      return a;
+    } else if constexpr (std::is_default_constructible_v<T> && std::is_move_assignable_v<T>) {
+      std::array<T, N> a{};
+      for (T& element : a)
+        element = detail::load_value<T>(in);
+      return a;
+    } else {
+      return [&]<std::size_t... I>(std::index_sequence<I...>) {
+        return std::array<T, N>{((void)I, detail::load_value<T>(in))...};
+      }(std::make_index_sequence<N>{});
     }
-    (std::make_index_sequence<N>{});
   }
 };
 
