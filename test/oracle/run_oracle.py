@@ -36,7 +36,9 @@ def snapshot_files(directory):
 
 def memcheck(program, args):
     supp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "valgrind.supp")
-    run(["valgrind", "-q", "--error-exitcode=99", f"--suppressions={supp}", program] + args)
+    # Frames of megabytes (megabyte_arrays) would look like a switch of stacks to memcheck.
+    run(["valgrind", "-q", "--error-exitcode=99", "--max-stackframe=16000000",
+         f"--suppressions={supp}", program] + args)
 
 
 def main():
