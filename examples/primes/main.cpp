@@ -34,32 +34,36 @@ double cost_density(double n) {
   return std::sqrt(n) / std::log(n + 3.0);
 }
 
-/// [from, to] cut into `parts` ranges of about equal cost (not equal length: numbers near the
-/// top cost more, and equal lengths leave the last chunks as a long tail), in order.
-std::vector<std::pair<long long, long long>> equal_cost_chunks(long long from, long long to,
-                                                               long long parts) {
+/// [from, to] cut into chunks of decreasing cost, the most expensive (the top of the range)
+/// first: each costs an eighth of what remains per worker, down to 1/64 of a worker's share
+/// (guided self-scheduling). Workers take the next chunk as they finish one, so they all end
+/// within one of the last, small chunks of each other.
+std::vector<std::pair<long long, long long>> guided_chunks(long long from, long long to,
+                                                           unsigned workers) {
   const int steps = 1 << 14; // integration steps: cut points are exact to span / steps
   long long span = to - from + 1;
-  parts = std::max(1LL, std::min(parts, span));
-  std::vector<double> cumulative(steps + 1, 0.0);
+  std::vector<double> cumulative(steps + 1, 0.0); // cost of [from, from + span * i / steps)
   for (int i = 0; i < steps; ++i) {
     double middle = double(from) + (double(i) + 0.5) * double(span) / steps;
     cumulative[std::size_t(i) + 1] = cumulative[std::size_t(i)] + cost_density(middle);
   }
+  double total = cumulative[steps];
+  double smallest = total / (64.0 * workers);
   std::vector<std::pair<long long, long long>> chunks;
-  long long start = from;
-  int step = 0;
-  for (long long part = 1; part <= parts && start <= to; ++part) {
-    long long end = to;
-    if (part < parts) {
-      double target = cumulative[steps] * double(part) / double(parts);
-      while (step < steps && cumulative[std::size_t(step) + 1] < target)
-        ++step;
-      end = std::max(start, from + (long long)(double(span) * (step + 1) / steps) - 1);
-      end = std::min(end, to);
-    }
+  long long end = to;
+  int step = steps; // the chunk ends at cut point `step`
+  while (end >= from) {
+    double remaining = cumulative[std::size_t(step)];
+    double target = remaining - std::max(remaining / (8.0 * workers), smallest);
+    int cut = step;
+    while (cut > 0 && cumulative[std::size_t(cut) - 1] > target)
+      --cut;
+    cut = std::max(0, std::min(cut, step - 1));
+    long long start = cut == 0 ? from : from + (long long)(double(span) * cut / steps);
+    start = std::min(std::max(start, from), end);
     chunks.emplace_back(start, end);
-    start = end + 1;
+    end = start - 1;
+    step = cut;
   }
   return chunks;
 }
@@ -83,9 +87,8 @@ namespace {
   std::fprintf(status ? stderr : stdout,
                "Usage: primes [--workers N] [--from A] [--to B] [--chunk C] [--quiet]\n\n"
                "Counts the primes in [A, B] (default [1, 2000000]) with a task farm of virtual\n"
-               "threads of C numbers each (default: the range split into 8 chunks per worker\n"
-               "of about equal cost, shorter ones at the top where numbers cost more) on a\n"
-               "virtual computer of N workers (default: one per core). With\n"
+               "threads of C numbers each (default: chunks of decreasing cost, the top of the\n"
+               "range first, each an eighth of what remains per worker) on a virtual computer of N workers (default: one per core). With\n"
                "PPP2P_AGENT set (the data dir of a running ppp2p-runtime) the workers are peers\n"
                "of its cluster; otherwise executor processes on this machine. Progress goes to\n"
                "stderr (--quiet: none); the last line of stdout ends with the count.\n");
@@ -144,7 +147,7 @@ int main(int argc, char** argv) {
     ppp2p::VirtualComputer vc({.workers = workers});
     std::vector<std::pair<long long, long long>> ranges;
     if (chunk == 0)
-      ranges = equal_cost_chunks(from, to, 8LL * vc.workers());
+      ranges = guided_chunks(from, to, vc.workers());
     else
       for (long long start = from; start <= to; start += chunk)
         ranges.emplace_back(start, std::min(to, start + chunk - 1));
@@ -152,9 +155,7 @@ int main(int argc, char** argv) {
     for (auto [start, end] : ranges)
       chunks.push_back(vc.spawn(count_primes, start, end));
     if (!quiet)
-      std::fprintf(stderr, "primes: %zu chunks (%lld to %lld numbers) on %u workers\n",
-                   chunks.size(), ranges.back().second - ranges.back().first + 1,
-                   ranges.front().second - ranges.front().first + 1, vc.workers());
+      std::fprintf(stderr, "primes: %zu chunks on %u workers\n", chunks.size(), vc.workers());
     long long count = 0;
     for (std::size_t i = 0; i < chunks.size(); ++i) {
       count += chunks[i].get();

@@ -1,7 +1,10 @@
 // The embedded peer: with no agent configured, a VirtualComputer runs its VTs on executor
 // processes on this machine, started from the program's own executable. One process per worker
 // (a crash takes down only its VTs), each with slots_per_worker threads; a dispatcher thread
-// reads their events; VTs go to the executor with the fewest unfinished VTs per slot.
+// reads their events. VTs wait here and go to the executor with the fewest unfinished VTs per
+// slot while it holds fewer than slots + kPrefetch not blocked (as a worker agent does): an
+// executor that finishes early takes more, so a task farm's tail is as short as its last VTs,
+// and a VT blocked in a receive makes room for the VTs it waits for.
 #include "executor_generated.h"
 #include "frame_socket.hpp"
 #include "peer_connection.hpp"
@@ -16,9 +19,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -42,7 +47,8 @@ struct Executor {
   pid_t pid = -1;
   std::unique_ptr<FrameSocket> link;
   unsigned slots = 1;
-  std::set<VtNumber> vts; // sent, not yet ended
+  std::set<VtNumber> vts;     // sent, not yet ended
+  std::set<VtNumber> blocked; // of vts: waiting for a message or a global, holding no slot
   bool alive = true;
   std::string name;
 };
@@ -99,28 +105,70 @@ public:
 
   void spawn(SpawnRequest request) override {
     std::unique_lock lock(mutex_);
-    Executor* best = nullptr;
+    Executor* chosen = nullptr;
     for (auto& executor : executors_) // a migration to a chosen executor: there, even busy
       if (executor->alive && !request.to.empty() && executor->name == request.to)
-        best = executor.get();
-    for (int pass = 0; pass < 2 && !best; ++pass) // a migration avoids its old executor if it can
-      for (auto& executor : executors_) {
-        if (!executor->alive || (pass == 0 && executor->name == request.avoid))
-          continue;
-        if (!best || executor->vts.size() * best->slots < best->vts.size() * executor->slots)
-          best = executor.get();
-      }
-    if (!best) {
-      VtEvent event;
-      event.kind = VtEvent::Kind::failure;
-      event.failure = VtEvent::Failure::crashed;
-      event.vt = request.vt;
-      event.what = "no executor of this virtual computer is alive";
-      event.peer = "embedded peer";
-      lock.unlock(); // the handler may call back into this peer
-      events_(std::move(event));
+        chosen = executor.get();
+    if (chosen) {
+      run_locked(*chosen, request);
       return;
     }
+    if (!any_alive_locked()) {
+      lock.unlock(); // the handler may call back into this peer
+      events_(no_executor(request.vt));
+      return;
+    }
+    queue_.push_back(std::move(request));
+    dispatch_locked();
+  }
+
+private:
+  static constexpr unsigned kPrefetch = 4; // VTs queued in an executor beyond its slots
+
+  static VtEvent no_executor(VtNumber vt) {
+    VtEvent event;
+    event.kind = VtEvent::Kind::failure;
+    event.failure = VtEvent::Failure::crashed;
+    event.vt = vt;
+    event.what = "no executor of this virtual computer is alive";
+    event.peer = "embedded peer";
+    return event;
+  }
+
+  bool any_alive_locked() const {
+    for (const auto& executor : executors_)
+      if (executor->alive)
+        return true;
+    return false;
+  }
+
+  /// Sends queued VTs to executors with room, the least loaded per slot first (a migration
+  /// avoids its old executor if another has room).
+  void dispatch_locked() {
+    while (!queue_.empty()) {
+      const SpawnRequest& next = queue_.front();
+      Executor* best = nullptr;
+      auto load = [](const Executor& e) { return e.vts.size() - e.blocked.size(); };
+      for (int pass = 0; pass < 2 && !best; ++pass)
+        for (auto& executor : executors_) {
+          if (!executor->alive || load(*executor) >= executor->slots + kPrefetch ||
+              (pass == 0 && executor->name == next.avoid))
+            continue;
+          if (!best || load(*executor) * best->slots < load(*best) * executor->slots)
+            best = executor.get();
+        }
+      if (!best)
+        return; // every executor is full: the next result or block makes room
+      SpawnRequest request = std::move(queue_.front());
+      queue_.pop_front();
+      run_locked(*best, request);
+      if (captures_.erase(request.vt))
+        send_command(*best, Command::capture, request.vt);
+    }
+  }
+
+  void run_locked(Executor& executor, const SpawnRequest& request) {
+    Executor* best = &executor;
     best->vts.insert(request.vt);
     owner_[request.vt] = best;
     flatbuffers::FlatBufferBuilder builder(request.args.size() + 128);
@@ -137,16 +185,39 @@ public:
     best->link->send(bytes_of(builder));
   }
 
+public:
   void cancel(VtNumber vt) override {
-    std::lock_guard lock(mutex_);
-    if (auto it = owner_.find(vt); it != owner_.end() && it->second->alive)
+    std::unique_lock lock(mutex_);
+    if (auto it = owner_.find(vt); it != owner_.end() && it->second->alive) {
       send_command(*it->second, Command::cancel, vt);
+      return;
+    }
+    auto queued = std::find_if(queue_.begin(), queue_.end(),
+                               [&](const SpawnRequest& r) { return r.vt == vt; });
+    if (queued == queue_.end())
+      return;
+    queue_.erase(queued);
+    captures_.erase(vt);
+    lock.unlock();
+    VtEvent event;
+    event.kind = VtEvent::Kind::failure;
+    event.failure = VtEvent::Failure::cancelled;
+    event.vt = vt;
+    event.what = "cancelled before it started";
+    event.peer = "embedded peer";
+    events_(std::move(event));
   }
 
   void capture(VtNumber vt) override {
     std::lock_guard lock(mutex_);
-    if (auto it = owner_.find(vt); it != owner_.end() && it->second->alive)
+    if (auto it = owner_.find(vt); it != owner_.end() && it->second->alive) {
       send_command(*it->second, Command::capture, vt);
+      return;
+    }
+    // Waiting here: captured once it runs (requests held as one, as a worker does).
+    if (std::any_of(queue_.begin(), queue_.end(),
+                    [&](const SpawnRequest& r) { return r.vt == vt; }))
+      captures_.insert(vt);
   }
 
   void to_vt(VtNumber vt, std::vector<std::byte> frame) override {
@@ -336,6 +407,18 @@ private:
       event.vt = checkpoint->vt();
       event.effect = checkpoint->effect();
       event.value = copy(checkpoint->snapshot());
+    } else if (const wire::Blocked* blocked = message.event_as_Blocked()) {
+      // Kept here: a blocked VT makes room in its executor for the VTs it waits for.
+      std::lock_guard lock(mutex_);
+      if (!executor.vts.count(blocked->vt()))
+        return;
+      if (blocked->blocked()) {
+        executor.blocked.insert(blocked->vt());
+        dispatch_locked();
+      } else {
+        executor.blocked.erase(blocked->vt());
+      }
+      return;
     } else {
       return;
     }
@@ -345,7 +428,9 @@ private:
         return; // not a VT this executor holds: ignored
       if (event.kind == VtEvent::Kind::result || event.kind == VtEvent::Kind::failure) {
         executor.vts.erase(event.vt);
+        executor.blocked.erase(event.vt);
         owner_.erase(event.vt);
+        dispatch_locked();
       }
     }
     events_(std::move(event));
@@ -361,11 +446,26 @@ private:
       std::lock_guard lock(mutex_);
       executor.alive = false;
       vts.swap(executor.vts);
+      executor.blocked.clear();
       for (VtNumber vt : vts)
         owner_.erase(vt);
     }
     std::string what = describe_exit(status);
     replace_lost_worker();
+    std::vector<VtNumber> stranded; // queued here with no executor left to run them
+    {
+      std::lock_guard lock(mutex_);
+      if (any_alive_locked()) {
+        dispatch_locked();
+      } else {
+        for (const SpawnRequest& request : queue_)
+          stranded.push_back(request.vt);
+        queue_.clear();
+        captures_.clear();
+      }
+    }
+    for (VtNumber vt : stranded)
+      events_(no_executor(vt));
     for (VtNumber vt : vts) {
       VtEvent event;
       event.kind = VtEvent::Kind::failure;
@@ -406,6 +506,8 @@ private:
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<Executor>> executors_;
   std::map<VtNumber, Executor*> owner_;
+  std::deque<SpawnRequest> queue_; // VTs waiting for room in an executor
+  std::set<VtNumber> captures_;    // capture requests for VTs in queue_
   bool stopping_ = false;
   std::thread dispatcher_;
   int wake_[2] = {-1, -1};
