@@ -88,7 +88,8 @@ namespace {
                "Usage: primes [--workers N] [--from A] [--to B] [--chunk C] [--quiet]\n\n"
                "Counts the primes in [A, B] (default [1, 2000000]) with a task farm of virtual\n"
                "threads of C numbers each (default: chunks of decreasing cost, the top of the\n"
-               "range first, each an eighth of what remains per worker) on a virtual computer of N workers (default: one per core). With\n"
+               "range first, each an eighth of what remains per worker, so that the last ones\n"
+               "are small) on a virtual computer of N workers (default: one per core). With\n"
                "PPP2P_AGENT set (the data dir of a running ppp2p-runtime) the workers are peers\n"
                "of its cluster; otherwise executor processes on this machine. Progress goes to\n"
                "stderr (--quiet: none); the last line of stdout ends with the count.\n");

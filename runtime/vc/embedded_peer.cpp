@@ -123,7 +123,9 @@ public:
   }
 
 private:
-  static constexpr unsigned kPrefetch = 4; // VTs queued in an executor beyond its slots
+  // VTs queued in an executor beyond its slots: enough to hide the round trip of short VTs
+  // (spawn throughput), few enough that a farm's last, small VTs still go where there is room.
+  static constexpr unsigned kPrefetch = 8;
 
   static VtEvent no_executor(VtNumber vt) {
     VtEvent event;
