@@ -27,7 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 
-from hosts import Hosts, Unavailable, check_available, check_shaping  # noqa: E402
+from hosts import Hosts, Unavailable, _cgroup_root, check_available, check_shaping  # noqa: E402,E501
 from agent_cluster import TestFailure, check, wait_for  # noqa: E402
 
 PORT = 20001
@@ -198,10 +198,18 @@ LOSSY = dict(delay_ms=2.0, loss=1.0)
 
 @case
 def primes_lossy_4_hosts(bins):
-    """primes in [1, 2000000] on 4 hosts (2 ms egress delay, 1 % loss each): 148933, and every
-    host's agent ran VTs."""
-    with HostCluster(bins, 4, **LOSSY) as c:
+    """primes in [1, 2000000] on 4 hosts (2 ms egress delay, 1 % loss each; host3 limited to
+    half a core where a cgroup CPU controller is writable): 148933, and every host's agent
+    ran VTs."""
+    cgroups, why = _cgroup_root()
+    cpu = [None, None, None, 50] if cgroups else None
+    if not cgroups:
+        print(f"no CPU quota for host3: {why}")
+    with HostCluster(bins, 4, cpu_percent=cpu, **LOSSY) as c:
         c.start()
+        if cpu:
+            with open(f"/proc/{c.agents[3].proc.pid}/cgroup") as f:
+                check(c.hosts.hosts[3].netns in f.read(), "host3's agent runs in its cgroup")
         r = c.client(0, [bins.primes, "--workers", "4", "--to", "2000000", "--quiet"])
         expect_ok(r, "primes")
         last = r.stdout.strip().splitlines()[-1]
