@@ -295,6 +295,47 @@ def partition_heals(bins):
         print(f"VTs per host after the heal: {ran}")
 
 
+@case
+def bystander_partition(bins):
+    """A ring of 4 VTs on hosts 1 and 2 (host 0 the client's agent; host 3 lends no slots) while
+    host 3 is cut off until it has declared every other member dead, then healed. The ring
+    must equal the fault-free computation; ideally no VT is disturbed by a partition of a host
+    the VC does not use (resumes all 0). Known issue, observed: after the heal host3's stale
+    accusations make healthy members dead for an instant (README, "Running on several
+    machines"), which may cost resumes; this case prints them and asserts only the results."""
+    with HostCluster(bins, 4, slots=2, home_slots=0) as c:
+        c.slots[3] = 0
+        home, _, _, victim = c.start()
+        others = c.agents[:3]
+        p = c.start_client(0, [bins.probe, "ring", "4", "5000", "--workers", "2", "--slots",
+                               "2", "--checkpoint-ms", "100", "--pause-us", "2000"])
+        try:
+            line = p.stdout.readline()
+            check(line.startswith("created workers=2"), f"probe said {line!r}")
+            time.sleep(0.5)
+            t0 = time.monotonic()
+            c.hosts.partition(3)
+            wait_for("host3 to declare every other member dead",
+                     lambda: all(victim.state_of(a) == "dead" for a in others), 30,
+                     interval=0.1)
+            c.hosts.heal(3)
+            print(f"host3 cut off for {time.monotonic() - t0:.1f} s, then healed")
+            out, err = p.communicate(timeout=100)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        flaps = {a.name: [l[11:] for l in a.log().splitlines()
+                          if " is dead" in l and victim.address not in l] for a in others}
+        print(f"healthy members declared dead after the heal: {flaps}")
+        check(p.returncode == 0, f"exit {p.returncode}\n{out}\n{err}")
+        m = RING.search(out)
+        check(m, f"results and the global equal the fault-free computation:\n{out}\n{err}")
+        print(m.group(0))
+        if any(int(x) for x in m.group(1).split(",")):
+            print("NOTE VTs resumed although their hosts were never cut off: " + m.group(1))
+
+
 # ----- c. a host's agent SIGKILLed under a running ring ------------------------------------------
 
 @case
