@@ -367,12 +367,47 @@ def _netns_list():
     return [line.split()[0] for line in r.stdout.splitlines() if line.strip()]
 
 
-def _kill_pids(pids):
-    for pid in pids:
+def _belongs(pid, ns_inodes, groups):
+    """True if process pid is in one of the namespaces (by inode) or cgroups (by name)."""
+    try:
+        if os.stat(f"/proc/{pid}/ns/net").st_ino in ns_inodes:
+            return True
+    except OSError:
+        pass
+    if groups:
         try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
+            with open(f"/proc/{pid}/cgroup") as f:
+                text = f.read()
+        except OSError:
+            return False
+        return any(f"/{g}\n" in text for g in groups)
+    return False
+
+
+def _kill_members(ns_inodes, groups):
+    """SIGKILLs every process in the namespaces or cgroups; returns how many it found. Each is
+    checked again through a pidfd before the signal, so a pid reused meanwhile by a process
+    elsewhere on the machine is never hit."""
+    found = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        pid = int(entry)
+        if not _belongs(pid, ns_inodes, groups):
+            continue
+        found += 1
+        try:
+            fd = os.pidfd_open(pid)
+        except OSError:
+            continue
+        try:
+            if _belongs(pid, ns_inodes, groups):
+                signal.pidfd_send_signal(fd, signal.SIGKILL)
+        except OSError:
             pass
+        finally:
+            os.close(fd)
+    return found
 
 
 def teardown(name, netns=None):
@@ -381,23 +416,17 @@ def teardown(name, netns=None):
     mine = [ns for ns in all_ns if ns.startswith(name + "-")]
     if netns:
         mine = sorted(set(mine) | (set(netns) & set(all_ns)))
+    inodes = set()
+    for ns in mine:
+        try:
+            inodes.add(os.stat(f"/run/netns/{ns}").st_ino)
+        except OSError:
+            pass
+    groups = [os.path.basename(g) for g in _cgroups_of(name)]
     # Processes first (several rounds: a dying agent's executors, a child forked meanwhile).
-    for _ in range(20):
-        pids = []
-        for ns in mine:
-            r = _sh(["ip", "netns", "pids", ns], check=False)
-            pids += [int(x) for x in r.stdout.split()]
-        groups = _cgroups_of(name)
-        for g in groups:
-            try:
-                with open(os.path.join(g, "cgroup.procs")) as f:
-                    pids += [int(x) for x in f.read().split()]
-            except OSError:
-                pass
-        pids = [p for p in set(pids) if p != os.getpid()]
-        if not pids:
+    for _ in range(40):
+        if not _kill_members(inodes, groups):
             break
-        _kill_pids(pids)
         time.sleep(0.05)
     for ns in mine:
         _sh(["ip", "netns", "del", ns], check=False)
