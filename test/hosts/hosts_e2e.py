@@ -27,7 +27,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 
-from hosts import Hosts, Unavailable, _cgroup_root, check_available, check_shaping  # noqa: E402,E501
+from hosts import (Hosts, Unavailable, _cgroup_root, check_available, check_shaping,  # noqa: E402
+                   sweep)
 from agent_cluster import TestFailure, check, wait_for  # noqa: E402
 
 PORT = 20001
@@ -447,6 +448,9 @@ def main():
     if why:
         print(f"SKIP {args.case}: test hosts unavailable: {why}")
         return SKIP
+    # A run killed with SIGKILL (a ctest timeout) cannot tear down: remove such leftovers.
+    for name in sweep():
+        print(f"removed the test hosts of a run that is gone: {name}")
     start = time.monotonic()
     try:
         CASES[args.case](Bins(args))
