@@ -247,7 +247,7 @@ private:
     if (running_ >= slots_)
       return;
     if (resuming_ > 0) {
-      slot_freed_.notify_all();
+      slot_freed_.notify_one(); // one slot, one waiter: waking all would be N^2 for N blocked
       return;
     }
     if (!startable_locked())
