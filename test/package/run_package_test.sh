@@ -28,8 +28,11 @@ link="$(dirname "$(readlink -f "$(command -v "$cxx")")")/../lib/ppp2p"
 if [ "$(readlink "$link" 2>/dev/null)" = "$work/prefix/lib/ppp2p/ppp2p-plugin.so" ]; then
   "$cxx" -std=c++20 -O2 -fplugin=ppp2p -I"$work/prefix/include" "$here/consumer/farm.cpp" \
     "$work/prefix/lib/libppp2p.a" -lxxhash -o "$work/fplugin-farm"
-  nm "$work/fplugin-farm" | grep -q "__ppp2p.*descriptor" # the pass ran
-  timeout 60 "$work/fplugin-farm" | grep -q "farm ok"
+  # Whole outputs to files first: with pipefail, grep -q closing the pipe early fails nm.
+  nm "$work/fplugin-farm" >"$work/fplugin-farm.nm"
+  grep -q "__ppp2p.*descriptor" "$work/fplugin-farm.nm" # the pass ran
+  timeout 60 "$work/fplugin-farm" >"$work/fplugin-farm.out"
+  grep -q "farm ok" "$work/fplugin-farm.out"
 elif [ "$(id -u)" -eq 0 ]; then
   echo "cmake --install as root should have linked $link to the plugin" >&2
   exit 1
@@ -55,12 +58,14 @@ echo "== the README's plain clang++ line (no -Wl,--wrap=main): executors start, 
 src=$(cd "$here/../.." && pwd)
 "$cxx" -std=c++20 -O2 -fplugin="$build/lib/ppp2p-plugin.so" -I"$src/include" \
   "$here/consumer/plain_link.cpp" "$build/lib/libppp2p.a" -lxxhash -o "$work/plain_link"
-if nm "$work/plain_link" | grep -q " T __wrap_main"; then
+nm "$work/plain_link" >"$work/plain_link.nm"
+if grep -q " T __wrap_main" "$work/plain_link.nm"; then
   echo "plain_link should have been linked without --wrap=main" >&2
   exit 1
 fi
 rm -f "$work/main.log"
-timeout 60 "$work/plain_link" "$work/main.log" | grep -q "plain link ok"
+timeout 60 "$work/plain_link" "$work/main.log" >"$work/plain_link.out"
+grep -q "plain link ok" "$work/plain_link.out"
 runs=$(wc -l <"$work/main.log")
 if [ "$runs" -ne 1 ]; then
   echo "main ran $runs times (executors ran the program's main)" >&2
