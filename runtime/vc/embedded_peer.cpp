@@ -127,14 +127,19 @@ private:
   // (spawn throughput), few enough that a farm's last, small VTs still go where there is room.
   static constexpr unsigned kPrefetch = 8;
 
-  static VtEvent no_executor(VtNumber vt) {
+  /// A failure decided here, not by an executor.
+  static VtEvent peer_failure(VtNumber vt, VtEvent::Failure failure, const char* what) {
     VtEvent event;
     event.kind = VtEvent::Kind::failure;
-    event.failure = VtEvent::Failure::crashed;
+    event.failure = failure;
     event.vt = vt;
-    event.what = "no executor of this virtual computer is alive";
+    event.what = what;
     event.peer = "embedded peer";
     return event;
+  }
+  static VtEvent no_executor(VtNumber vt) {
+    return peer_failure(vt, VtEvent::Failure::crashed,
+                        "no executor of this virtual computer is alive");
   }
 
   bool any_alive_locked() const {
@@ -201,13 +206,7 @@ public:
     queue_.erase(queued);
     captures_.erase(vt);
     lock.unlock();
-    VtEvent event;
-    event.kind = VtEvent::Kind::failure;
-    event.failure = VtEvent::Failure::cancelled;
-    event.vt = vt;
-    event.what = "cancelled before it started";
-    event.peer = "embedded peer";
-    events_(std::move(event));
+    events_(peer_failure(vt, VtEvent::Failure::cancelled, "cancelled before it started"));
   }
 
   void capture(VtNumber vt) override {
