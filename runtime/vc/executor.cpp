@@ -23,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <typeinfo>
 #include <vector>
@@ -260,7 +261,17 @@ private:
 
   void start_thread_locked() {
     ++idle_; // counted as idle from now, so that one offer starts one thread
-    std::thread([this] { work(); }).detach();
+    try {
+      std::thread([this] { work(); }).detach();
+    } catch (const std::system_error& e) {
+      // Out of threads (RLIMIT_NPROC, a cgroup's pids.max): queued VTs wait for a running VT to
+      // end; if every VT here is blocked on them, that wait cannot end, so say why.
+      --idle_;
+      std::fprintf(stderr,
+                   "ppp2p executor: cannot start a thread for a queued virtual thread (%s); %zu "
+                   "queued VT(s) wait for a running one to end\n",
+                   e.what(), queue_.size());
+    }
   }
 
   void work() {
