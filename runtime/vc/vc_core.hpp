@@ -3,7 +3,9 @@
 // VcCore owns the peer connection (embedded peer or agent), the exchange owner (messages and
 // globals), the periodic checkpoints, and the event thread that delivers partial results and
 // ends of VTs in order. It resumes VTs from their checkpoints on request (restart, migrate)
-// and when their host is lost or their executor crashes. Included by virtual_computer.cpp only.
+// and when their host is lost or their executor crashes. Defined in vc_core.cpp (life),
+// vc_core_events.cpp (events, partial results) and vc_core_resume.cpp (checkpoints, resumes);
+// included by those and virtual_computer.cpp only.
 #pragma once
 
 #include "exchange_owner.hpp"
@@ -64,166 +66,28 @@ struct VtCore : std::enable_shared_from_this<VtCore> {
 
 class VcCore : public std::enable_shared_from_this<VcCore> {
 public:
-  void start(const VirtualComputerOptions& options) {
-    VcRequest request;
-    request.workers = options.workers;
-    request.slots_per_worker = options.slots_per_worker;
-    request.min_speed = options.min_speed;
-    request.enrol_timeout = options.enrol_timeout;
-    request.balance_load = options.balance_load;
-    request.replicas = options.replicas;
-    if (options.balance_load)
-      mover_ = std::make_unique<JobQueue>();
-    char path[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
-    if (n > 0)
-      request.module_path.assign(path, std::size_t(n));
-    ExchangeLimits limits;
-    limits.buffer_bytes = options.message_buffer_bytes;
-    exchange_ = std::make_unique<ExchangeOwner>(limits, [this](VtId vt, Bytes frame) {
-      if (peer_)
-        peer_->to_vt(vt, std::move(frame));
-    });
-    events_thread_ = std::thread([this] { deliver_partials(); });
-    std::weak_ptr<VcCore> self = weak_from_this();
-    EventHandler handler = [self](VtEvent&& event) {
-      if (auto vc = self.lock())
-        vc->on_event(std::move(event));
-    };
-    try {
-      const char* agent = std::getenv("PPP2P_AGENT");
-      peer_ = agent && *agent ? open_agent_connection(agent, request, handler)
-                              : open_embedded_peer(request, handler);
-    } catch (...) {
-      stop_events();
-      throw;
-    }
-    if (options.checkpoint_interval.count() > 0)
-      checkpointer_ =
-          std::make_unique<PeriodicTask>(options.checkpoint_interval, [this] { capture_all(); });
-  }
+  void start(const VirtualComputerOptions& options);
 
-  ~VcCore() {
-    {
-      std::lock_guard lock(resume_mutex_);
-      releasing_ = true;
-    }
-    checkpointer_.reset();
-    mover_.reset();
-    stop_events();
-    std::map<VtId, std::shared_ptr<VtCore>> vts;
-    {
-      std::lock_guard lock(mutex_);
-      vts.swap(vts_);
-    }
-    for (auto& [id, vt] : vts)
-      finish(*vt, nullptr,
-             std::make_unique<remote_error>(
-                 errc::vt_lost, "", "the virtual computer was released first", "this client"));
-  }
+  ~VcCore();
 
-  void release() {
-    {
-      // What ends from now on is not resumed; a resume in progress finishes first.
-      std::lock_guard lock(resume_mutex_);
-      releasing_ = true;
-    }
-    checkpointer_.reset();
-    exchange_->close("the virtual computer was released");
-    std::vector<VtId> running;
-    {
-      std::lock_guard lock(mutex_);
-      for (auto& [id, vt] : vts_)
-        running.push_back(id);
-    }
-    if (peer_)
-      for (VtId id : running)
-        peer_->cancel(id);
-    mover_.reset(); // a migration in progress ends with its VT, which was just cancelled
-    peer_.reset();  // stops the executors or releases the agent's workers
-  }
+  void release();
 
   std::shared_ptr<VtCore> spawn(EntryFunction entry, const void* function,
-                                std::vector<std::byte> args) {
-    if (!find_function_at(function))
-      throw error(errc::spawn_refused,
-                  "spawn needs a [[ppp2p::checkpointable]] function of this program, compiled "
-                  "with the ppp2p plugin");
-    SpawnRequest request;
-    request.entry = module_offset(reinterpret_cast<const void*>(entry));
-    request.function = module_offset(function);
-    request.args = std::move(args);
-    auto vt = std::make_shared<VtCore>();
-    vt->vc = weak_from_this();
-    vt->entry = request.entry;
-    vt->function = request.function;
-    vt->args = request.args;
-    {
-      std::lock_guard lock(mutex_);
-      vt->id = next_id_++;
-      vts_[vt->id] = vt;
-    }
-    request.vt = vt->id;
-    peer_->spawn(std::move(request));
-    exchange_->placed(vt->id, 0);
-    return vt;
-  }
+                                std::vector<std::byte> args);
 
   void cancel(VtId id) {
     if (peer_)
       peer_->cancel(id);
   }
 
-  bool checkpoint(VtCore& vt, std::chrono::nanoseconds timeout) {
-    unsigned before;
-    {
-      std::lock_guard lock(vt.mutex);
-      if (vt.done)
-        return false;
-      before = vt.checkpoints;
-    }
-    peer_->capture(vt.id);
-    std::unique_lock lock(vt.mutex);
-    return vt.ended.wait_for(lock, timeout, [&] { return vt.done || vt.checkpoints > before; }) &&
-           vt.checkpoints > before;
-  }
+  bool checkpoint(VtCore& vt, std::chrono::nanoseconds timeout);
 
   /// Stops the VT's run and resumes it from its newest checkpoint, as after its host died.
-  bool restart(VtCore& vt) {
-    unsigned before;
-    {
-      std::lock_guard lock(vt.mutex);
-      if (vt.done || vt.restarting)
-        return false;
-      vt.restarting = true;
-      before = vt.resumes;
-    }
-    peer_->cancel(vt.id);
-    // Until the old run has stopped and the new one is placed, or the VT ended first.
-    std::unique_lock lock(vt.mutex);
-    vt.ended.wait(lock, [&] { return vt.done || vt.resumes > before; });
-    return vt.resumes > before;
-  }
+  bool restart(VtCore& vt);
 
   /// A fresh capture, then a restart from it away from the worker that took it, or on worker
   /// `to` if given: false without a capture if `to` is not enrolled, or is where the VT is.
-  bool migrate(VtCore& vt, std::chrono::nanoseconds timeout, const std::string& to = {}) {
-    if (!to.empty()) {
-      auto names = workers_named();
-      if (std::find(names.begin(), names.end(), to) == names.end())
-        return false;
-    }
-    if (!checkpoint(vt, timeout))
-      return false;
-    {
-      std::lock_guard lock(vt.mutex);
-      if (!to.empty() && vt.host == to)
-        return false; // captured there: nothing to move
-      vt.move_from = vt.host;
-      vt.move_to = to;
-    }
-    return restart(vt);
-  }
+  bool migrate(VtCore& vt, std::chrono::nanoseconds timeout, const std::string& to = {});
 
   std::shared_ptr<VtCore> find(VtId id) {
     std::lock_guard lock(mutex_);
@@ -240,106 +104,10 @@ public:
   }
 
 private:
-  void on_event(VtEvent&& event) {
-    std::shared_ptr<VtCore> vt;
-    {
-      std::lock_guard lock(mutex_);
-      auto it = vts_.find(event.vt);
-      if (it == vts_.end())
-        return;
-      vt = it->second;
-    }
-    switch (event.kind) {
-    case VtEvent::Kind::rebalance:
-      // The deployer suggests an idle, much faster worker. Moving takes a capture (up to the
-      // VT's next site), so it happens on the mover's thread; a VT that reaches no site in
-      // time, or ended, just stays.
-      if (mover_)
-        mover_->submit([this, vt, to = std::move(event.peer)] {
-          if (!releasing_ && migrate(*vt, std::chrono::seconds(2), to))
-            ++rebalanced_;
-        });
-      return;
-    case VtEvent::Kind::exchange:
-      try {
-        exchange_->from_vt(vt->id, event.value);
-      } catch (const error& e) {
-        std::fprintf(stderr, "ppp2p: VT %u is stopped: %s\n", unsigned(vt->id), e.what());
-        peer_->cancel(vt->id);
-      }
-      return;
-    case VtEvent::Kind::checkpoint: {
-      exchange_->checkpointed(vt->id, event.effect);
-      std::lock_guard lock(vt->mutex);
-      vt->checkpoint = std::move(event.value);
-      vt->checkpoint_effect = event.effect;
-      vt->recoveries_since_checkpoint = 0;
-      vt->crashes_since_checkpoint = 0;
-      vt->host = event.peer;
-      ++vt->checkpoints;
-      vt->ended.notify_all();
-      return;
-    }
-    case VtEvent::Kind::partial:
-      if (!exchange_->accept_effect(vt->id, event.effect))
-        return; // reported again by a resumed VT
-      break;
-    case VtEvent::Kind::failure:
-      if (event.failure == VtEvent::Failure::cancelled && resume(*vt))
-        return;
-      // Lost with its host (a worker that died or left; the deployer names it): resumed
-      // elsewhere. Lost for want of any worker, or with the client's own agent: not.
-      if (event.failure == VtEvent::Failure::lost && !event.peer.empty() && recover(*vt))
-        return;
-      if (event.failure == VtEvent::Failure::crashed && recover_from_crash(*vt, event.what))
-        return;
-      [[fallthrough]];
-    case VtEvent::Kind::result: {
-      exchange_->finished(vt->id);
-      std::lock_guard lock(mutex_);
-      vts_.erase(vt->id);
-      break;
-    }
-    }
-    // Results and failures go through the event thread too: every partial reported before
-    // them is delivered before get() returns, and none after.
-    Pending item{std::move(vt), std::move(event.type), std::move(event.value), Pending::partial,
-                 nullptr};
-    switch (event.kind) {
-    case VtEvent::Kind::exchange:
-    case VtEvent::Kind::checkpoint:
-    case VtEvent::Kind::rebalance:
-      return; // handled above
-    case VtEvent::Kind::result:
-      item.what = Pending::result;
-      break;
-    case VtEvent::Kind::partial:
-      break;
-    case VtEvent::Kind::failure: {
-      errc code = event.failure == VtEvent::Failure::cancelled ? errc::vt_cancelled
-                  : event.failure == VtEvent::Failure::crashed ? errc::executor_crashed
-                  : event.failure == VtEvent::Failure::refused ? errc::spawn_refused
-                  : event.failure == VtEvent::Failure::lost    ? errc::vt_lost
-                                                               : errc::remote_exception;
-      item.what = Pending::failed;
-      item.failure = std::make_unique<remote_error>(code, item.type, event.what, event.peer);
-      break;
-    }
-    }
-    post(std::move(item));
-  }
+  void on_event(VtEvent&& event);
 
   /// The periodic checkpoint: asks every running VT to capture itself at its next site.
-  void capture_all() {
-    std::vector<VtId> running;
-    {
-      std::lock_guard lock(mutex_);
-      for (auto& [id, vt] : vts_)
-        running.push_back(id);
-    }
-    for (VtId id : running)
-      peer_->capture(id);
-  }
+  void capture_all();
 
   /// The VT's run ended with its host or its executor: resumes it from its newest checkpoint
   /// (or from its start: the journal replays what it did before, as from a checkpoint at
@@ -377,47 +145,10 @@ private:
   }
 
   /// The VT's run was stopped for a restart: runs it again from its newest checkpoint.
-  bool resume(VtCore& vt) {
-    // Held while peer_ is used: release() sets releasing_ under it, then destroys the peer.
-    std::lock_guard release_lock(resume_mutex_);
-    if (releasing_)
-      return false;
-    SpawnRequest request;
-    {
-      std::lock_guard lock(vt.mutex);
-      if (!vt.restarting)
-        return false;
-      vt.restarting = false;
-      ++vt.resumes;
-      request.vt = vt.id;
-      request.entry = vt.entry;
-      request.function = vt.function;
-      request.args = vt.args;
-      request.snapshot = vt.checkpoint;
-      request.effect = vt.checkpoint ? vt.checkpoint_effect : 0;
-      request.avoid = std::exchange(vt.move_from, {});
-      request.to = std::exchange(vt.move_to, {});
-    }
-    exchange_->stopped(vt.id);
-    request.replay_through = exchange_->applied(vt.id);
-    std::uint64_t effect = request.effect;
-    peer_->spawn(std::move(request));
-    exchange_->placed(vt.id, effect);
-    vt.ended.notify_all();
-    return true;
-  }
+  bool resume(VtCore& vt);
 
   static void finish(VtCore& vt, std::vector<std::byte>* result,
-                     std::unique_ptr<remote_error> failure) {
-    std::lock_guard lock(vt.mutex);
-    if (vt.done)
-      return;
-    if (result)
-      vt.result = std::move(*result);
-    vt.failure = std::move(failure);
-    vt.done = true;
-    vt.ended.notify_all();
-  }
+                     std::unique_ptr<remote_error> failure);
 
   struct Pending {
     std::shared_ptr<VtCore> vt;
@@ -441,29 +172,7 @@ public:
   }
 
 private:
-  void deliver_partials() {
-    std::unique_lock lock(events_mutex_);
-    for (;;) {
-      events_ready_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
-      if (pending_.empty() && stopping_)
-        return;
-      Pending item = std::move(pending_.front());
-      pending_.pop_front();
-      lock.unlock();
-      if (item.what == Pending::result)
-        finish(*item.vt, &item.value, nullptr);
-      else if (item.what == Pending::failed)
-        finish(*item.vt, nullptr, std::move(item.failure));
-      else
-        deliver(*item.vt, item.type, std::move(item.value), item.what == Pending::drain);
-      if (item.what == Pending::drain) {
-        std::lock_guard vt_lock(item.vt->mutex);
-        --item.vt->drains_pending;
-        item.vt->ended.notify_all();
-      }
-      lock.lock();
-    }
-  }
+  void deliver_partials();
 
   static void deliver(VtCore& vt, const std::string& type, std::vector<std::byte> value,
                       bool drain) {
@@ -495,14 +204,7 @@ private:
   }
 
 private:
-  void stop_events() {
-    {
-      std::lock_guard lock(events_mutex_);
-      stopping_ = true;
-      events_ready_.notify_all();
-    }
-    join_or_detach(events_thread_);
-  }
+  void stop_events();
 
   std::unique_ptr<ExchangeOwner> exchange_;
   std::unique_ptr<PeerConnection> peer_;
