@@ -183,7 +183,7 @@ std::optional<CodecFunctions> CodecInstantiator::instantiateFieldwise(QualType t
       CharUnits offset =
           at + context.toCharUnitsFromBits(partLayout.getFieldOffset(field->getFieldIndex()));
       const auto* nested = fieldType->getAsCXXRecordDecl();
-      if (nested && nested->isAggregate() && !nested->isLambda() && flattenable_(fieldType)) {
+      if (nested && !nested->isLambda() && flattenable_(fieldType)) {
         flatten(nested, offset);
         continue;
       }

@@ -152,6 +152,32 @@ Classification TypeClassifier::classifyRecord(const CXXRecordDecl* record, QualT
       return fields;
     return kCodec;
   }
+  // Any other class moves as a variable when its fields and bases can, private ones included,
+  // with no default constructor needed: a codec built from its layout constructs each field in
+  // place. Not a polymorphic class (its vtable pointer is no field) nor one with virtual bases.
+  if (!record->isPolymorphic() && record->getNumVBases() == 0 && !record->isInStdNamespace()) {
+    for (const FieldDecl* field : record->fields())
+      if (field->isBitField() || field->isAnonymousStructOrUnion())
+        return refused("field '" + field->getNameAsString() +
+                           "': bit-fields and anonymous members cannot be moved field by field",
+                       "give the type a serialize() member");
+    Classification fields = classifyFields(record, /*aggregate=*/false);
+    if (fields.movability == Movability::Refused)
+      return fields;
+    Classification out = refused(
+        "'" + type.getAsString(context_.getPrintingPolicy()) +
+            "' moves as a variable (field by field), but has no codec to move inside a "
+            "container, as an argument or as a result",
+        "give it a member `template <class Ar> void serialize(Ar& ar) { ar(fields...); }`");
+    out.fieldwise = true;
+    return out;
+  }
+  if (record->isPolymorphic())
+    return refused("'" + type.getAsString(context_.getPrintingPolicy()) +
+                       "' has virtual functions: its vtable pointer is no field, so it moves only "
+                       "with a codec of its own",
+                   "give it a member `template <class Ar> void serialize(Ar& ar) { "
+                   "ar(fields...); }` (and a default constructor), or specialise ppp2p::codec");
   return refused("'" + type.getAsString(context_.getPrintingPolicy()) +
                      "' has no codec: it is neither trivially copyable without pointers, nor "
                      "an aggregate, nor a supported standard type",
@@ -335,7 +361,10 @@ Classification TypeClassifier::classifyFields(const CXXRecordDecl* record, bool 
                      "give the type a serialize() member");
     if (aggregate && layoutLimit.empty())
       layoutLimit = "its base classes";
-    result = combine(result, classify(base.getType()), "a base class: ");
+    Classification part = classify(base.getType());
+    if (part.movability == Movability::Refused && part.fieldwise && !record->isLambda())
+      continue; // a class the layout codec takes apart too (its fields are flattened)
+    result = combine(result, part, "a base class: ");
     if (result.movability == Movability::Refused)
       return result;
   }
@@ -359,7 +388,7 @@ Classification TypeClassifier::classifyFields(const CXXRecordDecl* record, bool 
       return refused("the lambda captures a variable by reference",
                      "capture by value ([=] or [x]) instead of by reference");
     Classification part = classify(field->getType());
-    if (part.movability == Movability::Refused && part.fieldwise && aggregate &&
+    if (part.movability == Movability::Refused && part.fieldwise && !record->isLambda() &&
         !field->getType()->isArrayType()) {
       // A nested aggregate the layout codec can take apart too.
       if (layoutLimit.empty())

@@ -1,0 +1,67 @@
+// Purpose: a class with private fields and no default constructor moves as a variable, field by
+// field, with no serialize() member; inside a container it needs one (named), and a class with
+// virtual functions or a bit-field is refused with the reason.
+// RUN: %clangxx -fsyntax-only -Xclang -verify %s
+#include <ppp2p/ppp2p.hpp>
+
+#include <string>
+#include <vector>
+
+class Account {
+public:
+  explicit Account(std::string owner) : owner_(std::move(owner)) {}
+  void deposit(long amount) { balance_ += amount; }
+  long balance() const { return balance_; }
+
+private:
+  std::string owner_;
+  long balance_ = 0;
+};
+
+class Shape {
+public:
+  virtual ~Shape() = default;
+  virtual double area() const { return side_ * side_; }
+
+private:
+  double side_ = 1;
+};
+
+class Flags {
+public:
+  explicit Flags(int x) : ready_(x & 1), value_(x) {}
+  int get() const { return value_ + ready_; }
+
+private:
+  unsigned ready_ : 1;
+  std::string value_text_;
+  int value_;
+};
+
+[[ppp2p::checkpointable]] long bank(int n) {
+  Account account("ada"); // moves: no diagnostic
+  for (int i = 0; i < n; ++i) {
+    account.deposit(i);
+    ppp2p::checkpoint();
+  }
+  return account.balance();
+}
+
+[[ppp2p::checkpointable]] long ledger(int n) {
+  std::vector<Account> accounts; // expected-error {{'accounts' of type 'std::vector<Account>' is live across a ppp2p site and cannot move to another process: std::vector element: 'Account' moves as a variable (field by field), but has no codec to move inside a container, as an argument or as a result}} expected-note {{hint: give it a member `template <class Ar> void serialize(Ar& ar) { ar(fields...); }`}}
+  accounts.emplace_back("bob");
+  ppp2p::checkpoint(); // expected-note {{'accounts' is live across this site}}
+  return accounts.front().balance() + n;
+}
+
+[[ppp2p::checkpointable]] double shapes(int n) {
+  Shape shape; // expected-error {{'shape' of type 'Shape' is live across a ppp2p site and cannot move to another process: 'Shape' has virtual functions: its vtable pointer is no field, so it moves only with a codec of its own}} expected-note {{hint: give it a member}}
+  ppp2p::checkpoint(); // expected-note {{'shape' is live across this site}}
+  return shape.area() * n;
+}
+
+[[ppp2p::checkpointable]] int flags(int n) {
+  Flags flags(n); // expected-error {{'flags' of type 'Flags' is live across a ppp2p site and cannot move to another process: field 'ready_': bit-fields and anonymous members cannot be moved field by field}} expected-note {{hint: give the type a serialize() member}}
+  ppp2p::checkpoint(); // expected-note {{'flags' is live across this site}}
+  return flags.get();
+}
