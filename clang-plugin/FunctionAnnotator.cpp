@@ -3,6 +3,7 @@
 #include "FunctionAnnotator.h"
 
 #include "AnnotationFormat.h"
+#include "Annotations.h"
 #include "GlobalStateCheck.h"
 #include "LiveAcrossSites.h"
 #include "SiteFinder.h"
@@ -101,10 +102,8 @@ void FunctionAnnotator::warnStrayCheckpoints(const FunctionDecl& fn) {
   if (sema_.getSourceManager().isInSystemHeader(fn.getLocation()))
     return;
   // Marked, and refused with an error already: telling the user to mark it would mislead.
-  for (const FunctionDecl* redecl : fn.redecls())
-    for (const auto* annotation : redecl->specific_attrs<AnnotateAttr>())
-      if (annotation->getAnnotation() == annotation::kCheckpointableRefusedTag)
-        return;
+  if (hasAnnotation(&fn, annotation::kCheckpointableRefusedTag))
+    return;
   for (const CallExpr* call : findCheckpointCalls(fn)) {
     unsigned id = diags.getCustomDiagID(
         DiagnosticsEngine::Warning,

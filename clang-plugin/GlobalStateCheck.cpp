@@ -2,6 +2,8 @@
 
 #include "GlobalStateCheck.h"
 
+#include "Annotations.h"
+
 #include "clang/AST/Attr.h"
 #include "clang/AST/ExprCXX.h"
 #include "clang/AST/RecursiveASTVisitor.h"
@@ -13,29 +15,22 @@ using namespace clang;
 namespace ppp2p::plugin {
 namespace {
 
-bool isProcessLocal(const VarDecl& var) {
-  for (const VarDecl* redecl : var.redecls())
-    for (const auto* annotation : redecl->specific_attrs<AnnotateAttr>())
-      if (annotation->getAnnotation() == kProcessLocalTag)
-        return true;
-  return false;
-}
-
 /// Whether a use of `var` in a checkpointable function reads or writes state that does not
 /// move with the VT.
 bool isMutableGlobal(const VarDecl& var, const SourceManager& sources) {
   if (!var.hasGlobalStorage() || var.isConstexpr())
     return false;
   QualType type = var.getType();
-  if (type.isConstQualified() || (type->isReferenceType() &&
-                                  type->getPointeeType().isConstQualified()))
+  if (type.isConstQualified() ||
+      (type->isReferenceType() && type->getPointeeType().isConstQualified()))
     return false;
   if (sources.isInSystemHeader(var.getLocation()))
     return false; // std::cout and friends: process resources, not the program's state
-  if (const auto* ns = dyn_cast<NamespaceDecl>(var.getDeclContext()->getEnclosingNamespaceContext());
+  if (const auto* ns =
+          dyn_cast<NamespaceDecl>(var.getDeclContext()->getEnclosingNamespaceContext());
       ns && ns->getName() == "ppp2p")
     return false; // the runtime's own
-  return !isProcessLocal(var);
+  return !hasAnnotation(&var, kProcessLocalTag);
 }
 
 class GlobalUses : public RecursiveASTVisitor<GlobalUses> {

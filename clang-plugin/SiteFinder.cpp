@@ -3,6 +3,7 @@
 #include "SiteFinder.h"
 
 #include "AnnotationFormat.h"
+#include "Annotations.h"
 
 #include "clang/AST/Attr.h"
 #include "clang/AST/DeclCXX.h"
@@ -118,11 +119,7 @@ public:
 };
 
 bool hasCheckpointableAnnotation(const FunctionDecl* fn) {
-  for (const FunctionDecl* redecl : fn->redecls())
-    for (const auto* attr : redecl->specific_attrs<AnnotateAttr>())
-      if (attr->getAnnotation() == annotation::kCheckpointableTag)
-        return true;
-  return false;
+  return hasAnnotation(fn, annotation::kCheckpointableTag);
 }
 
 } // namespace
