@@ -175,9 +175,8 @@ private:
   }
 
   void run_locked(Executor& executor, const SpawnRequest& request) {
-    Executor* best = &executor;
-    best->vts.insert(request.vt);
-    owner_[request.vt] = best;
+    executor.vts.insert(request.vt);
+    owner_[request.vt] = &executor;
     flatbuffers::FlatBufferBuilder builder(request.args.size() + 128);
     auto args = builder.CreateVector(reinterpret_cast<const std::uint8_t*>(request.args.data()),
                                      request.args.size());
@@ -189,7 +188,12 @@ private:
     auto run = wire::CreateRun(builder, request.vt, request.entry, request.function, args, snapshot,
                                request.effect, request.replay_through);
     builder.Finish(wire::CreateToExecutor(builder, wire::Command::Run, run.Union()));
-    best->link->send(bytes_of(builder));
+    executor.link->send(bytes_of(builder));
+  }
+
+  std::deque<SpawnRequest>::iterator queued_locked(VtNumber vt) {
+    return std::find_if(queue_.begin(), queue_.end(),
+                        [&](const SpawnRequest& r) { return r.vt == vt; });
   }
 
 public:
@@ -199,8 +203,7 @@ public:
       send_command(*it->second, Command::cancel, vt);
       return;
     }
-    auto queued = std::find_if(queue_.begin(), queue_.end(),
-                               [&](const SpawnRequest& r) { return r.vt == vt; });
+    auto queued = queued_locked(vt);
     if (queued == queue_.end())
       return;
     queue_.erase(queued);
@@ -216,8 +219,7 @@ public:
       return;
     }
     // Waiting here: captured once it runs (requests held as one, as a worker does).
-    if (std::any_of(queue_.begin(), queue_.end(),
-                    [&](const SpawnRequest& r) { return r.vt == vt; }))
+    if (queued_locked(vt) != queue_.end())
       captures_.insert(vt);
   }
 

@@ -251,7 +251,7 @@ private:
       slot_freed_.notify_one(); // one slot, one waiter: waking all would be N^2 for N blocked
       return;
     }
-    if (!startable_locked())
+    if (queue_.empty())
       return;
     if (idle_ > 0)
       ready_.notify_one();

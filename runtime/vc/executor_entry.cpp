@@ -17,9 +17,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <limits>
-#include <string>
 
 // Defined by executor_main.cpp, which the linker pulls in only when --wrap=main makes crt1's
 // reference to main a reference to __wrap_main. A weak reference does not pull it in.
@@ -61,8 +59,9 @@ int run_executor_from_environment() {
     return 125;
   }
   // Only a peer starts executors, over a socket it keeps: anything else (a variable left in a
-  // shell's environment, a parent that is already gone) starts nothing.
-  struct stat status{};
+  // shell's environment) starts nothing. A peer that is gone closes the socket, and the
+  // executor ends at its first read.
+  struct stat status {};
   if (fstat(int(fd), &status) != 0 || !S_ISSOCK(status.st_mode)) {
     std::fprintf(stderr,
                  "ppp2p executor: PPP2P_EXECUTOR_FD=%lu is not a socket from a ppp2p peer; "
@@ -76,10 +75,6 @@ int run_executor_from_environment() {
     return 125;
   }
   return run_executor(int(fd), unsigned(slots));
-}
-
-bool inside_executor() noexcept {
-  return executor_process;
 }
 
 void refuse_virtual_computer_inside_executor() {

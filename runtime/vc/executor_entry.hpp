@@ -8,9 +8,6 @@ namespace ppp2p::detail {
 /// Runs the executor named by PPP2P_EXECUTOR_FD / PPP2P_EXECUTOR_SLOTS; returns the exit code.
 int run_executor_from_environment();
 
-/// True in a process that runs as an executor.
-bool inside_executor() noexcept;
-
 /// Throws vc_unavailable when called inside an executor: a VT (or a program whose main an
 /// executor ran) that creates a virtual computer would start executors of its own, level after
 /// level.
