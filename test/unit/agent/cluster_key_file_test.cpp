@@ -7,20 +7,14 @@
 
 #include "cluster_key_file.hpp"
 #include "ppp2p/net/keys.hpp"
+#include "temp_dir.hpp"
 
 using namespace ppp2p::agent;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char t[] = "/tmp/ppp2p-keygen-XXXXXX";
-    path = mkdtemp(t);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using ppp2p::testing::TempDir;
 
 // Why the agent refuses `file`, as it would log it.
 std::string refusal(const fs::path& file) {

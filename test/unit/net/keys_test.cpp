@@ -12,20 +12,14 @@
 
 #include "ppp2p/net/error.hpp"
 #include "ppp2p/net/keys.hpp"
+#include "temp_dir.hpp"
 
 using namespace ppp2p::net;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char t[] = "/tmp/ppp2p-keys-XXXXXX";
-    path = mkdtemp(t);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using ppp2p::testing::TempDir;
 
 void write(const fs::path& p, const std::string& text) {
   std::ofstream(p) << text;

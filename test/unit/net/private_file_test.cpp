@@ -7,20 +7,14 @@
 #include <sys/stat.h>
 
 #include "ppp2p/net/private_file.hpp"
+#include "temp_dir.hpp"
 
 using namespace ppp2p::net;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char t[] = "/tmp/ppp2p-private-file-XXXXXX";
-    path = mkdtemp(t);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using ppp2p::testing::TempDir;
 
 std::string read_all(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

@@ -11,20 +11,14 @@
 #include "ppp2p/net/loop.hpp"
 #include "ppp2p/net/sync_wait.hpp"
 #include "sha256.hpp"
+#include "temp_dir.hpp"
 
 using namespace ppp2p::agent::vc;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/ppp2p-store-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using ppp2p::testing::TempDir;
 
 ppp2p::net::Bytes bytes(std::size_t n, std::uint8_t seed) {
   ppp2p::net::Bytes b(n);
