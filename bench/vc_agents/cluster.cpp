@@ -83,23 +83,18 @@ Cluster::~Cluster() {
   fs::remove_all(root_, ec);
 }
 
-std::string Cluster::add(const std::string& name, unsigned slots, double speed) {
+std::string Cluster::add(const std::string& name, unsigned slots, double speed,
+                         const AgentPlace& place) {
   fs::path dir = root_ / name;
   std::error_code ec;
   fs::remove(dir / "address", ec); // an agent restarted on its data dir writes a new one
-  std::vector<std::string> args{runtime_,
-                                "--listen",
-                                "127.0.0.1:0",
-                                "--data-dir",
-                                dir.string(),
-                                "--cluster-key-file",
-                                (root_ / "key").string(),
-                                "--slots",
-                                std::to_string(slots),
-                                "--speed",
-                                std::to_string(speed),
-                                "--log-level",
-                                "warn"};
+  std::vector<std::string> args = place.launcher;
+  args.insert(args.end(),
+              {runtime_, "--listen", place.listen, "--data-dir", dir.string(), "--cluster-key-file",
+               (root_ / "key").string(), "--slots", std::to_string(slots), "--speed",
+               std::to_string(speed), "--log-level", "warn"});
+  if (!place.advertise.empty())
+    args.insert(args.end(), {"--advertise", place.advertise});
   if (!first_.empty()) {
     args.push_back("--join");
     args.push_back(first_);
@@ -111,7 +106,7 @@ std::string Cluster::add(const std::string& name, unsigned slots, double speed) 
     for (auto& a : args)
       argv.push_back(a.data());
     argv.push_back(nullptr);
-    ::execv(runtime_.c_str(), argv.data());
+    ::execvp(argv[0], argv.data());
     ::_exit(127);
   }
   pids_.push_back(pid);

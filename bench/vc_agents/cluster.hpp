@@ -22,6 +22,14 @@ void use_agent(const std::string& dir);
 /// The ppp2p-runtime next to this program.
 std::string default_runtime();
 
+/// Where an agent runs: on loopback here (the default), or through a launcher (a command prefix,
+/// e.g. `hosts.py exec SET I --`) on another address.
+struct AgentPlace {
+  std::vector<std::string> launcher;
+  std::string listen = "127.0.0.1:0";
+  std::string advertise; // empty: the listen address
+};
+
 class Cluster {
 public:
   Cluster(std::string runtime, const std::filesystem::path& root);
@@ -31,7 +39,8 @@ public:
 
   /// Starts an agent with `slots` slots and `speed`; returns its data dir. The same name again
   /// (after kill) restarts it on its data dir: the same member, a new incarnation.
-  std::string add(const std::string& name, unsigned slots, double speed = 100);
+  std::string add(const std::string& name, unsigned slots, double speed = 100,
+                  const AgentPlace& place = {});
   /// The usual layout: a client agent "home" without slots and `workers` agents "w0", "w1",
   /// ... of `slots` slots each, converged. Returns home's data dir (for PPP2P_AGENT).
   std::string add_home_and_workers(unsigned workers, unsigned slots);
