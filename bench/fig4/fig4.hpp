@@ -37,7 +37,9 @@ tsp::Params island_params(unsigned seed, const Options& o, bool interbreed);
 /// R_H: 2-opt moves (millions) evaluated per second by the first `count` of `peers` as islands
 /// of one VC interbreeding through a global, from the start signal to the last result. Each
 /// island pins itself to its peer's core (if any) and reports its process, which `place` gets
-/// (to put it under its peer's CPU limit) before the start signal.
+/// (to put it under its peer's CPU limit) before the start signal; `place` is called for the
+/// islands in order, the last one's call being the last thing before the start signal. A pid
+/// is the island's own view of it (in an agent's sandbox, in a PID namespace of its own).
 using PlaceIsland = std::function<void(std::size_t peer, int pid, bool pinned)>;
 double setup_rate(const tsp::Problem& problem, const Options& o, const std::vector<Peer>& peers,
                   unsigned count, const PlaceIsland& place);

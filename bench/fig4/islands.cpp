@@ -4,6 +4,7 @@
 
 #include <ppp2p/ppp2p.hpp>
 
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,7 +18,13 @@ namespace {
 struct Placed {
   int pid;
   bool pinned;
+  unsigned long pid_namespace; // an agent's sandbox gives each executor its own: pids repeat
 };
+
+unsigned long pid_namespace() {
+  struct stat ns {};
+  return stat("/proc/self/ns/pid", &ns) == 0 ? ns.st_ino : 0;
+}
 
 } // namespace
 
@@ -26,7 +33,7 @@ struct Placed {
 [[ppp2p::checkpointable]] tsp::Tour peer_island(tsp::Problem problem, tsp::Params params,
                                                 int core) {
   bool pinned = core >= 0 && bench::pin_to_core(0, core);
-  ppp2p::send(ppp2p::client, Placed{int(getpid()), pinned});
+  ppp2p::send(ppp2p::client, Placed{int(getpid()), pinned, pid_namespace()});
   (void)ppp2p::receive<int>(ppp2p::client); // the start signal, once the limit applies
   return tsp::evolve(problem, params);
 }
@@ -52,13 +59,13 @@ double setup_rate(const tsp::Problem& problem, const Options& o, const std::vect
   std::vector<ppp2p::VirtualThread<tsp::Tour>> islands;
   for (unsigned k = 0; k < count; ++k)
     islands.push_back(vc.spawn(peer_island, problem, island_params(k + 1, o, true), peers[k].core));
-  std::set<int> pids;
+  std::set<std::pair<unsigned long, int>> processes;
   for (unsigned k = 0; k < count; ++k) {
     Placed placed = vc.receive<Placed>(islands[k].id());
     if (peers[k].core >= 0 && !placed.pinned)
       std::fprintf(stderr, "bench-fig4: %s could not be pinned to core %d\n", peers[k].name.c_str(),
                    peers[k].core);
-    if (!pids.insert(placed.pid).second)
+    if (!processes.insert({placed.pid_namespace, placed.pid}).second)
       throw std::runtime_error("two islands share an executor");
     place(k, placed.pid, placed.pinned);
   }

@@ -18,7 +18,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <numeric>
-#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -61,14 +60,14 @@ std::vector<PlainIsland> plain_islands(const bench::TestHosts& hosts, const Opti
   return islands;
 }
 
-/// The network namespace of a process: which test host it runs on.
-std::string network_namespace(int pid) {
-  std::error_code ec;
-  auto link = std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/ns/net", ec);
-  if (ec)
-    throw std::runtime_error("cannot read the namespace of island process " + std::to_string(pid) +
-                             ": " + ec.message());
-  return link.string();
+/// VTs running at the agent whose data dir is `dir` (its status, summed over enrolments).
+unsigned vts_running(const std::string& dir) {
+  std::string json = bench::capture(bench::default_runtime() + " status --json --data-dir " + dir);
+  unsigned total = 0;
+  const std::string key = "\"running\": ";
+  for (std::size_t at = json.find(key); at != std::string::npos; at = json.find(key, at + 1))
+    total += unsigned(std::strtoul(json.c_str() + at + key.size(), nullptr, 10));
+  return total;
 }
 
 std::string percent_cell(const Spread& s) {
@@ -111,9 +110,10 @@ int run_through_agents(const Options& o) {
     bench::Cluster cluster(bench::default_runtime(), root);
     home = cluster.add("client", 0, 100, {hosts->launcher(0), hosts->address(0) + ":7000", ""});
     // Speed is the quota: the deployer enrols the fastest first, so n peers are P1..Pn.
+    std::vector<std::string> peer_dirs;
     for (std::size_t k = 0; k < peers.size(); ++k)
-      cluster.add(peers[k].name, 1, peers[k].percent,
-                  {hosts->launcher(k + 1), hosts->address(k + 1) + ":7000", ""});
+      peer_dirs.push_back(cluster.add(peers[k].name, 1, peers[k].percent,
+                                      {hosts->launcher(k + 1), hosts->address(k + 1) + ":7000", ""}));
     cluster.converge(home);
     bench::use_agent(home);
 
@@ -140,10 +140,15 @@ int run_through_agents(const Options& o) {
           unsigned count = setups[s];
           double through_ppp2p = 0, plainly = 0;
           auto measure_ppp2p = [&] {
-            std::set<std::string> namespaces; // one island per host, or the quotas are not theirs
-            through_ppp2p = setup_rate(problem, o, peers, count, [&](std::size_t, int pid, bool) {
-              if (!namespaces.insert(network_namespace(pid)).second)
-                throw std::runtime_error("two islands run on one host");
+            // One island per host, or the quotas are not theirs: before the start, each of
+            // the setup's peer agents must run exactly one VT.
+            through_ppp2p = setup_rate(problem, o, peers, count, [&](std::size_t k, int, bool) {
+              if (k + 1 < count)
+                return;
+              for (unsigned p = 0; p < count; ++p)
+                if (unsigned running = vts_running(peer_dirs[p]); running != 1)
+                  throw std::runtime_error(peers[p].name + "'s agent runs " +
+                                           std::to_string(running) + " islands instead of one");
             });
           };
           auto measure_plain = [&] {
