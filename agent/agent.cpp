@@ -225,8 +225,28 @@ int run_agent(const RunOptions& o) {
                 ms::SelfInfo{st.creds.identity.public_key, self_address, st.meta,
                              static_cast<std::uint64_t>(wall_ms.count())});
   std::string vc_error;
+  std::unique_ptr<sandbox::ExecutorSandbox> executor_sandbox;
+  if (o.sandbox) {
+    sandbox::SandboxOptions so;
+    so.memory_bytes = o.executor_memory_mib << 20;
+    so.processes = o.executor_processes;
+    so.read_only = o.sandbox_read_only;
+    executor_sandbox = sandbox::ExecutorSandbox::create(std::move(so), vc_error);
+    if (!executor_sandbox) {
+      spdlog::error("cannot sandbox executors: {}. Install bubblewrap (Debian package "
+                    "bubblewrap) where user namespaces are allowed, or run with --no-sandbox "
+                    "(executors then run with this agent's rights)",
+                    vc_error);
+      sync_wait(loop, links.shutdown());
+      return 1;
+    }
+    spdlog::info("{}", executor_sandbox->describe());
+  } else {
+    spdlog::warn("--no-sandbox: executors run with this agent's user, files, network and "
+                 "environment; any member holding the cluster key can run code here with them");
+  }
   auto vcs = VcServices::create({loop, links, swim, clock, timers, random}, dir->root(),
-                                st.meta.slots, vc_error);
+                                st.meta.slots, std::move(executor_sandbox), vc_error);
   if (!vcs) {
     spdlog::error("{}", vc_error);
     sync_wait(loop, links.shutdown());

@@ -18,7 +18,9 @@ Usage:
   ppp2p-runtime [run] --listen HOST:PORT --data-dir DIR --cluster-key-file FILE
                 [--join HOST:PORT]... [--slots N] [--allow-list FILE]
                 [--advertise HOST:PORT] [--speed SCORE] [--log-level LEVEL]
-                [--http HOST:PORT [--http-public]]
+                [--http HOST:PORT [--http-public]] [--no-sandbox]
+                [--executor-memory MIB] [--executor-processes N]
+                [--sandbox-read-only PATH]...
   ppp2p-runtime status --data-dir DIR [--json]
   ppp2p-runtime keygen FILE
   ppp2p-runtime --help | --version
@@ -59,6 +61,19 @@ Options of run:
                            port 0 picks a free port, logged at start
   --http-public            allow --http on any address: whoever reaches it reads all of the
                            above (nothing there changes the agent)
+  --no-sandbox             run executors (the VTs' code, from any member holding the cluster
+                           key) as plain child processes with this agent's user, files,
+                           network and environment. Default: each executor runs in a sandbox
+                           (bubblewrap): no network, a read-only /usr and private /tmp only,
+                           a cleared environment, a seccomp filter, limits below, and, when
+                           the agent runs as root, a user id of its own (1347420160 + n)
+  --executor-memory MIB    address space of each sandboxed executor (default: the machine's
+                           memory); allocations beyond it fail (std::bad_alloc in the VT)
+  --executor-processes N   processes and threads per sandboxed executor (default: 4096 + 4
+                           per slot); fork and thread creation beyond it fail. A VT blocked
+                           in receive holds a thread: raise it for more blocked VTs than that
+  --sandbox-read-only PATH also show PATH read-only to executors (e.g. libraries outside /usr
+                           that programs link); repeat for several
 
 Options of status:
   --data-dir DIR           the data dir of the running agent to ask (over DIR/status.sock)
@@ -83,11 +98,19 @@ namespace {
 
 // Flags that take a value, and whether they may repeat.
 const std::map<std::string_view, bool>& run_flags() {
-  static const std::map<std::string_view, bool> flags{
-      {"--listen", false},     {"--data-dir", false}, {"--cluster-key-file", false},
-      {"--allow-list", false}, {"--join", true},      {"--slots", false},
-      {"--advertise", false},  {"--speed", false},    {"--log-level", false},
-      {"--http", false}};
+  static const std::map<std::string_view, bool> flags{{"--listen", false},
+                                                      {"--data-dir", false},
+                                                      {"--cluster-key-file", false},
+                                                      {"--allow-list", false},
+                                                      {"--join", true},
+                                                      {"--slots", false},
+                                                      {"--advertise", false},
+                                                      {"--speed", false},
+                                                      {"--log-level", false},
+                                                      {"--http", false},
+                                                      {"--executor-memory", false},
+                                                      {"--executor-processes", false},
+                                                      {"--sandbox-read-only", true}};
   return flags;
 }
 
@@ -123,8 +146,12 @@ std::variant<Command, UsageError> parse_run(const std::vector<std::string_view>&
       value = arg.substr(eq + 1);
       inline_value = true;
     }
-    if (arg == "--http-public") { // the one flag without a value
+    if (arg == "--http-public") { // the flags without a value
       o.http_public = true;
+      continue;
+    }
+    if (arg == "--no-sandbox") {
+      o.sandbox = false;
       continue;
     }
     auto known = run_flags().find(flag);
@@ -169,6 +196,22 @@ std::variant<Command, UsageError> parse_run(const std::vector<std::string_view>&
       if (ec != std::errc{} || end != v.data() + v.size() || n > 1024)
         return error("--slots needs a whole number in 0..1024, got '" + v + "'");
       o.slots = n;
+    } else if (flag == "--executor-memory") {
+      std::uint64_t mib = 0;
+      auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), mib);
+      if (ec != std::errc{} || end != v.data() + v.size() || mib < 64 || mib > (1ull << 30))
+        return error("--executor-memory needs MiB, a whole number of at least 64, got '" + v + "'");
+      o.executor_memory_mib = mib;
+    } else if (flag == "--executor-processes") {
+      unsigned n = 0;
+      auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+      if (ec != std::errc{} || end != v.data() + v.size() || n < 16 || n > 1000000)
+        return error("--executor-processes needs a whole number of at least 16, got '" + v + "'");
+      o.executor_processes = n;
+    } else if (flag == "--sandbox-read-only") {
+      if (v[0] != '/')
+        return error("--sandbox-read-only needs an absolute path, got '" + v + "'");
+      o.sandbox_read_only.push_back(v);
     } else if (flag == "--speed") {
       double s = 0;
       auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), s);
@@ -195,6 +238,9 @@ std::variant<Command, UsageError> parse_run(const std::vector<std::string_view>&
                  " is not a loopback address: the HTTP server has no authentication and shows "
                  "the cluster's members, VCs and events to whoever reaches it. Use "
                  "127.0.0.1:PORT, or add --http-public to serve it on that address anyway");
+  if (!o.sandbox && (o.executor_memory_mib || o.executor_processes || !o.sandbox_read_only.empty()))
+    return error("--executor-memory, --executor-processes and --sandbox-read-only are limits of "
+                 "the sandbox; they cannot be used with --no-sandbox");
   if (!o.cluster_key_file && !o.allow_list_file)
     return error("run needs --cluster-key-file FILE (or --allow-list FILE)");
   return Command{std::move(o)};

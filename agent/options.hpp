@@ -1,6 +1,7 @@
 // The command line of ppp2p-runtime.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -21,6 +22,10 @@ struct RunOptions {
   std::string log_level = "info";
   std::optional<std::string> http; // HOST:PORT of the observability server (metrics, dashboard)
   bool http_public = false;        // --http may name a non-loopback address
+  bool sandbox = true;             // executors in agent/sandbox's sandbox (--no-sandbox: not)
+  std::uint64_t executor_memory_mib = 0;      // address space per executor; 0: the machine's
+  unsigned executor_processes = 0;            // 0: 4096 + 4 per slot
+  std::vector<std::string> sandbox_read_only; // more paths executors may read
 };
 
 struct StatusOptions {

@@ -50,21 +50,23 @@ private:
   const ms::Swim& swim_;
 };
 
-std::unique_ptr<VcServices> VcServices::create(Environment env,
-                                               const std::filesystem::path& data_dir,
-                                               unsigned slots, std::string& error) {
+std::unique_ptr<VcServices>
+VcServices::create(Environment env, const std::filesystem::path& data_dir, unsigned slots,
+                   std::unique_ptr<sandbox::ExecutorSandbox> sandbox, std::string& error) {
   auto modules = vc::FileModuleStore::open(data_dir, error);
   if (!modules)
     return nullptr;
-  return std::unique_ptr<VcServices>(new VcServices(env, std::move(modules), slots));
+  return std::unique_ptr<VcServices>(
+      new VcServices(env, std::move(modules), slots, std::move(sandbox)));
 }
 
 VcServices::VcServices(Environment env, std::unique_ptr<vc::FileModuleStore> modules,
-                       unsigned slots)
+                       unsigned slots, std::unique_ptr<sandbox::ExecutorSandbox> sandbox)
     : env_(env), transport_(env.links, net::Channel::reliable),
       messenger_(ms::Environment{env.clock, env.timers, transport_, env.random},
                  env.swim.self().address),
-      view_(std::make_unique<View>(env.swim)), modules_(std::move(modules)), executors_(env.loop) {
+      view_(std::make_unique<View>(env.swim)), modules_(std::move(modules)),
+      executors_(env.loop, std::move(sandbox)) {
   vc::VcEnvironment venv{env.clock, env.timers, env.random, messenger_,
                          *view_,    *modules_,  executors_};
   node_ = std::make_unique<vc::VcNode>(venv, vc::WorkerConfig{slots});

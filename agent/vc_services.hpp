@@ -49,8 +49,11 @@ public:
   };
 
   // Opens the module cache; nullptr (and error) when it cannot.
+  // `sandbox`: where executors run (null: plain child processes, --no-sandbox).
   static std::unique_ptr<VcServices> create(Environment env, const std::filesystem::path& data_dir,
-                                            unsigned slots, std::string& error);
+                                            unsigned slots,
+                                            std::unique_ptr<sandbox::ExecutorSandbox> sandbox,
+                                            std::string& error);
   ~VcServices();
 
   // Starts serving clients on the socket at path.
@@ -72,7 +75,8 @@ public:
   VcStatus status() const;
 
 private:
-  VcServices(Environment env, std::unique_ptr<vc::FileModuleStore> modules, unsigned slots);
+  VcServices(Environment env, std::unique_ptr<vc::FileModuleStore> modules, unsigned slots,
+             std::unique_ptr<sandbox::ExecutorSandbox> sandbox);
 
   class View;
 

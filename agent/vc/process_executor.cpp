@@ -1,11 +1,14 @@
 #include "process_executor.hpp"
 
+#include <fcntl.h>
+
 #include <csignal>
 #include <cstring>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "executor_generated.h"
+#include "executor_sandbox.hpp"
 #include "ppp2p/net/async_event.hpp"
 #include "ppp2p/net/child_process.hpp"
 #include "ppp2p/net/flatbuffer_util.hpp"
@@ -14,6 +17,8 @@
 #include "ppp2p/net/loop.hpp"
 #include "ppp2p/net/pipe.hpp"
 #include "ppp2p/net/timer.hpp"
+#include "seccomp_filter.hpp"
+#include "sha256.hpp"
 
 extern char** environ;
 
@@ -148,6 +153,42 @@ bool handle(ExecutorLink& l, ByteView frame) {
   return true;
 }
 
+/// The module file opened for executing, if its SHA-256 is `expected` (read through the same
+/// descriptor that is executed, so that what runs is what was checked).
+int open_checked_module(const std::string& path, const ModuleHash& expected, std::string& error) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    error = "cannot open " + path + ": " + std::strerror(errno);
+    return -1;
+  }
+  Sha256 hash;
+  std::vector<std::uint8_t> buffer(1 << 20);
+  for (;;) {
+    ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      error = "cannot read " + path + ": " + std::strerror(errno);
+      ::close(fd);
+      return -1;
+    }
+    if (n == 0)
+      break;
+    hash.update(ByteView(buffer.data(), std::size_t(n)));
+  }
+  if (hash.finish() != expected) {
+    error = path + " is not module " + hex(expected) + " (its SHA-256 differs): not executed";
+    ::close(fd);
+    return -1;
+  }
+  if (::lseek(fd, 0, SEEK_SET) != 0) {
+    error = "cannot rewind " + path + ": " + std::strerror(errno);
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 std::vector<std::string> executor_environment() {
   std::vector<std::string> env;
   for (char** e = environ; e && *e; ++e) {
@@ -202,28 +243,52 @@ private:
   std::shared_ptr<ExecutorLink> l_;
 };
 
-ProcessExecutorFactory::ProcessExecutorFactory(Loop& loop)
-    : loop_(loop), env_(executor_environment()) {}
+ProcessExecutorFactory::ProcessExecutorFactory(Loop& loop,
+                                               std::unique_ptr<sandbox::ExecutorSandbox> sandbox)
+    : loop_(loop), env_(sandbox ? std::vector<std::string>{} : executor_environment()),
+      sandbox_(std::move(sandbox)) {}
 
 ProcessExecutorFactory::~ProcessExecutorFactory() = default;
 
 std::unique_ptr<Executor> ProcessExecutorFactory::start(const std::string& module_path,
-                                                        unsigned slots, ExecutorCallbacks cb,
-                                                        std::string& error) {
+                                                        const ModuleHash& module, unsigned slots,
+                                                        ExecutorCallbacks cb, std::string& error) {
+  int module_fd = open_checked_module(module_path, module, error);
+  if (module_fd < 0)
+    return nullptr;
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
     error = std::string("socketpair: ") + std::strerror(errno);
+    ::close(module_fd);
     return nullptr;
   }
+  std::vector<std::string> env = env_;
+  env.push_back("PPP2P_EXECUTOR_FD=" + std::to_string(kExecutorFd));
+  env.push_back("PPP2P_EXECUTOR_SLOTS=" + std::to_string(slots));
   ChildOptions o;
-  o.program = module_path;
-  o.env = env_;
-  o.env.push_back("PPP2P_EXECUTOR_FD=" + std::to_string(kExecutorFd));
-  o.env.push_back("PPP2P_EXECUTOR_SLOTS=" + std::to_string(slots));
-  o.fds = {{sv[1], kExecutorFd}};
+  std::vector<int> close_after_spawn{module_fd};
+  if (sandbox_) {
+    auto launch = sandbox_->prepare(module_fd, slots, env, {{sv[1], kExecutorFd}}, error);
+    if (!launch) {
+      ::close(module_fd);
+      ::close(sv[0]);
+      ::close(sv[1]);
+      return nullptr;
+    }
+    o = std::move(launch->options);
+    close_after_spawn.insert(close_after_spawn.end(), launch->close_after_spawn.begin(),
+                             launch->close_after_spawn.end());
+  } else {
+    o.program = module_path;
+    o.program_fd = module_fd;
+    o.env = std::move(env);
+    o.fds = {{sv[1], kExecutorFd}};
+  }
   o.stdout_fd = 2;
   auto child = ChildProcess::spawn(loop_, o);
   ::close(sv[1]);
+  for (int fd : close_after_spawn)
+    ::close(fd);
   if (!child) {
     ::close(sv[0]);
     error = "cannot run " + module_path + ": " + child.error().message();
@@ -240,8 +305,9 @@ std::unique_ptr<Executor> ProcessExecutorFactory::start(const std::string& modul
   l->stream = std::move(*stream);
   l->cb = std::move(cb);
   ExecutorLink* raw = l.get();
-  l->child->on_exit([raw](ExitStatus s) {
-    raw->exit = s;
+  bool sandboxed = sandbox_ != nullptr;
+  l->child->on_exit([raw, sandboxed](ExitStatus s) {
+    raw->exit = sandboxed ? sandbox::ExecutorSandbox::unwrap(s) : s;
     raw->exited.set();
   });
   ++running_;
@@ -272,10 +338,16 @@ task<void> ProcessExecutorFactory::read_loop(std::shared_ptr<ExecutorLink> l) {
   linger.cancel();
   --running_;
   if (!l->owner_gone && l->cb.exited) {
-    std::string why = l->violation.empty() ? "executor " + l->exit->describe()
-                                           : "executor " + l->violation + " and was killed";
+    ExecutorEnd end;
+    end.sandbox_violation = l->violation.empty() && sandbox::ExecutorSandbox::violated(*l->exit);
+    if (end.sandbox_violation)
+      end.why = "the sandbox killed the executor for a forbidden system call (one of " +
+                sandbox::forbidden_call_list() + ")";
+    else
+      end.why = l->violation.empty() ? "executor " + l->exit->describe()
+                                     : "executor " + l->violation + " and was killed";
     auto exited = std::move(l->cb.exited);
-    exited(why);
+    exited(std::move(end));
   }
   l->stream->close();
 }

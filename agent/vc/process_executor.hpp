@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "executor_sandbox.hpp"
 #include "ppp2p/net/task.hpp"
 #include "ppp2p/net/task_scope.hpp"
 #include "vc_env.hpp"
@@ -26,12 +27,15 @@ struct ExecutorLink;
 
 class ProcessExecutorFactory final : public ExecutorFactory {
 public:
-  // Executors get this agent's environment, less PPP2P_* variables meant for it.
-  explicit ProcessExecutorFactory(net::Loop& loop);
+  // With a sandbox, executors start in it with a cleared environment; without, they get this
+  // agent's environment, less PPP2P_* variables meant for it. Either way the module file is
+  // executed through the descriptor its SHA-256 was checked from.
+  ProcessExecutorFactory(net::Loop& loop, std::unique_ptr<sandbox::ExecutorSandbox> sandbox);
   ~ProcessExecutorFactory() override;
 
-  std::unique_ptr<Executor> start(const std::string& module_path, unsigned slots,
-                                  ExecutorCallbacks callbacks, std::string& error) override;
+  std::unique_ptr<Executor> start(const std::string& module_path, const ModuleHash& module,
+                                  unsigned slots, ExecutorCallbacks callbacks,
+                                  std::string& error) override;
 
   // Waits until every executor has exited (those still owned are stopped first).
   net::task<void> stop();
@@ -44,6 +48,7 @@ private:
 
   net::Loop& loop_;
   std::vector<std::string> env_;
+  std::unique_ptr<sandbox::ExecutorSandbox> sandbox_;
   net::TaskScope scope_;
   std::size_t running_ = 0;
 };

@@ -69,19 +69,27 @@ public:
   virtual int pid() const = 0;
 };
 
+// How an executor ended.
+struct ExecutorEnd {
+  std::string why;                // "executor killed by signal 11 (...)"
+  bool sandbox_violation = false; // the sandbox killed it for a forbidden system call
+};
+
 struct ExecutorCallbacks {
-  std::function<void()> started;               // ready for run()
-  std::function<void(VtEvent&& event)> event;  // result, failure, partial, exchange, checkpoint
-  std::function<void(std::string why)> exited; // "executor killed by signal 11 (...)"
+  std::function<void()> started;              // ready for run()
+  std::function<void(VtEvent&& event)> event; // result, failure, partial, exchange, checkpoint
+  std::function<void(ExecutorEnd end)> exited;
 };
 
 class ExecutorFactory {
 public:
   virtual ~ExecutorFactory() = default;
-  // Starts an executor of the module at path with `slots` slots. nullptr (and error) when it
-  // cannot even be started; otherwise exactly one of started/exited comes first.
-  virtual std::unique_ptr<Executor> start(const std::string& module_path, unsigned slots,
-                                          ExecutorCallbacks callbacks, std::string& error) = 0;
+  // Starts an executor of the module at path (whose SHA-256 is `module`) with `slots` slots.
+  // nullptr (and error) when it cannot even be started, or the file is not that module;
+  // otherwise exactly one of started/exited comes first.
+  virtual std::unique_ptr<Executor> start(const std::string& module_path, const ModuleHash& module,
+                                          unsigned slots, ExecutorCallbacks callbacks,
+                                          std::string& error) = 0;
 };
 
 // A deployment's client (the client socket's session, or a test).

@@ -100,12 +100,12 @@ void WorkerService::start_executor(Enrolment& e) {
     if (auto e = current())
       on_executor_event(*e, std::move(event));
   };
-  cb.exited = [this, current](std::string why) {
+  cb.exited = [this, current](ExecutorEnd end) {
     if (auto e = current())
-      on_exited(*e, why);
+      on_exited(*e, end);
   };
   std::string error;
-  auto executor = env_.executors.start(*path, e.slots, std::move(cb), error);
+  auto executor = env_.executors.start(*path, e.module, e.slots, std::move(cb), error);
   ++e.executor_starts;
   if (!executor) {
     if (e.state == State::starting)
@@ -122,8 +122,8 @@ void WorkerService::start_executor(Enrolment& e) {
     if (auto e = current()) {
       e->start_timer = 0;
       if (!e->executor_ready)
-        on_exited(*e, "executor did not start within " +
-                          std::to_string(cfg_.executor_start_timeout.count()) + " ms");
+        on_exited(*e, {"executor did not start within " +
+                       std::to_string(cfg_.executor_start_timeout.count()) + " ms"});
     }
   });
 }
@@ -198,7 +198,8 @@ void WorkerService::on_executor_event(Enrolment& e, VtEvent&& event) {
   dispatch(e);
 }
 
-void WorkerService::on_exited(Enrolment& e, const std::string& why) {
+void WorkerService::on_exited(Enrolment& e, const ExecutorEnd& end) {
+  const std::string& why = end.why;
   retire(std::move(e.executor));
   bool was_ready = e.executor_ready;
   e.executor_id = 0;
@@ -215,9 +216,18 @@ void WorkerService::on_exited(Enrolment& e, const std::string& why) {
   }
   std::vector<VtNumber> lost(e.running.begin(), e.running.end());
   std::sort(lost.begin(), lost.end());
+  // A sandbox violation is not resumed (it would happen again); the executor's other VTs
+  // cannot be told apart from the one that made the call.
+  std::string what =
+      end.sandbox_violation && lost.size() > 1
+          ? why + " (one of the " + std::to_string(lost.size()) + " VTs it ran made the call)"
+          : why;
   for (VtNumber vt : lost) {
     e.known.erase(vt);
-    send_event(e, failure_event(vt, VtEvent::Failure::crashed, why));
+    send_event(e, failure_event(vt,
+                                end.sandbox_violation ? VtEvent::Failure::sandbox_violation
+                                                      : VtEvent::Failure::crashed,
+                                what));
   }
   e.running.clear();
   e.blocked.clear();

@@ -116,7 +116,7 @@ private:
   void start_executor(Enrolment& e);
   void on_started(Enrolment& e);
   void on_executor_event(Enrolment& e, VtEvent&& event);
-  void on_exited(Enrolment& e, const std::string& why);
+  void on_exited(Enrolment& e, const ExecutorEnd& end);
   void dispatch(Enrolment& e);
   void send_event(const Enrolment& e, VtEvent&& event);
   void reply(Enrolment& e, bool accepted, const std::string& reason);

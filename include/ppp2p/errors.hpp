@@ -29,7 +29,8 @@ namespace ppp2p {
   XX(type_mismatch, "a message or global variable has another type than asked for")                \
   XX(replay_diverged, "a resumed virtual thread did not re-execute as before")                     \
   XX(exchange_closed, "the virtual computer's message exchange is gone")                           \
-  XX(protocol_error, "a peer broke the protocol")
+  XX(protocol_error, "a peer broke the protocol")                                                  \
+  XX(sandbox_violation, "the worker's sandbox stopped the virtual thread's executor")
 
 enum class errc : int {
 #define PPP2P_ERRC_ENUM(code, message) code,

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -87,6 +88,10 @@ void reap(ChildProcess::State* s) {
     if (::getppid() != parent)
       ::_exit(127); // the parent died before prctl took effect
   }
+  // The program's descriptor, too, must survive the mappings.
+  int program_fd = o.program_fd >= 0 ? ::fcntl(o.program_fd, F_DUPFD_CLOEXEC, 1024) : -1;
+  if (o.program_fd >= 0 && program_fd < 0)
+    fail();
   // Move every source above the targets first, so that mappings cannot overwrite each other.
   int moved[16];
   std::size_t n = std::min<std::size_t>(o.fds.size(), 16);
@@ -109,7 +114,21 @@ void reap(ChildProcess::State* s) {
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  ::execve(o.program.c_str(), argv, envp);
+  for (const auto& [resource, value] : o.limits) {
+    rlimit limit{value, value};
+    if (::setrlimit(resource, &limit) != 0)
+      fail();
+  }
+  // Raw system calls: glibc's set*id wrappers synchronise threads, which a forked child has not.
+  if (o.gid >= 0 && (::syscall(SYS_setgroups, 0, nullptr) != 0 ||
+                     ::syscall(SYS_setresgid, o.gid, o.gid, o.gid) != 0))
+    fail();
+  if (o.uid >= 0 && ::syscall(SYS_setresuid, o.uid, o.uid, o.uid) != 0)
+    fail();
+  if (program_fd >= 0)
+    ::syscall(SYS_execveat, program_fd, "", argv, envp, AT_EMPTY_PATH);
+  else
+    ::execve(o.program.c_str(), argv, envp);
   fail();
 }
 

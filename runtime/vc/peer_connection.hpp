@@ -51,9 +51,23 @@ struct VtEvent {
   // blocked, unblocked: the VT waits for a message, a send window or a global, or goes on; a
   // blocked VT does not count against its worker's slots (workers and deployers only).
   enum class Kind : std::uint8_t {
-    result, failure, partial, exchange, checkpoint, rebalance, blocked, unblocked
+    result,
+    failure,
+    partial,
+    exchange,
+    checkpoint,
+    rebalance,
+    blocked,
+    unblocked
   };
-  enum class Failure : std::uint8_t { exception, cancelled, refused, crashed, lost };
+  enum class Failure : std::uint8_t {
+    exception,
+    cancelled,
+    refused,
+    crashed,
+    lost,
+    sandbox_violation, // the worker's sandbox killed its executor (a forbidden system call)
+  };
   Kind kind = Kind::result;
   Failure failure = Failure::exception;
   VtNumber vt = 0;

@@ -80,11 +80,12 @@ void VcCore::on_event(VtEvent&& event) {
   case VtEvent::Kind::partial:
     break;
   case VtEvent::Kind::failure: {
-    errc code = event.failure == VtEvent::Failure::cancelled ? errc::vt_cancelled
-                : event.failure == VtEvent::Failure::crashed ? errc::executor_crashed
-                : event.failure == VtEvent::Failure::refused ? errc::spawn_refused
-                : event.failure == VtEvent::Failure::lost    ? errc::vt_lost
-                                                             : errc::remote_exception;
+    errc code = event.failure == VtEvent::Failure::cancelled           ? errc::vt_cancelled
+                : event.failure == VtEvent::Failure::crashed           ? errc::executor_crashed
+                : event.failure == VtEvent::Failure::refused           ? errc::spawn_refused
+                : event.failure == VtEvent::Failure::lost              ? errc::vt_lost
+                : event.failure == VtEvent::Failure::sandbox_violation ? errc::sandbox_violation
+                                                                       : errc::remote_exception;
     item.what = Pending::failed;
     item.failure = std::make_unique<remote_error>(code, item.type, event.what, event.peer);
     break;

@@ -80,21 +80,35 @@ def mesh(c, workers, worker_slots=2, client_slots=0, speeds=None):
     return home, others
 
 
-def executors_under(root):
-    """Pids of live processes whose executable lies under root (executors run cached modules)."""
-    pids = []
+def executors_under(cluster):
+    """Pids of the live executors of the cluster's agents: processes descended from an agent
+    that run a cached module (its path under the cluster's root) or, in an agent's sandbox,
+    the copy of it at /run/ppp2p/module (agent/sandbox)."""
+    parent, exe = {}, {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            exe = os.readlink(f"/proc/{entry}/exe")
             with open(f"/proc/{entry}/stat") as f:
-                state = f.read().rsplit(")", 1)[1].split()[0]
+                fields = f.read().rsplit(")", 1)[1].split()
+            if fields[0] == "Z":
+                continue
+            parent[int(entry)] = int(fields[1])
+            exe[int(entry)] = os.readlink(f"/proc/{entry}/exe")
         except OSError:
             continue
-        if exe.startswith(root) and state != "Z":
-            pids.append(int(entry))
-    return pids
+    agents = {a.proc.pid for a in cluster.agents if a.proc is not None}
+
+    def under_an_agent(pid):
+        seen = 0
+        while pid in parent and seen < 64:
+            pid, seen = parent[pid], seen + 1
+            if pid in agents:
+                return True
+        return False
+    return sorted(pid for pid, path in exe.items()
+                  if (path.startswith(cluster.root) or path.startswith("/run/ppp2p/module"))
+                  and under_an_agent(pid))
 
 
 def expect_ok(r, what):
@@ -218,13 +232,13 @@ def client_dies(bins):
                 return all(sum(e["running"] for e in w.status()["enrolments"]) == 2
                            for w in workers)
             wait_for("4 VTs to run on the 2 workers", all_running, 15, interval=0.1)
-            check(len(executors_under(c.root)) == 2, "one executor per worker")
+            check(len(executors_under(c)) == 2, "one executor per worker")
         finally:
             p.kill()
             p.wait()
 
         def cleaned():
-            return (executors_under(c.root) == [] and
+            return (executors_under(c) == [] and
                     all(w.status()["enrolments"] == [] and w.status()["free_slots"] == 2
                         for w in workers))
         wait_for("the workers to stop the dead client's executors", cleaned, 15, interval=0.1)
@@ -420,7 +434,7 @@ def deployer_agent_sigkilled(bins):
         home, workers = mesh(c, 2, worker_slots=2)
         p = start_ring(bins, home, rounds=100000)
         try:
-            wait_for("the ring to run", lambda: len(executors_under(c.root)) == 2, 15,
+            wait_for("the ring to run", lambda: len(executors_under(c)) == 2, 15,
                      interval=0.1)
             time.sleep(0.5)
             home.signal(signal.SIGKILL)
@@ -436,7 +450,7 @@ def deployer_agent_sigkilled(bins):
                                          for l in failures),
               f"every VT fails naming the lost agent:\n{out}")
         wait_for("the workers to stop the orphaned executors",
-                 lambda: executors_under(c.root) == [], 20, interval=0.2)
+                 lambda: executors_under(c) == [], 20, interval=0.2)
 
 
 @case
@@ -448,7 +462,7 @@ def deployer_agent_restarts(bins):
         home, workers = mesh(c, 2, worker_slots=2)
         p = start_ring(bins, home)
         try:
-            wait_for("the ring to run", lambda: len(executors_under(c.root)) == 2, 15,
+            wait_for("the ring to run", lambda: len(executors_under(c)) == 2, 15,
                      interval=0.1)
             time.sleep(1.0)
             home.signal(signal.SIGKILL)

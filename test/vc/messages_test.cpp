@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -355,18 +356,26 @@ TEST(ExactlyOnce, CheckpointReturnsTrueOnceAfterAResumeInsideReceive) {
 // Tells the client where it starts, works in steps (each a site), and says where it ends.
 struct Moved {
   long sum;
-  long pid;
+  long pid; // executor_process()
 };
 
+// The executor process: its pid and, since an agent's sandbox gives each executor a PID
+// namespace of its own (where every executor is pid 2), that namespace.
+long executor_process() {
+  struct stat ns {};
+  long space = stat("/proc/self/ns/pid", &ns) == 0 ? long(ns.st_ino) : 0;
+  return (space << 22) ^ long(getpid()); // pids stay below 2^22
+}
+
 [[ppp2p::checkpointable]] Moved moves(int steps) {
-  ppp2p::send(ppp2p::client, long(getpid()));
+  ppp2p::send(ppp2p::client, executor_process());
   long sum = 0;
   for (int i = 0; i < steps; ++i) {
     std::this_thread::sleep_for(1ms);
     sum += i;
     ppp2p::checkpoint();
   }
-  return {sum, long(getpid())};
+  return {sum, executor_process()};
 }
 
 TEST(Migration, AVirtualThreadMovesToAnotherExecutorAndNothingRunsTwice) {

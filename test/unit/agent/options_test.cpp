@@ -64,9 +64,25 @@ TEST(AgentOptions, HelpAndVersion) {
 
 TEST(AgentOptions, HelpMentionsEveryFlag) {
   std::string help = help_text();
-  for (const char* flag : {"--listen", "--data-dir", "--cluster-key-file", "--allow-list", "--join",
-                           "--slots", "--advertise", "--speed", "--log-level", "--http",
-                           "--http-public", "status", "--json", "keygen FILE", "--help",
+  for (const char* flag : {"--listen",
+                           "--data-dir",
+                           "--cluster-key-file",
+                           "--allow-list",
+                           "--join",
+                           "--slots",
+                           "--advertise",
+                           "--speed",
+                           "--log-level",
+                           "--http",
+                           "--http-public",
+                           "--no-sandbox",
+                           "--executor-memory",
+                           "--executor-processes",
+                           "--sandbox-read-only",
+                           "status",
+                           "--json",
+                           "keygen FILE",
+                           "--help",
                            "--version"})
     EXPECT_NE(help.find(flag), std::string::npos) << flag;
 }
@@ -145,4 +161,41 @@ TEST(AgentOptions, HttpServesOnLoopbackUnlessMadePublic) {
   auto bad = run({"--http", "nope"});
   ASSERT_TRUE(std::holds_alternative<UsageError>(bad));
   EXPECT_NE(std::get<UsageError>(bad).message.find("--http needs HOST:PORT"), std::string::npos);
+}
+
+TEST(AgentOptions, SandboxIsOnByDefaultWithLimitsThatCanBeSet) {
+  auto run = [](std::vector<const char*> extra) {
+    std::vector<const char*> args{"--listen", "127.0.0.1:0",        "--data-dir",
+                                  "d",        "--cluster-key-file", "k"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return parse(args);
+  };
+  auto plain = run({});
+  const auto& defaults = std::get<RunOptions>(std::get<Command>(plain));
+  EXPECT_TRUE(defaults.sandbox);
+  EXPECT_EQ(defaults.executor_memory_mib, 0u);
+  EXPECT_EQ(defaults.executor_processes, 0u);
+  auto limited = run({"--executor-memory", "512", "--executor-processes=64", "--sandbox-read-only",
+                      "/opt/lib", "--sandbox-read-only", "/srv/data"});
+  const auto& o = std::get<RunOptions>(std::get<Command>(limited));
+  EXPECT_EQ(o.executor_memory_mib, 512u);
+  EXPECT_EQ(o.executor_processes, 64u);
+  EXPECT_EQ(o.sandbox_read_only, (std::vector<std::string>{"/opt/lib", "/srv/data"}));
+  auto off = run({"--no-sandbox"});
+  EXPECT_FALSE(std::get<RunOptions>(std::get<Command>(off)).sandbox);
+
+  auto message = [&](std::vector<const char*> extra) {
+    auto r = run(std::move(extra));
+    auto* e = std::get_if<UsageError>(&r);
+    return e ? e->message : std::string("(accepted)");
+  };
+  EXPECT_NE(message({"--executor-memory", "10"}).find("at least 64"), std::string::npos);
+  EXPECT_NE(message({"--executor-memory", "1G"}).find("--executor-memory needs MiB"),
+            std::string::npos);
+  EXPECT_NE(message({"--executor-processes", "3"}).find("at least 16"), std::string::npos);
+  EXPECT_NE(message({"--sandbox-read-only", "lib"}).find("absolute path"), std::string::npos);
+  EXPECT_NE(message({"--no-sandbox", "--executor-memory", "512"})
+                .find("cannot be used with "
+                      "--no-sandbox"),
+            std::string::npos);
 }

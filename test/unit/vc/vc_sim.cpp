@@ -313,7 +313,7 @@ private:
     vts_.clear();
     blocked_.clear();
     resuming_.clear();
-    cb_.exited(why);
+    cb_.exited({why, false});
   }
 
   SimExecutors& f_;
@@ -324,12 +324,12 @@ private:
   std::shared_ptr<bool> alive_;
   bool dead_ = false;
   std::set<VtNumber> vts_;
-  std::set<VtNumber> blocked_; // of vts_
+  std::set<VtNumber> blocked_;                        // of vts_
   std::deque<std::pair<VtNumber, Program>> resuming_; // blocked VTs whose barrier passed
   std::map<VtNumber, std::uint64_t> echoed_;
 };
 
-std::unique_ptr<Executor> SimExecutors::start(const std::string&, unsigned slots,
+std::unique_ptr<Executor> SimExecutors::start(const std::string&, const ModuleHash&, unsigned slots,
                                               ExecutorCallbacks cb, std::string&) {
   ++starts;
   return std::make_unique<SimExecutor>(*this, std::move(cb), static_cast<int>(1000 + starts),

@@ -22,7 +22,13 @@ using ppp2p::testing::SimWorld;
 // What a simulated VT does; encoded as its arguments.
 // barrier: the VT blocks (as in a receive, holding no slot) until `value` barrier VTs have
 // begun over all executors, then computes.
-enum class Op : std::uint8_t { compute = 0, throws = 1, crash = 2, until_cancelled = 3, barrier = 4 };
+enum class Op : std::uint8_t {
+  compute = 0,
+  throws = 1,
+  crash = 2,
+  until_cancelled = 3,
+  barrier = 4
+};
 struct Program {
   Op op = Op::compute;
   std::uint32_t work_ms = 10; // at speed 100
@@ -50,8 +56,9 @@ public:
 class SimExecutors final : public ExecutorFactory {
 public:
   SimExecutors(SimWorld& world, double speed) : world_(world), speed_(speed) {}
-  std::unique_ptr<Executor> start(const std::string& module_path, unsigned slots,
-                                  ExecutorCallbacks callbacks, std::string& error) override;
+  std::unique_ptr<Executor> start(const std::string& module_path, const ModuleHash& module,
+                                  unsigned slots, ExecutorCallbacks callbacks,
+                                  std::string& error) override;
 
   bool fail_start = false;
   std::uint64_t starts = 0;
@@ -59,7 +66,7 @@ public:
   std::size_t live = 0;    // executors not destroyed
   std::size_t running = 0; // VTs running now, over all executors
   std::size_t max_running = 0;
-  std::size_t max_unblocked = 0;     // VTs running and not blocked, in one executor at once
+  std::size_t max_unblocked = 0; // VTs running and not blocked, in one executor at once
   static inline std::uint32_t barrier_arrived = 0; // barrier VTs begun, over every node
   std::uint64_t frames_for_unknown = 0; // exchange frames or captures for a VT not run here
   std::vector<std::pair<VtNumber, std::vector<std::byte>>> resumed; // VTs run from a snapshot

@@ -18,12 +18,19 @@ namespace ppp2p::net {
 class Loop;
 
 struct ChildOptions {
-  std::string program;                  // path of the executable
-  std::vector<std::string> args;        // argv[1], ...; argv[0] is program
-  std::vector<std::string> env;         // the whole environment, "NAME=value" each
+  std::string program;           // path of the executable (argv[0] too)
+  int program_fd = -1;           // >= 0: execute this open file instead of the path (execveat), so
+                                 // that what runs is what the caller checked
+  std::vector<std::string> args; // argv[1], ...; argv[0] is program
+  std::vector<std::string> env;  // the whole environment, "NAME=value" each
   std::vector<std::pair<int, int>> fds; // (descriptor here, number in the child), numbers >= 3
   int stdout_fd = -1; // -1: inherited; otherwise the child's stdout becomes this descriptor
   bool die_with_parent = true;
+  // Resource limits (RLIMIT_*, soft = hard) set in the child before exec.
+  std::vector<std::pair<int, unsigned long>> limits;
+  // >= 0: the child drops to this user and group (no supplementary groups) before exec; needs
+  // the parent to be root.
+  long uid = -1, gid = -1;
 };
 
 struct ExitStatus {

@@ -1,0 +1,254 @@
+#include "executor_sandbox.hpp"
+
+#include "seccomp_filter.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+namespace ppp2p::agent::sandbox {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr const char* kModuleInside = "/run/ppp2p/module";
+constexpr int kSeccompFd = 4; // in bwrap; the executor's socket is 3
+constexpr int kModuleFd = 5;
+constexpr const char* kPrlimit = "/usr/bin/prlimit";
+
+std::string find_bwrap() {
+  for (const char* dir : {"/usr/bin", "/bin", "/usr/local/bin"}) {
+    std::string path = std::string(dir) + "/bwrap";
+    if (access(path.c_str(), X_OK) == 0)
+      return path;
+  }
+  return {};
+}
+
+/// bwrap arguments for a read-only root of /usr, its links, the loader's files and `extra`.
+std::vector<std::string> root_view(const std::vector<std::string>& extra) {
+  std::vector<std::string> args{"--ro-bind", "/usr", "/usr"};
+  for (const char* top : {"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"}) {
+    std::error_code ec;
+    auto status = fs::symlink_status(top, ec);
+    if (ec)
+      continue;
+    if (fs::is_symlink(status))
+      args.insert(args.end(), {"--symlink", fs::read_symlink(top, ec).string(), top});
+    else if (fs::is_directory(status))
+      args.insert(args.end(), {"--ro-bind", top, top});
+  }
+  for (const char* file :
+       {"/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime"})
+    args.insert(args.end(), {"--ro-bind-try", file, file});
+  for (const std::string& path : extra)
+    args.insert(args.end(), {"--ro-bind", path, path});
+  return args;
+}
+
+std::uint64_t physical_memory() {
+  long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && size > 0 ? std::uint64_t(pages) * std::uint64_t(size) : 0;
+}
+
+/// A memory file holding `bytes`, at offset 0, or -1.
+int memory_file(const char* name, const std::vector<std::byte>& bytes) {
+  int fd = memfd_create(name, MFD_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  if (write(fd, bytes.data(), bytes.size()) != ssize_t(bytes.size()) ||
+      lseek(fd, 0, SEEK_SET) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/// Runs `argv` to its end with these options (synchronously, for the trial at start): its
+/// exit status and what it wrote to stderr.
+int run_trial(const net::ChildOptions& o, const std::vector<std::string>& argv,
+              std::string& stderr_text) {
+  int err[2];
+  if (pipe2(err, O_CLOEXEC) != 0)
+    return -1;
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(err[1], 2);
+    for (const auto& [from, to] : o.fds)
+      dup2(from, to);
+    for (const auto& [resource, value] : o.limits) {
+      rlimit limit{value, value};
+      setrlimit(resource, &limit);
+    }
+    if (o.gid >= 0 && (syscall(SYS_setgroups, 0, nullptr) != 0 ||
+                       syscall(SYS_setresgid, o.gid, o.gid, o.gid) != 0))
+      _exit(126);
+    if (o.uid >= 0 && syscall(SYS_setresuid, o.uid, o.uid, o.uid) != 0)
+      _exit(126);
+    std::vector<char*> args;
+    for (const std::string& a : argv)
+      args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  close(err[1]);
+  char buf[1024];
+  ssize_t n;
+  while ((n = read(err[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+    if (n > 0 && stderr_text.size() < 4096)
+      stderr_text.append(buf, std::size_t(n));
+  close(err[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+} // namespace
+
+std::unique_ptr<ExecutorSandbox> ExecutorSandbox::create(SandboxOptions options,
+                                                         std::string& error) {
+  std::unique_ptr<ExecutorSandbox> s(new ExecutorSandbox);
+  s->bwrap_ = find_bwrap();
+  if (s->bwrap_.empty()) {
+    error = "bwrap (Debian package bubblewrap) is not installed";
+    return nullptr;
+  }
+  if (access(kPrlimit, X_OK) != 0) {
+    error = std::string(kPrlimit) + " (Debian package util-linux) is missing";
+    return nullptr;
+  }
+  for (const std::string& path : options.read_only)
+    if (!fs::path(path).is_absolute() || !fs::exists(path)) {
+      error = "--sandbox-read-only " + path + ": not an absolute path that exists";
+      return nullptr;
+    }
+  s->seccomp_ = executor_seccomp_program(error);
+  if (s->seccomp_.empty())
+    return nullptr;
+  s->memory_bytes_ = options.memory_bytes ? options.memory_bytes : physical_memory();
+  s->root_view_ = root_view(options.read_only);
+  s->own_uids_ = geteuid() == 0;
+  s->options_ = std::move(options);
+
+  // One trial: the same sandbox around /usr/bin/true, so that a kernel without unprivileged
+  // user namespaces (or an old bwrap) is reported now, not as executors that never start.
+  std::string why;
+  auto launch = s->prepare(-1, 1, {}, {}, why);
+  if (!launch) {
+    error = why;
+    return nullptr;
+  }
+  std::vector<std::string> argv{s->bwrap_};
+  argv.insert(argv.end(), launch->options.args.begin(), launch->options.args.end());
+  argv.back() = "/usr/bin/true";
+  std::string said;
+  int status = run_trial(launch->options, argv, said);
+  for (int fd : launch->close_after_spawn)
+    close(fd);
+  if (status != 0) {
+    while (!said.empty() && said.back() == '\n')
+      said.pop_back();
+    error = "a trial sandbox failed (bwrap exit status " + std::to_string(status) + ")" +
+            (said.empty() ? "" : ": " + said);
+    return nullptr;
+  }
+  return s;
+}
+
+unsigned ExecutorSandbox::processes_for(unsigned slots) const {
+  return options_.processes ? options_.processes : 4096 + 4 * slots;
+}
+
+std::vector<std::string> ExecutorSandbox::arguments(unsigned slots,
+                                                    const std::vector<std::string>& env,
+                                                    int seccomp_fd, int module_fd) const {
+  std::vector<std::string> args{"--unshare-user",
+                                "--unshare-ipc",
+                                "--unshare-pid",
+                                "--unshare-net",
+                                "--unshare-uts",
+                                "--unshare-cgroup-try",
+                                "--disable-userns",
+                                "--die-with-parent",
+                                "--new-session",
+                                "--cap-drop",
+                                "ALL"};
+  args.insert(args.end(), root_view_.begin(), root_view_.end());
+  args.insert(args.end(), {"--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--chdir", "/tmp",
+                           "--clearenv", "--setenv", "PATH", "/usr/bin:/bin"});
+  for (const std::string& variable : env) {
+    auto eq = variable.find('=');
+    if (eq != std::string::npos)
+      args.insert(args.end(), {"--setenv", variable.substr(0, eq), variable.substr(eq + 1)});
+  }
+  args.insert(args.end(), {"--seccomp", std::to_string(seccomp_fd)});
+  if (module_fd >= 0)
+    args.insert(args.end(),
+                {"--perms", "0555", "--ro-bind-data", std::to_string(module_fd), kModuleInside});
+  // The process limit is set inside the sandbox's user namespace (by util-linux's prlimit, right
+  // before the module), so that the kernel counts this executor's processes against it; set
+  // before bwrap, it would also cap every process of the agent's user together.
+  std::string processes = std::to_string(processes_for(slots));
+  args.insert(args.end(),
+              {"--", kPrlimit, "--nproc=" + processes + ":" + processes, "--", kModuleInside});
+  return args;
+}
+
+std::optional<ExecutorSandbox::Launch>
+ExecutorSandbox::prepare(int module_fd, unsigned slots, const std::vector<std::string>& env,
+                         std::vector<std::pair<int, int>> fds, std::string& error) {
+  int seccomp_fd = memory_file("ppp2p-seccomp", seccomp_);
+  if (seccomp_fd < 0) {
+    error = std::string("cannot pass the seccomp filter: ") + std::strerror(errno);
+    return std::nullopt;
+  }
+  Launch launch;
+  launch.close_after_spawn.push_back(seccomp_fd);
+  fds.push_back({seccomp_fd, kSeccompFd});
+  if (module_fd >= 0)
+    fds.push_back({module_fd, kModuleFd});
+  net::ChildOptions& o = launch.options;
+  o.program = bwrap_;
+  o.args = arguments(slots, env, kSeccompFd, module_fd >= 0 ? kModuleFd : -1);
+  o.fds = std::move(fds);
+  o.limits = {{RLIMIT_AS, memory_bytes_}, {RLIMIT_NOFILE, options_.open_files}, {RLIMIT_CORE, 0}};
+  if (own_uids_) {
+    long id = kDynamicUidBase + long(next_uid_++ % 65536);
+    o.uid = id;
+    o.gid = id;
+  }
+  return launch;
+}
+
+net::ExitStatus ExecutorSandbox::unwrap(net::ExitStatus s) {
+  if (!s.signaled && s.code > 128 && s.code < 128 + 65)
+    return {true, s.code - 128};
+  return s;
+}
+
+bool ExecutorSandbox::violated(const net::ExitStatus& s) {
+  return s.signaled && s.code == SIGSYS;
+}
+
+std::string ExecutorSandbox::describe() const {
+  std::string uid = own_uids_ ? "a user id of its own from " + std::to_string(kDynamicUidBase)
+                              : "this agent's user id";
+  return "executors run in a sandbox (" + bwrap_ +
+         "): no network, a read-only /usr, private /tmp, cleared environment, seccomp, " + uid +
+         ", at most " + std::to_string(memory_bytes_ >> 20) + " MiB of address space, " +
+         (options_.processes ? std::to_string(options_.processes)
+                             : std::string("4096 + 4 per slot")) +
+         " processes and threads, " + std::to_string(options_.open_files) + " open files";
+}
+
+} // namespace ppp2p::agent::sandbox
