@@ -143,7 +143,7 @@ std::unique_ptr<ExecutorSandbox> ExecutorSandbox::create(SandboxOptions options,
   // One trial: the same sandbox around /usr/bin/true, so that a kernel without unprivileged
   // user namespaces (or an old bwrap) is reported now, not as executors that never start.
   std::string why;
-  auto launch = s->prepare(-1, 1, {}, {}, why);
+  auto launch = s->prepare(-1, 1, 0, {}, {}, why);
   if (!launch) {
     error = why;
     return nullptr;
@@ -205,8 +205,9 @@ std::vector<std::string> ExecutorSandbox::arguments(unsigned slots,
 }
 
 std::optional<ExecutorSandbox::Launch>
-ExecutorSandbox::prepare(int module_fd, unsigned slots, const std::vector<std::string>& env,
-                         std::vector<std::pair<int, int>> fds, std::string& error) {
+ExecutorSandbox::prepare(int module_fd, unsigned slots, std::uint64_t memory_bytes,
+                         const std::vector<std::string>& env, std::vector<std::pair<int, int>> fds,
+                         std::string& error) {
   int seccomp_fd = memory_file("ppp2p-seccomp", seccomp_);
   if (seccomp_fd < 0) {
     error = std::string("cannot pass the seccomp filter: ") + std::strerror(errno);
@@ -221,7 +222,9 @@ ExecutorSandbox::prepare(int module_fd, unsigned slots, const std::vector<std::s
   o.program = bwrap_;
   o.args = arguments(slots, env, kSeccompFd, module_fd >= 0 ? kModuleFd : -1);
   o.fds = std::move(fds);
-  o.limits = {{RLIMIT_AS, memory_bytes_}, {RLIMIT_NOFILE, options_.open_files}, {RLIMIT_CORE, 0}};
+  std::uint64_t memory =
+      memory_bytes && memory_bytes < memory_bytes_ ? memory_bytes : memory_bytes_;
+  o.limits = {{RLIMIT_AS, memory}, {RLIMIT_NOFILE, options_.open_files}, {RLIMIT_CORE, 0}};
   if (own_uids_) {
     long id = kDynamicUidBase + long(next_uid_++ % 65536);
     o.uid = id;

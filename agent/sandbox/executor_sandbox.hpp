@@ -51,7 +51,9 @@ public:
     net::ChildOptions options;
     std::vector<int> close_after_spawn;
   };
-  std::optional<Launch> prepare(int module_fd, unsigned slots, const std::vector<std::string>& env,
+  /// `memory_bytes`: the VC's limit, used where below the agent's (0: the agent's).
+  std::optional<Launch> prepare(int module_fd, unsigned slots, std::uint64_t memory_bytes,
+                                const std::vector<std::string>& env,
                                 std::vector<std::pair<int, int>> fds, std::string& error);
 
   /// The module's end as the sandbox reports it (bwrap exits 128 + N for signal N).

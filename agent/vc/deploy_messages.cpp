@@ -56,8 +56,9 @@ struct Encoder {
   FlatBufferBuilder& fbb;
   std::pair<fb::Body, Offset<void>> operator()(const EnrolRequest& m) {
     auto h = fbb.CreateVector(m.module.data(), m.module.size());
-    return {fb::Body::EnrolRequest,
-            fb::CreateEnrolRequest(fbb, m.vc, h, m.module_size, m.slots).Union()};
+    return {
+        fb::Body::EnrolRequest,
+        fb::CreateEnrolRequest(fbb, m.vc, h, m.module_size, m.slots, m.memory_limit_mib).Union()};
   }
   std::pair<fb::Body, Offset<void>> operator()(const EnrolReply& m) {
     return {fb::Body::EnrolReply,
@@ -165,7 +166,7 @@ std::optional<Message> decode(net::ByteView bytes, std::string& error) {
   switch (m->body_type()) {
   case fb::Body::EnrolRequest: {
     const auto* r = m->body_as_EnrolRequest();
-    EnrolRequest out{r->vc(), {}, r->module_size(), r->slots()};
+    EnrolRequest out{r->vc(), {}, r->module_size(), r->slots(), r->memory_limit_mib()};
     if (!hash_of(r->module_hash(), out.module))
       return fail(error, "enrol request without a 32-byte module hash");
     if (out.module_size == 0 || out.module_size > kMaxModuleSize)

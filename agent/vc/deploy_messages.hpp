@@ -35,6 +35,7 @@ struct EnrolRequest {
   ModuleHash module{};
   std::uint64_t module_size = 0;
   unsigned slots = 0;
+  std::uint64_t memory_limit_mib = 0; // per executor; 0: the worker's own limit
 };
 struct EnrolReply {
   bool accepted = false;

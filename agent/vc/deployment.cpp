@@ -101,7 +101,8 @@ void Deployment::arm_retry() {
 void Deployment::enrol(const Candidate& c) {
   Worker& w = workers_[c.address];
   w.speed = c.speed;
-  EnrolRequest r{id_, module_.hash, module_.size, request_.slots_per_worker};
+  EnrolRequest r{id_, module_.hash, module_.size, request_.slots_per_worker,
+                 request_.memory_limit_mib};
   env_.messenger.request(c.address, encode(r), request_.enrol_timeout,
                          [this, alive = alive_, address = c.address](auto reply) {
                            if (*alive)

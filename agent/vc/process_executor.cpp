@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "executor_frames.hpp"
 #include "executor_generated.h"
 #include "executor_sandbox.hpp"
 #include "ppp2p/net/async_event.hpp"
@@ -28,7 +29,6 @@ namespace fb = ppp2p::wire::executor;
 using namespace ppp2p::net;
 
 namespace {
-constexpr std::size_t kMaxFrame = 64u << 20; // executor.fbs: frames over 64 MiB are refused
 constexpr Millis kStopGrace{1000};
 constexpr Millis kExitAfterClose{2000}; // the socket closed: the process must follow soon
 constexpr int kExecutorFd = 3;
@@ -53,13 +53,6 @@ struct ExecutorLink {
 
 namespace {
 
-std::vector<std::byte> copy(const flatbuffers::Vector<std::uint8_t>* v) {
-  if (!v)
-    return {};
-  const auto* p = reinterpret_cast<const std::byte*>(v->data());
-  return {p, p + v->size()};
-}
-
 // 8-byte aligned, as the executor reads values in place.
 flatbuffers::Offset<flatbuffers::Vector<std::uint8_t>>
 aligned_bytes(flatbuffers::FlatBufferBuilder& fbb, const std::vector<std::byte>& bytes) {
@@ -67,89 +60,19 @@ aligned_bytes(flatbuffers::FlatBufferBuilder& fbb, const std::vector<std::byte>&
   return fbb.CreateVector(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
 }
 
-std::string text(const flatbuffers::String* s) {
-  return s ? s->str() : std::string();
-}
-
 // One frame from the executor; false (with l.violation set) when it breaks the protocol.
 bool handle(ExecutorLink& l, ByteView frame) {
-  Bytes storage;
-  const auto* m = verified_root<fb::FromExecutor>(aligned(frame, storage), nullptr, kMaxFrame);
-  if (!m || !m->event()) {
-    l.violation = "sent an invalid frame";
+  auto m = decode_executor_frame(frame, l.started, l.violation);
+  if (!m)
     return false;
-  }
-  if (m->event_type() != fb::Event::Started && !l.started) {
-    l.violation = "sent an event before Started";
-    return false;
-  }
-  VtEvent e;
-  switch (m->event_type()) {
-  case fb::Event::Started:
-    if (l.started) {
-      l.violation = "sent Started twice";
-      return false;
-    }
+  if (m->started) {
     l.started = true;
     if (l.cb.started)
       l.cb.started();
     return true;
-  case fb::Event::Result: {
-    const auto* r = m->event_as_Result();
-    e.kind = VtEvent::Kind::result;
-    e.vt = r->vt();
-    e.value = copy(r->value());
-    break;
-  }
-  case fb::Event::Failure: {
-    const auto* f = m->event_as_Failure();
-    if (f->kind() > fb::FailureKind::MAX) {
-      l.violation = "sent a failure of an unknown kind";
-      return false;
-    }
-    e.kind = VtEvent::Kind::failure;
-    e.failure = static_cast<VtEvent::Failure>(f->kind()); // same values for the first three
-    e.vt = f->vt();
-    e.type = text(f->type());
-    e.what = text(f->what());
-    break;
-  }
-  case fb::Event::Partial: {
-    const auto* p = m->event_as_Partial();
-    e.kind = VtEvent::Kind::partial;
-    e.vt = p->vt();
-    e.type = text(p->type());
-    e.value = copy(p->value());
-    e.effect = p->effect();
-    break;
-  }
-  case fb::Event::Exchange: {
-    const auto* x = m->event_as_Exchange();
-    e.kind = VtEvent::Kind::exchange;
-    e.vt = x->vt();
-    e.value = copy(x->frame());
-    break;
-  }
-  case fb::Event::Checkpoint: {
-    const auto* c = m->event_as_Checkpoint();
-    e.kind = VtEvent::Kind::checkpoint;
-    e.vt = c->vt();
-    e.effect = c->effect();
-    e.value = copy(c->snapshot());
-    break;
-  }
-  case fb::Event::Blocked: {
-    const auto* b = m->event_as_Blocked();
-    e.kind = b->blocked() ? VtEvent::Kind::blocked : VtEvent::Kind::unblocked;
-    e.vt = b->vt();
-    break;
-  }
-  default:
-    l.violation = "sent an event of an unknown kind";
-    return false;
   }
   if (l.cb.event)
-    l.cb.event(std::move(e));
+    l.cb.event(std::move(m->event));
   return true;
 }
 
@@ -250,10 +173,11 @@ ProcessExecutorFactory::ProcessExecutorFactory(Loop& loop,
 
 ProcessExecutorFactory::~ProcessExecutorFactory() = default;
 
-std::unique_ptr<Executor> ProcessExecutorFactory::start(const std::string& module_path,
-                                                        const ModuleHash& module, unsigned slots,
+std::unique_ptr<Executor> ProcessExecutorFactory::start(const ExecutorSpec& spec,
                                                         ExecutorCallbacks cb, std::string& error) {
-  int module_fd = open_checked_module(module_path, module, error);
+  const std::string& module_path = spec.module_path;
+  unsigned slots = spec.slots;
+  int module_fd = open_checked_module(module_path, spec.module, error);
   if (module_fd < 0)
     return nullptr;
   int sv[2];
@@ -268,7 +192,8 @@ std::unique_ptr<Executor> ProcessExecutorFactory::start(const std::string& modul
   ChildOptions o;
   std::vector<int> close_after_spawn{module_fd};
   if (sandbox_) {
-    auto launch = sandbox_->prepare(module_fd, slots, env, {{sv[1], kExecutorFd}}, error);
+    auto launch = sandbox_->prepare(module_fd, slots, spec.memory_limit_bytes, env,
+                                    {{sv[1], kExecutorFd}}, error);
     if (!launch) {
       ::close(module_fd);
       ::close(sv[0]);
@@ -317,7 +242,7 @@ std::unique_ptr<Executor> ProcessExecutorFactory::start(const std::string& modul
 
 task<void> ProcessExecutorFactory::read_loop(std::shared_ptr<ExecutorLink> l) {
   {
-    FrameReader reader(*l->stream, kMaxFrame);
+    FrameReader reader(*l->stream, kMaxExecutorFrame);
     for (;;) {
       auto frame = co_await reader.next();
       if (!frame)

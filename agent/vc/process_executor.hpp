@@ -33,8 +33,7 @@ public:
   ProcessExecutorFactory(net::Loop& loop, std::unique_ptr<sandbox::ExecutorSandbox> sandbox);
   ~ProcessExecutorFactory() override;
 
-  std::unique_ptr<Executor> start(const std::string& module_path, const ModuleHash& module,
-                                  unsigned slots, ExecutorCallbacks callbacks,
+  std::unique_ptr<Executor> start(const ExecutorSpec& spec, ExecutorCallbacks callbacks,
                                   std::string& error) override;
 
   // Waits until every executor has exited (those still owned are stopped first).

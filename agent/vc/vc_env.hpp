@@ -69,6 +69,14 @@ public:
   virtual int pid() const = 0;
 };
 
+// What an executor runs, and with which limits.
+struct ExecutorSpec {
+  std::string module_path;
+  ModuleHash module{};
+  unsigned slots = 1;
+  std::uint64_t memory_limit_bytes = 0; // the VC's; 0 or above the agent's: the agent's
+};
+
 // How an executor ended.
 struct ExecutorEnd {
   std::string why;                // "executor killed by signal 11 (...)"
@@ -84,11 +92,10 @@ struct ExecutorCallbacks {
 class ExecutorFactory {
 public:
   virtual ~ExecutorFactory() = default;
-  // Starts an executor of the module at path (whose SHA-256 is `module`) with `slots` slots.
-  // nullptr (and error) when it cannot even be started, or the file is not that module;
-  // otherwise exactly one of started/exited comes first.
-  virtual std::unique_ptr<Executor> start(const std::string& module_path, const ModuleHash& module,
-                                          unsigned slots, ExecutorCallbacks callbacks,
+  // Starts an executor of spec.module_path, whose SHA-256 must be spec.module. nullptr (and
+  // error) when it cannot even be started, or the file is not that module; otherwise exactly
+  // one of started/exited comes first.
+  virtual std::unique_ptr<Executor> start(const ExecutorSpec& spec, ExecutorCallbacks callbacks,
                                           std::string& error) = 0;
 };
 

@@ -56,6 +56,7 @@ void WorkerService::on_enrol(const std::string& from, RequestId id, const EnrolR
   e->deployer = from;
   e->vc = r.vc;
   e->module = r.module;
+  e->memory_limit_mib = std::min<std::uint64_t>(r.memory_limit_mib, 1ull << 30); // from a peer
   e->slots = r.slots == 0 ? free_ : std::min(r.slots, free_);
   e->reply_to = id;
   enrolments_[Key{from, r.vc}] = e;
@@ -105,7 +106,8 @@ void WorkerService::start_executor(Enrolment& e) {
       on_exited(*e, end);
   };
   std::string error;
-  auto executor = env_.executors.start(*path, e.module, e.slots, std::move(cb), error);
+  ExecutorSpec spec{*path, e.module, e.slots, e.memory_limit_mib << 20};
+  auto executor = env_.executors.start(spec, std::move(cb), error);
   ++e.executor_starts;
   if (!executor) {
     if (e.state == State::starting)

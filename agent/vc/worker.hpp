@@ -93,6 +93,7 @@ private:
     std::string deployer;
     VcId vc = 0;
     ModuleHash module{};
+    std::uint64_t memory_limit_mib = 0; // the VC's, for its executors; 0: this agent's
     unsigned slots = 0;
     State state = State::fetching;
     std::optional<RequestId> reply_to; // the enrolment request to answer

@@ -79,4 +79,16 @@ template <class R> bool damage_checkpoint(VirtualThread<R>& vt) {
   return ppp2p::detail::damage_checkpoint(ppp2p::detail::VtAccess::core(vt));
 }
 
+/// Flips one byte in the middle of the next checkpoint of the VT that reaches the client, as a
+/// faulty worker or link might: the client must ignore it (keeping the previous one) rather
+/// than store it.
+template <class R> void damage_next_checkpoint(VirtualThread<R>& vt) {
+  ppp2p::detail::damage_next_checkpoint(ppp2p::detail::VtAccess::core(vt));
+}
+
+/// Checkpoints of the VT that arrived damaged and were ignored.
+template <class R> unsigned damaged_checkpoints(VirtualThread<R>& vt) {
+  return ppp2p::detail::damaged_checkpoints(ppp2p::detail::VtAccess::core(vt));
+}
+
 } // namespace ppp2p::testing

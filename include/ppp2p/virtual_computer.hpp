@@ -68,6 +68,11 @@ struct VirtualComputerOptions {
   /// the network again (the client keeps its own copy in any case; see README, "What survives
   /// what"). At most 16.
   unsigned replicas = 2;
+  /// On a cluster: the address space (MiB) each worker's executor of this VC may use, at most
+  /// the agent's own limit (ppp2p-runtime --executor-memory); allocations beyond it throw
+  /// std::bad_alloc in the VT. 0: the agent's limit. Agents started with --no-sandbox, and
+  /// the embedded peer, apply no limit.
+  std::uint64_t memory_limit_mib = 0;
 };
 
 namespace detail {
@@ -88,7 +93,9 @@ std::shared_ptr<VtCore> spawn(VcCore& vc, EntryFunction entry, const void* funct
 bool checkpoint(VtCore& vt, std::chrono::nanoseconds timeout);
 bool restart(VtCore& vt);
 bool migrate(VtCore& vt, std::chrono::nanoseconds timeout, const std::string& to = {});
-bool damage_checkpoint(VtCore& vt); // testing
+bool damage_checkpoint(VtCore& vt);      // testing
+void damage_next_checkpoint(VtCore& vt); // testing
+unsigned damaged_checkpoints(VtCore& vt);
 bool migrate(VcCore& vc, VtId id, std::chrono::nanoseconds timeout, const std::string& to = {});
 unsigned resumes(VtCore& vt);
 std::string peer(VtCore& vt);

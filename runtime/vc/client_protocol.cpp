@@ -115,6 +115,12 @@ std::optional<VcRequest> decode_create(const fb::CreateVc& c, std::string& error
     return std::nullopt;
   }
   r.replicas = c.replicas();
+  if (c.memory_limit_mib() != 0 &&
+      (c.memory_limit_mib() < 64 || c.memory_limit_mib() > (1ull << 30))) {
+    error = "memory_limit_mib must be 0 or from 64 to 2^30";
+    return std::nullopt;
+  }
+  r.memory_limit_mib = c.memory_limit_mib();
   return r;
 }
 
@@ -129,7 +135,8 @@ void append_create(Bytes& out, const VcRequest& r) {
   flatbuffers::FlatBufferBuilder fbb(256 + r.module_path.size());
   auto body = fb::CreateCreateVcDirect(fbb, 1, r.workers, r.slots_per_worker, r.min_speed,
                                        static_cast<std::uint64_t>(r.enrol_timeout.count()),
-                                       r.module_path.c_str(), r.balance_load, r.replicas);
+                                       r.module_path.c_str(), r.balance_load, r.replicas,
+                                       r.memory_limit_mib);
   append_frame(out, fbb, fb::Body::CreateVc, erase(body));
 }
 

@@ -238,9 +238,7 @@ private:
     }
   }
 
-  bool startable_locked() const {
-    return !queue_.empty() && running_ < slots_ && resuming_ == 0;
-  }
+  bool startable_locked() const { return !queue_.empty() && running_ < slots_ && resuming_ == 0; }
 
   /// A slot may be free: blocked VTs that may go on take it first, then queued VTs, on an idle
   /// thread or a new one.

@@ -23,9 +23,10 @@ struct VcRequest {
   unsigned slots_per_worker = 1; // VTs a worker runs at once
   double min_speed = 0;          // placement hint: peers slower than this are not enrolled
   std::chrono::milliseconds enrol_timeout{10000};
-  std::string module_path;   // the executable: the module every worker runs
-  bool balance_load = false; // the deployer may suggest moving VTs to idle faster workers
-  unsigned replicas = 0;     // workers besides a VT's own that keep its newest checkpoint
+  std::string module_path;            // the executable: the module every worker runs
+  bool balance_load = false;          // the deployer may suggest moving VTs to idle faster workers
+  unsigned replicas = 0;              // workers besides a VT's own that keep its newest checkpoint
+  std::uint64_t memory_limit_mib = 0; // per executor on sandboxed agents; 0: the agent's
 };
 
 struct SpawnRequest {

@@ -12,6 +12,7 @@ void VcCore::start(const VirtualComputerOptions& options) {
   request.enrol_timeout = options.enrol_timeout;
   request.balance_load = options.balance_load;
   request.replicas = options.replicas;
+  request.memory_limit_mib = options.memory_limit_mib;
   if (options.balance_load)
     mover_ = std::make_unique<JobQueue>();
   char path[PATH_MAX];

@@ -42,6 +42,8 @@ struct VtCore : std::enable_shared_from_this<VtCore> {
   std::optional<std::vector<std::byte>> checkpoint;
   std::uint64_t checkpoint_effect = 0;
   unsigned checkpoints = 0;
+  unsigned damaged_checkpoints = 0;    // arrived, failed verification, ignored
+  bool damage_next_checkpoint = false; // testing: flip a byte of the next one that arrives
   unsigned resumes = 0;
   unsigned recoveries_since_checkpoint = 0; // resumes after a lost host, without progress
   unsigned crashes_since_checkpoint = 0;    // resumes after its executor crashed
@@ -105,6 +107,7 @@ public:
 
 private:
   void on_event(VtEvent&& event);
+  bool verified(VtCore& vt, VtEvent& event); // a checkpoint event that decodes
 
   /// The periodic checkpoint: asks every running VT to capture itself at its next site.
   void capture_all();

@@ -2,7 +2,32 @@
 // results and checkpoints, and the event thread that delivers them in order.
 #include "vc_core.hpp"
 
+#include "../snapshot_format.hpp"
+
 namespace ppp2p::detail {
+
+// A checkpoint is the VT's resume point, and the client's copy is the one that counts: it is
+// verified (header, checksum, structure) as it arrives, before it replaces the previous one or
+// releases the messages it covers. A damaged one is ignored; the previous one stays.
+bool VcCore::verified(VtCore& vt, VtEvent& event) {
+  {
+    std::lock_guard lock(vt.mutex);
+    if (std::exchange(vt.damage_next_checkpoint, false) && !event.value.empty())
+      event.value[event.value.size() / 2] = ~event.value[event.value.size() / 2];
+  }
+  try {
+    (void)decode_snapshot(event.value);
+    return true;
+  } catch (const error& e) {
+    std::lock_guard lock(vt.mutex);
+    ++vt.damaged_checkpoints;
+    std::fprintf(stderr,
+                 "ppp2p: VT %u: a checkpoint from %s is damaged and ignored (%s); its previous "
+                 "one stays\n",
+                 unsigned(vt.id), event.peer.empty() ? "its worker" : event.peer.c_str(), e.what());
+    return false;
+  }
+}
 
 void VcCore::on_event(VtEvent&& event) {
   std::shared_ptr<VtCore> vt;
@@ -33,6 +58,8 @@ void VcCore::on_event(VtEvent&& event) {
     }
     return;
   case VtEvent::Kind::checkpoint: {
+    if (!verified(*vt, event))
+      return;
     exchange_->checkpointed(vt->id, event.effect);
     std::lock_guard lock(vt->mutex);
     vt->checkpoint = std::move(event.value);

@@ -74,6 +74,16 @@ bool damage_checkpoint(VtCore& vt) {
   return true;
 }
 
+void damage_next_checkpoint(VtCore& vt) {
+  std::lock_guard lock(vt.mutex);
+  vt.damage_next_checkpoint = true;
+}
+
+unsigned damaged_checkpoints(VtCore& vt) {
+  std::lock_guard lock(vt.mutex);
+  return vt.damaged_checkpoints;
+}
+
 bool migrate(VtCore& vt, std::chrono::nanoseconds timeout, const std::string& to) {
   auto vc = vt.vc.lock();
   return vc && vc->migrate(vt, timeout, to);

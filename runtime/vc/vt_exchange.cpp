@@ -26,7 +26,8 @@ VtExchange::VtExchange(VtId vt, std::uint64_t effect, std::uint64_t replay_throu
     : vt_(vt), to_owner_(std::move(to_owner)), blocking_(blocking), effect_(effect),
       replay_through_(replay_through) {}
 
-template <class Ready> void VtExchange::wait_until(std::unique_lock<std::mutex>& lock, Ready ready) {
+template <class Ready>
+void VtExchange::wait_until(std::unique_lock<std::mutex>& lock, Ready ready) {
   if (ready())
     return;
   if (!blocking_) {

@@ -82,9 +82,9 @@ def escapes(a):
         check(int(re.search(r"forked (\d+)", forked).group(1)) < 64,
               f"more processes than --executor-processes 64: {forked}")
         expect(out, "raise-limit", r"result errno EPERM from setrlimit")
-        mib = int(re.fullmatch(r"result bad_alloc after (\d+) MiB", expect(
+        agent_mib = int(re.fullmatch(r"result bad_alloc after (\d+) MiB", expect(
             out, "memory", r"result bad_alloc after \d+ MiB")).group(1))
-        check(mib <= 512, f"allocated {mib} MiB with --executor-memory 512")
+        check(agent_mib <= 512, f"allocated {agent_mib} MiB with --executor-memory 512")
         expect(out, f"kill={worker.pid}", r"result errno ESRCH from kill")
         expect(out, f"env={CANARY}", r"result unset")
         expect(out, "env=HOME", r"result unset")
@@ -92,6 +92,16 @@ def escapes(a):
                                 expect(out, "processes", r"result ok \d+ processes")).group(1))
         check(seen <= 3, f"the executor sees {seen} processes: not its own PID namespace")
         expect(out, "square=12", r"result ok 144")
+        # A VC's own memory limit, below the agent's, applies to its executors.
+        r, out = run_probe(a.probe, home, ["--memory-limit", "256", "memory"])
+        mib = int(re.fullmatch(r"result bad_alloc after (\d+) MiB", expect(
+            out, "memory", r"result bad_alloc after \d+ MiB")).group(1))
+        r, _ = run_probe(a.probe, home, ["--memory-limit", "10", "square=2"])
+        check(re.search(r"vc: failure vc_unavailable: .*memory_limit_mib must be 0 or from 64",
+                        r.stdout), f"a 10 MiB limit was not refused clearly: {r.stdout}")
+        check(mib <= 256 and mib < agent_mib,
+              f"allocated {mib} MiB with memory_limit_mib 256 (and {agent_mib} with the agent's "
+              f"512)")
         # The agents are unaffected: both running, each sees the other alive.
         check(home.running() and worker.running(), "an agent died")
         check(c.converged([home, worker]), "the agents no longer see each other alive")

@@ -2,7 +2,7 @@
 // runs them (agent/sandbox), one attempt per VT, and report what happened. Run through an agent
 // (PPP2P_AGENT) by sandbox_e2e.py, which knows the paths and pids to aim at.
 //
-//   sandbox_probe ATTEMPT[=ARG]...
+//   sandbox_probe [--memory-limit MIB] ATTEMPT[=ARG]...   (MIB: the VC's memory_limit_mib)
 // Output, one line per attempt: "ATTEMPT: result TEXT" (the VT's own report: "ok ..." or
 // "errno NAME ...") or "ATTEMPT: failure CODE: WHAT" (the VT failed; CODE as ppp2p::error_name).
 #include <ppp2p/ppp2p.hpp>
@@ -198,8 +198,8 @@ std::string attempt(const std::string& what, const std::string& arg) {
 
 namespace {
 
-void run_attempts(ppp2p::VirtualComputer& vc, int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
+void run_attempts(ppp2p::VirtualComputer& vc, int first, int argc, char** argv) {
+  for (int i = first; i < argc; ++i) {
     std::string spec = argv[i];
     auto eq = spec.find('=');
     std::string what = spec.substr(0, eq), arg = eq == std::string::npos ? "" : spec.substr(eq + 1);
@@ -217,13 +217,19 @@ void run_attempts(ppp2p::VirtualComputer& vc, int argc, char** argv) {
 } // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: sandbox_probe ATTEMPT[=ARG]...\n");
+  ppp2p::VirtualComputer::Options options{.workers = 1, .slots_per_worker = 1};
+  int first = 1;
+  if (argc > 2 && std::string(argv[1]) == "--memory-limit") {
+    options.memory_limit_mib = std::strtoull(argv[2], nullptr, 10);
+    first = 3;
+  }
+  if (first >= argc) {
+    std::fprintf(stderr, "usage: sandbox_probe [--memory-limit MIB] ATTEMPT[=ARG]...\n");
     return 2;
   }
   try {
-    ppp2p::VirtualComputer vc({.workers = 1, .slots_per_worker = 1});
-    run_attempts(vc, argc, argv);
+    ppp2p::VirtualComputer vc(options);
+    run_attempts(vc, first, argc, argv);
   } catch (const ppp2p::error& e) {
     std::printf("vc: failure %s: %s\n", ppp2p::error_name(e.code()), e.what());
     return 1;

@@ -422,6 +422,30 @@ TEST(Migration, AVirtualThreadMovesToTheWorkerItIsSentTo) {
     EXPECT_EQ(vts[i].get().sum, 300L * 299 / 2);
 }
 
+// Takes two numbers from the client, one at a time.
+[[ppp2p::checkpointable]] int two_numbers() {
+  int first = ppp2p::receive<int>(ppp2p::client);
+  int second = ppp2p::receive<int>(ppp2p::client);
+  return first * 10 + second;
+}
+
+TEST(ExactlyOnce, ADamagedCheckpointThatArrivesIsIgnoredAndThePreviousOneKept) {
+  ppp2p::VirtualComputer vc({.workers = 1, .checkpoint_interval = 0ms});
+  auto vt = vc.spawn(two_numbers);
+  vc.send(vt.id(), 4);
+  ASSERT_TRUE(vt.checkpoint(10s)); // a good one, in one of the receives
+  ppp2p::testing::damage_next_checkpoint(vt);
+  EXPECT_FALSE(vt.checkpoint(1s)) << "a damaged checkpoint must not count as taken";
+  EXPECT_EQ(ppp2p::testing::damaged_checkpoints(vt), 1u);
+  // Resumed from the stored checkpoint: had the damaged one replaced it, the resume would
+  // fail with a snapshot_error (see the next test).
+  ASSERT_TRUE(ppp2p::testing::restart(vt));
+  vc.send(vt.id(), 5);
+  EXPECT_EQ(vt.get(), 45);
+  EXPECT_EQ(vt.resumes(), 1u);
+  EXPECT_EQ(ppp2p::testing::damaged_checkpoints(vt), 1u);
+}
+
 TEST(ExactlyOnce, ADamagedCheckpointFailsTheResumeClearlyInsteadOfStartingAfresh) {
   ppp2p::VirtualComputer vc({.workers = 1, .checkpoint_interval = 0ms});
   auto vt = vc.spawn(wait_then_checkpoint);

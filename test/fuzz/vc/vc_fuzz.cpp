@@ -1,12 +1,14 @@
 // libFuzzer target (ASan + UBSan) for what virtual computers accept from others: the client
 // link's decoders (both directions), the deploy message decoder, and a deployer and a worker
 // (VcNode in the simulation of test/unit/vc) receiving hostile reliable frames and deploy
-// messages from another member while a VC runs. The first input byte picks the target.
+// messages from another member while a VC runs, and the agent's decoder of what an executor
+// (another member's code) sends it. The first input byte picks the target.
 #include <cstddef>
 #include <cstdint>
 
 #include "client_protocol.hpp"
 #include "deploy_messages.hpp"
+#include "executor_frames.hpp"
 #include "ppp2p/net/frame.hpp"
 #include "vc_fuzz_setup.hpp"
 
@@ -46,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   ByteView in(data + 1, size - 1);
   std::string error;
-  switch (data[0] % 6) {
+  switch (data[0] % 8) {
   case 0:
     (void)decode(in, error);
     break;
@@ -65,6 +67,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   case 5:
     hostile_member(in, true, 1);
     break;
+  case 6: // an executor's frames, one after another, as the agent reads them
+  case 7: {
+    bool started = data[0] % 8 == 7;
+    while (!in.empty()) {
+      FramePeek peek = peek_frame(in, kMaxExecutorFrame);
+      if (peek.status != FrameStatus::complete)
+        break;
+      auto m = decode_executor_frame(peek.payload, started, error);
+      if (!m)
+        break; // the agent kills the executor here
+      started = started || m->started;
+      in = in.subspan(peek.frame_size());
+    }
+    break;
+  }
   }
   return 0;
 }

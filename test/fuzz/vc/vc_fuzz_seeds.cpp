@@ -7,6 +7,7 @@
 
 #include "client_protocol.hpp"
 #include "deploy_messages.hpp"
+#include "executor_generated.h"
 #include "ppp2p/net/frame.hpp"
 #include "vc_fuzz_setup.hpp"
 
@@ -75,6 +76,49 @@ int main(int argc, char** argv) {
     raw.insert(raw.end(), framed.begin(), framed.end());
   }
   write(dir, "raw-to-worker", 5, raw);
+
+  // What an executor sends its agent: Started, then one event of each kind.
+  namespace xf = ppp2p::wire::executor;
+  auto from_executor = [](auto build) {
+    flatbuffers::FlatBufferBuilder fbb;
+    auto [type, body] = build(fbb);
+    fbb.Finish(xf::CreateFromExecutor(fbb, type, body));
+    return make_frame(ByteView(fbb.GetBufferPointer(), fbb.GetSize()));
+  };
+  std::vector<std::uint8_t> value{4, 0, 0, 0};
+  std::vector<Bytes> executor_frames{
+      from_executor([](auto& fbb) {
+        return std::pair{xf::Event::Started, xf::CreateStarted(fbb).Union()};
+      }),
+      from_executor([&](auto& fbb) {
+        return std::pair{xf::Event::Result, xf::CreateResultDirect(fbb, 1, &value).Union()};
+      }),
+      from_executor([](auto& fbb) {
+        return std::pair{xf::Event::Failure,
+                         xf::CreateFailureDirect(fbb, 2, xf::FailureKind::exception,
+                                                 "std::runtime_error", "boom")
+                             .Union()};
+      }),
+      from_executor([&](auto& fbb) {
+        return std::pair{xf::Event::Partial,
+                         xf::CreatePartialDirect(fbb, 1, "i", &value, 3).Union()};
+      }),
+      from_executor([&](auto& fbb) {
+        return std::pair{xf::Event::Exchange, xf::CreateExchangeDirect(fbb, 1, &value).Union()};
+      }),
+      from_executor([&](auto& fbb) {
+        return std::pair{xf::Event::Checkpoint,
+                         xf::CreateCheckpointDirect(fbb, 1, 5, &value).Union()};
+      }),
+      from_executor([](auto& fbb) {
+        return std::pair{xf::Event::Blocked, xf::CreateBlocked(fbb, 1, true).Union()};
+      })};
+  Bytes session;
+  for (std::size_t i = 0; i < executor_frames.size(); ++i) {
+    session.insert(session.end(), executor_frames[i].begin(), executor_frames[i].end());
+    write(dir, "executor-" + std::to_string(i), 7, executor_frames[i]);
+  }
+  write(dir, "executor-session", 6, session);
 
   ppp2p::detail::VcRequest req;
   req.workers = 2;

@@ -329,11 +329,11 @@ private:
   std::map<VtNumber, std::uint64_t> echoed_;
 };
 
-std::unique_ptr<Executor> SimExecutors::start(const std::string&, const ModuleHash&, unsigned slots,
-                                              ExecutorCallbacks cb, std::string&) {
+std::unique_ptr<Executor> SimExecutors::start(const ExecutorSpec& spec, ExecutorCallbacks cb,
+                                              std::string&) {
   ++starts;
   return std::make_unique<SimExecutor>(*this, std::move(cb), static_cast<int>(1000 + starts),
-                                       slots);
+                                       spec.slots);
 }
 
 // ---- cluster

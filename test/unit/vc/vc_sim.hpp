@@ -56,8 +56,7 @@ public:
 class SimExecutors final : public ExecutorFactory {
 public:
   SimExecutors(SimWorld& world, double speed) : world_(world), speed_(speed) {}
-  std::unique_ptr<Executor> start(const std::string& module_path, const ModuleHash& module,
-                                  unsigned slots, ExecutorCallbacks callbacks,
+  std::unique_ptr<Executor> start(const ExecutorSpec& spec, ExecutorCallbacks callbacks,
                                   std::string& error) override;
 
   bool fail_start = false;

@@ -1,0 +1,28 @@
+// What an executor may send its agent (runtime/vc/executor.fbs, FromExecutor), decoded and
+// checked. An executor runs another member's code, so each of its frames is hostile until this
+// says otherwise; a frame that breaks the protocol gets its executor killed.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "deploy_messages.hpp"
+#include "ppp2p/net/bytes.hpp"
+
+namespace ppp2p::agent::vc {
+
+struct ExecutorMessage {
+  bool started = false; // the Started event (then `event` is empty)
+  VtEvent event;
+};
+
+/// The largest frame an executor may send (executor.fbs).
+inline constexpr std::size_t kMaxExecutorFrame = 64u << 20;
+
+/// Decodes one frame (its payload). `started`: whether the executor said Started already.
+/// nullopt with `violation` set ("sent an invalid frame", "sent an event before Started", ...)
+/// when the frame breaks the protocol.
+std::optional<ExecutorMessage> decode_executor_frame(net::ByteView frame, bool started,
+                                                     std::string& violation);
+
+} // namespace ppp2p::agent::vc
