@@ -160,6 +160,11 @@ std::optional<std::string> FileModuleStore::path_of(const ModuleHash& hash) {
   return p.string();
 }
 
+void FileModuleStore::forget(const ModuleHash& hash) {
+  std::error_code ec;
+  fs::remove(file_of(hash), ec);
+}
+
 std::optional<std::uint64_t> FileModuleStore::size_of(const ModuleHash& hash) {
   struct stat st {};
   if (::stat(file_of(hash).c_str(), &st) != 0 || !S_ISREG(st.st_mode))

@@ -25,6 +25,7 @@ public:
                                                std::string& error);
 
   std::optional<std::string> path_of(const ModuleHash& hash) override;
+  void forget(const ModuleHash& hash) override;
   std::optional<std::uint64_t> size_of(const ModuleHash& hash) override;
   bool read(const ModuleHash& hash, std::uint64_t offset, std::uint32_t length, net::Bytes& out,
             std::string& error) override;

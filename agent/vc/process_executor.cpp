@@ -78,7 +78,8 @@ bool handle(ExecutorLink& l, ByteView frame) {
 
 /// The module file opened for executing, if its SHA-256 is `expected` (read through the same
 /// descriptor that is executed, so that what runs is what was checked).
-int open_checked_module(const std::string& path, const ModuleHash& expected, std::string& error) {
+int open_checked_module(const std::string& path, const ModuleHash& expected, std::string& error,
+                        bool& damaged) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     error = "cannot open " + path + ": " + std::strerror(errno);
@@ -100,6 +101,7 @@ int open_checked_module(const std::string& path, const ModuleHash& expected, std
     hash.update(ByteView(buffer.data(), std::size_t(n)));
   }
   if (hash.finish() != expected) {
+    damaged = true;
     error = path + " is not module " + hex(expected) + " (its SHA-256 differs): not executed";
     ::close(fd);
     return -1;
@@ -174,10 +176,12 @@ ProcessExecutorFactory::ProcessExecutorFactory(Loop& loop,
 ProcessExecutorFactory::~ProcessExecutorFactory() = default;
 
 std::unique_ptr<Executor> ProcessExecutorFactory::start(const ExecutorSpec& spec,
-                                                        ExecutorCallbacks cb, std::string& error) {
+                                                        ExecutorCallbacks cb,
+                                                        ExecutorStartError& failure) {
+  std::string& error = failure.what;
   const std::string& module_path = spec.module_path;
   unsigned slots = spec.slots;
-  int module_fd = open_checked_module(module_path, spec.module, error);
+  int module_fd = open_checked_module(module_path, spec.module, error, failure.module_damaged);
   if (module_fd < 0)
     return nullptr;
   int sv[2];

@@ -34,7 +34,7 @@ public:
   ~ProcessExecutorFactory() override;
 
   std::unique_ptr<Executor> start(const ExecutorSpec& spec, ExecutorCallbacks callbacks,
-                                  std::string& error) override;
+                                  ExecutorStartError& failure) override;
 
   // Waits until every executor has exited (those still owned are stopped first).
   net::task<void> stop();

@@ -54,6 +54,8 @@ public:
                     net::Bytes& out, std::string& error) = 0;
   virtual std::unique_ptr<ModuleWriter> create(const ModuleHash& hash, std::uint64_t size,
                                                std::string& error) = 0;
+  // Drops a cached module found damaged (it no longer matches its hash): fetched again later.
+  virtual void forget(const ModuleHash& hash) = 0;
 };
 
 // One executor process (executor.fbs) running VTs of one module.
@@ -77,6 +79,12 @@ struct ExecutorSpec {
   std::uint64_t memory_limit_bytes = 0; // the VC's; 0 or above the agent's: the agent's
 };
 
+// Why an executor could not be started.
+struct ExecutorStartError {
+  std::string what;
+  bool module_damaged = false; // the cached file does not match the module's hash
+};
+
 // How an executor ended.
 struct ExecutorEnd {
   std::string why;                // "executor killed by signal 11 (...)"
@@ -96,7 +104,7 @@ public:
   // error) when it cannot even be started, or the file is not that module; otherwise exactly
   // one of started/exited comes first.
   virtual std::unique_ptr<Executor> start(const ExecutorSpec& spec, ExecutorCallbacks callbacks,
-                                          std::string& error) = 0;
+                                          ExecutorStartError& error) = 0;
 };
 
 // A deployment's client (the client socket's session, or a test).

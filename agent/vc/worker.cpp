@@ -58,6 +58,7 @@ void WorkerService::on_enrol(const std::string& from, RequestId id, const EnrolR
   e->module = r.module;
   e->memory_limit_mib = std::min<std::uint64_t>(r.memory_limit_mib, 1ull << 30); // from a peer
   e->slots = r.slots == 0 ? free_ : std::min(r.slots, free_);
+  e->module_size = r.module_size;
   e->reply_to = id;
   enrolments_[Key{from, r.vc}] = e;
   set_free(free_ - e->slots);
@@ -65,8 +66,12 @@ void WorkerService::on_enrol(const std::string& from, RequestId id, const EnrolR
     start_executor(*e);
     return;
   }
+  fetch_module(e);
+}
+
+void WorkerService::fetch_module(const std::shared_ptr<Enrolment>& e) {
   e->state = State::fetching;
-  fetcher_.fetch(from, r.module, r.module_size,
+  fetcher_.fetch(e->deployer, e->module, e->module_size,
                  [this, weak = std::weak_ptr<Enrolment>(e)](bool ok, const std::string& error) {
                    auto e = weak.lock();
                    if (!e || e->state != State::fetching)
@@ -105,11 +110,20 @@ void WorkerService::start_executor(Enrolment& e) {
     if (auto e = current())
       on_exited(*e, end);
   };
-  std::string error;
+  ExecutorStartError failure;
   ExecutorSpec spec{*path, e.module, e.slots, e.memory_limit_mib << 20};
-  auto executor = env_.executors.start(spec, std::move(cb), error);
+  auto executor = env_.executors.start(spec, std::move(cb), failure);
   ++e.executor_starts;
   if (!executor) {
+    const std::string& error = failure.what;
+    if (failure.module_damaged && e.state == State::starting && !e.refetched) {
+      // The cached copy no longer matches its hash (disk, or someone with the agent's
+      // rights): drop it and fetch the module again from the deployer, once.
+      e.refetched = true;
+      env_.modules.forget(e.module);
+      fetch_module(enrolments_.at(Key{e.deployer, e.vc}));
+      return;
+    }
     if (e.state == State::starting)
       fail(e, "cannot start an executor: " + error);
     else

@@ -93,6 +93,8 @@ private:
     std::string deployer;
     VcId vc = 0;
     ModuleHash module{};
+    std::uint64_t module_size = 0;
+    bool refetched = false;             // the cached module was damaged and fetched again
     std::uint64_t memory_limit_mib = 0; // the VC's, for its executors; 0: this agent's
     unsigned slots = 0;
     State state = State::fetching;
@@ -118,6 +120,7 @@ private:
   void on_started(Enrolment& e);
   void on_executor_event(Enrolment& e, VtEvent&& event);
   void on_exited(Enrolment& e, const ExecutorEnd& end);
+  void fetch_module(const std::shared_ptr<Enrolment>& e);
   void dispatch(Enrolment& e);
   void send_event(const Enrolment& e, VtEvent&& event);
   void reply(Enrolment& e, bool accepted, const std::string& reason);

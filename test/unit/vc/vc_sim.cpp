@@ -330,7 +330,7 @@ private:
 };
 
 std::unique_ptr<Executor> SimExecutors::start(const ExecutorSpec& spec, ExecutorCallbacks cb,
-                                              std::string&) {
+                                              ExecutorStartError&) {
   ++starts;
   return std::make_unique<SimExecutor>(*this, std::move(cb), static_cast<int>(1000 + starts),
                                        spec.slots);

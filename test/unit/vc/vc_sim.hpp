@@ -42,6 +42,7 @@ std::vector<std::byte> u32(std::uint32_t v); // 4 bytes, as result_of reads them
 class MemoryModules final : public ModuleStore {
 public:
   std::optional<std::string> path_of(const ModuleHash& hash) override;
+  void forget(const ModuleHash& hash) override { stored.erase(hash); }
   std::optional<std::uint64_t> size_of(const ModuleHash& hash) override;
   bool read(const ModuleHash& hash, std::uint64_t offset, std::uint32_t length, net::Bytes& out,
             std::string& error) override;
@@ -57,7 +58,7 @@ class SimExecutors final : public ExecutorFactory {
 public:
   SimExecutors(SimWorld& world, double speed) : world_(world), speed_(speed) {}
   std::unique_ptr<Executor> start(const ExecutorSpec& spec, ExecutorCallbacks callbacks,
-                                  std::string& error) override;
+                                  ExecutorStartError& error) override;
 
   bool fail_start = false;
   std::uint64_t starts = 0;
