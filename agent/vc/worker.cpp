@@ -171,11 +171,14 @@ void WorkerService::dispatch(Enrolment& e) {
          e.running.size() - e.blocked.size() < e.slots + cfg_.executor_prefetch) {
     SpawnRequest r = std::move(e.queue.front());
     e.queue.pop_front();
+    e.queued_bytes -= request_bytes(r);
     e.running.insert(r.vt);
     e.executor->run(r);
     if (auto h = e.held.find(r.vt); h != e.held.end()) {
-      for (const VtMessage& m : h->second)
+      for (const VtMessage& m : h->second) {
+        e.queued_bytes -= message_bytes(m);
         pass_to_executor(*e.executor, m);
+      }
       e.held.erase(h);
     }
   }
@@ -280,6 +283,17 @@ void WorkerService::on_spawn(const std::string& from, Spawn&& s) {
     s.request.from_replica = false;
     e->replicas.erase(r);
   }
+  std::size_t bytes = request_bytes(s.request);
+  if (e->queue.size() >= cfg_.max_queued_vts || e->queued_bytes + bytes > cfg_.max_queued_bytes) {
+    e->known.erase(vt);
+    send_event(*e, failure_event(vt, VtEvent::Failure::refused,
+                                 "this worker's queue for the VC is full (" +
+                                     std::to_string(e->queue.size()) + " VTs, " +
+                                     std::to_string(e->queued_bytes >> 20) +
+                                     " MiB waiting): the deployer sent more than its slots take"));
+    return;
+  }
+  e->queued_bytes += bytes;
   e->queue.push_back(std::move(s.request));
   dispatch(*e);
 }
@@ -291,14 +305,33 @@ void WorkerService::on_cancel(const std::string& from, const Cancel& c) {
   auto q = std::find_if(e->queue.begin(), e->queue.end(),
                         [&](const SpawnRequest& r) { return r.vt == c.vt; });
   if (q != e->queue.end()) {
-    e->queue.erase(q);
-    e->known.erase(c.vt);
-    e->held.erase(c.vt);
+    forget_queued(*e, q);
     send_event(*e, failure_event(c.vt, VtEvent::Failure::cancelled, "cancelled before it started"));
     return;
   }
   if (e->running.count(c.vt) && e->executor)
     e->executor->cancel(c.vt);
+}
+
+std::size_t WorkerService::request_bytes(const SpawnRequest& r) {
+  return 256 + r.args.size() + (r.snapshot ? r.snapshot->size() : 0);
+}
+
+std::size_t WorkerService::message_bytes(const VtMessage& m) {
+  const auto* t = std::get_if<ToVt>(&m);
+  return 64 + (t ? t->frame.size() : 0);
+}
+
+void WorkerService::forget_queued(Enrolment& e, std::deque<SpawnRequest>::iterator q) {
+  VtNumber vt = q->vt;
+  e.queued_bytes -= request_bytes(*q);
+  e.queue.erase(q);
+  e.known.erase(vt);
+  if (auto h = e.held.find(vt); h != e.held.end()) {
+    for (const VtMessage& m : h->second)
+      e.queued_bytes -= message_bytes(m);
+    e.held.erase(h);
+  }
 }
 
 void WorkerService::pass_to_executor(Executor& executor, const VtMessage& m) {
@@ -321,6 +354,18 @@ void WorkerService::on_vt_message(const std::string& from, VcId vc, VtNumber vt,
     auto is_capture = [](const VtMessage& h) { return std::holds_alternative<Capture>(h); };
     if (is_capture(m) && std::any_of(held.begin(), held.end(), is_capture))
       return;
+    std::size_t bytes = message_bytes(m);
+    if (e->queued_bytes + bytes > cfg_.max_queued_bytes) {
+      auto q = std::find_if(e->queue.begin(), e->queue.end(),
+                            [&](const SpawnRequest& r) { return r.vt == vt; });
+      if (q != e->queue.end())
+        forget_queued(*e, q);
+      send_event(*e, failure_event(vt, VtEvent::Failure::refused,
+                                   "more than " + std::to_string(cfg_.max_queued_bytes >> 20) +
+                                       " MiB waited at this worker for VTs not yet started"));
+      return;
+    }
+    e->queued_bytes += bytes;
     held.push_back(std::move(m));
   }
 }

@@ -31,6 +31,12 @@ struct WorkerConfig {
   Millis executor_start_timeout{10000}; // Started must come within this
   unsigned executor_prefetch = 4;       // VTs queued in an executor beyond its slots
   std::size_t max_replica_bytes = std::size_t{1} << 30; // checkpoints kept for other workers' VTs
+  // What one deployer may have waiting here per VC (VTs queued for the executor, with their
+  // arguments, snapshots and held messages). A deployer sends only as many VTs as there are
+  // slots (and a few more), so only a broken or hostile one meets these: its extra VTs are
+  // refused, a queued VT whose held messages pass the bytes is failed.
+  std::size_t max_queued_vts = 4096;
+  std::size_t max_queued_bytes = std::size_t{256} << 20;
   FetcherConfig fetcher;
 };
 
@@ -100,6 +106,7 @@ private:
     State state = State::fetching;
     std::optional<RequestId> reply_to; // the enrolment request to answer
     std::deque<SpawnRequest> queue;
+    std::size_t queued_bytes = 0;                    // of queue and held
     std::map<VtNumber, std::vector<VtMessage>> held; // for queued VTs, in arrival order
     std::unordered_set<VtNumber> running;
     std::unordered_set<VtNumber> blocked; // of the running: waiting, holding no slot
@@ -121,6 +128,11 @@ private:
   void on_executor_event(Enrolment& e, VtEvent&& event);
   void on_exited(Enrolment& e, const ExecutorEnd& end);
   void fetch_module(const std::shared_ptr<Enrolment>& e);
+  // What a queued VT and a held message count against max_queued_bytes.
+  static std::size_t request_bytes(const SpawnRequest& r);
+  static std::size_t message_bytes(const VtMessage& m);
+  // Drops a queued VT and what was held for it.
+  void forget_queued(Enrolment& e, std::deque<SpawnRequest>::iterator q);
   void dispatch(Enrolment& e);
   void send_event(const Enrolment& e, VtEvent&& event);
   void reply(Enrolment& e, bool accepted, const std::string& reason);

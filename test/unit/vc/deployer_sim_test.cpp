@@ -476,3 +476,36 @@ TEST(DeployerSim, SameSeedSameRun) {
   };
   EXPECT_EQ(run(seed(14)), run(seed(14)));
 }
+
+TEST(DeployerSim, AWorkersQueueIsBoundedAgainstADeployerThatSendsTooMuch) {
+  Cluster c(seed(31));
+  c.add({.slots = 0});
+  c.add({.slots = 1});
+  Client client;
+  ASSERT_TRUE(started(c, client, request(1, 1)));
+  VcId id = *client.id;
+  // As a broken or hostile deployer would: far more VTs than the worker's slot, straight to
+  // its worker service, each VT waiting for a cancel that never comes.
+  WorkerService& worker = c.vc(1).worker();
+  auto queued = [&] {
+    auto s = worker.status();
+    return s.empty() ? std::uint64_t{0} : std::uint64_t(s.front().queued);
+  };
+  VtNumber vt = 0;
+  for (; vt < 5; ++vt) // the slot and the executor's prefetch
+    worker.on_spawn(c.address(0), Spawn{id, spawn(vt, {.op = Op::until_cancelled})});
+  c.world.run_for(Millis{100});
+  ASSERT_EQ(queued(), 0u);
+  // Bytes: 60 MiB of arguments each, four fit in 256 MiB, the fifth is refused.
+  for (; vt < 10; ++vt)
+    worker.on_spawn(c.address(0),
+                    Spawn{id, SpawnRequest{vt, 1, 2, std::vector<std::byte>(kMaxValue)}});
+  EXPECT_EQ(queued(), 4u);
+  // Count: at most 4096 wait.
+  for (; vt < 5000; ++vt)
+    worker.on_spawn(c.address(0), Spawn{id, spawn(vt, {.op = Op::until_cancelled})});
+  EXPECT_EQ(queued(), 4096u);
+  // The worker still works: cancelling a queued VT frees its place.
+  worker.on_cancel(c.address(0), Cancel{id, 100});
+  EXPECT_EQ(queued(), 4095u);
+}
