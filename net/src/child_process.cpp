@@ -130,6 +130,7 @@ void reap(ChildProcess::State* s) {
   else
     ::execve(o.program.c_str(), argv, envp);
   fail();
+  ::_exit(127); // fail() does not return; this says so to the compiler
 }
 
 } // namespace

@@ -39,6 +39,9 @@ void VcCore::on_event(VtEvent&& event) {
     vt = it->second;
   }
   switch (event.kind) {
+  case VtEvent::Kind::blocked:
+  case VtEvent::Kind::unblocked:
+    return; // the deployer's bookkeeping: no peer passes them to a client
   case VtEvent::Kind::rebalance:
     // The deployer suggests an idle, much faster worker. Moving takes a capture (up to the
     // VT's next site), so it happens on the mover's thread; a VT that reaches no site in
@@ -100,6 +103,8 @@ void VcCore::on_event(VtEvent&& event) {
   case VtEvent::Kind::exchange:
   case VtEvent::Kind::checkpoint:
   case VtEvent::Kind::rebalance:
+  case VtEvent::Kind::blocked:
+  case VtEvent::Kind::unblocked:
     return; // handled above
   case VtEvent::Kind::result:
     item.what = Pending::result;
