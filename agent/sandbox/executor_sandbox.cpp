@@ -2,16 +2,12 @@
 
 #include "seccomp_filter.hpp"
 
-#include <fcntl.h>
-#include <signal.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 
@@ -72,47 +68,6 @@ int memory_file(const char* name, const std::vector<std::byte>& bytes) {
   return fd;
 }
 
-/// Runs `argv` to its end with these options (synchronously, for the trial at start): its
-/// exit status and what it wrote to stderr.
-int run_trial(const net::ChildOptions& o, const std::vector<std::string>& argv,
-              std::string& stderr_text) {
-  int err[2];
-  if (pipe2(err, O_CLOEXEC) != 0)
-    return -1;
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(err[1], 2);
-    for (const auto& [from, to] : o.fds)
-      dup2(from, to);
-    for (const auto& [resource, value] : o.limits) {
-      rlimit limit{value, value};
-      setrlimit(resource, &limit);
-    }
-    if (o.gid >= 0 && (syscall(SYS_setgroups, 0, nullptr) != 0 ||
-                       syscall(SYS_setresgid, o.gid, o.gid, o.gid) != 0))
-      _exit(126);
-    if (o.uid >= 0 && syscall(SYS_setresuid, o.uid, o.uid, o.uid) != 0)
-      _exit(126);
-    std::vector<char*> args;
-    for (const std::string& a : argv)
-      args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  close(err[1]);
-  char buf[1024];
-  ssize_t n;
-  while ((n = read(err[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-    if (n > 0 && stderr_text.size() < 4096)
-      stderr_text.append(buf, std::size_t(n));
-  close(err[0]);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 } // namespace
 
 std::unique_ptr<ExecutorSandbox> ExecutorSandbox::create(SandboxOptions options,
@@ -135,7 +90,8 @@ std::unique_ptr<ExecutorSandbox> ExecutorSandbox::create(SandboxOptions options,
   s->seccomp_ = executor_seccomp_program(error);
   if (s->seccomp_.empty())
     return nullptr;
-  s->memory_bytes_ = options.memory_bytes ? options.memory_bytes : physical_memory();
+  if (options.memory_bytes == 0)
+    options.memory_bytes = physical_memory();
   s->root_view_ = root_view(options.read_only);
   s->own_uids_ = geteuid() == 0;
   s->options_ = std::move(options);
@@ -148,17 +104,19 @@ std::unique_ptr<ExecutorSandbox> ExecutorSandbox::create(SandboxOptions options,
     error = why;
     return nullptr;
   }
-  std::vector<std::string> argv{s->bwrap_};
-  argv.insert(argv.end(), launch->options.args.begin(), launch->options.args.end());
-  argv.back() = "/usr/bin/true";
+  launch->options.args.back() = "/usr/bin/true"; // in place of the module
   std::string said;
-  int status = run_trial(launch->options, argv, said);
+  auto status = net::ChildProcess::run_to_end(launch->options, said);
   for (int fd : launch->close_after_spawn)
     close(fd);
-  if (status != 0) {
+  if (!status) {
+    error = "cannot run " + s->bwrap_ + ": " + status.error().message();
+    return nullptr;
+  }
+  if (status->signaled || status->code != 0) {
     while (!said.empty() && said.back() == '\n')
       said.pop_back();
-    error = "a trial sandbox failed (bwrap exit status " + std::to_string(status) + ")" +
+    error = "a trial sandbox failed (bwrap " + status->describe() + ")" +
             (said.empty() ? "" : ": " + said);
     return nullptr;
   }
@@ -223,7 +181,7 @@ ExecutorSandbox::prepare(int module_fd, unsigned slots, std::uint64_t memory_byt
   o.args = arguments(slots, env, kSeccompFd, module_fd >= 0 ? kModuleFd : -1);
   o.fds = std::move(fds);
   std::uint64_t memory =
-      memory_bytes && memory_bytes < memory_bytes_ ? memory_bytes : memory_bytes_;
+      memory_bytes && memory_bytes < options_.memory_bytes ? memory_bytes : options_.memory_bytes;
   o.limits = {{RLIMIT_AS, memory}, {RLIMIT_NOFILE, options_.open_files}, {RLIMIT_CORE, 0}};
   if (own_uids_) {
     long id = kDynamicUidBase + long(next_uid_++ % 65536);
@@ -248,7 +206,7 @@ std::string ExecutorSandbox::describe() const {
                               : "this agent's user id";
   return "executors run in a sandbox (" + bwrap_ +
          "): no network, a read-only /usr, private /tmp, cleared environment, seccomp, " + uid +
-         ", at most " + std::to_string(memory_bytes_ >> 20) + " MiB of address space, " +
+         ", at most " + std::to_string(options_.memory_bytes >> 20) + " MiB of address space, " +
          (options_.processes ? std::to_string(options_.processes)
                              : std::string("4096 + 4 per slot")) +
          " processes and threads, " + std::to_string(options_.open_files) + " open files";

@@ -68,9 +68,8 @@ private:
   ExecutorSandbox() = default;
   std::vector<std::string> arguments(unsigned slots, const std::vector<std::string>& env,
                                      int seccomp_fd, int module_fd) const;
-  std::uint64_t memory_bytes_ = 0;
   unsigned processes_for(unsigned slots) const;
-  SandboxOptions options_;
+  SandboxOptions options_; // memory_bytes resolved (0 becomes the machine's memory)
   std::string bwrap_;
   std::vector<std::byte> seccomp_;
   std::vector<std::string> root_view_; // bwrap arguments that build the root

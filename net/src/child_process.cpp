@@ -49,6 +49,13 @@ std::string ExitStatus::describe() const {
 
 namespace {
 
+ExitStatus status_of(int wait_status) {
+  ExitStatus s;
+  s.signaled = WIFSIGNALED(wait_status);
+  s.code = s.signaled ? WTERMSIG(wait_status) : WEXITSTATUS(wait_status);
+  return s;
+}
+
 void on_closed(uv_handle_t* h) {
   static_cast<ChildProcess::State*>(h->data)->release();
 }
@@ -62,8 +69,7 @@ void reap(ChildProcess::State* s) {
   if (r != s->pid)
     return; // not yet (or not ours any more)
   s->exited = true;
-  s->status.signaled = WIFSIGNALED(status);
-  s->status.code = s->status.signaled ? WTERMSIG(status) : WEXITSTATUS(status);
+  s->status = status_of(status);
   uv_close(reinterpret_cast<uv_handle_t*>(&s->poll), on_closed);
   if (s->owner_gone) // otherwise the owner's destructor closes the timer
     uv_close(reinterpret_cast<uv_handle_t*>(&s->grace), on_closed);
@@ -107,6 +113,8 @@ void reap(ChildProcess::State* s) {
       fail();
   if (o.stdout_fd >= 0 && ::dup2(o.stdout_fd, 1) < 0)
     fail();
+  if (o.stderr_fd >= 0 && ::dup2(o.stderr_fd, 2) < 0)
+    fail();
   ::syscall(SYS_close_range, highest + 1, ~0U, CLOSE_RANGE_CLOEXEC);
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
@@ -133,9 +141,9 @@ void reap(ChildProcess::State* s) {
   ::_exit(127); // fail() does not return; this says so to the compiler
 }
 
-} // namespace
-
-Result<std::unique_ptr<ChildProcess>> ChildProcess::spawn(Loop& loop, const ChildOptions& o) {
+// Forks a child that becomes the program: its pid, once exec succeeded; the errno of fork or
+// exec otherwise (the child reports a failed exec over a close-on-exec pipe).
+Result<pid_t> fork_exec(const ChildOptions& o) {
   if (o.fds.size() > 16)
     return std::error_code(E2BIG, std::system_category());
   std::vector<std::string> args_storage;
@@ -174,6 +182,40 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::spawn(Loop& loop, const Chil
     ::waitpid(pid, nullptr, 0);
     return std::error_code(child_errno, std::system_category());
   }
+  return pid;
+}
+
+} // namespace
+
+Result<ExitStatus> ChildProcess::run_to_end(const ChildOptions& options, std::string& stderr_text) {
+  int err[2];
+  if (::pipe2(err, O_CLOEXEC) != 0)
+    return std::error_code(errno, std::system_category());
+  ChildOptions o = options;
+  o.stderr_fd = err[1];
+  auto pid = fork_exec(o);
+  ::close(err[1]);
+  if (pid) {
+    char buf[1024];
+    ssize_t n;
+    while ((n = ::read(err[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+      if (n > 0 && stderr_text.size() < 4096)
+        stderr_text.append(buf, std::size_t(n));
+  }
+  ::close(err[0]);
+  if (!pid)
+    return pid.error();
+  int status = 0;
+  while (::waitpid(*pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return status_of(status);
+}
+
+Result<std::unique_ptr<ChildProcess>> ChildProcess::spawn(Loop& loop, const ChildOptions& o) {
+  auto forked = fork_exec(o);
+  if (!forked)
+    return forked.error();
+  pid_t pid = *forked;
   int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   if (pidfd < 0) {
     int e = errno;

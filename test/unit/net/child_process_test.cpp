@@ -117,3 +117,16 @@ TEST(ChildProcess, ADetachedChildMayFinishWithinItsGrace) {
   slow->reset();
   EXPECT_TRUE(run_until(loop, [&] { return process_gone(pid); }));
 }
+
+TEST(ChildProcess, RunToEndReturnsTheStatusAndWhatWentToStderr) {
+  std::string said;
+  auto s = ChildProcess::run_to_end(shell("echo out; echo oops >&2; exit 3"), said);
+  ASSERT_TRUE(s.ok()) << s.error().message();
+  EXPECT_FALSE(s->signaled);
+  EXPECT_EQ(s->code, 3);
+  EXPECT_EQ(said, "oops\n");
+  std::string nothing;
+  auto missing = ChildProcess::run_to_end(ChildOptions{.program = "/nonexistent/program"}, nothing);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().value(), ENOENT);
+}

@@ -25,6 +25,7 @@ struct ChildOptions {
   std::vector<std::string> env;  // the whole environment, "NAME=value" each
   std::vector<std::pair<int, int>> fds; // (descriptor here, number in the child), numbers >= 3
   int stdout_fd = -1; // -1: inherited; otherwise the child's stdout becomes this descriptor
+  int stderr_fd = -1; // the same for stderr
   bool die_with_parent = true;
   // Resource limits (RLIMIT_*, soft = hard) set in the child before exec.
   std::vector<std::pair<int, unsigned long>> limits;
@@ -44,6 +45,10 @@ class ChildProcess {
 public:
   // Starts the program. Fails with the errno of fork, exec (e.g. ENOENT, EACCES) or pidfd_open.
   static Result<std::unique_ptr<ChildProcess>> spawn(Loop& loop, const ChildOptions& options);
+  // Runs the program to its end, blocking (for short helpers, such as a trial at start-up):
+  // its exit status, and in `stderr_text` the first 4 KiB it wrote to stderr (options'
+  // stderr_fd is replaced). Fails with the errno of fork or exec.
+  static Result<ExitStatus> run_to_end(const ChildOptions& options, std::string& stderr_text);
 
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
