@@ -7,6 +7,7 @@
 #include <string>
 
 #include "deploy_messages.hpp"
+#include "executor_protocol.hpp"
 #include "ppp2p/net/bytes.hpp"
 
 namespace ppp2p::agent::vc {
@@ -17,7 +18,7 @@ struct ExecutorMessage {
 };
 
 /// The largest frame an executor may send (executor.fbs).
-inline constexpr std::size_t kMaxExecutorFrame = 64u << 20;
+inline constexpr std::size_t kMaxExecutorFrame = detail::executor_wire::kMaxFrame;
 
 /// Decodes one frame (its payload). `started`: whether the executor said Started already.
 /// nullopt with `violation` set ("sent an invalid frame", "sent an event before Started", ...)

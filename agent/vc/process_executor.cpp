@@ -8,11 +8,10 @@
 #include <unistd.h>
 
 #include "executor_frames.hpp"
-#include "executor_generated.h"
+#include "executor_protocol.hpp"
 #include "executor_sandbox.hpp"
 #include "ppp2p/net/async_event.hpp"
 #include "ppp2p/net/child_process.hpp"
-#include "ppp2p/net/flatbuffer_util.hpp"
 #include "ppp2p/net/frame.hpp"
 #include "ppp2p/net/frame_reader.hpp"
 #include "ppp2p/net/loop.hpp"
@@ -25,7 +24,7 @@ extern char** environ;
 
 namespace ppp2p::agent::vc {
 
-namespace fb = ppp2p::wire::executor;
+namespace wire = ppp2p::detail::executor_wire;
 using namespace ppp2p::net;
 
 namespace {
@@ -45,20 +44,15 @@ struct ExecutorLink {
   std::optional<ExitStatus> exit;
   AsyncEvent exited;
 
-  void send(flatbuffers::FlatBufferBuilder& fbb, fb::Command type, flatbuffers::Offset<void> c) {
-    fbb.Finish(fb::CreateToExecutor(fbb, type, c));
-    (void)stream->send(make_frame(view_of(fbb))); // a closed socket: the exit is reported
+  void send(const wire::Command& command) {
+    auto payload = wire::encode(command);
+    // A closed socket: the exit is reported.
+    (void)stream->send(
+        make_frame({reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()}));
   }
 };
 
 namespace {
-
-// 8-byte aligned, as the executor reads values in place.
-flatbuffers::Offset<flatbuffers::Vector<std::uint8_t>>
-aligned_bytes(flatbuffers::FlatBufferBuilder& fbb, const std::vector<std::byte>& bytes) {
-  fbb.ForceVectorAlignment(bytes.size(), 1, 8);
-  return fbb.CreateVector(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
-}
 
 // One frame from the executor; false (with l.violation set) when it breaks the protocol.
 bool handle(ExecutorLink& l, ByteView frame) {
@@ -137,29 +131,12 @@ public:
     f_.scope_.spawn(f_.stop_one(l_));
   }
   void run(const SpawnRequest& r) override {
-    std::size_t snapshot_size = r.snapshot ? r.snapshot->size() : 0;
-    flatbuffers::FlatBufferBuilder fbb(r.args.size() + snapshot_size + 128);
-    auto args = aligned_bytes(fbb, r.args);
-    flatbuffers::Offset<flatbuffers::Vector<std::uint8_t>> snapshot;
-    if (r.snapshot)
-      snapshot = aligned_bytes(fbb, *r.snapshot);
-    l_->send(
-        fbb, fb::Command::Run,
-        fb::CreateRun(fbb, r.vt, r.entry, r.function, args, snapshot, r.effect, r.replay_through)
-            .Union());
+    l_->send(wire::Run{r.vt, r.entry, r.function, r.args, r.snapshot, r.effect, r.replay_through});
   }
-  void cancel(VtNumber vt) override {
-    flatbuffers::FlatBufferBuilder fbb(64);
-    l_->send(fbb, fb::Command::Cancel, fb::CreateCancel(fbb, vt).Union());
-  }
-  void capture(VtNumber vt) override {
-    flatbuffers::FlatBufferBuilder fbb(64);
-    l_->send(fbb, fb::Command::Capture, fb::CreateCapture(fbb, vt).Union());
-  }
+  void cancel(VtNumber vt) override { l_->send(wire::Cancel{vt}); }
+  void capture(VtNumber vt) override { l_->send(wire::Capture{vt}); }
   void to_vt(VtNumber vt, const std::vector<std::byte>& frame) override {
-    flatbuffers::FlatBufferBuilder fbb(frame.size() + 64);
-    auto bytes = aligned_bytes(fbb, frame);
-    l_->send(fbb, fb::Command::Exchange, fb::CreateExchange(fbb, vt, bytes).Union());
+    l_->send(wire::ToVt{vt, frame});
   }
   int pid() const override { return l_->child->pid(); }
 
@@ -283,8 +260,7 @@ task<void> ProcessExecutorFactory::read_loop(std::shared_ptr<ExecutorLink> l) {
 
 task<void> ProcessExecutorFactory::stop_one(std::shared_ptr<ExecutorLink> l) {
   if (!l->exited.is_set()) {
-    flatbuffers::FlatBufferBuilder fbb(32);
-    l->send(fbb, fb::Command::Shutdown, fb::CreateShutdown(fbb).Union());
+    l->send(wire::Shutdown{});
     Timer grace(loop_);
     grace.start(kStopGrace, [l] { l->child->kill(SIGKILL); });
     co_await l->exited.wait();

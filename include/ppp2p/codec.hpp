@@ -69,7 +69,13 @@ concept x87_long_double = std::is_same_v<T, long double> && sizeof(long double) 
                           std::numeric_limits<long double>::digits == 64;
 
 template <class T> void save_raw(Writer& out, const T& value) {
-  out.write(&value, sizeof(T));
+  if constexpr (std::is_empty_v<T>) {
+    // Its one byte holds nothing: write a zero rather than whatever the stack held there.
+    std::uint8_t zero = 0;
+    out.write(&zero, 1);
+  } else {
+    out.write(&value, sizeof(T));
+  }
 }
 
 template <class T> T load_raw(Reader& in) {

@@ -5,7 +5,7 @@
 // slot while it holds fewer than slots + kPrefetch not blocked (as a worker agent does): an
 // executor that finishes early takes more, so a task farm's tail is as short as its last VTs,
 // and a VT blocked in a receive makes room for the VTs it waits for.
-#include "executor_generated.h"
+#include "executor_protocol.hpp"
 #include "frame_socket.hpp"
 #include "peer_connection.hpp"
 
@@ -37,11 +37,7 @@ extern char** environ;
 namespace ppp2p::detail {
 namespace {
 
-namespace wire = ppp2p::wire::executor;
-
-std::span<const std::byte> bytes_of(flatbuffers::FlatBufferBuilder& builder) {
-  return {reinterpret_cast<const std::byte*>(builder.GetBufferPointer()), builder.GetSize()};
-}
+namespace wire = executor_wire;
 
 struct Executor {
   pid_t pid = -1;
@@ -177,18 +173,9 @@ private:
   void run_locked(Executor& executor, const SpawnRequest& request) {
     executor.vts.insert(request.vt);
     owner_[request.vt] = &executor;
-    flatbuffers::FlatBufferBuilder builder(request.args.size() + 128);
-    auto args = builder.CreateVector(reinterpret_cast<const std::uint8_t*>(request.args.data()),
-                                     request.args.size());
-    flatbuffers::Offset<flatbuffers::Vector<std::uint8_t>> snapshot;
-    if (request.snapshot)
-      snapshot =
-          builder.CreateVector(reinterpret_cast<const std::uint8_t*>(request.snapshot->data()),
-                               request.snapshot->size());
-    auto run = wire::CreateRun(builder, request.vt, request.entry, request.function, args, snapshot,
-                               request.effect, request.replay_through);
-    builder.Finish(wire::CreateToExecutor(builder, wire::Command::Run, run.Union()));
-    executor.link->send(bytes_of(builder));
+    executor.link->send(
+        wire::encode(wire::Run{request.vt, request.entry, request.function, request.args,
+                               request.snapshot, request.effect, request.replay_through}));
   }
 
   std::deque<SpawnRequest>::iterator queued_locked(VtNumber vt) {
@@ -228,12 +215,7 @@ public:
     auto it = owner_.find(vt);
     if (it == owner_.end() || !it->second->alive)
       return;
-    flatbuffers::FlatBufferBuilder builder(frame.size() + 64);
-    auto bytes =
-        builder.CreateVector(reinterpret_cast<const std::uint8_t*>(frame.data()), frame.size());
-    builder.Finish(wire::CreateToExecutor(builder, wire::Command::Exchange,
-                                          wire::CreateExchange(builder, vt, bytes).Union()));
-    it->second->link->send(bytes_of(builder));
+    it->second->link->send(wire::encode(wire::ToVt{vt, std::move(frame)}));
   }
 
   unsigned workers() const override {
@@ -257,17 +239,12 @@ private:
   enum class Command { cancel, capture, shutdown };
 
   void send_command(Executor& executor, Command command, VtNumber vt) {
-    flatbuffers::FlatBufferBuilder builder;
     if (command == Command::cancel)
-      builder.Finish(wire::CreateToExecutor(builder, wire::Command::Cancel,
-                                            wire::CreateCancel(builder, vt).Union()));
+      executor.link->send(wire::encode(wire::Cancel{vt}));
     else if (command == Command::capture)
-      builder.Finish(wire::CreateToExecutor(builder, wire::Command::Capture,
-                                            wire::CreateCapture(builder, vt).Union()));
+      executor.link->send(wire::encode(wire::Capture{vt}));
     else
-      builder.Finish(wire::CreateToExecutor(builder, wire::Command::Shutdown,
-                                            wire::CreateShutdown(builder).Union()));
-    executor.link->send(bytes_of(builder));
+      executor.link->send(wire::encode(wire::Shutdown{}));
   }
 
   std::unique_ptr<Executor> start() {
@@ -320,10 +297,9 @@ private:
     std::optional<std::vector<std::byte>> frame = executor.link->receive();
     bool started = false;
     if (frame) {
-      flatbuffers::Verifier verifier(reinterpret_cast<const std::uint8_t*>(frame->data()),
-                                     frame->size());
-      started = verifier.VerifyBuffer<wire::FromExecutor>(nullptr) &&
-                flatbuffers::GetRoot<wire::FromExecutor>(frame->data())->event_as_Started();
+      std::string error;
+      std::optional<wire::Event> event = wire::decode_event(*frame, error);
+      started = event && std::holds_alternative<wire::Started>(*event);
     }
     if (!started) {
       int status = 0;
@@ -361,68 +337,32 @@ private:
   void read_events(Executor& executor) {
     bool closed = false;
     for (const std::vector<std::byte>& frame : executor.link->receive_available(closed)) {
-      flatbuffers::Verifier verifier(reinterpret_cast<const std::uint8_t*>(frame.data()),
-                                     frame.size());
-      if (!verifier.VerifyBuffer<wire::FromExecutor>(nullptr)) {
+      std::string error;
+      std::optional<wire::Event> event = wire::decode_event(frame, error);
+      VtEvent* vt_event = event ? std::get_if<VtEvent>(&*event) : nullptr;
+      if (!vt_event) { // garbage, or a second Started: the executor is lost
         closed = true;
         break;
       }
-      deliver(executor, *flatbuffers::GetRoot<wire::FromExecutor>(frame.data()));
+      deliver(executor, std::move(*vt_event));
     }
     if (closed)
       lose(executor);
   }
 
-  void deliver(Executor& executor, const wire::FromExecutor& message) {
-    VtEvent event;
+  void deliver(Executor& executor, VtEvent&& event) {
     event.peer = executor.name;
-    auto copy = [](const flatbuffers::Vector<std::uint8_t>* bytes) {
-      std::vector<std::byte> out;
-      if (bytes)
-        out.assign(reinterpret_cast<const std::byte*>(bytes->data()),
-                   reinterpret_cast<const std::byte*>(bytes->data()) + bytes->size());
-      return out;
-    };
-    if (const wire::Result* result = message.event_as_Result()) {
-      event.kind = VtEvent::Kind::result;
-      event.vt = result->vt();
-      event.value = copy(result->value());
-    } else if (const wire::Failure* failure = message.event_as_Failure()) {
-      event.kind = VtEvent::Kind::failure;
-      event.vt = failure->vt();
-      event.failure = failure->kind() == wire::FailureKind::cancelled ? VtEvent::Failure::cancelled
-                      : failure->kind() == wire::FailureKind::refused ? VtEvent::Failure::refused
-                                                                      : VtEvent::Failure::exception;
-      event.type = failure->type() ? failure->type()->str() : "";
-      event.what = failure->what() ? failure->what()->str() : "";
-    } else if (const wire::Partial* partial = message.event_as_Partial()) {
-      event.kind = VtEvent::Kind::partial;
-      event.vt = partial->vt();
-      event.type = partial->type() ? partial->type()->str() : "";
-      event.value = copy(partial->value());
-      event.effect = partial->effect();
-    } else if (const wire::Exchange* exchange = message.event_as_Exchange()) {
-      event.kind = VtEvent::Kind::exchange;
-      event.vt = exchange->vt();
-      event.value = copy(exchange->frame());
-    } else if (const wire::Checkpoint* checkpoint = message.event_as_Checkpoint()) {
-      event.kind = VtEvent::Kind::checkpoint;
-      event.vt = checkpoint->vt();
-      event.effect = checkpoint->effect();
-      event.value = copy(checkpoint->snapshot());
-    } else if (const wire::Blocked* blocked = message.event_as_Blocked()) {
+    if (event.kind == VtEvent::Kind::blocked || event.kind == VtEvent::Kind::unblocked) {
       // Kept here: a blocked VT makes room in its executor for the VTs it waits for.
       std::lock_guard lock(mutex_);
-      if (!executor.vts.count(blocked->vt()))
+      if (!executor.vts.count(event.vt))
         return;
-      if (blocked->blocked()) {
-        executor.blocked.insert(blocked->vt());
+      if (event.kind == VtEvent::Kind::blocked) {
+        executor.blocked.insert(event.vt);
         dispatch_locked();
       } else {
-        executor.blocked.erase(blocked->vt());
+        executor.blocked.erase(event.vt);
       }
-      return;
-    } else {
       return;
     }
     {

@@ -15,8 +15,10 @@ namespace ppp2p::detail::exchange {
 namespace wire = ppp2p::wire::exchange;
 using Bytes = std::vector<std::byte>;
 
-/// The frame, or null if it is not a well-formed exchange frame.
-const wire::Frame* verify(std::span<const std::byte> frame);
+/// The frame, or null if it is not a well-formed exchange frame. FlatBuffers reads scalars in
+/// place: a frame that does not start 8-byte aligned is checked and read from a copy in
+/// `storage`, which must outlive the result.
+const wire::Frame* verify(std::span<const std::byte> frame, Bytes& storage);
 
 Bytes send(std::uint64_t effect, VtId to, std::string_view type, std::span<const std::byte> value);
 Bytes consumed(std::uint64_t effect, VtId from, std::uint64_t message);

@@ -33,7 +33,8 @@ ExchangeOwner::ExchangeOwner(ExchangeLimits limits, ToVt to_vt)
 // ---- VTs ---------------------------------------------------------------------------------------
 
 void ExchangeOwner::from_vt(VtId vt, std::span<const std::byte> bytes) {
-  const wire::Frame* frame = exchange::verify(bytes);
+  Bytes storage;
+  const wire::Frame* frame = exchange::verify(bytes, storage);
   if (!frame)
     protocol(vt, "a malformed exchange frame");
   std::lock_guard lock(mutex_);

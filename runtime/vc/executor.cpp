@@ -1,6 +1,6 @@
 #include "executor.hpp"
 
-#include "executor_generated.h"
+#include "executor_protocol.hpp"
 #include "frame_socket.hpp"
 #include "peer_connection.hpp"
 #include "vt_context.hpp"
@@ -31,18 +31,7 @@
 namespace ppp2p::detail {
 namespace {
 
-namespace wire = ppp2p::wire::executor;
-
-std::span<const std::byte> bytes_of(flatbuffers::FlatBufferBuilder& builder) {
-  return {reinterpret_cast<const std::byte*>(builder.GetBufferPointer()), builder.GetSize()};
-}
-
-std::vector<std::byte> copy(const flatbuffers::Vector<std::uint8_t>* bytes) {
-  if (!bytes)
-    return {};
-  const auto* data = reinterpret_cast<const std::byte*>(bytes->data());
-  return std::vector<std::byte>(data, data + bytes->size());
-}
+namespace wire = executor_wire;
 
 struct Job {
   VtNumber vt = 0;
@@ -79,21 +68,23 @@ public:
         start_thread_locked();
     }
     while (std::optional<std::vector<std::byte>> frame = link_.receive()) {
-      flatbuffers::Verifier verifier(reinterpret_cast<const std::uint8_t*>(frame->data()),
-                                     frame->size());
-      if (!verifier.VerifyBuffer<wire::ToExecutor>(nullptr))
-        break; // a peer that sends garbage is not a peer
-      const wire::ToExecutor* message = flatbuffers::GetRoot<wire::ToExecutor>(frame->data());
-      if (const wire::Run* run = message->command_as_Run())
-        accept(*run);
-      else if (const wire::Cancel* cancel = message->command_as_Cancel())
-        cancel_vt(cancel->vt());
-      else if (const wire::Capture* capture = message->command_as_Capture())
-        capture_vt(capture->vt());
-      else if (const wire::Exchange* exchange = message->command_as_Exchange())
-        to_vt(*exchange);
-      else if (message->command_as_Shutdown())
+      std::string error;
+      std::optional<wire::Command> command = wire::decode_command(*frame, error);
+      if (!command) {
+        // A peer that sends garbage is not a peer.
+        std::fprintf(stderr, "ppp2p executor: its peer sent %s; ending\n", error.c_str());
         break;
+      }
+      if (wire::Run* run = std::get_if<wire::Run>(&*command))
+        accept(std::move(*run));
+      else if (const wire::Cancel* cancel = std::get_if<wire::Cancel>(&*command))
+        cancel_vt(cancel->vt);
+      else if (const wire::Capture* capture = std::get_if<wire::Capture>(&*command))
+        capture_vt(capture->vt);
+      else if (wire::ToVt* to = std::get_if<wire::ToVt>(&*command))
+        to_vt(to->vt, to->frame);
+      else
+        break; // Shutdown
     }
     // The peer is gone or done: nothing that still runs can report anywhere.
     std::_Exit(0);
@@ -101,63 +92,44 @@ public:
 
 private:
   void send_started() {
-    flatbuffers::FlatBufferBuilder builder;
-    auto started = wire::CreateStarted(builder, int(getpid()), slots_);
-    builder.Finish(wire::CreateFromExecutor(builder, wire::Event::Started, started.Union()));
-    link_.send(bytes_of(builder));
+    link_.send(wire::encode(wire::Event{wire::Started{int(getpid()), slots_}}));
   }
 
-  void send_failure(VtNumber vt, wire::FailureKind kind, const std::string& type,
-                    const std::string& what) {
-    flatbuffers::FlatBufferBuilder builder;
-    auto failure = wire::CreateFailure(builder, vt, kind, builder.CreateString(type),
-                                       builder.CreateString(what));
-    builder.Finish(wire::CreateFromExecutor(builder, wire::Event::Failure, failure.Union()));
-    link_.send(bytes_of(builder));
+  void send_event(VtEvent event) { link_.send(wire::encode(wire::Event{std::move(event)})); }
+
+  void send_failure(VtNumber vt, VtEvent::Failure kind, std::string type, std::string what) {
+    VtEvent e{.kind = VtEvent::Kind::failure, .failure = kind, .vt = vt};
+    e.type = std::move(type);
+    e.what = std::move(what);
+    send_event(std::move(e));
   }
 
-  /// A Result, Partial, Exchange or Checkpoint event carrying `bytes`.
-  void send_bytes(wire::Event kind, VtNumber vt, std::span<const std::byte> bytes,
+  /// A result, partial, exchange or checkpoint event carrying `bytes`.
+  void send_bytes(VtEvent::Kind kind, VtNumber vt, std::vector<std::byte> bytes,
                   const char* type = "", std::uint64_t effect = 0) {
-    flatbuffers::FlatBufferBuilder builder(bytes.size() + 128);
-    auto value =
-        builder.CreateVector(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
-    flatbuffers::Offset<void> event;
-    switch (kind) {
-    case wire::Event::Result:
-      event = wire::CreateResult(builder, vt, value).Union();
-      break;
-    case wire::Event::Partial:
-      event = wire::CreatePartial(builder, vt, builder.CreateString(type), value, effect).Union();
-      break;
-    case wire::Event::Exchange:
-      event = wire::CreateExchange(builder, vt, value).Union();
-      break;
-    default:
-      event = wire::CreateCheckpoint(builder, vt, effect, value).Union();
-      break;
-    }
-    builder.Finish(wire::CreateFromExecutor(builder, kind, event));
-    link_.send(bytes_of(builder));
+    VtEvent e{.kind = kind, .vt = vt, .value = std::move(bytes), .effect = effect};
+    e.type = type;
+    send_event(std::move(e));
   }
 
-  void accept(const wire::Run& run) {
+  void accept(wire::Run&& run) {
     // Only registered entries and checkpointable functions of this program may be called.
-    auto entry = reinterpret_cast<EntryFunction>(module_address(run.entry()));
-    const void* function = module_address(run.function());
+    auto entry = reinterpret_cast<EntryFunction>(module_address(run.entry));
+    const void* function = module_address(run.function);
     if (!is_registered_entry(entry) || !find_function_at(function)) {
-      send_failure(run.vt(), wire::FailureKind::refused, "",
+      send_failure(run.vt, VtEvent::Failure::refused, "",
                    "the request names no spawnable function of this program (was the module "
                    "built from other sources?)");
       return;
     }
-    Job job{run.vt(), run.entry(), run.function(), copy(run.args()), std::nullopt, nullptr};
-    if (run.snapshot())
-      job.snapshot = copy(run.snapshot());
-    VtNumber vt = run.vt();
+    VtNumber vt = run.vt;
+    std::uint64_t effect = run.snapshot ? run.effect : 0;
+    Job job{vt, run.entry, run.function, std::move(run.args), std::move(run.snapshot), nullptr};
     job.exchange = std::make_shared<VtExchange>(
-        vt, run.snapshot() ? run.effect() : 0, run.replay_through(),
-        [this, vt](std::vector<std::byte> frame) { send_bytes(wire::Event::Exchange, vt, frame); },
+        vt, effect, run.replay_through,
+        [this, vt](std::vector<std::byte> frame) {
+          send_bytes(VtEvent::Kind::exchange, vt, std::move(frame));
+        },
         this);
     std::lock_guard lock(mutex_);
     held_[vt] = Held{job.exchange, nullptr, false};
@@ -185,10 +157,8 @@ private:
   }
 
   void send_blocked(VtId vt, bool blocked) {
-    flatbuffers::FlatBufferBuilder builder;
-    auto event = wire::CreateBlocked(builder, vt, blocked);
-    builder.Finish(wire::CreateFromExecutor(builder, wire::Event::Blocked, event.Union()));
-    link_.send(bytes_of(builder));
+    send_event(VtEvent{.kind = blocked ? VtEvent::Kind::blocked : VtEvent::Kind::unblocked,
+                       .vt = VtNumber(vt)});
   }
 
   void capture_vt(VtNumber vt) {
@@ -203,21 +173,16 @@ private:
     it->second.exchange->interrupt();
   }
 
-  void to_vt(const wire::Exchange& exchange) {
+  void to_vt(VtNumber vt, std::span<const std::byte> frame) {
     std::shared_ptr<VtExchange> target;
     {
       std::lock_guard lock(mutex_);
-      if (auto it = held_.find(exchange.vt()); it != held_.end())
+      if (auto it = held_.find(vt); it != held_.end())
         target = it->second.exchange;
     }
     // Frames for a VT that ended are moot (an acknowledgement that crossed its result, say).
-    if (target && exchange.frame()) {
-      std::span<const std::byte> frame(reinterpret_cast<const std::byte*>(exchange.frame()->data()),
-                                       exchange.frame()->size());
-      if (!target->on_frame(frame))
-        std::fprintf(stderr, "ppp2p executor: dropped a malformed exchange frame for VT %u\n",
-                     exchange.vt());
-    }
+    if (target && !target->on_frame(frame))
+      std::fprintf(stderr, "ppp2p executor: dropped a malformed exchange frame for VT %u\n", vt);
   }
 
   void cancel_vt(VtNumber vt) {
@@ -232,7 +197,7 @@ private:
         queue_.erase(it);
         held_.erase(vt);
         lock.unlock();
-        send_failure(vt, wire::FailureKind::cancelled, "", "cancelled before it started");
+        send_failure(vt, VtEvent::Failure::cancelled, "", "cancelled before it started");
         return;
       }
     }
@@ -299,13 +264,15 @@ private:
     VtExchange& exchange = *job.exchange;
     VtContext context{job.vt, &exchange,
                       [&](const char* type, std::vector<std::byte> bytes, std::uint64_t effect) {
-                        send_bytes(wire::Event::Partial, job.vt, bytes, type, effect);
+                        send_bytes(VtEvent::Kind::partial, job.vt, std::move(bytes), type, effect);
                       }};
     ScopedVtContext scope(&context);
     CaptureSession session(CaptureMode::on_request);
     session.set_sink([&](Snapshot&& snapshot) {
       exchange.flush(); // the checkpoint's effect count covers misses the owner must know
-      send_bytes(wire::Event::Checkpoint, job.vt, snapshot.bytes(), "", exchange.effect());
+      const auto& bytes = snapshot.bytes();
+      send_bytes(VtEvent::Kind::checkpoint, job.vt, {bytes.begin(), bytes.end()}, "",
+                 exchange.effect());
     });
     {
       std::lock_guard lock(mutex_);
@@ -329,19 +296,19 @@ private:
       }
       exchange.flush();
       forget(job.vt);
-      send_bytes(wire::Event::Result, job.vt, result);
+      send_bytes(VtEvent::Kind::result, job.vt, std::move(result));
     } catch (const vt_cancelled&) {
       forget(job.vt);
-      send_failure(job.vt, wire::FailureKind::cancelled, "", "cancelled");
+      send_failure(job.vt, VtEvent::Failure::cancelled, "", "cancelled");
     } catch (const std::exception& e) {
       exchange.flush();
       forget(job.vt);
-      send_failure(job.vt, wire::FailureKind::exception, demangle(typeid(e).name()), e.what());
+      send_failure(job.vt, VtEvent::Failure::exception, demangle(typeid(e).name()), e.what());
     } catch (...) {
       exchange.flush();
       forget(job.vt);
       const std::type_info* type = abi::__cxa_current_exception_type();
-      send_failure(job.vt, wire::FailureKind::exception,
+      send_failure(job.vt, VtEvent::Failure::exception,
                    type ? demangle(type->name()) : "unknown exception",
                    "an exception that is not a std::exception");
     }

@@ -9,9 +9,11 @@
 #include <span>
 #include <vector>
 
+#include "executor_protocol.hpp"
+
 namespace ppp2p::detail {
 
-inline constexpr std::size_t kMaxExecutorFrame = 64u << 20;
+inline constexpr std::size_t kMaxExecutorFrame = executor_wire::kMaxFrame;
 
 class FrameSocket {
 public:

@@ -45,7 +45,8 @@ void VtExchange::wait_until(std::unique_lock<std::mutex>& lock, Ready ready) {
 }
 
 bool VtExchange::on_frame(std::span<const std::byte> bytes) {
-  const wire::Frame* frame = exchange::verify(bytes);
+  Bytes storage;
+  const wire::Frame* frame = exchange::verify(bytes, storage);
   if (!frame)
     return false;
   std::lock_guard lock(mutex_);

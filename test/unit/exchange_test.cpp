@@ -42,7 +42,8 @@ protected:
       : owner_({limit}, [this](VtId vt, Bytes frame) { record(vt, frame); }) {}
 
   void record(VtId vt, const Bytes& bytes) {
-    const wire::Frame* frame = exchange::verify(bytes);
+    Bytes storage;
+    const wire::Frame* frame = exchange::verify(bytes, storage);
     ASSERT_NE(frame, nullptr);
     Sent s{frame->body_type()};
     if (auto d = frame->body_as_Deliver()) {
@@ -277,7 +278,8 @@ TEST(VtExchange, AReExecutedReceiveWaitsForItsReplayAndChecksIt) {
   EXPECT_EQ(decode_value<int>(*third), 70);
   EXPECT_EQ(vt.effect(), 3u);
   ASSERT_EQ(out.size(), 1u) << "only the new receive is reported";
-  EXPECT_EQ(exchange::verify(out[0])->body_as_Consumed()->effect(), 3u);
+  Bytes storage;
+  EXPECT_EQ(exchange::verify(out[0], storage)->body_as_Consumed()->effect(), 3u);
 }
 
 TEST(VtExchange, AReplayThatDoesNotMatchTheReceiveIsNamed) {
@@ -301,11 +303,12 @@ TEST(VtExchange, MissesAreReportedAsOneRunBeforeTheNextFrame) {
   Bytes v = value_of(1);
   ASSERT_TRUE(vt.send(4, typeid(int).name(), v));
   ASSERT_EQ(out.size(), 2u);
-  const wire::Missed* missed = exchange::verify(out[0])->body_as_Missed();
+  Bytes storage;
+  const wire::Missed* missed = exchange::verify(out[0], storage)->body_as_Missed();
   ASSERT_NE(missed, nullptr);
   EXPECT_EQ(missed->first(), 1u);
   EXPECT_EQ(missed->count(), 5u);
-  EXPECT_EQ(exchange::verify(out[1])->body_as_Send()->effect(), 6u);
+  EXPECT_EQ(exchange::verify(out[1], storage)->body_as_Send()->effect(), 6u);
 }
 
 TEST(VtExchange, AMessageOfAnotherTypeIsNotTakenAndNamesBothTypes) {

@@ -1,15 +1,19 @@
 // libFuzzer target (ASan + UBSan) for what virtual computers accept from others: the client
 // link's decoders (both directions), the deploy message decoder, and a deployer and a worker
 // (VcNode in the simulation of test/unit/vc) receiving hostile reliable frames and deploy
-// messages from another member while a VC runs, and the agent's decoder of what an executor
-// (another member's code) sends it. The first input byte picks the target.
+// messages from another member while a VC runs, the executor link's decoders both ways (what an
+// executor, another member's code, sends its agent; what a peer sends an executor), and the
+// agent's status protocol (request and reply, with the reply's text and JSON renderings). The
+// first input byte picks the target.
 #include <cstddef>
 #include <cstdint>
 
 #include "client_protocol.hpp"
 #include "deploy_messages.hpp"
 #include "executor_frames.hpp"
+#include "executor_protocol.hpp"
 #include "ppp2p/net/frame.hpp"
+#include "status_view.hpp"
 #include "vc_fuzz_setup.hpp"
 
 using namespace ppp2p::agent::vc;
@@ -48,7 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   ByteView in(data + 1, size - 1);
   std::string error;
-  switch (data[0] % 8) {
+  switch (data[0] % 10) {
   case 0:
     (void)decode(in, error);
     break;
@@ -69,7 +73,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     break;
   case 6: // an executor's frames, one after another, as the agent reads them
   case 7: {
-    bool started = data[0] % 8 == 7;
+    bool started = data[0] % 10 == 7;
     while (!in.empty()) {
       FramePeek peek = peek_frame(in, kMaxExecutorFrame);
       if (peek.status != FrameStatus::complete)
@@ -82,6 +86,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     break;
   }
+  case 8: // what a peer sends an executor, as the executor reads it
+    while (!in.empty()) {
+      FramePeek peek = peek_frame(in, kMaxExecutorFrame);
+      if (peek.status != FrameStatus::complete ||
+          !ppp2p::detail::executor_wire::decode_command(std::as_bytes(peek.payload), error))
+        break; // the executor ends here
+      in = in.subspan(peek.frame_size());
+    }
+    break;
+  case 9: // the status protocol: a request at the agent, a reply at `ppp2p-runtime status`
+    (void)ppp2p::agent::is_status_request(in);
+    if (auto view = ppp2p::agent::decode_status_reply(in)) {
+      (void)ppp2p::agent::status_json(*view);
+      (void)ppp2p::agent::status_table(*view);
+    }
+    break;
   }
   return 0;
 }

@@ -7,8 +7,9 @@
 
 #include "client_protocol.hpp"
 #include "deploy_messages.hpp"
-#include "executor_generated.h"
+#include "executor_protocol.hpp"
 #include "ppp2p/net/frame.hpp"
+#include "status_view.hpp"
 #include "vc_fuzz_setup.hpp"
 
 using namespace ppp2p::agent::vc;
@@ -77,42 +78,37 @@ int main(int argc, char** argv) {
   }
   write(dir, "raw-to-worker", 5, raw);
 
-  // What an executor sends its agent: Started, then one event of each kind.
-  namespace xf = ppp2p::wire::executor;
-  auto from_executor = [](auto build) {
-    flatbuffers::FlatBufferBuilder fbb;
-    auto [type, body] = build(fbb);
-    fbb.Finish(xf::CreateFromExecutor(fbb, type, body));
-    return make_frame(ByteView(fbb.GetBufferPointer(), fbb.GetSize()));
+  // What an executor sends its agent: Started, then one event of each kind; and what a peer
+  // sends an executor, one command of each kind.
+  namespace xw = ppp2p::detail::executor_wire;
+  using ppp2p::detail::VtEvent;
+  auto frame_of = [](const std::vector<std::byte>& payload) {
+    return make_frame(
+        ByteView(reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()));
   };
-  std::vector<std::uint8_t> value{4, 0, 0, 0};
+  std::vector<std::byte> value{std::byte{4}, std::byte{0}, std::byte{0}, std::byte{0}};
+  auto event = [&](VtEvent e) { return frame_of(xw::encode(xw::Event{std::move(e)})); };
+  VtEvent failure{.kind = VtEvent::Kind::failure, .vt = 2};
+  failure.type = "std::runtime_error";
+  failure.what = "boom";
+  VtEvent partial{.kind = VtEvent::Kind::partial, .vt = 1, .value = value, .effect = 3};
+  partial.type = "i";
   std::vector<Bytes> executor_frames{
-      from_executor([](auto& fbb) {
-        return std::pair{xf::Event::Started, xf::CreateStarted(fbb).Union()};
-      }),
-      from_executor([&](auto& fbb) {
-        return std::pair{xf::Event::Result, xf::CreateResultDirect(fbb, 1, &value).Union()};
-      }),
-      from_executor([](auto& fbb) {
-        return std::pair{xf::Event::Failure,
-                         xf::CreateFailureDirect(fbb, 2, xf::FailureKind::exception,
-                                                 "std::runtime_error", "boom")
-                             .Union()};
-      }),
-      from_executor([&](auto& fbb) {
-        return std::pair{xf::Event::Partial,
-                         xf::CreatePartialDirect(fbb, 1, "i", &value, 3).Union()};
-      }),
-      from_executor([&](auto& fbb) {
-        return std::pair{xf::Event::Exchange, xf::CreateExchangeDirect(fbb, 1, &value).Union()};
-      }),
-      from_executor([&](auto& fbb) {
-        return std::pair{xf::Event::Checkpoint,
-                         xf::CreateCheckpointDirect(fbb, 1, 5, &value).Union()};
-      }),
-      from_executor([](auto& fbb) {
-        return std::pair{xf::Event::Blocked, xf::CreateBlocked(fbb, 1, true).Union()};
-      })};
+      frame_of(xw::encode(xw::Event{xw::Started{1234, 2}})),
+      event({.kind = VtEvent::Kind::result, .vt = 1, .value = value}),
+      event(failure),
+      event(partial),
+      event({.kind = VtEvent::Kind::exchange, .vt = 1, .value = value}),
+      event({.kind = VtEvent::Kind::checkpoint, .vt = 1, .value = value, .effect = 5}),
+      event({.kind = VtEvent::Kind::blocked, .vt = 1})};
+  std::vector<xw::Command> commands{xw::Run{1, 4096, 8192, value, std::nullopt, 0, 0},
+                                    xw::Run{2, 4096, 8192, value, value, 7, 9},
+                                    xw::Cancel{1},
+                                    xw::Capture{2},
+                                    xw::ToVt{1, value},
+                                    xw::Shutdown{}};
+  for (std::size_t i = 0; i < commands.size(); ++i)
+    write(dir, "to-executor-" + std::to_string(i), 8, frame_of(xw::encode(commands[i])));
   Bytes session;
   for (std::size_t i = 0; i < executor_frames.size(); ++i) {
     session.insert(session.end(), executor_frames[i].begin(), executor_frames[i].end());
@@ -142,5 +138,26 @@ int main(int argc, char** argv) {
   f.clear();
   cw::append_events(f, {result});
   write(dir, "agent-events", 2, payload(f));
+
+  // The status protocol: a request, and a reply with a peer, a VC and an enrolment.
+  namespace ag = ppp2p::agent;
+  write(dir, "status-request", 9, ag::encode_status_request());
+  ag::StatusView view;
+  view.version = "0.1.0";
+  view.self_id = std::string(64, 'a');
+  view.peers.push_back({.id = view.self_id,
+                        .address = "10.0.0.1:7000",
+                        .state = "alive",
+                        .cores = 2,
+                        .slots = 2,
+                        .speed = 1.5,
+                        .is_self = true});
+  view.vcs.push_back({.id = "0123456789abcdef", .module = "/usr/bin/program", .quota = 2});
+  view.enrolments.push_back({.deployer = "10.0.0.2:7000",
+                             .vc = "0123456789abcdef",
+                             .module = "program",
+                             .state = "running",
+                             .slots = 1});
+  write(dir, "status-reply", 9, ag::encode_status_reply(view));
   return 0;
 }
