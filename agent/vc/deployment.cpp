@@ -250,6 +250,7 @@ void Deployment::starved() {
   std::sort(waiting.begin(), waiting.end());
   vts_.clear();
   queue_.clear();
+  queued_bytes_ = 0;
   for (VtNumber vt : waiting)
     finish(failure_event(vt, VtEvent::Failure::lost,
                          "the virtual computer has had no worker for " +
@@ -286,9 +287,34 @@ void Deployment::spawn(SpawnRequest request) {
                                 "VT " + std::to_string(vt) + " was spawned twice"));
     return;
   }
-  vts_.emplace(vt, Vt{std::move(request), {}});
+  Vt v{std::move(request), {}};
+  std::size_t bytes = held_bytes(v);
+  if (queue_.size() >= cfg_.max_queued_vts || queued_bytes_ + bytes > cfg_.max_queued_bytes) {
+    finish(failure_event(vt, VtEvent::Failure::refused,
+                         "its deployer's queue is full: " + std::to_string(queue_.size()) +
+                             " VTs holding " + std::to_string(queued_bytes_ >> 20) +
+                             " MiB wait for a worker (at most " +
+                             std::to_string(cfg_.max_queued_vts) + " VTs and " +
+                             std::to_string(cfg_.max_queued_bytes >> 20) + " MiB)"));
+    return;
+  }
+  queued_bytes_ += bytes;
+  vts_.emplace(vt, std::move(v));
   queue_.push_back(vt);
   place();
+}
+
+std::size_t Deployment::held_bytes(const Message& m) {
+  const ToVt* to_vt = std::get_if<ToVt>(&m);
+  return 64 + (to_vt ? to_vt->frame.size() : 0);
+}
+
+std::size_t Deployment::held_bytes(const Vt& v) {
+  std::size_t bytes =
+      64 + v.request.args.size() + (v.request.snapshot ? v.request.snapshot->size() : 0);
+  for (const Message& m : v.held)
+    bytes += held_bytes(m);
+  return bytes;
 }
 
 std::optional<std::size_t> Deployment::worker_for(const SpawnRequest& r, const WorkerRefs& refs,
@@ -337,6 +363,7 @@ void Deployment::place() {
     if (!i)
       break;
     queue_.pop_front();
+    queued_bytes_ -= held_bytes(v->second);
     auto w = refs[*i];
     ++w->second.outstanding;
     ++loads[*i].outstanding;
@@ -360,6 +387,7 @@ void Deployment::cancel(VtNumber vt) {
   if (v == vts_.end() || released_)
     return;
   if (v->second.worker.empty()) {
+    queued_bytes_ -= held_bytes(v->second);
     vts_.erase(v);
     finish(failure_event(vt, VtEvent::Failure::cancelled, "cancelled before it started"));
     return;
@@ -388,6 +416,17 @@ void Deployment::relay(VtNumber vt, Message&& m) {
   auto is_capture = [](const Message& h) { return std::holds_alternative<Capture>(h); };
   if (is_capture(m) && std::any_of(v->second.held.begin(), v->second.held.end(), is_capture))
     return;
+  std::size_t bytes = held_bytes(m);
+  if (queued_bytes_ + bytes > cfg_.max_queued_bytes) {
+    // Dropping the message would lose it: the VT fails instead, and may be spawned again.
+    queued_bytes_ -= held_bytes(v->second);
+    vts_.erase(v);
+    finish(failure_event(vt, VtEvent::Failure::refused,
+                         "messages for it, queued at its deployer, pass the queue's " +
+                             std::to_string(cfg_.max_queued_bytes >> 20) + " MiB"));
+    return;
+  }
+  queued_bytes_ += bytes;
   v->second.held.push_back(std::move(m));
 }
 
@@ -557,6 +596,7 @@ void Deployment::release() {
   vts_.clear();
   may_resume_.clear();
   queue_.clear();
+  queued_bytes_ = 0;
   enrolled_ = 0;
   env_.timers.cancel(std::exchange(deadline_timer_, 0));
   env_.timers.cancel(std::exchange(retry_timer_, 0));
@@ -572,6 +612,7 @@ DeploymentStatus Deployment::status() const {
   s.enrolling = static_cast<unsigned>(workers_.size()) - enrolled_;
   for (const auto& [vt, v] : vts_)
     (v.worker.empty() ? s.queued : s.placed) += 1;
+  s.queued_bytes = queued_bytes_;
   s.spawned = spawned_;
   s.finished = finished_;
   s.resumed = resumed_;

@@ -11,7 +11,7 @@
 // - Delegator: VTs wait in a queue and go to the worker with the earliest expected completion
 //   (delegator.hpp), at most a window per worker. When a created VC has had no worker for an
 //   enrolment timeout, what waits fails as lost (and so does what is spawned while it has
-//   none), rather than waiting for ever.
+//   none), rather than waiting for ever. The queue is bounded (DeploymentConfig).
 // - Events from workers go to the client in the order they came, per VT.
 #pragma once
 
@@ -35,16 +35,22 @@ namespace ppp2p::agent::vc {
 struct DeploymentConfig {
   Millis retry_interval{1000};   // while below quota, look for candidates again this often
   Millis refused_cooldown{5000}; // a member that refused is not asked again for this long
+  // What waits for a worker: beyond either bound a spawn is refused, naming the bound, and a
+  // queued VT whose held messages would pass the bytes fails (its client spawns or sends far
+  // faster than the workers take VTs; the agent serves other clients too).
+  std::size_t max_queued_vts = 1'000'000;
+  std::size_t max_queued_bytes = std::size_t{1} << 30; // arguments, snapshots, held messages
 };
 
 struct DeploymentStatus {
   VcId vc = 0;
   std::string module;
   unsigned quota = 0;
-  unsigned workers = 0;   // enrolled
-  unsigned enrolling = 0; // asked, no answer yet
-  std::size_t queued = 0; // VTs waiting for a worker
-  std::size_t placed = 0; // VTs on workers
+  unsigned workers = 0;         // enrolled
+  unsigned enrolling = 0;       // asked, no answer yet
+  std::size_t queued = 0;       // VTs waiting for a worker
+  std::size_t queued_bytes = 0; // their arguments, snapshots and held messages
+  std::size_t placed = 0;       // VTs on workers
   std::uint64_t spawned = 0;
   std::uint64_t finished = 0;
   // Plain counters for the agent's metrics and dashboard (they never steer anything).
@@ -116,6 +122,10 @@ private:
 
   using WorkerRefs = std::vector<std::map<std::string, Worker>::iterator>;
 
+  // What a queued VT holds, as counted against max_queued_bytes.
+  static std::size_t held_bytes(const Vt& v);
+  static std::size_t held_bytes(const Message& m);
+
   // The enrolled workers, in address order; their loads, in the same order.
   WorkerRefs enrolled_workers();
   static std::vector<WorkerLoad> loads_of(const WorkerRefs& refs);
@@ -158,6 +168,7 @@ private:
   std::map<std::string, std::string> refusals_; // address -> why, for the refusal message
   std::unordered_map<VtNumber, Vt> vts_;
   std::deque<VtNumber> queue_;
+  std::size_t queued_bytes_ = 0; // held_bytes of the VTs in queue_
   std::uint64_t next_order_ = 0;
   std::uint64_t placements_ = 0;
   Replicas replicas_;

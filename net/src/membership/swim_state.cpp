@@ -42,6 +42,10 @@ void Swim::apply(const Update& u) {
 void Swim::on_alive(const Update& u) {
   auto it = members_.find(u.id);
   if (it == members_.end()) {
+    if (members_.size() >= cfg_.max_members && !make_room()) {
+      ++stats_.members_refused;
+      return;
+    }
     Member m;
     m.id = u.id;
     m.address = u.address;
@@ -248,14 +252,30 @@ void Swim::final_probe_acked(const MemberId& id) {
     it->second.final_probe_acked = true;
 }
 
+bool Swim::make_room() {
+  auto oldest = members_.end();
+  for (auto it = members_.begin(); it != members_.end(); ++it)
+    if (!is_live(it->second.state) && it->first != self_id_ &&
+        (oldest == members_.end() || it->second.state_since < oldest->second.state_since))
+      oldest = it;
+  if (oldest == members_.end())
+    return false;
+  forget(oldest);
+  return true;
+}
+
+void Swim::forget(std::map<MemberId, Member>::iterator it) {
+  emit(Event::forgotten, it->second, it->second.state);
+  others_.erase(std::find(others_.begin(), others_.end(), it->first));
+  members_.erase(it);
+}
+
 void Swim::reap() {
   Millis now = env_.clock.now();
   for (auto it = members_.begin(); it != members_.end();) {
     Member& m = it->second;
     if (!is_live(m.state) && it->first != self_id_ && now - m.state_since >= cfg_.dead_retention) {
-      emit(Event::forgotten, m, m.state);
-      others_.erase(std::find(others_.begin(), others_.end(), it->first));
-      it = members_.erase(it);
+      forget(it++);
     } else {
       ++it;
     }

@@ -101,6 +101,11 @@ void Messenger::enqueue(const std::string& to, std::uint8_t kind, std::uint64_t 
   }
   Peer& p = peer(to);
   std::size_t size = body.size();
+  if (p.queued_bytes + size > cfg_.max_backlog_bytes) {
+    overflow(to);
+    if (size > cfg_.max_backlog_bytes)
+      return; // larger than any peer takes (max_message): dropped like the backlog
+  }
   if (size <= cfg_.fragment_bytes) {
     p.out.push_back(OutMessage{p.next_seq++, kind, id, true, std::move(body)});
   } else {
@@ -113,6 +118,37 @@ void Messenger::enqueue(const std::string& to, std::uint8_t kind, std::uint64_t 
   p.queued_bytes += size;
   dirty_.insert(to);
   schedule_flush();
+}
+
+void Messenger::overflow(const std::string& address) {
+  // Only our stream to them starts afresh; theirs to us goes on untouched. The message being
+  // sent becomes the first of the new stream, whose start tells them.
+  Peer& p = peers_.at(address);
+  env_.timers.cancel(std::exchange(p.rto_timer, 0));
+  env_.timers.cancel(std::exchange(p.resend_timer, 0));
+  p.out.clear();
+  p.sent = 0;
+  p.in_flight_bytes = 0;
+  p.queued_bytes = 0;
+  p.next_seq = 1;
+  p.highest_sent = 0;
+  p.rto = cfg_.retransmit_timeout;
+  p.generation = next_generation_++;
+  ++stats_.backlog_overflows;
+  // The requests pending now fail, and the reset is reported, once this send has returned:
+  // the caller may be in the middle of something these callbacks change.
+  std::vector<RequestId> failed;
+  for (auto& [id, r] : pending_)
+    if (r.to == address)
+      failed.push_back(id);
+  env_.timers.after(Millis{0}, [this, address, failed = std::move(failed)] {
+    if (stopped_)
+      return;
+    ++stats_.resets;
+    fail_requests(failed);
+    if (on_peer_reset_)
+      on_peer_reset_(address);
+  });
 }
 
 void Messenger::schedule_flush() {
@@ -167,10 +203,11 @@ void Messenger::flush_peer(const std::string& address, Peer& p) {
     }
     if (messages.empty())
       break;
-    auto data = fb::CreateData(fbb, epoch_, p.their_epoch, first_seq, fbb.CreateVector(messages));
+    auto data = fb::CreateData(fbb, epoch_, p.their_epoch, first_seq, fbb.CreateVector(messages),
+                               p.generation);
     flatbuffers::Offset<fb::Ack> ack = 0;
     if (p.in_epoch != 0) {
-      ack = fb::CreateAck(fbb, epoch_, p.in_epoch, p.next_expected - 1);
+      ack = fb::CreateAck(fbb, epoch_, p.in_epoch, p.next_expected - 1, p.in_stream);
       p.ack_due = false;
     }
     env_.transport.send(address, finish(fbb, fb::CreateFrame(fbb, data, ack)));
@@ -188,7 +225,7 @@ void Messenger::send_ack(const std::string& address, Peer& p) {
   if (p.in_epoch == 0)
     return;
   flatbuffers::FlatBufferBuilder fbb(128);
-  auto ack = fb::CreateAck(fbb, epoch_, p.in_epoch, p.next_expected - 1);
+  auto ack = fb::CreateAck(fbb, epoch_, p.in_epoch, p.next_expected - 1, p.in_stream);
   env_.transport.send(address, finish(fbb, fb::CreateFrame(fbb, 0, ack)));
   ++stats_.frames_sent;
 }
@@ -247,13 +284,15 @@ void Messenger::link_lost(const std::string& address) {
 }
 
 void Messenger::handle_ack(const std::string& from, Peer& p, std::uint64_t their_epoch,
-                           std::uint64_t acked) {
+                           std::uint64_t acked, std::uint64_t stream) {
   if (p.their_epoch == 0) {
     p.their_epoch = their_epoch;
   } else if (p.their_epoch != their_epoch) {
     peer_reset(from, their_epoch);
     return;
   }
+  if (stream != p.generation)
+    return; // acknowledges a stream of ours that was reset since
   if (acked >= p.next_seq) {
     ++stats_.frames_invalid; // acknowledges what we never sent
     return;
@@ -297,7 +336,7 @@ void Messenger::on_frame(const std::string& from, ByteView bytes) {
   if (const fb::Ack* a = f->ack()) {
     auto it = peers_.find(from);
     if (a->receiver_epoch() == epoch_ && a->sender_epoch() != 0 && it != peers_.end())
-      handle_ack(from, it->second, a->sender_epoch(), a->acked());
+      handle_ack(from, it->second, a->sender_epoch(), a->acked(), a->stream());
   }
   if (const fb::Data* d = f->data())
     handle_data(from, d);
@@ -315,6 +354,25 @@ void Messenger::handle_data(const std::string& from, const void* raw) {
     return;
   }
   Peer* p = &peer(from);
+  if (p->in_epoch == their && d->stream() != p->in_stream) {
+    // The same run of theirs, another stream: a frame of one they reset since (ignored), or
+    // their next after their backlog to us overflowed. Its start (seq 1, sent first and again
+    // until acknowledged) starts it: what they had queued for us is lost, so the reset is
+    // reported and our requests to them fail; our stream to them goes on.
+    if (d->stream() < p->in_stream || seq != 1)
+      return;
+    p->in_epoch = 0;
+    p->assembling = Bytes();
+    p->discarding = false;
+    ++stats_.resets;
+    fail_requests_to(from);
+    if (on_peer_reset_)
+      on_peer_reset_(from);
+    auto it = peers_.find(from);
+    if (stopped_ || it == peers_.end())
+      return; // forgotten by the handler: the stream starts again when it comes again
+    p = &it->second;
+  }
   if (p->in_epoch != their) {
     if (p->in_epoch != 0) {
       peer_reset(from, their); // they restarted
@@ -328,6 +386,7 @@ void Messenger::handle_data(const std::string& from, const void* raw) {
       return;
     }
     p->in_epoch = their;
+    p->in_stream = d->stream();
     p->next_expected = 1;
     p->assembling.clear();
     p->discarding = false;
@@ -435,6 +494,10 @@ void Messenger::fail_requests_to(const std::string& address) {
   for (auto& [id, r] : pending_)
     if (r.to == address)
       ids.push_back(id);
+  fail_requests(ids);
+}
+
+void Messenger::fail_requests(const std::vector<RequestId>& ids) {
   for (RequestId id : ids) {
     auto it = pending_.find(id);
     if (it == pending_.end())

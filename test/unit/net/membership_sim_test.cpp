@@ -317,6 +317,38 @@ TEST(SwimSim, DeadMembersAreForgottenAfterTheRetention) {
                             Millis{20000}));
 }
 
+TEST(SwimSim, TheMemberTableIsBoundedAndDeadMembersMakeRoom) {
+  Config cfg = lan();
+  cfg.max_members = 4;
+  SimNetwork net({.seed = seed(21)});
+  net.add_cluster(4, cfg);
+  ASSERT_TRUE(net.run_until([&] { return net.converged(); }, Millis{5000}));
+  net.kill(3);
+  ASSERT_TRUE(net.run_until([&] { return all_see(net, 3, State::dead); }, Millis{10000}));
+  // A fifth member joins: the table is full, so each survivor forgets the dead member for it.
+  std::size_t late = net.add(cfg);
+  net.start(late, {0});
+  ASSERT_TRUE(net.run_until(
+      [&] {
+        for (std::size_t o : {0, 1, 2})
+          if (net.view(o, late) != State::alive || net.view(o, 3))
+            return false;
+        return net.view(late, 0) == State::alive;
+      },
+      Millis{10000}));
+  // A sixth while all four kept are alive: refused and counted, nobody holds more than four.
+  std::size_t extra = net.add(cfg);
+  net.start(extra, {0});
+  net.run_for(Millis{5000});
+  std::uint64_t refused = 0;
+  for (std::size_t o : {std::size_t{0}, std::size_t{1}, std::size_t{2}, late}) {
+    EXPECT_LE(net.swim(o).members().size(), 4u) << "member " << o;
+    refused += net.swim(o).stats().members_refused;
+  }
+  EXPECT_GT(refused, 0u);
+  EXPECT_EQ(net.view(0, extra), std::nullopt);
+}
+
 TEST(SwimSim, MessagesWhoseSenderIsNotTheLinksPeerAreDropped) {
   SimNetwork net({.seed = seed(14)});
   net.add_cluster(2, lan());

@@ -183,6 +183,59 @@ TEST(ReliableMessenger, WindowBoundsWhatIsInFlight) {
   EXPECT_GT(net.nodes[a]->m->backlog(net.nodes[b]->address), cfg.window_bytes);
 }
 
+TEST(ReliableMessenger, ABacklogOverItsBoundResetsOurStreamAndAFreshOneFollows) {
+  Config cfg = small_config();
+  cfg.max_backlog_bytes = 50000;
+  Net net(seed(11), cfg);
+  auto a = net.add(), b = net.add();
+  const std::string& to_b = net.nodes[b]->address;
+  const std::string& to_a = net.nodes[a]->address;
+  for (std::uint32_t i = 0; i < 5; ++i)
+    net.nodes[a]->m->send(to_b, message(i));
+  ASSERT_TRUE(net.world.run_until([&] { return got_all(net, b, a, 5); }, Millis{5000}));
+  // b stops taking anything: a's backlog grows until the bound resets a's stream to b.
+  net.links.set_up(b, false);
+  std::vector<std::error_code> outcomes;
+  net.nodes[a]->m->request(to_b, Bytes{1}, Millis{600000},
+                           [&](Result<ByteView> r) { outcomes.push_back(r.error()); });
+  for (std::uint32_t i = 0; i < 100; ++i) {
+    net.nodes[a]->m->send(to_b, message(i));
+    ASSERT_LE(net.nodes[a]->m->backlog(to_b), cfg.max_backlog_bytes);
+  }
+  EXPECT_GE(net.nodes[a]->m->stats().backlog_overflows, 1u);
+  EXPECT_TRUE(net.nodes[a]->resets.empty()) << "reported once the send has returned";
+  net.world.run_for(Millis{10});
+  ASSERT_FALSE(net.nodes[a]->resets.empty());
+  EXPECT_EQ(net.nodes[a]->resets[0], to_b);
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes[0], make_error_code(errc::connection_closed));
+
+  // b comes back: it hears of the fresh stream (the reset, too) and gets what a sends now in
+  // order, once; b's own stream to a was never interrupted.
+  net.links.set_up(b, true);
+  std::size_t before = net.nodes[b]->received[to_a].size();
+  for (std::uint32_t i = 0; i < 10; ++i) {
+    net.nodes[a]->m->send(to_b, message(1000 + i));
+    net.nodes[b]->m->send(to_a, message(i));
+  }
+  ASSERT_TRUE(net.world.run_until(
+      [&] {
+        const auto& got = net.nodes[b]->received[to_a];
+        return !got.empty() && got.back() == message(1009);
+      },
+      Millis{60000}));
+  EXPECT_FALSE(net.nodes[b]->resets.empty()) << "b reports that a's backlog was lost";
+  const auto& got = net.nodes[b]->received[to_a];
+  // After the 5 first: at most the tail of the overflowed stream's fresh start, then 1000..1009
+  // in order, each once.
+  std::vector<Bytes> fresh(got.end() - 10, got.end());
+  for (std::uint32_t i = 0; i < 10; ++i)
+    EXPECT_EQ(fresh[i], message(1000 + i)) << "message " << 1000 + i;
+  EXPECT_GE(got.size(), before + 10);
+  ASSERT_TRUE(net.world.run_until([&] { return got_all(net, a, b, 10); }, Millis{60000}));
+  expect_exactly(net, a, b, 10);
+}
+
 TEST(ReliableMessenger, LargeMessagesTravelInFragments) {
   Net net(seed(4), small_config());
   auto a = net.add(), b = net.add();

@@ -423,6 +423,45 @@ TEST(DeployerSim, ArgumentsOverTheLimitAreRefused) {
   EXPECT_NE(client.finals[0].what.find("at most 60 MiB"), std::string::npos);
 }
 
+TEST(DeployerSim, TheDeployersQueueIsBoundedAndSaysWhichBoundRefusedAVt) {
+  Cluster c(seed(32));
+  c.add({.slots = 0, .deployment = {.max_queued_vts = 20, .max_queued_bytes = 64u << 10}});
+  c.add({.slots = 1});
+  Client client;
+  ASSERT_TRUE(started(c, client, request(1, 1)));
+  VcId id = *client.id;
+  // The worker takes a window of VTs (its slot and a few prefetched); the rest wait at the
+  // deployer, which holds at most 20 of them.
+  VtNumber vt = 0;
+  for (; vt < 40; ++vt)
+    c.vc(0).spawn(id, spawn(vt, {.op = Op::until_cancelled}));
+  std::size_t refused = 0;
+  for (const auto& [n, e] : client.finals) {
+    ASSERT_EQ(e.failure, Failure::refused) << "VT " << n;
+    EXPECT_NE(e.what.find("its deployer's queue is full"), std::string::npos) << e.what;
+    ++refused;
+  }
+  auto status = c.vc(0).deployments().front();
+  EXPECT_EQ(status.queued, 20u);
+  EXPECT_EQ(refused, 40u - 20u - status.placed);
+  // VTs 0 .. placed-1 run, the next 20 wait. Bytes: 64 KiB in all; with one place free, a VT
+  // with 63 KiB of arguments does not fit beside the 19 others.
+  VtNumber first_queued = VtNumber(status.placed);
+  client.finals.clear();
+  c.vc(0).cancel(id, first_queued);
+  c.vc(0).spawn(id, SpawnRequest{vt, 1, 2, std::vector<std::byte>(63u << 10)});
+  ASSERT_TRUE(client.finals.count(vt));
+  EXPECT_NE(client.finals[vt].what.find("MiB wait for a worker"), std::string::npos);
+  // Messages held for a queued VT count too: past the bytes, that VT fails rather than
+  // losing them.
+  VtNumber queued_vt = first_queued + 19;
+  for (int i = 0; i < 8 && !client.finals.count(queued_vt); ++i)
+    c.vc(0).to_vt(id, queued_vt, std::vector<std::byte>(10u << 10));
+  ASSERT_TRUE(client.finals.count(queued_vt));
+  EXPECT_EQ(client.finals[queued_vt].failure, Failure::refused);
+  EXPECT_NE(client.finals[queued_vt].what.find("messages for it"), std::string::npos);
+}
+
 TEST(DeployerSim, WorkersForgetTheVirtualComputersOfADeadDeployer) {
   Cluster c(seed(13));
   c.add({.slots = 0});

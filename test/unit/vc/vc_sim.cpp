@@ -382,7 +382,7 @@ std::size_t Cluster::add(NodeOptions options) {
   n->executors = std::make_unique<SimExecutors>(world, options.speed);
   VcEnvironment env{*n->clock, *n->clock,  *n->random,   *n->messenger,
                     *n->view,  n->modules, *n->executors};
-  n->vc = std::make_unique<VcNode>(env, WorkerConfig{options.slots});
+  n->vc = std::make_unique<VcNode>(env, WorkerConfig{options.slots}, options.deployment);
   // Free slots spread by gossip: the others hear of a change a little later.
   n->vc->worker().on_free_slots_changed([this, i](unsigned free) {
     world.at(world.now() + gossip_delay, [this, i, free] {

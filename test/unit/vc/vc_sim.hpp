@@ -80,6 +80,7 @@ private:
 struct NodeOptions {
   unsigned slots = 2;
   double speed = 100;
+  DeploymentConfig deployment = {};
 };
 
 // A client of one node's deployer: records what it hears.

@@ -36,6 +36,11 @@ struct Config {
   Millis leave_linger{300};         // after announcing a leave, keep serving gossip this long
 
   std::size_t max_message = 4u << 20;
+  // Members kept, ourselves and dead ones included: a member heard of beyond it takes the place
+  // of the dead or left member that changed state longest ago, or is not added (and counted in
+  // Stats::members_refused) while every member kept is live. Bounds what gossip, including a
+  // hostile member's, can make us hold.
+  std::size_t max_members = 16384;
 
   // Defaults for a LAN: a crashed member is declared dead by everyone in about 2-3 s.
   static Config lan() { return {}; }

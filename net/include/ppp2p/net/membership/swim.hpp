@@ -49,7 +49,8 @@ struct Stats {
   std::uint64_t probes_indirect = 0;
   std::uint64_t probes_failed = 0;
   std::uint64_t refutations = 0;
-  std::uint64_t suspicions = 0; // suspicions we raised ourselves
+  std::uint64_t suspicions = 0;      // suspicions we raised ourselves
+  std::uint64_t members_refused = 0; // news of new members while the table was full of live ones
 };
 
 class Swim {
@@ -147,6 +148,9 @@ private:
 
   // swim_state.cpp: the member state machine.
   void apply(const Update& u);
+  // Forgets the dead or left member that changed state longest ago; false if all are live.
+  bool make_room();
+  void forget(std::map<MemberId, Member>::iterator it);
   void on_alive(const Update& u);
   void on_suspect(const Update& u);
   void on_dead(const Update& u);

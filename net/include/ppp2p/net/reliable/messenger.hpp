@@ -13,6 +13,12 @@
 // requests to that peer fail. Peers that are gone for good (dead or left, as membership
 // says) are dropped with forget().
 //
+// What waits for one peer (queued or in flight) is bounded by max_backlog_bytes: a message
+// that would pass it resets our stream to that peer (one that stops acknowledging, or is sent
+// more than it takes): the backlog is dropped, the requests to it pending then fail with
+// connection_closed, on_peer_reset reports it, and the message starts a fresh stream
+// (Data.stream) whose start makes the peer report the reset too. Its stream to us goes on.
+//
 // Requests: request() sends a message that the peer's request handler answers with
 // respond(); the response (or timed_out, or connection_closed after a reset or forget())
 // reaches the callback exactly once.
@@ -26,6 +32,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "ppp2p/net/bytes.hpp"
 #include "ppp2p/net/membership/env.hpp"
@@ -42,9 +49,10 @@ struct Config {
   Millis resend_after_link_loss{300};  // a link broke: resend (PeerLinks refuses for 250 ms)
   std::size_t window_bytes = 4u << 20; // sent and not yet acknowledged, per peer
   std::size_t fragment_bytes = 256u << 10;
-  std::size_t frame_bytes = 1u << 20;  // most message bytes per frame
-  std::size_t max_message = 80u << 20; // larger incoming messages are dropped and counted
-  std::size_t max_frame = 16u << 20;   // larger frames are refused
+  std::size_t frame_bytes = 1u << 20;         // most message bytes per frame
+  std::size_t max_message = 80u << 20;        // larger incoming messages are dropped and counted
+  std::size_t max_frame = 16u << 20;          // larger frames are refused
+  std::size_t max_backlog_bytes = 256u << 20; // queued or in flight to one peer (see above)
 };
 
 struct Stats {
@@ -56,7 +64,8 @@ struct Stats {
   std::uint64_t out_of_order = 0;    // messages after a gap, dropped (sent again later)
   std::uint64_t frames_invalid = 0;
   std::uint64_t messages_too_large = 0;
-  std::uint64_t resets = 0; // peers reported through on_peer_reset
+  std::uint64_t resets = 0;            // peers reported through on_peer_reset
+  std::uint64_t backlog_overflows = 0; // peers reset because their backlog passed the bound
 };
 
 class Messenger {
@@ -120,12 +129,15 @@ private:
     TimerId rto_timer = 0;
     TimerId resend_timer = 0;
     // Receiving.
-    std::uint64_t in_epoch = 0; // the stream we receive from them
+    std::uint64_t in_epoch = 0;  // the run we receive from them
+    std::uint64_t in_stream = 0; // and its stream (Data.stream)
     std::uint64_t next_expected = 1;
     bool ack_due = false;
-    Bytes assembling;             // fragments of the message being received
-    bool discarding = false;      // the message being received is too large: drop to its end
-    std::uint64_t generation = 0; // changes when the peer is reset or forgotten
+    Bytes assembling;        // fragments of the message being received
+    bool discarding = false; // the message being received is too large: drop to its end
+    // Changes when the peer is reset or forgotten; also our stream's id (Data.stream), so it
+    // only grows.
+    std::uint64_t generation = 0;
   };
   struct Pending {
     std::string to;
@@ -142,11 +154,14 @@ private:
   void arm_retransmit(const std::string& address, Peer& p);
   void retransmit(const std::string& address);
   void rewind(Peer& p);
-  void handle_ack(const std::string& from, Peer& p, std::uint64_t their_epoch, std::uint64_t acked);
+  void handle_ack(const std::string& from, Peer& p, std::uint64_t their_epoch, std::uint64_t acked,
+                  std::uint64_t stream);
+  void overflow(const std::string& address);
   void handle_data(const std::string& from, const void* data);
   void deliver(const std::string& from, std::uint8_t kind, std::uint64_t id, ByteView body);
   void peer_reset(const std::string& address, std::uint64_t new_epoch);
   void fail_requests_to(const std::string& address);
+  void fail_requests(const std::vector<RequestId>& ids); // with connection_closed
   Peer& peer(const std::string& address);
 
   Environment env_;
