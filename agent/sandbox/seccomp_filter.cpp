@@ -6,11 +6,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 
 namespace ppp2p::agent::sandbox {
+namespace {
 
+/// The forbidden system calls (socket families aside).
 const std::vector<const char*>& forbidden_system_calls() {
   static const std::vector<const char*> names = {"ptrace",
                                                  "process_vm_readv",
@@ -56,6 +59,16 @@ const std::vector<const char*>& forbidden_system_calls() {
   return names;
 }
 
+} // namespace
+
+std::string system_call_name(int number) {
+  char* name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, number);
+  std::string text = name ? std::string(name) + " (" + std::to_string(number) + ")"
+                          : "number " + std::to_string(number);
+  std::free(name);
+  return text;
+}
+
 std::string forbidden_call_list() {
   return "ptrace, process_vm_*, mounts, namespaces, bpf, kexec, keyrings, perf_event_open, kernel "
          "modules, io_uring, sockets other than Unix ones";
@@ -69,7 +82,7 @@ std::vector<std::byte> executor_seccomp_program(std::string& error) {
     return {};
   }
   auto deny = [&](int call, unsigned args, const scmp_arg_cmp* cmp, const char* name) {
-    int rc = seccomp_rule_add_array(ctx.get(), SCMP_ACT_KILL_PROCESS, call, args, cmp);
+    int rc = seccomp_rule_add_array(ctx.get(), SCMP_ACT_TRAP, call, args, cmp);
     if (rc != 0)
       error = std::string("seccomp rule for ") + name + ": " + std::strerror(-rc);
     return rc == 0;

@@ -31,6 +31,7 @@ namespace {
 constexpr Millis kStopGrace{1000};
 constexpr Millis kExitAfterClose{2000}; // the socket closed: the process must follow soon
 constexpr int kExecutorFd = 3;
+constexpr int kForbiddenCallFd = 6; // sandboxed: where the executor says which call was refused
 } // namespace
 
 // Shared by an executor's owner and the tasks that read from it and stop it.
@@ -43,6 +44,20 @@ struct ExecutorLink {
   std::string violation;
   std::optional<ExitStatus> exit;
   AsyncEvent exited;
+  int forbidden_call_fd = -1; // read end: the executor writes the number of a refused call
+
+  ~ExecutorLink() {
+    if (forbidden_call_fd >= 0)
+      ::close(forbidden_call_fd);
+  }
+
+  /// The name of the system call the sandbox refused, if the executor said.
+  std::string forbidden_call() const {
+    std::int32_t number = -1;
+    if (forbidden_call_fd < 0 || ::read(forbidden_call_fd, &number, sizeof number) != sizeof number)
+      return {};
+    return sandbox::system_call_name(number);
+  }
 
   void send(const wire::Command& command) {
     auto payload = wire::encode(command);
@@ -172,15 +187,25 @@ std::unique_ptr<Executor> ProcessExecutorFactory::start(const ExecutorSpec& spec
   env.push_back("PPP2P_EXECUTOR_SLOTS=" + std::to_string(slots));
   ChildOptions o;
   std::vector<int> close_after_spawn{module_fd};
+  int forbidden_call[2] = {-1, -1};
   if (sandbox_) {
-    auto launch = sandbox_->prepare(module_fd, slots, spec.memory_limit_bytes, env,
-                                    {{sv[1], kExecutorFd}}, error);
-    if (!launch) {
-      ::close(module_fd);
-      ::close(sv[0]);
-      ::close(sv[1]);
+    // Non-blocking: read once the executor is gone, whether it wrote or not.
+    if (::pipe2(forbidden_call, O_CLOEXEC | O_NONBLOCK) != 0) {
+      error = std::string("pipe: ") + std::strerror(errno);
+      for (int fd : {module_fd, sv[0], sv[1]})
+        ::close(fd);
       return nullptr;
     }
+    env.push_back("PPP2P_EXECUTOR_VIOLATION_FD=" + std::to_string(kForbiddenCallFd));
+    auto launch =
+        sandbox_->prepare(module_fd, slots, spec.memory_limit_bytes, env,
+                          {{sv[1], kExecutorFd}, {forbidden_call[1], kForbiddenCallFd}}, error);
+    if (!launch) {
+      for (int fd : {module_fd, sv[0], sv[1], forbidden_call[0], forbidden_call[1]})
+        ::close(fd);
+      return nullptr;
+    }
+    close_after_spawn.push_back(forbidden_call[1]); // the child's copy is the only writer
     o = std::move(launch->options);
     close_after_spawn.insert(close_after_spawn.end(), launch->close_after_spawn.begin(),
                              launch->close_after_spawn.end());
@@ -195,6 +220,8 @@ std::unique_ptr<Executor> ProcessExecutorFactory::start(const ExecutorSpec& spec
   ::close(sv[1]);
   for (int fd : close_after_spawn)
     ::close(fd);
+  auto l = std::make_shared<ExecutorLink>();
+  l->forbidden_call_fd = forbidden_call[0]; // closed with l
   if (!child) {
     ::close(sv[0]);
     error = "cannot run " + module_path + ": " + child.error().message();
@@ -206,7 +233,6 @@ std::unique_ptr<Executor> ProcessExecutorFactory::start(const ExecutorSpec& spec
     error = "cannot watch the executor's socket: " + stream.error().message();
     return nullptr; // the child is killed with its ChildProcess
   }
-  auto l = std::make_shared<ExecutorLink>();
   l->child = std::move(*child);
   l->stream = std::move(*stream);
   l->cb = std::move(cb);
@@ -246,7 +272,10 @@ task<void> ProcessExecutorFactory::read_loop(std::shared_ptr<ExecutorLink> l) {
   if (!l->owner_gone && l->cb.exited) {
     ExecutorEnd end;
     end.sandbox_violation = l->violation.empty() && sandbox::ExecutorSandbox::violated(*l->exit);
-    if (end.sandbox_violation)
+    std::string call = end.sandbox_violation ? l->forbidden_call() : std::string();
+    if (end.sandbox_violation && !call.empty())
+      end.why = "the sandbox stopped the executor at a forbidden system call: " + call;
+    else if (end.sandbox_violation)
       end.why = "the sandbox killed the executor for a forbidden system call (one of " +
                 sandbox::forbidden_call_list() + ")";
     else

@@ -12,9 +12,12 @@
 
 #include <ppp2p/errors.hpp>
 
+#include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
@@ -38,6 +41,34 @@ bool whole_number(const char* text, unsigned long max, unsigned long& value) {
     return false;
   value = parsed;
   return true;
+}
+
+int forbidden_call_fd = -1;
+
+// SIGSYS from the agent's sandbox (its seccomp filter traps a forbidden system call, which is
+// not made): tell the agent which call through the descriptor it gave for that, then die of
+// the signal (SA_RESETHAND restored the default action; SA_NODEFER lets it arrive now).
+void report_forbidden_call(int, siginfo_t* info, void*) {
+  constexpr int kBySeccomp = 1; // SYS_SECCOMP of <asm-generic/siginfo.h>, not in glibc's headers
+  if (info->si_code == kBySeccomp) {
+    std::int32_t number = info->si_syscall;
+    [[maybe_unused]] ssize_t written = write(forbidden_call_fd, &number, sizeof number);
+  }
+  raise(SIGSYS);
+}
+
+/// In a sandboxed executor (PPP2P_EXECUTOR_VIOLATION_FD set by the agent).
+void watch_for_forbidden_calls() {
+  unsigned long fd = 0;
+  if (!whole_number(std::getenv("PPP2P_EXECUTOR_VIOLATION_FD"), std::numeric_limits<int>::max(),
+                    fd))
+    return;
+  forbidden_call_fd = int(fd);
+  struct sigaction action {};
+  action.sa_sigaction = report_forbidden_call;
+  action.sa_flags = SA_SIGINFO | SA_RESETHAND | SA_NODEFER;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGSYS, &action, nullptr);
 }
 
 [[gnu::constructor]] void become_executor_without_wrapped_main() {
@@ -74,6 +105,7 @@ int run_executor_from_environment() {
                  slots_text);
     return 125;
   }
+  watch_for_forbidden_calls();
   return run_executor(int(fd), unsigned(slots));
 }
 

@@ -77,8 +77,11 @@ def escapes(a):
         # /tmp is the executor's own tmpfs: writing there works and leaves nothing on the host.
         expect(out, f"write={marker}", r"result ok wrote .*")
         check(not os.path.exists(marker), f"{marker} appeared on the host")
-        for spec in (f"tcp={port}", "raw-socket", "ptrace"):
-            expect(out, spec, r"failure sandbox_violation: .*forbidden system call.*")
+        # Each names the call the sandbox refused.
+        for spec, call in ((f"tcp={port}", "socket"), ("raw-socket", "socket"),
+                           ("ptrace", "ptrace")):
+            expect(out, spec,
+                   rf"failure sandbox_violation: .*forbidden system call: {call} \(\d+\).*")
         forked = expect(out, "fork=300", r"result forked (\d+) of 300, errno EAGAIN from fork")
         check(int(re.search(r"forked (\d+)", forked).group(1)) < 64,
               f"more processes than --executor-processes 64: {forked}")
