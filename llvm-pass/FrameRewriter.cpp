@@ -119,8 +119,13 @@ void Rewriter::rewriteCheckpointSite(unsigned index) {
 
   IRBuilder<> builder(block);
   builder.SetCurrentDebugLocation(call->getDebugLoc());
-  Value* due = builder.CreateLoad(builder.getInt32Ty(),
-                                  abi_.threadField(builder, kThreadCaptureDueOffset), "ppp2p.due");
+  // Atomic (monotonic: a plain mov on x86), since other threads set the flag to request a
+  // capture: a plain load would be a data race, which the optimizer may assume away (hoisting
+  // the poll out of a loop) and ThreadSanitizer reports.
+  LoadInst* due = builder.CreateLoad(
+      builder.getInt32Ty(), abi_.threadField(builder, kThreadCaptureDueOffset), "ppp2p.due");
+  due->setAtomic(AtomicOrdering::Monotonic);
+  due->setAlignment(Align(alignof(std::uint32_t)));
   builder.CreateCondBr(builder.CreateIsNotNull(due), capture, cont,
                        MDBuilder(context_).createUnlikelyBranchWeights());
 

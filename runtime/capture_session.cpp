@@ -33,8 +33,8 @@ CaptureSession::CaptureSession(CaptureMode mode)
 
 void CaptureSession::request_cancel() noexcept {
   impl_->context.cancel.store(true);
-  // Read by transformed code with a plain load at every checkpoint() site: the store from this
-  // thread is seen at one of the next sites.
+  // Read by transformed code with a relaxed atomic load at every checkpoint() site: the store from
+  // this thread is seen at one of the next sites.
   std::atomic_ref<std::uint32_t>(impl_->context.thread->capture_due).store(1);
 }
 

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -19,6 +20,18 @@ constexpr const char* kModuleInside = "/run/ppp2p/module";
 constexpr int kSeccompFd = 4; // in bwrap; the executor's socket is 3
 constexpr int kModuleFd = 5;
 constexpr const char* kPrlimit = "/usr/bin/prlimit";
+
+// A sanitizer build (PPP2P_SANITIZE) builds the executors with ASan or TSan as well: they
+// reserve terabytes of address space for shadow memory, which no address-space limit admits.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+constexpr bool kSanitizerBuild = true;
+#else
+constexpr bool kSanitizerBuild = false;
+#endif
+#else
+constexpr bool kSanitizerBuild = false;
+#endif
 
 std::string find_bwrap() {
   for (const char* dir : {"/usr/bin", "/bin", "/usr/local/bin"}) {
@@ -178,11 +191,18 @@ ExecutorSandbox::prepare(int module_fd, unsigned slots, std::uint64_t memory_byt
     fds.push_back({module_fd, kModuleFd});
   net::ChildOptions& o = launch.options;
   o.program = bwrap_;
-  o.args = arguments(slots, env, kSeccompFd, module_fd >= 0 ? kModuleFd : -1);
+  std::vector<std::string> variables = env;
+  if (kSanitizerBuild) // the sanitizers' settings (halt on the first report, ...) hold inside
+    for (const char* name : {"ASAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS", "UBSAN_OPTIONS"})
+      if (const char* value = std::getenv(name))
+        variables.push_back(std::string(name) + "=" + value);
+  o.args = arguments(slots, variables, kSeccompFd, module_fd >= 0 ? kModuleFd : -1);
   o.fds = std::move(fds);
   std::uint64_t memory =
       memory_bytes && memory_bytes < options_.memory_bytes ? memory_bytes : options_.memory_bytes;
-  o.limits = {{RLIMIT_AS, memory}, {RLIMIT_NOFILE, options_.open_files}, {RLIMIT_CORE, 0}};
+  o.limits = {{RLIMIT_NOFILE, options_.open_files}, {RLIMIT_CORE, 0}};
+  if (!kSanitizerBuild)
+    o.limits.push_back({RLIMIT_AS, memory});
   if (own_uids_) {
     long id = kDynamicUidBase + long(next_uid_++ % 65536);
     o.uid = id;
@@ -206,7 +226,9 @@ std::string ExecutorSandbox::describe() const {
                               : "this agent's user id";
   return "executors run in a sandbox (" + bwrap_ +
          "): no network, a read-only /usr, private /tmp, cleared environment, seccomp, " + uid +
-         ", at most " + std::to_string(options_.memory_bytes >> 20) + " MiB of address space, " +
+         (kSanitizerBuild ? std::string(", no address-space limit (a sanitizer build), ")
+                          : ", at most " + std::to_string(options_.memory_bytes >> 20) +
+                                " MiB of address space, ") +
          (options_.processes ? std::to_string(options_.processes)
                              : std::string("4096 + 4 per slot")) +
          " processes and threads, " + std::to_string(options_.open_files) + " open files";

@@ -13,6 +13,7 @@
 // Output: "created workers=W ms=T", one line per VT outcome
 // ("vt=N kind=result value=V peer=P what=" or "vt=N kind=failure failure=CODE type=T peer=P
 // what=W"), and for the farms "peer=P vts=K" lines and "done ok=K of=N seconds=S rate=R".
+#include "deliberate_crashes.hpp"
 #include <ppp2p/ppp2p.hpp>
 
 #include "ring_reference.hpp"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Writes a seed corpus (the fuzzer's PPP2P_FUZZ_WRITE_SEEDS), then fuzzes for a bounded time.
-# Usage: run_fuzzer.sh FUZZER SECONDS WORKDIR leaks|no-leaks
+# Usage: run_fuzzer.sh FUZZER SECONDS WORKDIR leaks|no-leaks [KEPT_CORPUS]
+# KEPT_CORPUS (test/fuzz/corpora/<target>) is read, never written.
 set -euo pipefail
-fuzzer=$1 seconds=$2 work=$3 leaks=${4:-leaks}
+fuzzer=$1 seconds=$2 work=$3 leaks=${4:-leaks} kept=${5:-}
 rm -rf "$work"
 mkdir -p "$work/corpus"
 PPP2P_FUZZ_WRITE_SEEDS="$work/corpus" "$fuzzer"
@@ -15,4 +16,5 @@ if [[ $leaks == no-leaks ]]; then
 fi
 export ASAN_OPTIONS=detect_leaks=$detect_leaks
 exec "$fuzzer" -detect_leaks=$detect_leaks -max_total_time="$seconds" -max_len=4096 -timeout=10 \
-  -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$work/" "$work/corpus"
+  -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$work/" "$work/corpus" \
+  ${kept:+"$kept"}

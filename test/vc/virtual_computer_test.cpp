@@ -3,6 +3,8 @@
 // binary is itself the module its executors run.
 #include <ppp2p/ppp2p.hpp>
 
+#include "deliberate_crashes.hpp"
+
 #include <gtest/gtest.h>
 
 #include <unistd.h>
