@@ -16,7 +16,6 @@
 #include <cstring>
 #include <filesystem>
 #include <mutex>
-#include <poll.h>
 #include <ppp2p/errors.hpp>
 #include <set>
 #include <sys/socket.h>
@@ -25,6 +24,7 @@
 #include <unistd.h>
 #include <variant>
 
+#include "blocking_socket.hpp"
 #include "client_protocol.hpp"
 #include "peer_connection.hpp"
 #include "vt_events.hpp"
@@ -42,72 +42,22 @@ constexpr std::chrono::milliseconds kCreateMargin{30000};
   throw ppp2p::error(errc::vc_unavailable, detail);
 }
 
-// Sends everything or fails (never raises SIGPIPE).
-bool send_all(int fd, const std::uint8_t* p, std::size_t n) {
-  while (n > 0) {
-    ssize_t r = ::send(fd, p, n, MSG_NOSIGNAL);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r <= 0)
-      return false;
-    p += r;
-    n -= static_cast<std::size_t>(r);
-  }
-  return true;
+bool send_all(int fd, const cw::Bytes& bytes) {
+  return blocking_socket::send_all(fd, std::as_bytes(std::span(bytes)));
 }
 
-// Reads exactly n bytes; false at end of stream or on error. With a deadline, also false
-// (and timed_out set) when it passes first.
-bool recv_all(int fd, std::uint8_t* p, std::size_t n,
-              std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt,
-              bool* timed_out = nullptr) {
-  while (n > 0) {
-    if (deadline) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          *deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) {
-        *timed_out = true;
-        return false;
-      }
-      pollfd pfd{fd, POLLIN, 0};
-      int pr = ::poll(&pfd, 1, static_cast<int>(std::min<long>(left.count(), 1 << 30)));
-      if (pr < 0 && errno == EINTR)
-        continue;
-      if (pr == 0)
-        continue;
-    }
-    ssize_t r = ::recv(fd, p, n, 0);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r <= 0)
-      return false;
-    p += r;
-    n -= static_cast<std::size_t>(r);
-  }
-  return true;
-}
-
-// One frame's payload; empty optional at end of stream, on error or past the deadline.
-std::optional<cw::Bytes>
-read_frame(int fd, std::string& error,
-           std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt,
-           bool* timed_out = nullptr) {
-  std::uint8_t header[cw::kFrameHeader];
-  if (!recv_all(fd, header, sizeof header, deadline, timed_out)) {
-    error = "the agent closed the connection";
-    return std::nullopt;
-  }
-  std::uint32_t n = cw::frame_length(header);
-  if (n > cw::kMaxFrame) {
-    error = "the agent sent a frame of " + std::to_string(n) + " bytes, over the limit";
-    return std::nullopt;
-  }
-  cw::Bytes payload(n);
-  if (!recv_all(fd, payload.data(), n, deadline, timed_out)) {
-    error = "the agent closed the connection inside a frame";
-    return std::nullopt;
-  }
+// One frame's payload; nullopt at end of stream, on error or past the deadline.
+std::optional<std::vector<std::byte>> read_frame(int fd, std::string& error,
+                                                 blocking_socket::Deadline deadline = std::nullopt,
+                                                 bool* timed_out = nullptr) {
+  auto payload = blocking_socket::receive_frame(fd, cw::kMaxFrame, error, deadline, timed_out);
+  if (!payload)
+    error = "the agent " + error;
   return payload;
+}
+
+cw::ByteView view(const std::vector<std::byte>& payload) {
+  return {reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()};
 }
 
 // The module to ship: the path the client gave, made absolute and free of /proc/self links (the
@@ -277,7 +227,7 @@ private:
         cw::append_release(out);
       // A failed send: the reader notices the broken connection, reconnects or reports the
       // loss; what this batch carried is re-sent by the VTs' resumes.
-      if (!out.empty() && !send_all(fd, out.data(), out.size()))
+      if (!out.empty() && !send_all(fd, out))
         ::shutdown(fd, SHUT_RDWR);
       if (closing)
         return;
@@ -293,7 +243,7 @@ private:
           continue;
         break;
       }
-      auto m = cw::decode_to_client(*payload, error);
+      auto m = cw::decode_to_client(view(*payload), error);
       if (!m) {
         error = "the agent sent an invalid frame: " + error;
         break;
@@ -440,7 +390,7 @@ int create_vc(const std::string& dir, const VcRequest& r, std::vector<std::strin
   int fd = connect_to(dir);
   cw::Bytes out;
   cw::append_create(out, r);
-  if (!send_all(fd, out.data(), out.size())) {
+  if (!send_all(fd, out)) {
     ::close(fd);
     unavailable("the agent at " + dir + " closed the connection");
   }
@@ -451,7 +401,7 @@ int create_vc(const std::string& dir, const VcRequest& r, std::vector<std::strin
   auto payload = read_frame(fd, error, deadline, &timed_out);
   std::optional<cw::ToClient> reply;
   if (payload)
-    reply = cw::decode_to_client(*payload, error);
+    reply = cw::decode_to_client(view(*payload), error);
   if (!reply) {
     ::close(fd);
     unavailable(timed_out ? "the agent at " + dir + " did not answer in time"

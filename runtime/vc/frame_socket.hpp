@@ -1,6 +1,6 @@
 // Size-prefixed frames (4-byte little-endian length, then the payload) over a stream socket,
-// with blocking I/O: the executor link on both of its ends. Thread-safe for one reader and any
-// number of writers.
+// with blocking I/O (blocking_socket.hpp): the executor link on both of its ends. Thread-safe for
+// one reader and any number of writers.
 #pragma once
 
 #include <cstddef>
@@ -39,7 +39,6 @@ public:
   void close();
 
 private:
-  bool read_exact(std::byte* out, std::size_t size);
   int fd_;
   std::mutex write_mutex_;
   std::vector<std::byte> pending_; // bytes of incomplete frames (receive_available)
