@@ -11,7 +11,7 @@
 }
 
 // CHECK-LABEL: define {{.*}} i32 @_Z5counti(
-// CHECK:         %ppp2p.due = load atomic i32, ptr {{.*}} monotonic, align {{[48]}}
+// CHECK:         %ppp2p.due = load atomic i32, ptr {{.*}} unordered, align {{[48]}}
 // CHECK-NEXT:    [[DUE:%.*]] = icmp ne i32 %ppp2p.due, 0
 // CHECK-NEXT:    br i1 [[DUE]], label %ppp2p.capture, label %ppp2p.after.checkpoint, {{.*}}!prof
 // CHECK:       ppp2p.capture:

@@ -17,7 +17,7 @@
 // CHECK-NEXT:    %mul = mul nsw i64
 // CHECK-NEXT:    %add = add nsw i64
 // CHECK-NEXT:    getelementptr inbounds i8, ptr {{%.*}}, i64 16
-// CHECK-NEXT:    %ppp2p.due = load atomic i32, ptr {{.*}} monotonic, align {{[48]}}
+// CHECK-NEXT:    %ppp2p.due = load atomic i32, ptr {{.*}} unordered, align {{[48]}}
 // CHECK-NEXT:    icmp eq i32 %ppp2p.due, 0
 // CHECK-NEXT:    br i1 {{.*}}, label %ppp2p.after.checkpoint, label %ppp2p.capture
 // CHECK:       ppp2p.capture:
