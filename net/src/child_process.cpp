@@ -252,7 +252,15 @@ ChildProcess::~ChildProcess() {
           },
           static_cast<std::uint64_t>(s->grace_period.count()), 0);
     } else {
+      // Not detached: it ends now and is reaped here, so that nothing of it outlives its owner
+      // (its handles would otherwise wait for the loop, which may be destroyed next).
       ::kill(s->pid, SIGKILL);
+      int status = 0;
+      while (::waitpid(s->pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      s->exited = true;
+      s->status = status_of(status);
+      uv_close(reinterpret_cast<uv_handle_t*>(&s->poll), on_closed);
     }
   }
   // The timer is closed here if the process was reaped already, otherwise when it is.
