@@ -137,11 +137,7 @@ void Messenger::overflow(const std::string& address) {
   ++stats_.backlog_overflows;
   // The requests pending now fail, and the reset is reported, once this send has returned:
   // the caller may be in the middle of something these callbacks change.
-  std::vector<RequestId> failed;
-  for (auto& [id, r] : pending_)
-    if (r.to == address)
-      failed.push_back(id);
-  env_.timers.after(Millis{0}, [this, address, failed = std::move(failed)] {
+  env_.timers.after(Millis{0}, [this, address, failed = requests_to(address)] {
     if (stopped_)
       return;
     ++stats_.resets;
@@ -489,12 +485,16 @@ void Messenger::forget(const std::string& address) {
   fail_requests_to(address);
 }
 
-void Messenger::fail_requests_to(const std::string& address) {
+std::vector<Messenger::RequestId> Messenger::requests_to(const std::string& address) const {
   std::vector<RequestId> ids;
-  for (auto& [id, r] : pending_)
+  for (const auto& [id, r] : pending_)
     if (r.to == address)
       ids.push_back(id);
-  fail_requests(ids);
+  return ids;
+}
+
+void Messenger::fail_requests_to(const std::string& address) {
+  fail_requests(requests_to(address));
 }
 
 void Messenger::fail_requests(const std::vector<RequestId>& ids) {

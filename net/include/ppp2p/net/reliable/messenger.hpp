@@ -160,6 +160,7 @@ private:
   void handle_data(const std::string& from, const void* data);
   void deliver(const std::string& from, std::uint8_t kind, std::uint64_t id, ByteView body);
   void peer_reset(const std::string& address, std::uint64_t new_epoch);
+  std::vector<RequestId> requests_to(const std::string& address) const; // pending ones
   void fail_requests_to(const std::string& address);
   void fail_requests(const std::vector<RequestId>& ids); // with connection_closed
   Peer& peer(const std::string& address);
