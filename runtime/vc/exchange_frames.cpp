@@ -1,5 +1,7 @@
 #include "exchange_frames.hpp"
 
+#include "aligned_frame.hpp"
+
 namespace ppp2p::detail::exchange {
 namespace {
 
@@ -18,10 +20,7 @@ vector_of(flatbuffers::FlatBufferBuilder& builder, std::span<const std::byte> by
 } // namespace
 
 const wire::Frame* verify(std::span<const std::byte> frame, Bytes& storage) {
-  if (reinterpret_cast<std::uintptr_t>(frame.data()) % 8 != 0) {
-    storage.assign(frame.begin(), frame.end()); // operator new aligns to 16
-    frame = storage;
-  }
+  frame = aligned_frame(frame, storage);
   const auto* data = reinterpret_cast<const std::uint8_t*>(frame.data());
   flatbuffers::Verifier verifier(data, frame.size(), /*max_depth=*/16, /*max_tables=*/1000);
   if (!verifier.VerifyBuffer<wire::Frame>(wire::FrameIdentifier()))

@@ -3,6 +3,7 @@
 #include <flatbuffers/flatbuffers.h>
 #include <stdexcept>
 
+#include "aligned_frame.hpp"
 #include "executor_generated.h"
 
 namespace ppp2p::detail::executor_wire {
@@ -43,10 +44,7 @@ Bytes finish(flatbuffers::FlatBufferBuilder& fbb) {
 template <class T> const T* verified(ByteView& frame, Bytes& storage) {
   if (frame.size() > kMaxFrame || frame.size() < sizeof(flatbuffers::uoffset_t))
     return nullptr;
-  if (reinterpret_cast<std::uintptr_t>(frame.data()) % 8 != 0) {
-    storage.assign(frame.begin(), frame.end()); // operator new aligns to 16
-    frame = storage;
-  }
+  frame = aligned_frame(frame, storage);
   flatbuffers::Verifier verifier(reinterpret_cast<const std::uint8_t*>(frame.data()), frame.size(),
                                  kMaxDepth, kMaxTables);
   if (!verifier.VerifyBuffer<T>(nullptr))
