@@ -76,8 +76,7 @@ void FunctionAnnotator::handle(FunctionDecl& fn) {
   if (isCheckpointable(&fn)) {
     refuseMutableGlobals(sema_, fn); // reported beside what annotateCheckpointable refuses
     annotateCheckpointable(fn);
-  }
-  else
+  } else
     warnStrayCheckpoints(fn);
 }
 
@@ -213,18 +212,37 @@ bool FunctionAnnotator::annotateSlot(const FunctionDecl& fn, const VarDecl& var,
                context.getTypeSizeInChars(hidden->getType().getNonReferenceType()).getQuantity())});
       return true;
     }
-    c.reason = "the structured binding refers into an object of another variable";
-    c.hint = "bind by value (auto [a, b] = ...) or use .first/.second on that variable";
-    if (live.firstSite.count(hidden)) {
-      // The binding's hidden reference is reported already; one error per binding is enough.
-      fields.push_back({"live", "1"});
-      fields.push_back({"kind", "refused"});
-      fields.push_back({"reason", c.reason});
-      fields.push_back({"hint", c.hint});
-      return true;
-    }
+    // `auto& [a, b] = p`: references into p, relocated like any other below.
   }
+  if (c.movability == Movability::Refused)
+    if (std::optional<Classification> pointer = classifier_.classifyPointerVariable(var.getType()))
+      c = *pointer;
   fields.push_back({"live", "1"});
+  if (c.movability == Movability::Raw && classifier_.classifyPointerVariable(var.getType())) {
+    if (const VarDecl* global = site ? pointsIntoWritableGlobal(fn, var) : nullptr) {
+      diags.Report(var.getLocation(),
+                   diags.getCustomDiagID(DiagnosticsEngine::Error,
+                                         "%0 of type %1 is live across a ppp2p site and points "
+                                         "into %2, a global variable of this process, which a "
+                                         "snapshot does not hold"))
+          << &var << var.getType() << global << var.getSourceRange();
+      diags.Report(site->getBeginLoc(),
+                   diags.getCustomDiagID(DiagnosticsEngine::Note, "%0 is live across this site"))
+          << &var;
+      diags.Report(var.getLocation(),
+                   diags.getCustomDiagID(DiagnosticsEngine::Note,
+                                         "hint: keep an index into %0 instead, or keep what "
+                                         "it points to in a local (ppp2p::global<T> for state "
+                                         "the virtual threads share)"))
+          << global;
+      return false;
+    }
+    // Moved as (frame, slot, offset) of what it points into; the runtime refuses, naming it, a
+    // pointer into anything the snapshot does not hold.
+    fields.push_back({"kind", "pointer"});
+    fields.push_back({"size", std::to_string(context.getTypeSize(context.VoidPtrTy) / 8)});
+    return true;
+  }
   if (c.movability == Movability::Refused) {
     if (site || indirect) {
       if (site) {

@@ -72,7 +72,97 @@ private:
   llvm::DenseSet<const VarDecl*> seen_;
 };
 
+bool isWritableGlobal(const VarDecl& var) {
+  if (!var.hasGlobalStorage() || var.isConstexpr() || var.getType()->isReferenceType())
+    return false;
+  return !var.getType().isConstQualified();
+}
+
+/// The global that `expr` designates (an object lvalue if `object`, else a pointer value)
+/// points into, as far as the expression shows.
+const VarDecl* originGlobal(const Expr* expr, bool object) {
+  while (expr) {
+    expr = expr->IgnoreParens();
+    if (const auto* cast = dyn_cast<CastExpr>(expr)) {
+      switch (cast->getCastKind()) {
+      case CK_ArrayToPointerDecay:
+        object = true;
+        [[fallthrough]];
+      case CK_NoOp:
+      case CK_BitCast:
+      case CK_DerivedToBase:
+      case CK_UncheckedDerivedToBase:
+      case CK_BaseToDerived:
+        expr = cast->getSubExpr();
+        continue;
+      default:
+        return nullptr; // a pointer read from somewhere: not known here
+      }
+    }
+    if (const auto* unary = dyn_cast<UnaryOperator>(expr)) {
+      if (unary->getOpcode() == UO_AddrOf && !object) {
+        object = true;
+      } else if (unary->getOpcode() == UO_Deref && object) {
+        object = false;
+      } else {
+        return nullptr;
+      }
+      expr = unary->getSubExpr();
+      continue;
+    }
+    if (const auto* binary = dyn_cast<BinaryOperator>(expr);
+        binary && !object && binary->isAdditiveOp()) {
+      expr = binary->getLHS()->getType()->isPointerType() ? binary->getLHS() : binary->getRHS();
+      continue;
+    }
+    if (const auto* member = dyn_cast<MemberExpr>(expr); member && object && !member->isArrow()) {
+      expr = member->getBase();
+      continue;
+    }
+    if (const auto* subscript = dyn_cast<ArraySubscriptExpr>(expr); subscript && object) {
+      expr = subscript->getBase();
+      object = false;
+      continue;
+    }
+    if (const auto* ref = dyn_cast<DeclRefExpr>(expr); ref && object) {
+      const auto* var = dyn_cast<VarDecl>(ref->getDecl());
+      return var && isWritableGlobal(*var) ? var : nullptr;
+    }
+    return nullptr;
+  }
+  return nullptr;
+}
+
+class Assignments : public RecursiveASTVisitor<Assignments> {
+public:
+  explicit Assignments(const VarDecl& var) : var_(var) {}
+  bool VisitBinaryOperator(BinaryOperator* op) {
+    if (op->getOpcode() != BO_Assign)
+      return true;
+    const auto* ref = dyn_cast<DeclRefExpr>(op->getLHS()->IgnoreParenImpCasts());
+    if (ref && ref->getDecl() == &var_ && !found)
+      found = originGlobal(op->getRHS(), /*object=*/false);
+    return true;
+  }
+  const VarDecl* found = nullptr;
+
+private:
+  const VarDecl& var_;
+};
+
 } // namespace
+
+const VarDecl* pointsIntoWritableGlobal(const FunctionDecl& fn, const VarDecl& pointer) {
+  bool reference = pointer.getType()->isReferenceType();
+  if (const Expr* init = pointer.getInit())
+    if (const VarDecl* global = originGlobal(init, reference))
+      return global;
+  if (reference || !fn.getBody())
+    return nullptr;
+  Assignments assignments(pointer);
+  assignments.TraverseStmt(fn.getBody());
+  return assignments.found;
+}
 
 bool refuseMutableGlobals(Sema& sema, const FunctionDecl& fn) {
   if (!fn.getBody())

@@ -22,4 +22,11 @@ inline constexpr llvm::StringLiteral kProcessLocalTag = "ppp2p.process_local";
 /// it reported any.
 bool refuseMutableGlobals(clang::Sema& sema, const clang::FunctionDecl& fn);
 
+/// For a pointer or reference variable of `fn`: the global variable its initialiser, or an
+/// assignment in `fn`, makes it point into, if that global is not a constant (a
+/// [[ppp2p::process_local]] one, or one of a system header). Such a pointer cannot move: the
+/// runtime would refuse it at capture; this finds it at compile time where the AST shows it.
+const clang::VarDecl* pointsIntoWritableGlobal(const clang::FunctionDecl& fn,
+                                               const clang::VarDecl& pointer);
+
 } // namespace ppp2p::plugin

@@ -94,6 +94,23 @@ Classification TypeClassifier::classifyVariable(QualType type) {
   return c;
 }
 
+std::optional<Classification> TypeClassifier::classifyPointerVariable(QualType type) {
+  QualType canonical = type.getCanonicalType();
+  if (!canonical->isReferenceType() && !canonical->isPointerType())
+    return std::nullopt;
+  QualType pointee = canonical->getPointeeType().getCanonicalType();
+  if (const auto* record = pointee->getAsCXXRecordDecl()) {
+    if (std::optional<Classification> resource = classifyProcessResource(record))
+      return resource;
+    if (record->getIdentifier() && record->getName() == "_IO_FILE")
+      return refused("a FILE is a stream of this process",
+                     "keep what reopens it (a path, a position from ftell()) in locals and "
+                     "reopen it when ppp2p::checkpoint() returns true (the first return after a "
+                     "resume)");
+  }
+  return kRaw; // relocated at capture (SlotKind::pointer)
+}
+
 Classification TypeClassifier::classifyRecord(const CXXRecordDecl* record, QualType type) {
   if (!record->hasDefinition())
     return refused("the type is incomplete here", "include its definition");
@@ -164,11 +181,11 @@ Classification TypeClassifier::classifyRecord(const CXXRecordDecl* record, QualT
     Classification fields = classifyFields(record, /*aggregate=*/false);
     if (fields.movability == Movability::Refused)
       return fields;
-    Classification out = refused(
-        "'" + type.getAsString(context_.getPrintingPolicy()) +
-            "' moves as a variable (field by field), but has no codec to move inside a "
-            "container, as an argument or as a result",
-        "give it a member `template <class Ar> void serialize(Ar& ar) { ar(fields...); }`");
+    Classification out =
+        refused("'" + type.getAsString(context_.getPrintingPolicy()) +
+                    "' moves as a variable (field by field), but has no codec to move inside a "
+                    "container, as an argument or as a result",
+                "give it a member `template <class Ar> void serialize(Ar& ar) { ar(fields...); }`");
     out.fieldwise = true;
     return out;
   }
@@ -214,8 +231,7 @@ std::optional<Classification> TypeClassifier::classifyProcessResource(const CXXR
                      "join it before the site, or spawn a virtual thread instead");
   for (llvm::StringRef name : {"mutex", "recursive_mutex", "timed_mutex", "recursive_timed_mutex",
                                "shared_mutex", "shared_timed_mutex", "condition_variable",
-                               "condition_variable_any", "counting_semaphore", "latch",
-                               "barrier"})
+                               "condition_variable_any", "counting_semaphore", "latch", "barrier"})
     if (isOrDerivesFromStd(record, name))
       return refused("a synchronisation object belongs to the threads of this process",
                      "keep it outside checkpointable functions (a virtual thread's state is its "

@@ -56,6 +56,11 @@ public:
   /// header cannot take apart still move, by a codec built from their layout.
   Classification classifyVariable(clang::QualType type);
 
+  /// For a pointer or reference variable (nothing for other types): Raw if it can move
+  /// relocated, as an offset into an object the captured frames hold (which the runtime checks
+  /// at capture), else Refused: pointers to functions, FILE and other process resources.
+  std::optional<Classification> classifyPointerVariable(clang::QualType type);
+
 private:
   Classification classifyRecord(const clang::CXXRecordDecl* record, clang::QualType type);
   /// Standard library templates with a known codec (or known to be unmovable); nothing for

@@ -5,6 +5,7 @@
 #include "DescriptorEmitter.h"
 #include "Diagnostics.h"
 #include "FrameRewriter.h"
+#include "PointerTargets.h"
 #include "SlotCollector.h"
 #include "ValuesAcrossSites.h"
 
@@ -44,6 +45,7 @@ PreservedAnalyses CheckpointPass::run(Module& module, ModuleAnalysisManager&) {
     if (!checkRefusedSlots(*function, model) || !prepareValuesAcrossSites(*function, model) ||
         !addTemporarySlots(*function, model) || !resolveRelatedSlots(*function, model))
       continue;
+    findPointerTargets(model);
     computeSiteLiveness(model);
     layoutFrame(model);
     GlobalVariable* descriptor = emitDescriptor(abi, model, frameFingerprint(model, bodyHash));

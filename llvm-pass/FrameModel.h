@@ -51,6 +51,9 @@ struct Slot {
   std::string relatedId; // a plugin id, or "temporary" (resolved through the IR)
   unsigned related = kNoRelatedSlot;
   bool addressed = false;   // something points into it: keep it by address
+  // Where a relocated pointer (SlotKind::Pointer) may hold its address (PointerTargets.h).
+  bool escapes = false;
+  llvm::SmallVector<const llvm::CallBase*, 2> passedToSites;
   std::uint32_t extent = 0; // frame pointers into what a reference slot designates
   // A variable the plugin found unmovable but dead at every site: checked again on the IR.
   bool refused = false;

@@ -13,7 +13,7 @@
 
 namespace ppp2p::pass {
 
-inline constexpr std::uint32_t kFrameAbiVersion = 3;
+inline constexpr std::uint32_t kFrameAbiVersion = 4;
 
 // FrameRecord header: parent, function, site, reserved.
 inline constexpr unsigned kRecordParentOffset = 0;
@@ -34,12 +34,13 @@ enum class SlotKind : std::uint32_t {
   FramePointer = 3,     // held by value in the record, like RawValue
   Iterator = 4,         // held by address
   ElementReference = 5, // held by value in the record, like RawValue
+  Pointer = 6,          // held by value; relocated by the runtime into the captured frames
 };
 
 /// Slots whose value is copied into the frame record (rather than their address).
 inline bool heldByValue(SlotKind kind) {
   return kind == SlotKind::RawValue || kind == SlotKind::FramePointer ||
-         kind == SlotKind::ElementReference;
+         kind == SlotKind::ElementReference || kind == SlotKind::Pointer;
 }
 
 inline constexpr std::uint32_t kNoRelatedSlot = 0xffffffffu;

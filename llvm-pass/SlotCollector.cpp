@@ -125,6 +125,8 @@ std::vector<Slot> collectAnnotatedSlots(Function& function) {
       slot.kind = SlotKind::FramePointer;
       slot.relatedId = parsed->get("target").str();
       slot.extent = std::uint32_t(parseNumber(parsed->get("extent"), 0));
+    } else if (parsed->get("kind") == "pointer") {
+      slot.kind = SlotKind::Pointer;
     } else if (parsed->get("kind") == "element_reference") {
       slot.kind = SlotKind::ElementReference;
       slot.relatedId = parsed->get("base").str();

@@ -64,6 +64,15 @@ bool isLiveAcross(Instruction* value, const Instruction* site) {
   return false;
 }
 
+/// True if `alloca` is passed to `call` for a reference parameter (Clang marks those
+/// dereferenceable; a class passed by value indirectly is a plain pointer the callee owns).
+bool boundToReference(const CallBase& call, const AllocaInst* alloca) {
+  for (unsigned i = 0; i < call.arg_size(); ++i)
+    if (call.getArgOperand(i) == alloca && call.getParamDereferenceableBytes(i) > 0)
+      return true;
+  return false;
+}
+
 bool typeHoldsAddresses(Type* type) {
   if (type->isPointerTy())
     return true;
@@ -223,8 +232,12 @@ bool addTemporarySlots(Function& function, FrameModel& model) {
     StorageLiveness liveness(alloca, kAnyDestructor, /*temporary=*/true);
     const Site* liveAt = nullptr;
     for (const Site& site : model.sites) {
-      if (site.kind == SiteKind::Call && is_contained(site.call->args(), alloca))
-        continue; // the callee's parameter: it moves with the callee's frame
+      if (site.kind == SiteKind::Call && is_contained(site.call->args(), alloca)) {
+        if (!boundToReference(*site.call, alloca))
+          continue;     // the callee's by-value parameter: it moves with the callee's frame
+        liveAt = &site; // `f(5)` for `const int&`: the callee's reference relocates into it
+        break;
+      }
       if (liveness.usedAfter(site.call) && liveness.holdsValueAt(site.call)) {
         liveAt = &site;
         break;
@@ -388,6 +401,10 @@ void computeSiteLiveness(FrameModel& model) {
       bool live;
       if (indirectParameter && slot.kind == SlotKind::CodecAddress)
         live = true; // constructed by the caller, destroyed by the caller after return
+      else if (is_contained(slot.passedToSites, site.call))
+        live = true; // the callee may hold its address (a reference parameter)
+      else if (slot.escapes)
+        live = slot.isParam || liveness.holdsValueAt(site.call); // a pointer may hold it
       else if (slot.kind == SlotKind::CodecAddress && slot.hasDestructor)
         live = liveness.holdsValueAt(site.call);
       else

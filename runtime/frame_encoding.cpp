@@ -1,11 +1,13 @@
 #include "frame_encoding.hpp"
 
+#include "constant_addresses.hpp"
 #include "function_registry.hpp"
 #include "slot_access.hpp"
 
 #include <ppp2p/codec.hpp>
 #include <ppp2p/errors.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <string_view>
 #include <unordered_map>
@@ -27,6 +29,77 @@ std::string site_text(const FunctionDescriptor& f, std::uint32_t site) {
          std::to_string(s.column);
 }
 
+/// Whether slot `target` is live at `site` (a frame at that site holds its bytes).
+bool live_at(const SiteDescriptor& site, std::uint32_t target) {
+  for (std::uint32_t i = 0; i < site.num_live; ++i)
+    if (site.live[i] == target)
+      return true;
+  return false;
+}
+
+/// Writes pointer slot `slot` of frame `index` (root first) of `chain`: relocated against the
+/// objects held by address in that frame and its callers, innermost first.
+void save_pointer(const std::vector<const FrameRecord*>& chain, std::size_t index,
+                  const SlotDescriptor& slot, Writer& out) {
+  auto* pointer = static_cast<const std::byte*>(load_pointer(record_field(chain[index], slot)));
+  if (!pointer) {
+    out.varint(std::uint64_t(PointerTag::null));
+    return;
+  }
+  // A pointer one past an object's end may equally be the start of the next: an object that
+  // holds it strictly inside wins, the end of one only if nothing else does.
+  struct Found {
+    std::size_t up;
+    std::uint32_t slot;
+    std::uint64_t offset;
+  };
+  std::optional<Found> inside, at_end;
+  for (std::size_t up = 0; up <= index && !inside; ++up) {
+    const FrameRecord* frame = chain[index - up];
+    const FunctionDescriptor& f = *frame->function;
+    const SiteDescriptor& site = f.sites[frame->site];
+    for (std::uint32_t i = 0; i < site.num_live && !inside; ++i) {
+      const SlotDescriptor& target = f.slots[site.live[i]];
+      if (!held_by_address(target))
+        continue;
+      auto* base = static_cast<const std::byte*>(slot_object(frame, target));
+      if (pointer < base || pointer > base + target.size)
+        continue;
+      Found found{up, site.live[i], std::uint64_t(pointer - base)};
+      if (pointer < base + target.size)
+        inside = found;
+      else if (!at_end)
+        at_end = found;
+    }
+  }
+  if (inside)
+    at_end = inside;
+  if (!at_end) {
+    // Not the VT's state: a string literal, a const global, code or a vtable moves as its
+    // place in its module; anything else is refused.
+    std::string why;
+    if (std::optional<ConstantAddress> constant = locate_constant(pointer, why)) {
+      out.varint(std::uint64_t(PointerTag::into_constant));
+      out.varint(constant->build_id.size());
+      out.write(constant->build_id.data(), constant->build_id.size());
+      out.varint(constant->offset);
+      return;
+    }
+    const FunctionDescriptor& f = *chain[index]->function;
+    throw error(errc::capture_failed,
+                std::string("`") + slot.name + "` (" + slot.type_name + ") in `" + f.display_name +
+                    "` at " + site_text(f, chain[index]->site) +
+                    " points outside the virtual thread's frames, " + why +
+                    ", so it cannot be relocated; keep what it points to in a local or a "
+                    "by-value parameter of a checkpointable function (ppp2p::global<T> for "
+                    "state the VTs share)");
+  }
+  out.varint(std::uint64_t(PointerTag::into_frame));
+  out.varint(at_end->up);
+  out.varint(at_end->slot);
+  out.varint(at_end->offset);
+}
+
 } // namespace
 
 std::optional<Snapshot> capture_chain(const FrameRecord* innermost, const FrameRecord* root) {
@@ -45,8 +118,9 @@ std::optional<Snapshot> capture_chain(const FrameRecord* innermost, const FrameR
   std::vector<FunctionRef> functions;
   std::unordered_map<const FunctionDescriptor*, std::uint64_t> function_index;
   Writer& out = builder.frames();
-  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-    const FrameRecord* frame = *it;
+  std::reverse(chain.begin(), chain.end()); // root first
+  for (std::size_t index = 0; index < chain.size(); ++index) {
+    const FrameRecord* frame = chain[index];
     const FunctionDescriptor& f = *frame->function;
     auto [entry, inserted] = function_index.emplace(&f, functions.size());
     if (inserted)
@@ -81,15 +155,72 @@ std::optional<Snapshot> capture_chain(const FrameRecord* innermost, const FrameR
         break;
       case SlotKind::element_reference:
         break; // recomputed from its iterator on restore
+      case SlotKind::pointer:
+        save_pointer(chain, index, slot, out);
+        break;
       }
     }
   }
-  const FunctionDescriptor& root_function = *chain.back()->function;
+  const FunctionDescriptor& root_function = *chain.front()->function;
   std::vector<std::byte> bytes =
       builder.finish(root_function.return_type, functions, std::uint32_t(chain.size()), {});
   previous_size = bytes.size();
   return Snapshot::adopt_validated(std::move(bytes));
 }
+
+const void* read_constant_pointer(Reader& in) {
+  ConstantAddress where;
+  std::uint64_t length = in.varint();
+  if (length == 0 || length > 64)
+    in.fail("a module build id of " + std::to_string(length) + " bytes");
+  where.build_id.resize(std::size_t(length));
+  in.read(where.build_id.data(), where.build_id.size());
+  where.offset = in.varint();
+  const void* address = resolve_constant(where);
+  if (!address) {
+    static const char digits[] = "0123456789abcdef";
+    std::string id;
+    for (std::uint8_t b : where.build_id)
+      id += {digits[b >> 4], digits[b & 15]};
+    in.fail("a pointer into read-only memory of the module with build id " + id + " at offset " +
+            std::to_string(where.offset) +
+            ", which this process has not loaded (another build of the program?)");
+  }
+  return address;
+}
+
+namespace {
+
+/// Checks a pointer slot's bytes of frame `index`, which is at `site` of `function`, against
+/// the frames planned before it.
+void check_pointer(const std::vector<RestoreFrame>& frames, std::size_t index,
+                   const FunctionDescriptor& function, std::uint32_t site, Reader& in) {
+  std::uint64_t tag = in.varint();
+  if (tag == std::uint64_t(PointerTag::null))
+    return;
+  if (tag == std::uint64_t(PointerTag::into_constant)) {
+    read_constant_pointer(in);
+    return;
+  }
+  if (tag != std::uint64_t(PointerTag::into_frame))
+    in.fail("pointer of unknown kind " + std::to_string(tag));
+  std::uint64_t up = in.varint();
+  std::uint64_t slot = in.varint();
+  std::uint64_t offset = in.varint();
+  if (up > index)
+    in.fail("pointer into the frame " + std::to_string(up) + " up, above the root");
+  const FunctionDescriptor& f = up == 0 ? function : *frames[index - up].function;
+  std::uint32_t at = up == 0 ? site : frames[index - up].site;
+  if (slot >= f.num_slots || !held_by_address(f.slots[slot]) ||
+      !live_at(f.sites[at], std::uint32_t(slot)))
+    in.fail("pointer into slot " + std::to_string(slot) + " of `" + f.display_name +
+            "`, which that frame does not hold there");
+  if (offset > f.slots[slot].size)
+    in.fail("pointer " + std::to_string(offset) + " bytes into `" + f.slots[slot].name + "` of " +
+            std::to_string(f.slots[slot].size));
+}
+
+} // namespace
 
 RestoreState plan_restore(const SnapshotContents& contents, const char* result_type) {
   std::vector<const FunctionDescriptor*> functions;
@@ -157,6 +288,9 @@ RestoreState plan_restore(const SnapshotContents& contents, const char* result_t
           iterator_ops(slot).check(in);
           break;
         case SlotKind::element_reference:
+          break;
+        case SlotKind::pointer:
+          check_pointer(state.frames, i, f, std::uint32_t(site), in);
           break;
         default:
           in.fail("slot of unknown kind " + std::to_string(slot.kind));

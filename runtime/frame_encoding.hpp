@@ -28,7 +28,18 @@ struct RestoreFrame {
 struct RestoreState {
   std::vector<RestoreFrame> frames;
   std::size_t next = 0;
+  /// The records of the frames re-entered so far, root first: what pointers relocate into.
+  std::vector<FrameRecord*> records;
 };
+
+/// How a SlotKind::pointer is written: a tag, then for `into_frame` the number of frames up
+/// from the pointer's own (0: its own), the target's slot index and the offset into it; for
+/// `into_constant` the module's build id (length, bytes) and the offset from its load address.
+enum class PointerTag : std::uint8_t { null = 0, into_frame = 1, into_constant = 2 };
+
+/// Reads what follows an `into_constant` tag: the address in this process, or a snapshot_error
+/// (through `in`) if no loaded module has that build id and read-only memory at that offset.
+const void* read_constant_pointer(Reader& in);
 
 /// Checks that this program can resume `contents`: every function known with the same layout,
 /// a proper chain of call sites ending at a checkpoint() site, the root's result type equal to

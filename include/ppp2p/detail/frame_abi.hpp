@@ -15,7 +15,7 @@ class Reader;
 
 namespace ppp2p::detail {
 
-inline constexpr std::uint32_t kFrameAbiVersion = 3;
+inline constexpr std::uint32_t kFrameAbiVersion = 4;
 
 /// How a slot's state is kept in a frame record and written into a snapshot.
 enum class SlotKind : std::uint32_t {
@@ -37,6 +37,12 @@ enum class SlotKind : std::uint32_t {
   /// A reference (copied into the record like raw_value) to the element the iterator slot
   /// `related` designates (a range-for's `auto& x`); recomputed on restore, no bytes.
   element_reference = 5,
+  /// A pointer or reference (copied into the record like raw_value) that may point anywhere
+  /// into an object a frame of the captured chain holds by address: a local or by-value
+  /// parameter of this frame or of a caller, at any offset (a field, an array element). The
+  /// snapshot holds (frames up, slot, offset); restoring relocates it to the same object in
+  /// the new process. A pointer anywhere else makes the capture fail, naming the variable.
+  pointer = 6,
 };
 
 enum class SiteKind : std::uint32_t {

@@ -3,14 +3,17 @@
 // RUN: %clangxx -O0 -S -emit-llvm -o /dev/null -Xclang -verify %s
 #include <ppp2p/ppp2p.hpp>
 
+#include <mutex>
+
 [[ppp2p::checkpointable]] int offset(int i) {
   ppp2p::checkpoint();
   return i;
 }
 
+[[ppp2p::process_local]] static std::mutex locks[16];
+
 [[ppp2p::checkpointable]] int walk(int n) {
-  [[ppp2p::process_local]] static int table[16];
-  int* p = table; // expected-error {{'p' of type 'int *' is live across the ppp2p site at line 14 (the call of offset(int)) and cannot move to another process: raw pointers hold addresses of this process}}
+  std::mutex* p = locks; // expected-error {{'p' of type 'std::mutex *' is live across the ppp2p site at line 17 (the call of offset(int)) and cannot move to another process: a synchronisation object belongs to the threads of this process}}
   p += offset(n);
-  return *p;
+  return p->try_lock();
 }
