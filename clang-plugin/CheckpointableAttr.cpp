@@ -48,16 +48,16 @@ struct CheckpointableAttrInfo : public ParsedAttrInfo {
       return AttributeNotApplied;
     }
     FunctionDecl* fn = decl->getAsFunction();
-    if (const auto* method = dyn_cast<CXXMethodDecl>(fn); method && !method->isStatic()) {
+    if (isa<CXXConstructorDecl, CXXDestructorDecl>(fn)) {
       sema.Diag(attr.getLoc(),
                 diags.getCustomDiagID(DiagnosticsEngine::Error,
-                                      "[[ppp2p::checkpointable]] cannot apply to non-static "
-                                      "member function %0: 'this' cannot move to another "
-                                      "process"))
-          << method;
+                                      "[[ppp2p::checkpointable]] cannot apply to %select{a "
+                                      "constructor|a destructor}0: the object is not complete "
+                                      "at its sites"))
+          << isa<CXXDestructorDecl>(fn);
       sema.Diag(attr.getLoc(), diags.getCustomDiagID(DiagnosticsEngine::Note,
-                                                     "hint: make it static and pass the object "
-                                                     "by value"));
+                                                     "hint: do the work in a member function "
+                                                     "called after construction"));
       // Remembered, so that its checkpoint() calls are not also told to mark it.
       fn->addAttr(AnnotateAttr::CreateImplicit(
           sema.Context, ppp2p::annotation::kCheckpointableRefusedTag, nullptr, 0, attr.getRange()));

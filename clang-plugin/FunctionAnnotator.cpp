@@ -84,6 +84,13 @@ std::string FunctionAnnotator::typeName(QualType type) {
   return type.getAsString(sema_.getASTContext().getPrintingPolicy());
 }
 
+std::string FunctionAnnotator::thisType(const FunctionDecl& fn) {
+  const auto* method = dyn_cast<CXXMethodDecl>(&fn);
+  if (!method || method->isStatic())
+    return "";
+  return typeName(method->getThisType());
+}
+
 std::string FunctionAnnotator::displayName(const FunctionDecl& fn) {
   std::string out;
   llvm::raw_string_ostream stream(out);
@@ -117,8 +124,8 @@ void FunctionAnnotator::warnStrayCheckpoints(const FunctionDecl& fn) {
 
 bool FunctionAnnotator::refuseShape(const FunctionDecl& fn) {
   DiagnosticsEngine& diags = sema_.getDiagnostics();
-  if (const auto* method = dyn_cast<CXXMethodDecl>(&fn); method && !method->isStatic()) {
-    // Also reported when the attribute is parsed; instantiations land here.
+  if (isa<CXXConstructorDecl, CXXDestructorDecl>(fn)) {
+    // Reported when the attribute is parsed; instantiations land here.
     return true;
   }
   if (fn.isVariadic()) {
@@ -330,7 +337,23 @@ bool FunctionAnnotator::annotateRangeVar(
     if (auto it = frame_.rangeVars.find(loop.alias);
         it != frame_.rangeVars.end() && it->second.role == RangeRole::Element)
       outer = it->second.loop;
-  if (!loop.target && !loop.temporaryRange && !outer)
+  if (!loop.target && !loop.temporaryRange && !outer && !unordered && !proxy) {
+    // The range is elsewhere (a reference parameter, an element of a container): the loop's
+    // variables move as relocated pointers, found at capture in what the frames hold.
+    const auto* fn = dyn_cast_or_null<FunctionDecl>(var.getParentFunctionOrMethod());
+    std::optional<Classification> pointer = classifier_.classifyPointerVariable(var.getType());
+    if (const VarDecl* global = fn ? pointsIntoWritableGlobal(*fn, *loop.range) : nullptr)
+      reason = "its range is '" + global->getNameAsString() +
+               "', a global variable of this process, which a snapshot does not hold";
+    else if ((range.role != RangeRole::Begin && range.role != RangeRole::End) ||
+             (pointer && pointer->movability == Movability::Raw)) {
+      fields.push_back({"kind", "pointer"});
+      return true;
+    } else
+      reason = "its range is not a local variable of this function, and its iterators are not "
+               "pointers into a contiguous container (vector, string, array), the only ones "
+               "relocated then";
+  } else if (!loop.target && !loop.temporaryRange && !outer)
     reason = "its range is not a local variable of this function, so it may not exist where "
              "the loop resumes";
   else if (unordered)
@@ -507,7 +530,8 @@ void FunctionAnnotator::annotateCheckpointable(FunctionDecl& fn) {
       annotation::format(annotation::kFunctionTag, {{"name", displayName(fn)},
                                                     {"ret", returnType.str()},
                                                     {"callees", callees},
-                                                    {"temps", temporaries}}),
+                                                    {"temps", temporaries},
+                                                    {"this", thisType(fn)}}),
       temporaryArgs.data(), unsigned(temporaryArgs.size()), fn.getSourceRange()));
 }
 

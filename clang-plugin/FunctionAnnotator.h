@@ -65,6 +65,8 @@ private:
                     std::vector<std::pair<llvm::StringRef, std::string>>& fields,
                     std::vector<clang::Expr*>& args);
   std::string displayName(const clang::FunctionDecl& fn);
+  /// The type of `this` ("Graph *"), or empty for a function that has none.
+  std::string thisType(const clang::FunctionDecl& fn);
   std::string typeName(clang::QualType type);
 
   clang::Sema& sema_;

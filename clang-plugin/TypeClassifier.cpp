@@ -94,8 +94,28 @@ Classification TypeClassifier::classifyVariable(QualType type) {
   return c;
 }
 
+/// Iterators of contiguous standard containers (vector, string), which are one pointer: they
+/// move as relocated pointers.
+static bool isContiguousIterator(QualType type) {
+  const auto* spec = dyn_cast_or_null<ClassTemplateSpecializationDecl>(type->getAsCXXRecordDecl());
+  if (!spec || !spec->getIdentifier() || spec->getTemplateArgs().size() < 1 ||
+      spec->getTemplateArgs()[0].getKind() != TemplateArgument::Type)
+    return false;
+  const DeclContext* context = spec->getDeclContext()->getEnclosingNamespaceContext();
+  const auto* ns = dyn_cast<NamespaceDecl>(context);
+  if (spec->getName() == "__normal_iterator" && ns && ns->getName() == "__gnu_cxx")
+    return spec->getTemplateArgs()[0].getAsType()->isPointerType();
+  if (spec->getName() == "reverse_iterator" && spec->isInStdNamespace()) {
+    QualType base = spec->getTemplateArgs()[0].getAsType().getCanonicalType();
+    return base->isPointerType() || isContiguousIterator(base);
+  }
+  return false;
+}
+
 std::optional<Classification> TypeClassifier::classifyPointerVariable(QualType type) {
   QualType canonical = type.getCanonicalType();
+  if (isContiguousIterator(canonical))
+    return kRaw;
   if (!canonical->isReferenceType() && !canonical->isPointerType())
     return std::nullopt;
   QualType pointee = canonical->getPointeeType().getCanonicalType();

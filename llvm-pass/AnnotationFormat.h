@@ -33,6 +33,7 @@ inline constexpr llvm::StringLiteral kCheckpointableRefusedTag = "ppp2p.checkpoi
 ///   callees  comma-separated mangled names of the checkpointable functions it calls at sites
 ///   temps    comma-separated `dtor:k`: the temporary whose destructor has this mangled name
 ///            is moved by the codec functions at arguments [4k, 4k + 4) of the annotation
+///   this     for a non-static member function, the type of `this` (e.g. "Graph *")
 inline constexpr llvm::StringLiteral kFunctionTag = "ppp2p.fn";
 
 /// On each local variable and parameter of an analysed checkpointable function. Keys:

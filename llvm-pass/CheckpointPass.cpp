@@ -33,6 +33,8 @@ PreservedAnalyses CheckpointPass::run(Module& module, ModuleAnalysisManager&) {
     FrameModel model;
     model.info = info;
     model.slots = collectAnnotatedSlots(*function);
+    if (info.hasThis)
+      addThisSlot(*function, info, model.slots);
     model.sites = collectSites(*function, info, functions, cannotCapture);
     if (model.sites.empty()) {
       // Never captured, but spawnable: a descriptor without sites names it.

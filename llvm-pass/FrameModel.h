@@ -28,6 +28,9 @@ struct FunctionInfo {
   /// Codecs (save, load, check, destroy) of the function's temporaries with destructors, by
   /// the mangled names of their destructors.
   llvm::StringMap<llvm::SmallVector<llvm::Function*, 4>> temporaryCodecs;
+  /// A non-static member function: `this` (of type thisType) moves as a relocated pointer.
+  bool hasThis = false;
+  std::string thisType;
 };
 
 struct Slot {
@@ -50,7 +53,7 @@ struct Slot {
   int id = -1;
   std::string relatedId; // a plugin id, or "temporary" (resolved through the IR)
   unsigned related = kNoRelatedSlot;
-  bool addressed = false;   // something points into it: keep it by address
+  bool addressed = false; // something points into it: keep it by address
   // Where a relocated pointer (SlotKind::Pointer) may hold its address (PointerTargets.h).
   bool escapes = false;
   llvm::SmallVector<const llvm::CallBase*, 2> passedToSites;

@@ -66,6 +66,8 @@ MapVector<Function*, FunctionInfo> collectCheckpointableFunctions(Module& module
     info.function = function;
     info.displayName = parsed->get("name").str();
     info.returnType = parsed->get("ret").str();
+    info.thisType = parsed->get("this").str();
+    info.hasThis = !info.thisType.empty();
     SmallVector<StringRef, 8> callees;
     parsed->get("callees").split(callees, ',', -1, /*KeepEmpty=*/false);
     for (StringRef callee : callees)
@@ -156,6 +158,34 @@ std::vector<Slot> collectAnnotatedSlots(Function& function) {
   for (Instruction* call : annotationCalls)
     call->eraseFromParent();
   return slots;
+}
+
+void addThisSlot(Function& function, const FunctionInfo& info, std::vector<Slot>& slots) {
+  // `this` is the first argument, after the result's address if it is returned in memory.
+  Argument* self = nullptr;
+  for (Argument& argument : function.args())
+    if (!argument.hasStructRetAttr()) {
+      self = &argument;
+      break;
+    }
+  if (!self)
+    return;
+  // Clang keeps it in `this.addr`, stored once at entry and reloaded from there.
+  for (Instruction& instruction : function.getEntryBlock()) {
+    auto* store = dyn_cast<StoreInst>(&instruction);
+    if (!store || store->getValueOperand() != self || !isa<AllocaInst>(store->getPointerOperand()))
+      continue;
+    Slot slot;
+    slot.name = "this";
+    slot.typeName = info.thisType;
+    slot.kind = SlotKind::Pointer;
+    slot.storage = store->getPointerOperand();
+    slot.size = function.getDataLayout().getPointerSize();
+    slot.align = function.getDataLayout().getPointerABIAlignment(0);
+    slot.isParam = true;
+    slots.push_back(std::move(slot));
+    return;
+  }
 }
 
 namespace {

@@ -16,6 +16,10 @@ llvm::MapVector<llvm::Function*, FunctionInfo> collectCheckpointableFunctions(ll
 /// removed). Slots the plugin found dead everywhere are returned with liveAnywhere = false.
 std::vector<Slot> collectAnnotatedSlots(llvm::Function& function);
 
+/// For a member function (info.hasThis): `this`, kept in the alloca Clang stores it to at
+/// entry, as a relocated pointer slot (a parameter, live wherever it is used after a site).
+void addThisSlot(llvm::Function& function, const FunctionInfo& info, std::vector<Slot>& slots);
+
 /// Checkpointable functions of this module that can never capture: no checkpoint() site, and
 /// only calls of checkpointable functions of this module that cannot capture either. Calls of
 /// them are not sites (nothing can be captured below them), which keeps them free.

@@ -112,9 +112,30 @@ Slot temporarySlot(AllocaInst* alloca, std::string typeName) {
 
 } // namespace
 
+/// A load from an alloca whose only store is of an argument (`this.addr`, which Clang loads
+/// once at entry): every such load yields the argument, or after a resume the restored value.
+static bool isArgumentReload(const LoadInst* load) {
+  const auto* alloca = dyn_cast<AllocaInst>(load->getPointerOperand());
+  if (!alloca || !alloca->isStaticAlloca())
+    return false;
+  unsigned stores = 0;
+  for (const User* user : alloca->users()) {
+    if (const auto* store = dyn_cast<StoreInst>(user)) {
+      if (store->getPointerOperand() != alloca || !isa<Argument>(store->getValueOperand()))
+        return false;
+      ++stores;
+    } else if (!isa<LoadInst, IntrinsicInst>(user)) {
+      return false; // its address escapes: it may be written through it
+    }
+  }
+  return stores == 1;
+}
+
 bool isRematerializable(const Value* value) {
   if (isa<Constant, Argument>(value))
     return true;
+  if (const auto* load = dyn_cast<LoadInst>(value))
+    return load->getType()->isPointerTy() && isArgumentReload(load);
   if (const auto* alloca = dyn_cast<AllocaInst>(value))
     return alloca->isStaticAlloca();
   if (const auto* gep = dyn_cast<GetElementPtrInst>(value))

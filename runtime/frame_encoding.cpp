@@ -1,7 +1,7 @@
 #include "frame_encoding.hpp"
 
-#include "constant_addresses.hpp"
 #include "function_registry.hpp"
+#include "pointer_relocation.hpp"
 #include "slot_access.hpp"
 
 #include <ppp2p/codec.hpp>
@@ -29,77 +29,6 @@ std::string site_text(const FunctionDescriptor& f, std::uint32_t site) {
          std::to_string(s.column);
 }
 
-/// Whether slot `target` is live at `site` (a frame at that site holds its bytes).
-bool live_at(const SiteDescriptor& site, std::uint32_t target) {
-  for (std::uint32_t i = 0; i < site.num_live; ++i)
-    if (site.live[i] == target)
-      return true;
-  return false;
-}
-
-/// Writes pointer slot `slot` of frame `index` (root first) of `chain`: relocated against the
-/// objects held by address in that frame and its callers, innermost first.
-void save_pointer(const std::vector<const FrameRecord*>& chain, std::size_t index,
-                  const SlotDescriptor& slot, Writer& out) {
-  auto* pointer = static_cast<const std::byte*>(load_pointer(record_field(chain[index], slot)));
-  if (!pointer) {
-    out.varint(std::uint64_t(PointerTag::null));
-    return;
-  }
-  // A pointer one past an object's end may equally be the start of the next: an object that
-  // holds it strictly inside wins, the end of one only if nothing else does.
-  struct Found {
-    std::size_t up;
-    std::uint32_t slot;
-    std::uint64_t offset;
-  };
-  std::optional<Found> inside, at_end;
-  for (std::size_t up = 0; up <= index && !inside; ++up) {
-    const FrameRecord* frame = chain[index - up];
-    const FunctionDescriptor& f = *frame->function;
-    const SiteDescriptor& site = f.sites[frame->site];
-    for (std::uint32_t i = 0; i < site.num_live && !inside; ++i) {
-      const SlotDescriptor& target = f.slots[site.live[i]];
-      if (!held_by_address(target))
-        continue;
-      auto* base = static_cast<const std::byte*>(slot_object(frame, target));
-      if (pointer < base || pointer > base + target.size)
-        continue;
-      Found found{up, site.live[i], std::uint64_t(pointer - base)};
-      if (pointer < base + target.size)
-        inside = found;
-      else if (!at_end)
-        at_end = found;
-    }
-  }
-  if (inside)
-    at_end = inside;
-  if (!at_end) {
-    // Not the VT's state: a string literal, a const global, code or a vtable moves as its
-    // place in its module; anything else is refused.
-    std::string why;
-    if (std::optional<ConstantAddress> constant = locate_constant(pointer, why)) {
-      out.varint(std::uint64_t(PointerTag::into_constant));
-      out.varint(constant->build_id.size());
-      out.write(constant->build_id.data(), constant->build_id.size());
-      out.varint(constant->offset);
-      return;
-    }
-    const FunctionDescriptor& f = *chain[index]->function;
-    throw error(errc::capture_failed,
-                std::string("`") + slot.name + "` (" + slot.type_name + ") in `" + f.display_name +
-                    "` at " + site_text(f, chain[index]->site) +
-                    " points outside the virtual thread's frames, " + why +
-                    ", so it cannot be relocated; keep what it points to in a local or a "
-                    "by-value parameter of a checkpointable function (ppp2p::global<T> for "
-                    "state the VTs share)");
-  }
-  out.varint(std::uint64_t(PointerTag::into_frame));
-  out.varint(at_end->up);
-  out.varint(at_end->slot);
-  out.varint(at_end->offset);
-}
-
 } // namespace
 
 std::optional<Snapshot> capture_chain(const FrameRecord* innermost, const FrameRecord* root) {
@@ -118,6 +47,7 @@ std::optional<Snapshot> capture_chain(const FrameRecord* innermost, const FrameR
   std::vector<FunctionRef> functions;
   std::unordered_map<const FunctionDescriptor*, std::uint64_t> function_index;
   Writer& out = builder.frames();
+  HeapRegionCache heap_regions;
   std::reverse(chain.begin(), chain.end()); // root first
   for (std::size_t index = 0; index < chain.size(); ++index) {
     const FrameRecord* frame = chain[index];
@@ -130,6 +60,8 @@ std::optional<Snapshot> capture_chain(const FrameRecord* innermost, const FrameR
     const SiteDescriptor& site = f.sites[frame->site];
     for (std::uint32_t i = 0; i < site.num_live; ++i) {
       const SlotDescriptor& slot = f.slots[site.live[i]];
+      if (written_last(slot))
+        continue;
       void* object = slot_object(frame, slot);
       switch (SlotKind(slot.kind)) {
       case SlotKind::raw_value:
@@ -156,10 +88,12 @@ std::optional<Snapshot> capture_chain(const FrameRecord* innermost, const FrameR
       case SlotKind::element_reference:
         break; // recomputed from its iterator on restore
       case SlotKind::pointer:
-        save_pointer(chain, index, slot, out);
-        break;
+        break; // below
       }
     }
+    for (std::uint32_t i = 0; i < site.num_live; ++i)
+      if (const SlotDescriptor& slot = f.slots[site.live[i]]; written_last(slot))
+        save_pointer(chain, index, slot, heap_regions, out);
   }
   const FunctionDescriptor& root_function = *chain.front()->function;
   std::vector<std::byte> bytes =
@@ -167,60 +101,6 @@ std::optional<Snapshot> capture_chain(const FrameRecord* innermost, const FrameR
   previous_size = bytes.size();
   return Snapshot::adopt_validated(std::move(bytes));
 }
-
-const void* read_constant_pointer(Reader& in) {
-  ConstantAddress where;
-  std::uint64_t length = in.varint();
-  if (length == 0 || length > 64)
-    in.fail("a module build id of " + std::to_string(length) + " bytes");
-  where.build_id.resize(std::size_t(length));
-  in.read(where.build_id.data(), where.build_id.size());
-  where.offset = in.varint();
-  const void* address = resolve_constant(where);
-  if (!address) {
-    static const char digits[] = "0123456789abcdef";
-    std::string id;
-    for (std::uint8_t b : where.build_id)
-      id += {digits[b >> 4], digits[b & 15]};
-    in.fail("a pointer into read-only memory of the module with build id " + id + " at offset " +
-            std::to_string(where.offset) +
-            ", which this process has not loaded (another build of the program?)");
-  }
-  return address;
-}
-
-namespace {
-
-/// Checks a pointer slot's bytes of frame `index`, which is at `site` of `function`, against
-/// the frames planned before it.
-void check_pointer(const std::vector<RestoreFrame>& frames, std::size_t index,
-                   const FunctionDescriptor& function, std::uint32_t site, Reader& in) {
-  std::uint64_t tag = in.varint();
-  if (tag == std::uint64_t(PointerTag::null))
-    return;
-  if (tag == std::uint64_t(PointerTag::into_constant)) {
-    read_constant_pointer(in);
-    return;
-  }
-  if (tag != std::uint64_t(PointerTag::into_frame))
-    in.fail("pointer of unknown kind " + std::to_string(tag));
-  std::uint64_t up = in.varint();
-  std::uint64_t slot = in.varint();
-  std::uint64_t offset = in.varint();
-  if (up > index)
-    in.fail("pointer into the frame " + std::to_string(up) + " up, above the root");
-  const FunctionDescriptor& f = up == 0 ? function : *frames[index - up].function;
-  std::uint32_t at = up == 0 ? site : frames[index - up].site;
-  if (slot >= f.num_slots || !held_by_address(f.slots[slot]) ||
-      !live_at(f.sites[at], std::uint32_t(slot)))
-    in.fail("pointer into slot " + std::to_string(slot) + " of `" + f.display_name +
-            "`, which that frame does not hold there");
-  if (offset > f.slots[slot].size)
-    in.fail("pointer " + std::to_string(offset) + " bytes into `" + f.slots[slot].name + "` of " +
-            std::to_string(f.slots[slot].size));
-}
-
-} // namespace
 
 RestoreState plan_restore(const SnapshotContents& contents, const char* result_type) {
   std::vector<const FunctionDescriptor*> functions;
@@ -243,6 +123,7 @@ RestoreState plan_restore(const SnapshotContents& contents, const char* result_t
   }
 
   RestoreState state;
+  HeapRegionCache heap_regions;
   Reader in(contents.frames);
   for (std::uint32_t i = 0; i < contents.frame_count; ++i) {
     std::uint64_t function_index = in.varint();
@@ -266,18 +147,24 @@ RestoreState plan_restore(const SnapshotContents& contents, const char* result_t
                                site_text(f, std::uint32_t(site)) +
                                (innermost ? ", not a checkpoint() site, yet it is innermost"
                                           : ", a checkpoint() site, yet frames follow it"));
-    const std::byte* payload = in.position();
+    RestoreFrame& frame = state.frames.emplace_back(
+        RestoreFrame{&f, std::uint32_t(site), in.position(), nullptr, {}});
     try {
       for (std::uint32_t k = 0; k < s.num_live; ++k) {
         const SlotDescriptor& slot = f.slots[s.live[k]];
+        if (written_last(slot))
+          continue;
         switch (SlotKind(slot.kind)) {
         case SlotKind::raw_value:
         case SlotKind::raw_address:
           in.take(slot.size);
           break;
-        case SlotKind::codec_address:
+        case SlotKind::codec_address: {
+          const std::byte* begin = in.position();
           codec_ops(slot).check(in);
+          frame.objects.push_back({s.live[k], begin, in.position()});
           break;
+        }
         case SlotKind::frame_pointer:
           if (std::uint64_t offset = in.varint();
               offset > pointee_size(slot, f.slots[slot.related]))
@@ -289,19 +176,19 @@ RestoreState plan_restore(const SnapshotContents& contents, const char* result_t
           break;
         case SlotKind::element_reference:
           break;
-        case SlotKind::pointer:
-          check_pointer(state.frames, i, f, std::uint32_t(site), in);
-          break;
         default:
           in.fail("slot of unknown kind " + std::to_string(slot.kind));
         }
       }
+      for (std::uint32_t k = 0; k < s.num_live; ++k)
+        if (written_last(f.slots[s.live[k]]))
+          check_pointer(state.frames, i, heap_regions, in);
     } catch (const snapshot_error& e) {
       throw snapshot_error(errc::decode_failed,
                            "in frame " + std::to_string(i) + " (`" + f.display_name + "` at " +
                                site_text(f, std::uint32_t(site)) + "): " + e.what());
     }
-    state.frames.push_back({&f, std::uint32_t(site), payload, in.position()});
+    frame.end = in.position();
   }
   if (in.remaining() != 0)
     throw snapshot_error(errc::snapshot_malformed,

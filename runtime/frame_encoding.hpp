@@ -5,10 +5,13 @@
 #include "snapshot_format.hpp"
 
 #include <ppp2p/detail/frame_abi.hpp>
+#include <ppp2p/detail/heap_regions.hpp>
 #include <ppp2p/snapshot.hpp>
 
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace ppp2p::detail {
@@ -23,6 +26,14 @@ struct RestoreFrame {
   std::uint32_t site;
   const std::byte* payload; // start of this frame's slot bytes
   const std::byte* end;     // end of this frame's slot bytes
+  /// The bytes of each codec slot (slot index, first byte, end): what pointers into the heap
+  /// memory of its object are checked against.
+  struct ObjectBytes {
+    std::uint32_t slot;
+    const std::byte* begin;
+    const std::byte* end;
+  };
+  std::vector<ObjectBytes> objects;
 };
 
 struct RestoreState {
@@ -30,16 +41,15 @@ struct RestoreState {
   std::size_t next = 0;
   /// The records of the frames re-entered so far, root first: what pointers relocate into.
   std::vector<FrameRecord*> records;
+  /// Heap regions of restored objects that pointers point into, by (frame, slot).
+  std::map<std::pair<std::size_t, std::uint32_t>, std::vector<HeapRegion>> heap_regions;
 };
 
-/// How a SlotKind::pointer is written: a tag, then for `into_frame` the number of frames up
-/// from the pointer's own (0: its own), the target's slot index and the offset into it; for
-/// `into_constant` the module's build id (length, bytes) and the offset from its load address.
-enum class PointerTag : std::uint8_t { null = 0, into_frame = 1, into_constant = 2 };
-
-/// Reads what follows an `into_constant` tag: the address in this process, or a snapshot_error
-/// (through `in`) if no loaded module has that build id and read-only memory at that offset.
-const void* read_constant_pointer(Reader& in);
+/// Whether a slot is written after the frame's other slots (pointer slots: everything they may
+/// point into is known by then).
+inline bool written_last(const SlotDescriptor& slot) {
+  return SlotKind(slot.kind) == SlotKind::pointer;
+}
 
 /// Checks that this program can resume `contents`: every function known with the same layout,
 /// a proper chain of call sites ending at a checkpoint() site, the root's result type equal to

@@ -2,6 +2,7 @@
 // re-entry of one frame in restore mode.
 #include "capture_context.hpp"
 #include "frame_encoding.hpp"
+#include "pointer_relocation.hpp"
 #include "slot_access.hpp"
 
 #include <ppp2p/checkpoint.hpp>
@@ -83,7 +84,6 @@ std::uint32_t __ppp2p_restore_frame(const FunctionDescriptor* function, FrameRec
   struct DeferredPointer {
     const SlotDescriptor* slot;
     std::uint64_t offset;
-    const SlotDescriptor* target = nullptr; // SlotKind::pointer into this frame: its target
   };
   std::vector<DeferredPointer> pointers;
   state.records.resize(state.next);
@@ -93,6 +93,8 @@ std::uint32_t __ppp2p_restore_frame(const FunctionDescriptor* function, FrameRec
     // their container and its range, so they are built afterwards, then the elements.
     for (std::uint32_t k = 0; k < site.num_live; ++k) {
       const SlotDescriptor& slot = function->slots[site.live[k]];
+      if (written_last(slot))
+        continue;
       std::byte* field = record_field(record, slot);
       switch (SlotKind(slot.kind)) {
       case SlotKind::raw_value:
@@ -124,24 +126,8 @@ std::uint32_t __ppp2p_restore_frame(const FunctionDescriptor* function, FrameRec
       }
       case SlotKind::element_reference:
         break;
-      case SlotKind::pointer: {
-        // Validated by plan_restore: a live, held-by-address slot of this frame or a caller.
-        std::uint64_t tag = in.varint();
-        if (tag != std::uint64_t(PointerTag::into_frame)) {
-          store_pointer(field, tag == std::uint64_t(PointerTag::null) ? nullptr
-                                                                      : read_constant_pointer(in));
-          break;
-        }
-        std::uint64_t up = in.varint();
-        const FrameRecord* frame = state.records[state.next - up];
-        const SlotDescriptor& target = frame->function->slots[in.varint()];
-        std::uint64_t offset = in.varint();
-        if (up == 0)
-          pointers.push_back({&slot, offset, &target}); // once this frame's objects exist
-        else
-          store_pointer(field, static_cast<std::byte*>(slot_object(frame, target)) + offset);
-        break;
-      }
+      case SlotKind::pointer:
+        break; // written last, read last
       }
     }
     // Declaration order is dependency order: a loop's range, then its iterators, then its
@@ -151,8 +137,7 @@ std::uint32_t __ppp2p_restore_frame(const FunctionDescriptor* function, FrameRec
     for (std::uint32_t k = 0; k < site.num_live; ++k) {
       const SlotDescriptor& slot = function->slots[site.live[k]];
       if (next_pointer != pointers.end() && next_pointer->slot == &slot) {
-        void* base = next_pointer->target ? slot_object(record, *next_pointer->target)
-                                          : pointee_base(record, function->slots[slot.related]);
+        void* base = pointee_base(record, function->slots[slot.related]);
         store_pointer(record_field(record, slot),
                       static_cast<std::byte*>(base) + (next_pointer++)->offset);
       } else if (SlotKind(slot.kind) == SlotKind::iterator) {
@@ -169,6 +154,10 @@ std::uint32_t __ppp2p_restore_frame(const FunctionDescriptor* function, FrameRec
         store_pointer(record_field(record, slot), element);
       }
     }
+    // Pointers last: into this frame's objects, those of callers, or the heap they own.
+    for (std::uint32_t k = 0; k < site.num_live; ++k)
+      if (const SlotDescriptor& slot = function->slots[site.live[k]]; written_last(slot))
+        store_pointer(record_field(record, slot), restore_pointer(state, in));
   } catch (...) {
     for (auto it = built.rbegin(); it != built.rend(); ++it) {
       const SlotDescriptor& slot = **it;

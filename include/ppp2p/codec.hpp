@@ -22,6 +22,7 @@
 
 #include <ppp2p/detail/aggregate_fields.hpp>
 #include <ppp2p/detail/byte_io.hpp>
+#include <ppp2p/detail/heap_regions.hpp>
 
 #include <array>
 #include <bit>
@@ -192,6 +193,17 @@ template <class C> void save_sequence(Writer& out, const C& container, std::size
   out.varint(size);
   for (const auto& element : container)
     save_value(out, element);
+}
+
+/// For containers whose elements each live in an allocation of their own (list, map and set
+/// nodes, deque blocks): each element is a heap region (heap_regions.hpp).
+template <class C>
+void save_sequence_of_regions(Writer& out, const C& container, std::size_t size) {
+  out.varint(size);
+  for (const auto& element : container) {
+    note_heap_region(&element, sizeof element);
+    save_value(out, element);
+  }
 }
 
 template <class T> struct pointer_codec {

@@ -17,11 +17,19 @@ namespace ppp2p {
 
 namespace detail {
 
+template <class C> inline constexpr bool is_ordered = requires {
+  typename C::key_compare;
+};
+
+// Each element of an ordered container is a heap region (its node's value), in order; not
+// those of unordered ones, whose order a move does not keep.
 template <class C> void save_map(Writer& out, const C& container) {
   out.varint(container.size());
-  for (const auto& [key, mapped] : container) {
-    save_value(out, key);
-    save_value(out, mapped);
+  for (const auto& entry : container) {
+    if constexpr (is_ordered<C>)
+      note_heap_region(&entry, sizeof entry);
+    save_value(out, entry.first);
+    save_value(out, entry.second);
   }
 }
 
@@ -31,19 +39,31 @@ template <class C> C load_map(Reader& in) {
   C container;
   std::size_t n = in.count(2);
   for (std::size_t i = 0; i < n; ++i) {
+    std::size_t region = is_ordered<C> ? begin_heap_region() : kNoHeapRegion;
     Key key = load_value<Key>(in);
     Mapped mapped = load_value<Mapped>(in);
-    container.emplace_hint(container.end(), std::move(key), std::move(mapped));
+    auto at = container.emplace_hint(container.end(), std::move(key), std::move(mapped));
+    set_heap_region(region, &*at, sizeof *at);
   }
   return container;
+}
+
+template <class C> void save_set(Writer& out, const C& container) {
+  if constexpr (is_ordered<C>)
+    save_sequence_of_regions(out, container, container.size());
+  else
+    save_sequence(out, container, container.size());
 }
 
 template <class C> C load_set(Reader& in) {
   using Key = typename C::key_type;
   C container;
   std::size_t n = in.count(min_encoded_size<Key>());
-  for (std::size_t i = 0; i < n; ++i)
-    container.emplace_hint(container.end(), load_value<Key>(in));
+  for (std::size_t i = 0; i < n; ++i) {
+    std::size_t region = is_ordered<C> ? begin_heap_region() : kNoHeapRegion;
+    auto at = container.emplace_hint(container.end(), load_value<Key>(in));
+    set_heap_region(region, &*at, sizeof *at);
+  }
   return container;
 }
 
@@ -77,26 +97,26 @@ struct codec<std::unordered_multimap<K, V, std::hash<K>, std::equal_to<K>, A>> {
 
 template <class K, class A> struct codec<std::set<K, std::less<K>, A>> {
   using S = std::set<K, std::less<K>, A>;
-  static void save(Writer& out, const S& s) { detail::save_sequence(out, s, s.size()); }
+  static void save(Writer& out, const S& s) { detail::save_set(out, s); }
   static S load(Reader& in) { return detail::load_set<S>(in); }
 };
 
 template <class K, class A> struct codec<std::multiset<K, std::less<K>, A>> {
   using S = std::multiset<K, std::less<K>, A>;
-  static void save(Writer& out, const S& s) { detail::save_sequence(out, s, s.size()); }
+  static void save(Writer& out, const S& s) { detail::save_set(out, s); }
   static S load(Reader& in) { return detail::load_set<S>(in); }
 };
 
 template <class K, class A> struct codec<std::unordered_set<K, std::hash<K>, std::equal_to<K>, A>> {
   using S = std::unordered_set<K, std::hash<K>, std::equal_to<K>, A>;
-  static void save(Writer& out, const S& s) { detail::save_sequence(out, s, s.size()); }
+  static void save(Writer& out, const S& s) { detail::save_set(out, s); }
   static S load(Reader& in) { return detail::load_set<S>(in); }
 };
 
 template <class K, class A>
 struct codec<std::unordered_multiset<K, std::hash<K>, std::equal_to<K>, A>> {
   using S = std::unordered_multiset<K, std::hash<K>, std::equal_to<K>, A>;
-  static void save(Writer& out, const S& s) { detail::save_sequence(out, s, s.size()); }
+  static void save(Writer& out, const S& s) { detail::save_set(out, s); }
   static S load(Reader& in) { return detail::load_set<S>(in); }
 };
 

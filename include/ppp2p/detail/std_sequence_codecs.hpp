@@ -34,13 +34,20 @@ template <class T, std::size_t E> struct codec<std::span<T, E>> {
 
 template <class C, class Tr, class A> struct codec<std::basic_string<C, Tr, A>> {
   using S = std::basic_string<C, Tr, A>;
+  // Characters beyond libstdc++'s small-string buffer (inside the object) are on the heap, on
+  // both sides of a move: a heap region, the terminator included.
+  static constexpr std::size_t kInline = 15 / sizeof(C);
   static void save(Writer& out, const S& s) {
+    if (s.size() > kInline)
+      detail::note_heap_region(s.data(), (s.size() + 1) * sizeof(C));
     out.varint(s.size());
     out.write(s.data(), s.size() * sizeof(C));
   }
   static S load(Reader& in) {
     S s;
     s.resize(in.count(sizeof(C)));
+    if (s.size() > kInline)
+      detail::note_heap_region(s.data(), (s.size() + 1) * sizeof(C));
     in.read(s.data(), s.size() * sizeof(C));
     return s;
   }
@@ -48,6 +55,7 @@ template <class C, class Tr, class A> struct codec<std::basic_string<C, Tr, A>> 
 
 template <class T, class A> struct codec<std::vector<T, A>> {
   static void save(Writer& out, const std::vector<T, A>& v) {
+    detail::note_heap_region(v.data(), v.size() * sizeof(T));
     if constexpr (detail::bulk_bytes<T>) {
       out.varint(v.size());
       out.write(v.data(), v.size() * sizeof(T));
@@ -60,9 +68,11 @@ template <class T, class A> struct codec<std::vector<T, A>> {
     std::size_t n = in.count(detail::min_encoded_size<T>());
     if constexpr (detail::bulk_bytes<T>) {
       v.resize(n);
+      detail::note_heap_region(v.data(), n * sizeof(T));
       in.read(v.data(), n * sizeof(T));
     } else {
-      v.reserve(n);
+      v.reserve(n); // elements are built where they stay
+      detail::note_heap_region(v.data(), n * sizeof(T));
       for (std::size_t i = 0; i < n; ++i)
         v.push_back(detail::load_value<T>(in));
     }
@@ -121,47 +131,61 @@ template <class T, std::size_t N> struct codec<std::array<T, N>> {
     } else {
       return [&]<std::size_t... I>(std::index_sequence<I...>) {
         return std::array<T, N>{((void)I, detail::load_value<T>(in))...};
-      }(std::make_index_sequence<N>{});
+      }
+      (std::make_index_sequence<N>{});
     }
   }
 };
 
+namespace detail {
+
+/// Appends each element where it stays (deque and list elements never move once there),
+/// reporting it as the heap region save_sequence_of_regions reported.
+template <class C> C load_sequence_of_regions(Reader& in) {
+  using T = typename C::value_type;
+  C c;
+  std::size_t n = in.count(min_encoded_size<T>());
+  for (std::size_t i = 0; i < n; ++i) {
+    std::size_t region = begin_heap_region();
+    c.push_back(load_value<T>(in));
+    set_heap_region(region, &c.back(), sizeof(T));
+  }
+  return c;
+}
+
+} // namespace detail
+
 template <class T, class A> struct codec<std::deque<T, A>> {
   static void save(Writer& out, const std::deque<T, A>& d) {
-    detail::save_sequence(out, d, d.size());
+    detail::save_sequence_of_regions(out, d, d.size());
   }
   static std::deque<T, A> load(Reader& in) {
-    std::deque<T, A> d;
-    std::size_t n = in.count(detail::min_encoded_size<T>());
-    for (std::size_t i = 0; i < n; ++i)
-      d.push_back(detail::load_value<T>(in));
-    return d;
+    return detail::load_sequence_of_regions<std::deque<T, A>>(in);
   }
 };
 
 template <class T, class A> struct codec<std::list<T, A>> {
   static void save(Writer& out, const std::list<T, A>& l) {
-    detail::save_sequence(out, l, l.size());
+    detail::save_sequence_of_regions(out, l, l.size());
   }
   static std::list<T, A> load(Reader& in) {
-    std::list<T, A> l;
-    std::size_t n = in.count(detail::min_encoded_size<T>());
-    for (std::size_t i = 0; i < n; ++i)
-      l.push_back(detail::load_value<T>(in));
-    return l;
+    return detail::load_sequence_of_regions<std::list<T, A>>(in);
   }
 };
 
 template <class T, class A> struct codec<std::forward_list<T, A>> {
   static void save(Writer& out, const std::forward_list<T, A>& l) {
-    detail::save_sequence(out, l, std::size_t(std::distance(l.begin(), l.end())));
+    detail::save_sequence_of_regions(out, l, std::size_t(std::distance(l.begin(), l.end())));
   }
   static std::forward_list<T, A> load(Reader& in) {
     std::forward_list<T, A> l;
     std::size_t n = in.count(detail::min_encoded_size<T>());
     auto tail = l.before_begin();
-    for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t i = 0; i < n; ++i) {
+      std::size_t region = detail::begin_heap_region();
       tail = l.insert_after(tail, detail::load_value<T>(in));
+      detail::set_heap_region(region, &*tail, sizeof(T));
+    }
     return l;
   }
 };
@@ -170,6 +194,7 @@ template <class T, class A> struct codec<std::forward_list<T, A>> {
 /// std::valarray(n) does.
 template <class T> struct codec<std::valarray<T>> {
   static void save(Writer& out, const std::valarray<T>& v) {
+    detail::note_heap_region(v.size() ? std::begin(v) : nullptr, v.size() * sizeof(T));
     out.varint(v.size());
     if constexpr (detail::bulk_bytes<T>) {
       if (v.size() != 0)
@@ -182,6 +207,7 @@ template <class T> struct codec<std::valarray<T>> {
   static std::valarray<T> load(Reader& in) {
     std::size_t n = in.count(detail::min_encoded_size<T>());
     std::valarray<T> v(n);
+    detail::note_heap_region(n ? std::begin(v) : nullptr, n * sizeof(T));
     if constexpr (detail::bulk_bytes<T>) {
       if (n != 0)
         in.read(std::begin(v), n * sizeof(T));

@@ -88,8 +88,10 @@ template <class T> struct codec<std::unique_ptr<T>> {
   static void save(Writer& out, const std::unique_ptr<T>& p) {
     std::uint8_t present = p != nullptr;
     out.write(&present, 1);
-    if (p)
+    if (p) {
+      detail::note_heap_region(p.get(), sizeof(T));
       detail::save_value(out, *p);
+    }
   }
   static std::unique_ptr<T> load(Reader& in) {
     std::uint8_t present;
@@ -98,7 +100,10 @@ template <class T> struct codec<std::unique_ptr<T>> {
       in.fail("unique_ptr flag holds " + std::to_string(present));
     if (!present)
       return nullptr;
-    return std::make_unique<T>(detail::load_value<T>(in));
+    std::size_t region = detail::begin_heap_region();
+    auto p = std::make_unique<T>(detail::load_value<T>(in));
+    detail::set_heap_region(region, p.get(), sizeof(T));
+    return p;
   }
 };
 
@@ -108,8 +113,10 @@ template <class T> struct codec<std::shared_ptr<T>> {
   static void save(Writer& out, const std::shared_ptr<T>& p) {
     std::uint8_t present = p != nullptr;
     out.write(&present, 1);
-    if (p)
+    if (p) {
+      detail::note_heap_region(p.get(), sizeof(T));
       detail::save_value(out, *p);
+    }
   }
   static std::shared_ptr<T> load(Reader& in) {
     std::uint8_t present;
@@ -118,7 +125,10 @@ template <class T> struct codec<std::shared_ptr<T>> {
       in.fail("shared_ptr flag holds " + std::to_string(present));
     if (!present)
       return nullptr;
-    return std::make_shared<T>(detail::load_value<T>(in));
+    std::size_t region = detail::begin_heap_region();
+    auto p = std::make_shared<T>(detail::load_value<T>(in));
+    detail::set_heap_region(region, p.get(), sizeof(T));
+    return p;
   }
 };
 

@@ -35,7 +35,7 @@
 
 [[ppp2p::checkpointable]] int elsewhere() {
   int total = 0;
-  for (int v : shared) // expected-error {{this range-for loop is live across a ppp2p site, but it cannot move to another process: its range is not a local variable of this function}} expected-note {{hint: loop over an index}}
+  for (int v : shared) // expected-error {{this range-for loop is live across a ppp2p site, but it cannot move to another process: its range is 'shared', a global variable of this process, which a snapshot does not hold}} expected-note {{hint: loop over an index}}
     total += step(v); // expected-note {{the loop is live across this site}}
   return total;
 }

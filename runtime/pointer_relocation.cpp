@@ -1,0 +1,250 @@
+#include "pointer_relocation.hpp"
+
+#include "constant_addresses.hpp"
+#include "slot_access.hpp"
+
+#include <ppp2p/errors.hpp>
+
+#include <optional>
+#include <string>
+
+namespace ppp2p::detail {
+namespace {
+
+bool live_at(const SiteDescriptor& site, std::uint32_t target) {
+  for (std::uint32_t i = 0; i < site.num_live; ++i)
+    if (site.live[i] == target)
+      return true;
+  return false;
+}
+
+/// Objects a pointer may point into: held by address in the record, their bytes in the
+/// snapshot (not iterators, whose restore comes later).
+bool pointer_target(const SlotDescriptor& slot) {
+  return SlotKind(slot.kind) == SlotKind::raw_address ||
+         SlotKind(slot.kind) == SlotKind::codec_address;
+}
+
+/// The regions the codec of `slot` meets in `object`, in order (by encoding it once more).
+std::vector<HeapRegion> heap_regions_of(const SlotDescriptor& slot, const void* object) {
+  std::vector<HeapRegion> log;
+  thread_local std::vector<std::byte> scratch;
+  scratch.clear();
+  Writer out(scratch);
+  std::vector<HeapRegion>* saved = std::exchange(heap_region_log, &log);
+  try {
+    codec_ops(slot).save(object, out);
+  } catch (...) {
+    heap_region_log = saved;
+    throw;
+  }
+  heap_region_log = saved;
+  scratch.clear();
+  return log;
+}
+
+/// The regions (addresses meaningless, sizes right) that decoding `bytes` meets.
+std::vector<HeapRegion> heap_regions_in(const SlotDescriptor& slot, const std::byte* begin,
+                                        const std::byte* end) {
+  std::vector<HeapRegion> log;
+  Reader in(begin, std::size_t(end - begin));
+  std::vector<HeapRegion>* saved = std::exchange(heap_region_log, &log);
+  try {
+    codec_ops(slot).check(in);
+  } catch (...) {
+    heap_region_log = saved;
+    throw;
+  }
+  heap_region_log = saved;
+  return log;
+}
+
+std::string site_text(const FunctionDescriptor& f, std::uint32_t site) {
+  const SiteDescriptor& s = f.sites[site];
+  return std::string(f.file ? f.file : "?") + ":" + std::to_string(s.line) + ":" +
+         std::to_string(s.column);
+}
+
+/// Where a pointer was found: frames up, slot, region ordinal (into_heap), offset.
+struct Place {
+  std::size_t up;
+  std::uint32_t slot;
+  std::size_t region;
+  std::uint64_t offset;
+};
+
+/// Finds `pointer` in [base, base + bytes]: strictly inside beats one past the end, which may
+/// equally be the start of the next object.
+struct Search {
+  const std::byte* pointer;
+  std::optional<Place> inside, at_end;
+  void consider(const std::byte* base, std::uint64_t bytes, Place place) {
+    if (!base || pointer < base || pointer > base + bytes)
+      return;
+    place.offset = std::uint64_t(pointer - base);
+    if (pointer < base + bytes)
+      inside = place;
+    else if (!at_end)
+      at_end = place;
+  }
+  std::optional<Place> best() const { return inside ? inside : at_end; }
+};
+
+const void* read_constant(Reader& in) {
+  ConstantAddress where;
+  std::uint64_t length = in.varint();
+  if (length == 0 || length > 64)
+    in.fail("a module build id of " + std::to_string(length) + " bytes");
+  where.build_id.resize(std::size_t(length));
+  in.read(where.build_id.data(), where.build_id.size());
+  where.offset = in.varint();
+  const void* address = resolve_constant(where);
+  if (!address) {
+    static const char digits[] = "0123456789abcdef";
+    std::string id;
+    for (std::uint8_t b : where.build_id)
+      id += {digits[b >> 4], digits[b & 15]};
+    in.fail("a pointer into read-only memory of the module with build id " + id + " at offset " +
+            std::to_string(where.offset) +
+            ", which this process has not loaded (another build of the program?)");
+  }
+  return address;
+}
+
+} // namespace
+
+void save_pointer(const std::vector<const FrameRecord*>& chain, std::size_t index,
+                  const SlotDescriptor& slot, HeapRegionCache& regions, Writer& out) {
+  auto* pointer = static_cast<const std::byte*>(load_pointer(record_field(chain[index], slot)));
+  if (!pointer) {
+    out.varint(std::uint64_t(PointerTag::null));
+    return;
+  }
+  // The objects of the frames, innermost first; then the heap memory they own.
+  Search search{pointer};
+  for (std::size_t up = 0; up <= index && !search.inside; ++up) {
+    const FrameRecord* frame = chain[index - up];
+    const SiteDescriptor& site = frame->function->sites[frame->site];
+    for (std::uint32_t i = 0; i < site.num_live && !search.inside; ++i) {
+      const SlotDescriptor& target = frame->function->slots[site.live[i]];
+      if (pointer_target(target))
+        search.consider(static_cast<const std::byte*>(slot_object(frame, target)), target.size,
+                        {up, site.live[i], 0, 0});
+    }
+  }
+  bool heap = false;
+  if (!search.best()) {
+    heap = true;
+    for (std::size_t up = 0; up <= index && !search.inside; ++up) {
+      const FrameRecord* frame = chain[index - up];
+      const SiteDescriptor& site = frame->function->sites[frame->site];
+      for (std::uint32_t i = 0; i < site.num_live && !search.inside; ++i) {
+        const SlotDescriptor& target = frame->function->slots[site.live[i]];
+        if (SlotKind(target.kind) != SlotKind::codec_address)
+          continue;
+        auto [cached, fresh] = regions.try_emplace({index - up, site.live[i]});
+        if (fresh)
+          cached->second = heap_regions_of(target, slot_object(frame, target));
+        for (std::size_t r = 0; r < cached->second.size() && !search.inside; ++r)
+          search.consider(cached->second[r].base, cached->second[r].bytes,
+                          {up, site.live[i], r, 0});
+      }
+    }
+  }
+  if (std::optional<Place> place = search.best()) {
+    out.varint(std::uint64_t(heap ? PointerTag::into_heap : PointerTag::into_frame));
+    out.varint(place->up);
+    out.varint(place->slot);
+    if (heap)
+      out.varint(place->region);
+    out.varint(place->offset);
+    return;
+  }
+  // Not the VT's state: a string literal, a const global or code moves as its place in its
+  // module; anything else is refused.
+  std::string why;
+  if (std::optional<ConstantAddress> constant = locate_constant(pointer, why)) {
+    out.varint(std::uint64_t(PointerTag::into_constant));
+    out.varint(constant->build_id.size());
+    out.write(constant->build_id.data(), constant->build_id.size());
+    out.varint(constant->offset);
+    return;
+  }
+  const FunctionDescriptor& f = *chain[index]->function;
+  throw error(errc::capture_failed,
+              std::string("`") + slot.name + "` (" + slot.type_name + ") in `" + f.display_name +
+                  "` at " + site_text(f, chain[index]->site) +
+                  " points outside the virtual thread's state, " + why +
+                  ", so it cannot be relocated; keep what it points to in a local or a "
+                  "by-value parameter of a checkpointable function, or in a container one "
+                  "holds (ppp2p::global<T> for state the VTs share)");
+}
+
+void check_pointer(const std::vector<RestoreFrame>& frames, std::size_t index,
+                   HeapRegionCache& regions, Reader& in) {
+  auto tag = PointerTag(in.varint());
+  if (tag == PointerTag::null)
+    return;
+  if (tag == PointerTag::into_constant) {
+    read_constant(in);
+    return;
+  }
+  if (tag != PointerTag::into_frame && tag != PointerTag::into_heap)
+    in.fail("pointer of unknown kind " + std::to_string(unsigned(tag)));
+  std::uint64_t up = in.varint();
+  std::uint64_t slot = in.varint();
+  std::uint64_t region = tag == PointerTag::into_heap ? in.varint() : 0;
+  std::uint64_t offset = in.varint();
+  if (up > index)
+    in.fail("pointer into the frame " + std::to_string(up) + " up, above the root");
+  const RestoreFrame& frame = frames[index - up];
+  const FunctionDescriptor& f = *frame.function;
+  if (slot >= f.num_slots || !pointer_target(f.slots[slot]) ||
+      !live_at(f.sites[frame.site], std::uint32_t(slot)))
+    in.fail("pointer into slot " + std::to_string(slot) + " of `" + f.display_name +
+            "`, which that frame does not hold there");
+  std::uint64_t bytes = f.slots[slot].size;
+  if (tag == PointerTag::into_heap) {
+    auto [cached, fresh] = regions.try_emplace({index - up, std::uint32_t(slot)});
+    if (fresh) {
+      for (const RestoreFrame::ObjectBytes& object : frame.objects)
+        if (object.slot == slot)
+          cached->second = heap_regions_in(f.slots[slot], object.begin, object.end);
+    }
+    if (region >= cached->second.size())
+      in.fail("pointer into heap region " + std::to_string(region) + " of `" + f.slots[slot].name +
+              "`, which has " + std::to_string(cached->second.size()));
+    bytes = cached->second[std::size_t(region)].bytes;
+  }
+  if (offset > bytes)
+    in.fail("pointer " + std::to_string(offset) + " bytes into " + std::to_string(bytes) + " of `" +
+            f.slots[slot].name + "`");
+}
+
+void* restore_pointer(RestoreState& state, Reader& in) {
+  auto tag = PointerTag(in.varint());
+  if (tag == PointerTag::null)
+    return nullptr;
+  if (tag == PointerTag::into_constant)
+    return const_cast<void*>(read_constant(in));
+  // Validated by plan_restore: a live object of this frame or a caller, a region it has.
+  std::uint64_t up = in.varint();
+  std::size_t frame_index = state.records.size() - 1 - std::size_t(up);
+  const FrameRecord* frame = state.records[frame_index];
+  auto slot = std::uint32_t(in.varint());
+  const SlotDescriptor& target = frame->function->slots[slot];
+  auto* base = static_cast<std::byte*>(slot_object(frame, target));
+  if (tag == PointerTag::into_heap) {
+    auto region = std::size_t(in.varint());
+    auto [cached, fresh] = state.heap_regions.try_emplace({frame_index, slot});
+    if (fresh)
+      cached->second = heap_regions_of(target, base);
+    if (region >= cached->second.size()) // the restored object differs from what was checked
+      in.fail("heap region " + std::to_string(region) + " of `" + target.name +
+              "` is missing after its restore");
+    base = const_cast<std::byte*>(cached->second[region].base);
+  }
+  return base + in.varint();
+}
+
+} // namespace ppp2p::detail

@@ -1,0 +1,47 @@
+// SlotKind::pointer: a pointer or reference live across a site, captured as where it points
+// and relocated to the same place in the resumed process. Where, in the order tried:
+//   into_frame     an object a frame of the chain holds by address (its own or a caller's
+//                  local or by-value parameter): frames up, slot, offset;
+//   into_heap      heap memory such an object owns (a vector's elements, a unique_ptr's
+//                  object, a map's node, ...): frames up, slot, the region's ordinal among
+//                  those its codec meets (heap_regions.hpp), offset;
+//   into_constant  read-only memory of a loaded module (a string literal, a const global, a
+//                  function): the module's build id and the offset from its load address.
+// A pointer anywhere else fails the capture, naming the variable. Each frame writes its pointer
+// slots after all its other slots, so every object they may point into is known by then, on
+// both sides.
+#pragma once
+
+#include "frame_encoding.hpp"
+
+#include <ppp2p/codec.hpp>
+#include <ppp2p/detail/frame_abi.hpp>
+#include <ppp2p/detail/heap_regions.hpp>
+
+#include <cstdint>
+#include <map>
+#include <utility>
+#include <vector>
+
+namespace ppp2p::detail {
+
+enum class PointerTag : std::uint8_t { null = 0, into_frame = 1, into_constant = 2, into_heap = 3 };
+
+/// Heap regions of objects of the chain, collected once per object when a pointer needs them.
+using HeapRegionCache = std::map<std::pair<std::size_t, std::uint32_t>, std::vector<HeapRegion>>;
+
+/// Writes pointer slot `slot` of frame `index` of `chain` (root first). Throws
+/// ppp2p::error(capture_failed) naming the variable if it points nowhere a snapshot can hold.
+void save_pointer(const std::vector<const FrameRecord*>& chain, std::size_t index,
+                  const SlotDescriptor& slot, HeapRegionCache& regions, Writer& out);
+
+/// Checks the bytes of a pointer slot of `frames[index]`, against that frame and those before
+/// it (their objects' bytes are known): throws snapshot_error through `in`.
+void check_pointer(const std::vector<RestoreFrame>& frames, std::size_t index,
+                   HeapRegionCache& regions, Reader& in);
+
+/// Reads a pointer slot of the frame being re-entered (state.records.back()), whose objects,
+/// and those of every frame before it, are built: the address in this process.
+void* restore_pointer(RestoreState& state, Reader& in);
+
+} // namespace ppp2p::detail
