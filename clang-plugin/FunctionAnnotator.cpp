@@ -246,8 +246,12 @@ bool FunctionAnnotator::annotateSlot(const FunctionDecl& fn, const VarDecl& var,
     }
     // Moved as (frame, slot, offset) of what it points into; the runtime refuses, naming it, a
     // pointer into anything the snapshot does not hold.
+    unsigned at = 0;
+    classifier_.classifyPointerVariable(var.getType(), &at);
     fields.push_back({"kind", "pointer"});
-    fields.push_back({"size", std::to_string(context.getTypeSize(context.VoidPtrTy) / 8)});
+    fields.push_back({"at", std::to_string(at)});
+    fields.push_back(
+        {"size", std::to_string(context.getTypeSizeInChars(var.getType()).getQuantity())});
     return true;
   }
   if (c.movability == Movability::Refused) {

@@ -4,6 +4,7 @@
 
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/DeclTemplate.h"
+#include "clang/AST/RecordLayout.h"
 #include "llvm/ADT/StringSwitch.h"
 
 using namespace clang;
@@ -112,10 +113,38 @@ static bool isContiguousIterator(QualType type) {
   return false;
 }
 
-std::optional<Classification> TypeClassifier::classifyPointerVariable(QualType type) {
+/// std::string_view and std::span: a pointer and a length. Returns the pointer's offset.
+static std::optional<unsigned> viewPointerOffset(ASTContext& context, QualType type) {
+  const auto* record = type->getAsCXXRecordDecl();
+  if (!record || !record->isInStdNamespace() || !record->getIdentifier() ||
+      !record->hasDefinition() ||
+      (record->getName() != "basic_string_view" && record->getName() != "span"))
+    return std::nullopt;
+  const ASTRecordLayout& layout = context.getASTRecordLayout(record->getDefinition());
+  std::optional<unsigned> offset;
+  for (const FieldDecl* field : record->getDefinition()->fields()) {
+    if (!field->getType()->isPointerType())
+      continue;
+    if (offset)
+      return std::nullopt; // not the layout this expects
+    offset = unsigned(
+        context.toCharUnitsFromBits(layout.getFieldOffset(field->getFieldIndex())).getQuantity());
+  }
+  return offset;
+}
+
+std::optional<Classification> TypeClassifier::classifyPointerVariable(QualType type,
+                                                                      unsigned* pointerOffset) {
   QualType canonical = type.getCanonicalType();
+  if (pointerOffset)
+    *pointerOffset = 0;
   if (isContiguousIterator(canonical))
     return kRaw;
+  if (std::optional<unsigned> offset = viewPointerOffset(context_, canonical)) {
+    if (pointerOffset)
+      *pointerOffset = *offset;
+    return kRaw;
+  }
   if (!canonical->isReferenceType() && !canonical->isPointerType())
     return std::nullopt;
   QualType pointee = canonical->getPointeeType().getCanonicalType();

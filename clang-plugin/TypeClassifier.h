@@ -56,10 +56,14 @@ public:
   /// header cannot take apart still move, by a codec built from their layout.
   Classification classifyVariable(clang::QualType type);
 
-  /// For a pointer or reference variable (nothing for other types): Raw if it can move
+  /// For a pointer, reference, contiguous iterator or view variable (nothing for other types):
+  /// Raw if it can move
   /// relocated, as an offset into an object the captured frames hold (which the runtime checks
   /// at capture), else Refused: pointers to functions, FILE and other process resources.
-  std::optional<Classification> classifyPointerVariable(clang::QualType type);
+  /// Views (std::string_view, std::span) are a pointer and a length: `pointerOffset` receives
+  /// where the pointer lies in the object (0 for the others).
+  std::optional<Classification> classifyPointerVariable(clang::QualType type,
+                                                        unsigned* pointerOffset = nullptr);
 
 private:
   Classification classifyRecord(const clang::CXXRecordDecl* record, clang::QualType type);

@@ -45,7 +45,9 @@ inline constexpr llvm::StringLiteral kFunctionTag = "ppp2p.fn";
 ///   kind     "raw" (moved as bytes), "codec" (moved by the codec whose save, load, check and
 ///            destroy functions are the annotation's arguments), "frame_pointer" (with
 ///            `target`: an id, "temporary" or "range:<id>"; `extent`), "iterator" (with
-///            `container`; arguments save, load, check, destroy, element),
+///            `container`; arguments save, load, check, destroy, element), "pointer" (a
+///            pointer, reference, contiguous iterator or view, relocated by the runtime; with
+///            `at`, the pointer's offset in the object),
 ///            "element_reference" (with `base`), or "refused" (cannot move; the AST found it
 ///            dead at every site, and the pass reports it if the IR disagrees), with `reason`
 ///            and `hint`

@@ -18,7 +18,7 @@ struct AddressUses {
 
 /// Follows the pointers derived from `storage` (offsets, casts, phis, selects) to what is done
 /// with them.
-AddressUses addressUses(Value* storage, bool followReturnedPointers) {
+AddressUses addressUses(Value* storage, bool followCalls) {
   AddressUses out;
   SmallVector<Value*, 16> worklist{storage};
   SmallPtrSet<Value*, 16> seen{storage};
@@ -46,7 +46,9 @@ AddressUses addressUses(Value* storage, bool followReturnedPointers) {
           // The result a callee constructs in it (sret) has no value to hold before the call.
           if (call->getArgOperand(i) == pointer && !call->paramHasAttr(i, Attribute::StructRet))
             out.passedTo.insert(call);
-        if (followReturnedPointers && call->getType()->isPointerTy())
+        // A callee may keep the address (in a view it constructs, an out-parameter, its
+        // result): where pointers are live, any call it is passed to counts.
+        if (followCalls)
           out.escapes = true;
       } else if (isa<PtrToIntInst>(instruction)) {
         out.escapes = true;

@@ -6,8 +6,8 @@
 //  - passed to a site's call: the callee (a reference or pointer parameter) may hold it, so it
 //    is live at that site, whether or not this function reads it afterwards;
 //  - stored into memory (`p = &x`, a struct field), or, in a function with pointer slots,
-//    passed to any call returning a pointer (`int& m = std::max(a, b)`): live wherever it holds
-//    a value.
+//    passed to any call (`int& m = std::max(a, b)`, `std::span<int> s(local)`: the callee may
+//    keep it): live wherever it holds a value.
 // Such slots are kept by address (a copy in the record would not be what the pointer holds).
 //
 //===----------------------------------------------------------------------===//

@@ -129,6 +129,7 @@ std::vector<Slot> collectAnnotatedSlots(Function& function) {
       slot.extent = std::uint32_t(parseNumber(parsed->get("extent"), 0));
     } else if (parsed->get("kind") == "pointer") {
       slot.kind = SlotKind::Pointer;
+      slot.extent = std::uint32_t(parseNumber(parsed->get("at"), 0)); // the pointer's offset
     } else if (parsed->get("kind") == "element_reference") {
       slot.kind = SlotKind::ElementReference;
       slot.relatedId = parsed->get("base").str();

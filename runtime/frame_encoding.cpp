@@ -181,8 +181,8 @@ RestoreState plan_restore(const SnapshotContents& contents, const char* result_t
         }
       }
       for (std::uint32_t k = 0; k < s.num_live; ++k)
-        if (written_last(f.slots[s.live[k]]))
-          check_pointer(state.frames, i, heap_regions, in);
+        if (const SlotDescriptor& slot = f.slots[s.live[k]]; written_last(slot))
+          check_pointer(state.frames, i, slot, heap_regions, in);
     } catch (const snapshot_error& e) {
       throw snapshot_error(errc::decode_failed,
                            "in frame " + std::to_string(i) + " (`" + f.display_name + "` at " +

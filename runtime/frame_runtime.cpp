@@ -157,7 +157,7 @@ std::uint32_t __ppp2p_restore_frame(const FunctionDescriptor* function, FrameRec
     // Pointers last: into this frame's objects, those of callers, or the heap they own.
     for (std::uint32_t k = 0; k < site.num_live; ++k)
       if (const SlotDescriptor& slot = function->slots[site.live[k]]; written_last(slot))
-        store_pointer(record_field(record, slot), restore_pointer(state, in));
+        restore_pointer(state, slot, record_field(record, slot), in);
   } catch (...) {
     for (auto it = built.rbegin(); it != built.rend(); ++it) {
       const SlotDescriptor& slot = **it;

@@ -5,6 +5,7 @@
 
 #include <ppp2p/errors.hpp>
 
+#include <cstring>
 #include <optional>
 #include <string>
 
@@ -65,6 +66,13 @@ std::string site_text(const FunctionDescriptor& f, std::uint32_t site) {
          std::to_string(s.column);
 }
 
+/// A view (string_view, span): the bytes around its pointer move as they are.
+bool has_other_bytes(const SlotDescriptor& slot) {
+  return slot.size > sizeof(void*);
+}
+
+void* read_pointer(RestoreState& state, Reader& in);
+
 /// Where a pointer was found: frames up, slot, region ordinal (into_heap), offset.
 struct Place {
   std::size_t up;
@@ -115,7 +123,13 @@ const void* read_constant(Reader& in) {
 
 void save_pointer(const std::vector<const FrameRecord*>& chain, std::size_t index,
                   const SlotDescriptor& slot, HeapRegionCache& regions, Writer& out) {
-  auto* pointer = static_cast<const std::byte*>(load_pointer(record_field(chain[index], slot)));
+  std::byte* field = record_field(chain[index], slot);
+  if (has_other_bytes(slot)) { // a view: its length as it is, its pointer relocated below
+    std::vector<std::byte> bytes(field, field + slot.size);
+    std::memset(bytes.data() + slot.extent, 0, sizeof(void*)); // no address in the snapshot
+    out.write(bytes.data(), bytes.size());
+  }
+  auto* pointer = static_cast<const std::byte*>(load_pointer(field + slot.extent));
   if (!pointer) {
     out.varint(std::uint64_t(PointerTag::null));
     return;
@@ -181,7 +195,9 @@ void save_pointer(const std::vector<const FrameRecord*>& chain, std::size_t inde
 }
 
 void check_pointer(const std::vector<RestoreFrame>& frames, std::size_t index,
-                   HeapRegionCache& regions, Reader& in) {
+                   const SlotDescriptor& pointer, HeapRegionCache& regions, Reader& in) {
+  if (has_other_bytes(pointer))
+    in.take(std::size_t(pointer.size));
   auto tag = PointerTag(in.varint());
   if (tag == PointerTag::null)
     return;
@@ -221,7 +237,16 @@ void check_pointer(const std::vector<RestoreFrame>& frames, std::size_t index,
             f.slots[slot].name + "`");
 }
 
-void* restore_pointer(RestoreState& state, Reader& in) {
+void restore_pointer(RestoreState& state, const SlotDescriptor& slot, std::byte* field,
+                     Reader& in) {
+  if (has_other_bytes(slot))
+    in.read(field, std::size_t(slot.size));
+  store_pointer(field + slot.extent, read_pointer(state, in));
+}
+
+namespace {
+
+void* read_pointer(RestoreState& state, Reader& in) {
   auto tag = PointerTag(in.varint());
   if (tag == PointerTag::null)
     return nullptr;
@@ -246,5 +271,7 @@ void* restore_pointer(RestoreState& state, Reader& in) {
   }
   return base + in.varint();
 }
+
+} // namespace
 
 } // namespace ppp2p::detail

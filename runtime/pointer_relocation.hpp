@@ -38,10 +38,10 @@ void save_pointer(const std::vector<const FrameRecord*>& chain, std::size_t inde
 /// Checks the bytes of a pointer slot of `frames[index]`, against that frame and those before
 /// it (their objects' bytes are known): throws snapshot_error through `in`.
 void check_pointer(const std::vector<RestoreFrame>& frames, std::size_t index,
-                   HeapRegionCache& regions, Reader& in);
+                   const SlotDescriptor& pointer, HeapRegionCache& regions, Reader& in);
 
-/// Reads a pointer slot of the frame being re-entered (state.records.back()), whose objects,
-/// and those of every frame before it, are built: the address in this process.
-void* restore_pointer(RestoreState& state, Reader& in);
+/// Reads pointer slot `slot` of the frame being re-entered (state.records.back()), whose
+/// objects, and those of every frame before it, are built, into its record `field`.
+void restore_pointer(RestoreState& state, const SlotDescriptor& slot, std::byte* field, Reader& in);
 
 } // namespace ppp2p::detail

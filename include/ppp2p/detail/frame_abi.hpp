@@ -42,6 +42,8 @@ enum class SlotKind : std::uint32_t {
   /// parameter of this frame or of a caller, at any offset (a field, an array element). The
   /// snapshot holds (frames up, slot, offset); restoring relocates it to the same object in
   /// the new process. A pointer anywhere else makes the capture fail, naming the variable.
+  /// A view (string_view, span) is such a pointer at offset SlotDescriptor::extent of an
+  /// object of `size` bytes, whose other bytes move as they are.
   pointer = 6,
 };
 

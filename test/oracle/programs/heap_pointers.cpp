@@ -2,14 +2,16 @@
 // people write C++: a reference to a vector element, a pointer into a long string, a row of a
 // grid and a cell of it, a raw pointer to a unique_ptr's node, an entry of a map, an element
 // of a list and a deque, a caller's vector element passed down by reference, a range-for over
-// an element of a local vector, a string iterator kept by the user.
+// an element of a local vector, a string iterator kept by the user, string_views and spans.
 #include "../oracle.hpp"
 
 #include <deque>
 #include <list>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 struct Node {
@@ -44,6 +46,26 @@ struct Node {
     sum += *it;
   }
   return sum;
+}
+
+// Views across sites: into a long string, a literal, a local array and a vector.
+[[ppp2p::checkpointable]] long views(int n) {
+  std::string text(std::size_t(n) + 20, 'v');
+  std::string_view word(text.data() + 3, 10);
+  std::string_view literal = "a literal";
+  int local[6] = {1, 2, 3, 4, 5, 6};
+  std::span<int> part(local + 1, 4);
+  std::vector<long> values(std::size_t(n), 7);
+  std::span<long> tail(values.data() + 2, values.size() - 2);
+  long sum = 0;
+  for (int i = 0; i < 3; ++i) {
+    ppp2p::checkpoint();
+    sum += long(word.size()) + word[std::size_t(i)] + literal[std::size_t(i)] +
+           part[std::size_t(i)] + tail[std::size_t(i)];
+    part[std::size_t(i)] += i;
+    tail[std::size_t(i)] += sum % 5;
+  }
+  return sum + local[2] + values[3];
 }
 
 [[ppp2p::checkpointable]] long run(int n) {
@@ -86,7 +108,7 @@ struct Node {
   }
   // A caller's vector element, passed down by reference, updated across the callee's sites.
   total += add_to(values[std::size_t(n) - 1], 7);
-  total += walk(n);
+  total += walk(n) + views(n);
   return total + values[2] + values[std::size_t(n / 2)] + grid[1][3] + grid[3][4] +
          head->next->value + table["b"].back() + history.back() + window.front();
 }
