@@ -22,6 +22,8 @@ struct CaptureContext {
   std::atomic<bool> capture_requested{false}; // on_request: the next capturable site captures
   ThreadState* thread = nullptr;              // the session's thread
   std::uint64_t skipped = 0;
+  /// The root's arguments, where the VT entry holds them (set_root_arguments).
+  std::vector<RootArgument> root_arguments;
 };
 
 } // namespace ppp2p::detail

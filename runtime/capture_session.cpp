@@ -49,13 +49,18 @@ CaptureSession::~CaptureSession() {
   delete saved_;
 }
 
+void set_root_arguments(std::vector<RootArgument> arguments) {
+  if (CaptureContext* context = __ppp2p_thread.context)
+    context->root_arguments = std::move(arguments);
+}
+
 void CaptureSession::enter_root() noexcept {
   __ppp2p_thread.site_caller = __ppp2p_thread.root;
 }
 
 void CaptureSession::resume(const Snapshot& snapshot, const char* result_type, void* result) {
   SnapshotContents contents = decode_snapshot(snapshot.bytes());
-  RestoreState state = plan_restore(contents, result_type);
+  RestoreState state = plan_restore(contents, result_type, &impl_->context.root_arguments);
   ThreadState& thread = __ppp2p_thread;
   thread.restoring = &state;
   thread.site_caller = thread.root;

@@ -31,7 +31,8 @@ std::string site_text(const FunctionDescriptor& f, std::uint32_t site) {
 
 } // namespace
 
-std::optional<Snapshot> capture_chain(const FrameRecord* innermost, const FrameRecord* root) {
+std::optional<Snapshot> capture_chain(const FrameRecord* innermost, const FrameRecord* root,
+                                      const std::vector<RootArgument>& arguments) {
   // Innermost first while walking; written root first.
   thread_local std::vector<const FrameRecord*> chain;
   chain.clear();
@@ -93,7 +94,7 @@ std::optional<Snapshot> capture_chain(const FrameRecord* innermost, const FrameR
     }
     for (std::uint32_t i = 0; i < site.num_live; ++i)
       if (const SlotDescriptor& slot = f.slots[site.live[i]]; written_last(slot))
-        save_pointer(chain, index, slot, heap_regions, out);
+        save_pointer(chain, arguments, index, slot, heap_regions, out);
   }
   const FunctionDescriptor& root_function = *chain.front()->function;
   std::vector<std::byte> bytes =
@@ -102,7 +103,8 @@ std::optional<Snapshot> capture_chain(const FrameRecord* innermost, const FrameR
   return Snapshot::adopt_validated(std::move(bytes));
 }
 
-RestoreState plan_restore(const SnapshotContents& contents, const char* result_type) {
+RestoreState plan_restore(const SnapshotContents& contents, const char* result_type,
+                          const std::vector<RootArgument>* arguments) {
   std::vector<const FunctionDescriptor*> functions;
   for (const FunctionRef& ref : contents.functions) {
     std::string conflict = function_conflict(ref.id);
@@ -123,6 +125,7 @@ RestoreState plan_restore(const SnapshotContents& contents, const char* result_t
   }
 
   RestoreState state;
+  state.arguments = arguments;
   HeapRegionCache heap_regions;
   Reader in(contents.frames);
   for (std::uint32_t i = 0; i < contents.frame_count; ++i) {
@@ -182,7 +185,7 @@ RestoreState plan_restore(const SnapshotContents& contents, const char* result_t
       }
       for (std::uint32_t k = 0; k < s.num_live; ++k)
         if (const SlotDescriptor& slot = f.slots[s.live[k]]; written_last(slot))
-          check_pointer(state.frames, i, slot, heap_regions, in);
+          check_pointer(state, i, slot, heap_regions, in);
     } catch (const snapshot_error& e) {
       throw snapshot_error(errc::decode_failed,
                            "in frame " + std::to_string(i) + " (`" + f.display_name + "` at " +

@@ -4,6 +4,7 @@
 
 #include "snapshot_format.hpp"
 
+#include <ppp2p/detail/capture_session.hpp>
 #include <ppp2p/detail/frame_abi.hpp>
 #include <ppp2p/detail/heap_regions.hpp>
 #include <ppp2p/snapshot.hpp>
@@ -19,7 +20,9 @@ namespace ppp2p::detail {
 /// Encodes the frames from `innermost` up to, not including, `root`, root first.
 /// Returns nothing when the parent links do not reach `root` (a frame of a function the plugin
 /// did not transform sits in between, so the chain cannot be resumed).
-std::optional<Snapshot> capture_chain(const FrameRecord* innermost, const FrameRecord* root);
+/// `arguments`: the root's arguments, which its reference parameters may point into.
+std::optional<Snapshot> capture_chain(const FrameRecord* innermost, const FrameRecord* root,
+                                      const std::vector<RootArgument>& arguments);
 
 struct RestoreFrame {
   const FunctionDescriptor* function;
@@ -41,6 +44,8 @@ struct RestoreState {
   std::size_t next = 0;
   /// The records of the frames re-entered so far, root first: what pointers relocate into.
   std::vector<FrameRecord*> records;
+  /// The root's arguments (set_root_arguments), or null where they are not known (describe()).
+  const std::vector<RootArgument>* arguments = nullptr;
   /// Heap regions of restored objects that pointers point into, by (frame, slot).
   std::map<std::pair<std::size_t, std::uint32_t>, std::vector<HeapRegion>> heap_regions;
 };
@@ -53,7 +58,9 @@ inline bool written_last(const SlotDescriptor& slot) {
 
 /// Checks that this program can resume `contents`: every function known with the same layout,
 /// a proper chain of call sites ending at a checkpoint() site, the root's result type equal to
-/// `result_type`, and every slot's bytes decoding exactly. Throws ppp2p::snapshot_error.
-RestoreState plan_restore(const SnapshotContents& contents, const char* result_type);
+/// `result_type`, and every slot's bytes decoding exactly; pointers into the root's
+/// `arguments` against them (only their form if null). Throws ppp2p::snapshot_error.
+RestoreState plan_restore(const SnapshotContents& contents, const char* result_type,
+                          const std::vector<RootArgument>* arguments = nullptr);
 
 } // namespace ppp2p::detail

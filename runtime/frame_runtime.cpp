@@ -43,7 +43,8 @@ bool __ppp2p_capture(FrameRecord* record) {
     if (!context->capture_requested.load())
       return resumed;
   }
-  std::optional<ppp2p::Snapshot> snapshot = capture_chain(record, &context->root);
+  std::optional<ppp2p::Snapshot> snapshot =
+      capture_chain(record, &context->root, context->root_arguments);
   if (!snapshot) {
     ++context->skipped;
     if (context->mode == CaptureMode::on_request) // try again at the next site

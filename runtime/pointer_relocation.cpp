@@ -26,15 +26,17 @@ bool pointer_target(const SlotDescriptor& slot) {
          SlotKind(slot.kind) == SlotKind::codec_address;
 }
 
-/// The regions the codec of `slot` meets in `object`, in order (by encoding it once more).
-std::vector<HeapRegion> heap_regions_of(const SlotDescriptor& slot, const void* object) {
+using SaveFunction = void (*)(const void* object, Writer& out);
+
+/// The regions the codec `save` meets in `object`, in order (by encoding it once more).
+std::vector<HeapRegion> heap_regions_of(SaveFunction save, const void* object) {
   std::vector<HeapRegion> log;
   thread_local std::vector<std::byte> scratch;
   scratch.clear();
   Writer out(scratch);
   std::vector<HeapRegion>* saved = std::exchange(heap_region_log, &log);
   try {
-    codec_ops(slot).save(object, out);
+    save(object, out);
   } catch (...) {
     heap_region_log = saved;
     throw;
@@ -72,6 +74,11 @@ bool has_other_bytes(const SlotDescriptor& slot) {
 }
 
 void* read_pointer(RestoreState& state, Reader& in);
+
+/// The key of the root's argument #index among the cached heap regions of frames' objects.
+std::pair<std::size_t, std::uint32_t> argument_key(std::size_t index) {
+  return {~std::size_t(0) - index, 0};
+}
 
 /// Where a pointer was found: frames up, slot, region ordinal (into_heap), offset.
 struct Place {
@@ -119,9 +126,39 @@ const void* read_constant(Reader& in) {
   return address;
 }
 
+/// A pointer into the root's argument #index, or the heap memory it owns: checked against the
+/// arguments the VT entry decoded, where they are known.
+void check_argument_pointer(const std::vector<RootArgument>* arguments, PointerTag tag,
+                            HeapRegionCache& regions, Reader& in) {
+  std::uint64_t index = in.varint();
+  std::uint64_t region = tag == PointerTag::into_argument_heap ? in.varint() : 0;
+  std::uint64_t offset = in.varint();
+  if (!arguments)
+    return; // describe(): only the form
+  if (index >= arguments->size())
+    in.fail("pointer into argument #" + std::to_string(index) + " of the root function, which " +
+            (arguments->empty() ? std::string("was not given its arguments")
+                                : "has " + std::to_string(arguments->size())));
+  const RootArgument& argument = (*arguments)[std::size_t(index)];
+  std::uint64_t bytes = argument.bytes;
+  if (tag == PointerTag::into_argument_heap) {
+    auto [cached, fresh] = regions.try_emplace(argument_key(std::size_t(index)));
+    if (fresh)
+      cached->second = heap_regions_of(argument.save, argument.object);
+    if (region >= cached->second.size())
+      in.fail("pointer into heap region " + std::to_string(region) + " of argument #" +
+              std::to_string(index) + ", which has " + std::to_string(cached->second.size()));
+    bytes = cached->second[std::size_t(region)].bytes;
+  }
+  if (offset > bytes)
+    in.fail("pointer " + std::to_string(offset) + " bytes into " + std::to_string(bytes) +
+            " of argument #" + std::to_string(index));
+}
+
 } // namespace
 
-void save_pointer(const std::vector<const FrameRecord*>& chain, std::size_t index,
+void save_pointer(const std::vector<const FrameRecord*>& chain,
+                  const std::vector<RootArgument>& arguments, std::size_t index,
                   const SlotDescriptor& slot, HeapRegionCache& regions, Writer& out) {
   std::byte* field = record_field(chain[index], slot);
   if (has_other_bytes(slot)) { // a view: its length as it is, its pointer relocated below
@@ -146,9 +183,9 @@ void save_pointer(const std::vector<const FrameRecord*>& chain, std::size_t inde
                         {up, site.live[i], 0, 0});
     }
   }
-  bool heap = false;
+  auto tag = PointerTag::into_frame;
   if (!search.best()) {
-    heap = true;
+    tag = PointerTag::into_heap;
     for (std::size_t up = 0; up <= index && !search.inside; ++up) {
       const FrameRecord* frame = chain[index - up];
       const SiteDescriptor& site = frame->function->sites[frame->site];
@@ -158,18 +195,37 @@ void save_pointer(const std::vector<const FrameRecord*>& chain, std::size_t inde
           continue;
         auto [cached, fresh] = regions.try_emplace({index - up, site.live[i]});
         if (fresh)
-          cached->second = heap_regions_of(target, slot_object(frame, target));
+          cached->second = heap_regions_of(codec_ops(target).save, slot_object(frame, target));
         for (std::size_t r = 0; r < cached->second.size() && !search.inside; ++r)
           search.consider(cached->second[r].base, cached->second[r].bytes,
                           {up, site.live[i], r, 0});
       }
     }
   }
+  // Then the root's arguments, where the VT entry holds them (a reference parameter of the
+  // root), and the heap memory they own.
+  if (!search.best()) {
+    tag = PointerTag::into_argument;
+    for (std::size_t a = 0; a < arguments.size() && !search.inside; ++a)
+      search.consider(static_cast<const std::byte*>(arguments[a].object), arguments[a].bytes,
+                      {a, 0, 0, 0});
+  }
+  if (!search.best()) {
+    tag = PointerTag::into_argument_heap;
+    for (std::size_t a = 0; a < arguments.size() && !search.inside; ++a) {
+      auto [cached, fresh] = regions.try_emplace(argument_key(a));
+      if (fresh)
+        cached->second = heap_regions_of(arguments[a].save, arguments[a].object);
+      for (std::size_t r = 0; r < cached->second.size() && !search.inside; ++r)
+        search.consider(cached->second[r].base, cached->second[r].bytes, {a, 0, r, 0});
+    }
+  }
   if (std::optional<Place> place = search.best()) {
-    out.varint(std::uint64_t(heap ? PointerTag::into_heap : PointerTag::into_frame));
-    out.varint(place->up);
-    out.varint(place->slot);
-    if (heap)
+    out.varint(std::uint64_t(tag));
+    out.varint(place->up); // frames up, or the argument's index
+    if (tag == PointerTag::into_frame || tag == PointerTag::into_heap)
+      out.varint(place->slot);
+    if (tag == PointerTag::into_heap || tag == PointerTag::into_argument_heap)
       out.varint(place->region);
     out.varint(place->offset);
     return;
@@ -194,8 +250,9 @@ void save_pointer(const std::vector<const FrameRecord*>& chain, std::size_t inde
                   "holds (ppp2p::global<T> for state the VTs share)");
 }
 
-void check_pointer(const std::vector<RestoreFrame>& frames, std::size_t index,
-                   const SlotDescriptor& pointer, HeapRegionCache& regions, Reader& in) {
+void check_pointer(const RestoreState& plan, std::size_t index, const SlotDescriptor& pointer,
+                   HeapRegionCache& regions, Reader& in) {
+  const std::vector<RestoreFrame>& frames = plan.frames;
   if (has_other_bytes(pointer))
     in.take(std::size_t(pointer.size));
   auto tag = PointerTag(in.varint());
@@ -203,6 +260,10 @@ void check_pointer(const std::vector<RestoreFrame>& frames, std::size_t index,
     return;
   if (tag == PointerTag::into_constant) {
     read_constant(in);
+    return;
+  }
+  if (tag == PointerTag::into_argument || tag == PointerTag::into_argument_heap) {
+    check_argument_pointer(plan.arguments, tag, regions, in);
     return;
   }
   if (tag != PointerTag::into_frame && tag != PointerTag::into_heap)
@@ -252,7 +313,21 @@ void* read_pointer(RestoreState& state, Reader& in) {
     return nullptr;
   if (tag == PointerTag::into_constant)
     return const_cast<void*>(read_constant(in));
-  // Validated by plan_restore: a live object of this frame or a caller, a region it has.
+  // Validated by plan_restore: a live object of this frame or a caller, a region it has, or
+  // one of the root's arguments.
+  if (tag == PointerTag::into_argument || tag == PointerTag::into_argument_heap) {
+    auto index = std::size_t(in.varint());
+    const RootArgument& argument = state.arguments->at(index);
+    auto* base = static_cast<const std::byte*>(argument.object);
+    if (tag == PointerTag::into_argument_heap) {
+      auto region = std::size_t(in.varint());
+      auto [cached, fresh] = state.heap_regions.try_emplace(argument_key(index));
+      if (fresh)
+        cached->second = heap_regions_of(argument.save, argument.object);
+      base = cached->second.at(region).base;
+    }
+    return const_cast<std::byte*>(base) + in.varint();
+  }
   std::uint64_t up = in.varint();
   std::size_t frame_index = state.records.size() - 1 - std::size_t(up);
   const FrameRecord* frame = state.records[frame_index];
@@ -263,7 +338,7 @@ void* read_pointer(RestoreState& state, Reader& in) {
     auto region = std::size_t(in.varint());
     auto [cached, fresh] = state.heap_regions.try_emplace({frame_index, slot});
     if (fresh)
-      cached->second = heap_regions_of(target, base);
+      cached->second = heap_regions_of(codec_ops(target).save, base);
     if (region >= cached->second.size()) // the restored object differs from what was checked
       in.fail("heap region " + std::to_string(region) + " of `" + target.name +
               "` is missing after its restore");

@@ -25,20 +25,29 @@
 
 namespace ppp2p::detail {
 
-enum class PointerTag : std::uint8_t { null = 0, into_frame = 1, into_constant = 2, into_heap = 3 };
+enum class PointerTag : std::uint8_t {
+  null = 0,
+  into_frame = 1,
+  into_constant = 2,
+  into_heap = 3,
+  into_argument = 4,      // the root's argument #index (the VT entry holds it), offset
+  into_argument_heap = 5, // heap memory it owns: index, region, offset
+};
 
 /// Heap regions of objects of the chain, collected once per object when a pointer needs them.
 using HeapRegionCache = std::map<std::pair<std::size_t, std::uint32_t>, std::vector<HeapRegion>>;
 
 /// Writes pointer slot `slot` of frame `index` of `chain` (root first). Throws
 /// ppp2p::error(capture_failed) naming the variable if it points nowhere a snapshot can hold.
-void save_pointer(const std::vector<const FrameRecord*>& chain, std::size_t index,
+void save_pointer(const std::vector<const FrameRecord*>& chain,
+                  const std::vector<RootArgument>& arguments, std::size_t index,
                   const SlotDescriptor& slot, HeapRegionCache& regions, Writer& out);
 
-/// Checks the bytes of a pointer slot of `frames[index]`, against that frame and those before
-/// it (their objects' bytes are known): throws snapshot_error through `in`.
-void check_pointer(const std::vector<RestoreFrame>& frames, std::size_t index,
-                   const SlotDescriptor& pointer, HeapRegionCache& regions, Reader& in);
+/// Checks the bytes of a pointer slot of `plan.frames[index]`, against that frame and those
+/// before it (their objects' bytes are known), and the root's arguments if the plan has them:
+/// throws snapshot_error through `in`.
+void check_pointer(const RestoreState& plan, std::size_t index, const SlotDescriptor& pointer,
+                   HeapRegionCache& regions, Reader& in);
 
 /// Reads pointer slot `slot` of the frame being re-entered (state.records.back()), whose
 /// objects, and those of every frame before it, are built, into its record `field`.

@@ -202,6 +202,18 @@ public:
                                           reinterpret_cast<const void*>(fn), std::move(bytes)));
   }
 
+  /// Runs checkpointable member function `fn` on a copy of `object` (which moves with the VT,
+  /// `this` pointing into it): `vc.spawn(&Graph::bfs, graph, start)`. Not a virtual member
+  /// (spawn a function that calls it): throws ppp2p::error(spawn_refused).
+  template <class R, class C, class... P, class... A>
+  VirtualThread<R> spawn(R (C::*fn)(P...), const C& object, A&&... args) {
+    return spawn_member<R, C, P...>(fn, object, std::forward<A>(args)...);
+  }
+  template <class R, class C, class... P, class... A>
+  VirtualThread<R> spawn(R (C::*fn)(P...) const, const C& object, A&&... args) {
+    return spawn_member<R, C, P...>(fn, object, std::forward<A>(args)...);
+  }
+
   /// Workers enrolled now.
   unsigned workers() const;
   /// Their names (executors on the embedded peer, agents' addresses on a cluster).
@@ -242,6 +254,23 @@ public:
   }
 
 private:
+  template <class R, class C, class... P, class Member, class... A>
+  VirtualThread<R> spawn_member(Member fn, const C& object, A&&... args) {
+    static_assert(sizeof...(P) == sizeof...(A), "spawn: wrong number of arguments");
+    using Entry = detail::vt_member_entry<Member, R, C, P...>;
+    (void)Entry::registered;
+    const void* address = detail::member_function_address(fn);
+    if (!address)
+      throw error(errc::spawn_refused,
+                  "a virtual member function cannot be spawned (its code depends on the "
+                  "object's type): spawn a function that calls it");
+    std::vector<std::byte> bytes;
+    Writer out(bytes);
+    encode<C>(out, object);
+    (encode<std::decay_t<P>>(out, std::decay_t<P>(std::forward<A>(args))), ...);
+    return VirtualThread<R>(detail::spawn(*core_, &Entry::run, address, std::move(bytes)));
+  }
+
   template <class T> T receive_from(VtId from) {
     return detail::decode_value<T>(*detail::client_receive(*core_, from, typeid(T).name(), true));
   }

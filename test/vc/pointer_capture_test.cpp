@@ -1,12 +1,14 @@
 // Pointers live across a site that point where no snapshot can follow: the capture fails with
 // an error naming the variable and where it points, instead of a pointer dangling after a
-// resume. (What does move is in the oracle: references_in_place.)
+// resume. (What does move is in the oracle: references_in_place, heap_pointers; and below.)
 #include <ppp2p/ppp2p.hpp>
 #include <ppp2p/testing.hpp>
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -56,4 +58,77 @@ TEST(PointerCapture, APointerIntoMemoryNoFrameHoldsFailsTheCaptureNamingTheVaria
   std::string what = capture_error(peek, 5);
   EXPECT_NE(what.find("`entry` (long *)"), std::string::npos) << what;
   EXPECT_NE(what.find("the heap"), std::string::npos) << what;
+}
+
+// A root function taking its arguments by reference, as people write it: the references point
+// into the arguments the VT's entry holds, which move with it.
+[[ppp2p::checkpointable]] long weigh_slowly(const std::vector<long>& weights,
+                                            const std::string& label) {
+  long sum = 0;
+  const long* cursor = weights.data(); // into the heap memory of an argument
+  for (std::size_t i = 0; i < weights.size(); ++i) {
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+    sum += *cursor++ * long(label.size()) + label[i % label.size()];
+    ppp2p::checkpoint();
+  }
+  return sum;
+}
+
+TEST(PointerCapture, ReferenceParametersOfASpawnedFunctionMoveWithIt) {
+  std::vector<long> weights(400);
+  for (std::size_t i = 0; i < weights.size(); ++i)
+    weights[i] = long(i * 7 % 13);
+  std::string label = "a label longer than the small-string buffer";
+  long expected = weigh_slowly(weights, label);
+  ppp2p::VirtualComputer vc({.workers = 2});
+  auto vt = vc.spawn(weigh_slowly, weights, label);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_TRUE(vt.migrate(std::chrono::seconds(10)));
+  EXPECT_TRUE(vt.migrate(std::chrono::seconds(10))) << "a second hop";
+  EXPECT_EQ(vt.get(), expected);
+  EXPECT_EQ(vt.resumes(), 2u);
+}
+
+// An aggregate with a checkpointable member function, spawned on a copy of an object.
+struct Tally {
+  std::vector<long> values;
+  long bonus = 0;
+
+  [[ppp2p::checkpointable]] long sum_slowly(int scale) const {
+    long sum = bonus;
+    for (const long& value : values) { // a range-for over a member: relocated pointers
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+      sum += value * scale;
+      ppp2p::checkpoint();
+    }
+    return sum;
+  }
+};
+
+struct Shape {
+  long side = 3;
+  virtual ~Shape() = default;
+  [[ppp2p::checkpointable]] virtual long area() const { return side * side; }
+  template <class Ar> void serialize(Ar& ar) { ar(side); }
+};
+
+TEST(PointerCapture, AMemberFunctionIsSpawnedOnACopyOfItsObjectWhichMovesWithIt) {
+  Tally tally{std::vector<long>(300, 2), 11};
+  for (std::size_t i = 0; i < tally.values.size(); ++i)
+    tally.values[i] += long(i % 5);
+  long expected = tally.sum_slowly(3);
+  ppp2p::VirtualComputer vc({.workers = 2});
+  auto vt = vc.spawn(&Tally::sum_slowly, tally, 3);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_TRUE(vt.migrate(std::chrono::seconds(10)));
+  EXPECT_EQ(vt.get(), expected);
+  EXPECT_EQ(vt.resumes(), 1u);
+
+  try {
+    vc.spawn(&Shape::area, Shape{});
+    FAIL() << "a virtual member was spawned";
+  } catch (const ppp2p::error& e) {
+    EXPECT_EQ(e.code(), ppp2p::errc::spawn_refused);
+    EXPECT_NE(std::string(e.what()).find("virtual member function"), std::string::npos);
+  }
 }

@@ -12,9 +12,25 @@
 #include <typeinfo>
 #include <vector>
 
+namespace ppp2p {
+class Writer;
+}
+
 namespace ppp2p::detail {
 
 struct ThreadState;
+
+/// An argument of the root function as the VT entry holds it (decoded from the spawn's
+/// arguments, again before every resume): what the root's reference parameters point into.
+struct RootArgument {
+  const void* object;
+  std::size_t bytes;
+  void (*save)(const void* object, Writer& out); // its codec: where its heap regions are
+};
+
+/// Declares the root arguments of the chain about to run or resume on this thread, in the
+/// active capture context (the VT entry calls it before entering or resuming the root).
+void set_root_arguments(std::vector<RootArgument> arguments);
 
 /// Thrown at the next checkpoint() of a session whose stop was requested; unwinds the task.
 /// Not a std::exception, so that `catch (const std::exception&)` in task code lets it pass.
