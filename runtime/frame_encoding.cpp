@@ -23,12 +23,6 @@ std::string_view strip_local_marker(const char* type_name) {
   return name;
 }
 
-std::string site_text(const FunctionDescriptor& f, std::uint32_t site) {
-  const SiteDescriptor& s = f.sites[site];
-  return std::string(f.file ? f.file : "?") + ":" + std::to_string(s.line) + ":" +
-         std::to_string(s.column);
-}
-
 } // namespace
 
 std::optional<Snapshot> capture_chain(const FrameRecord* innermost, const FrameRecord* root,

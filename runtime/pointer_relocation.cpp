@@ -62,12 +62,6 @@ std::vector<HeapRegion> heap_regions_in(const SlotDescriptor& slot, const std::b
   return log;
 }
 
-std::string site_text(const FunctionDescriptor& f, std::uint32_t site) {
-  const SiteDescriptor& s = f.sites[site];
-  return std::string(f.file ? f.file : "?") + ":" + std::to_string(s.line) + ":" +
-         std::to_string(s.column);
-}
-
 /// A view (string_view, span): the bytes around its pointer move as they are.
 bool has_other_bytes(const SlotDescriptor& slot) {
   return slot.size > sizeof(void*);

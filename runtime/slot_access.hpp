@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <string>
 
 namespace ppp2p::detail {
 
@@ -44,6 +45,13 @@ inline void* pointee_base(const FrameRecord* record, const SlotDescriptor& targe
 
 inline std::uint64_t pointee_size(const SlotDescriptor& pointer, const SlotDescriptor& target) {
   return held_by_address(target) ? target.size : pointer.extent;
+}
+
+/// "file:line:column" of site `site` of `f`, for messages.
+inline std::string site_text(const FunctionDescriptor& f, std::uint32_t site) {
+  const SiteDescriptor& s = f.sites[site];
+  return std::string(f.file ? f.file : "?") + ":" + std::to_string(s.line) + ":" +
+         std::to_string(s.column);
 }
 
 inline const CodecOps& codec_ops(const SlotDescriptor& slot) {
