@@ -221,11 +221,13 @@ bool FunctionAnnotator::annotateSlot(const FunctionDecl& fn, const VarDecl& var,
     }
     // `auto& [a, b] = p`: references into p, relocated like any other below.
   }
-  if (c.movability == Movability::Refused)
-    if (std::optional<Classification> pointer = classifier_.classifyPointerVariable(var.getType()))
-      c = *pointer;
+  unsigned pointerOffset = 0;
+  std::optional<Classification> pointer =
+      classifier_.classifyPointerVariable(var.getType(), &pointerOffset);
+  if (c.movability == Movability::Refused && pointer)
+    c = *pointer;
   fields.push_back({"live", "1"});
-  if (c.movability == Movability::Raw && classifier_.classifyPointerVariable(var.getType())) {
+  if (c.movability == Movability::Raw && pointer) {
     if (const VarDecl* global = site ? pointsIntoWritableGlobal(fn, var) : nullptr) {
       diags.Report(var.getLocation(),
                    diags.getCustomDiagID(DiagnosticsEngine::Error,
@@ -246,10 +248,8 @@ bool FunctionAnnotator::annotateSlot(const FunctionDecl& fn, const VarDecl& var,
     }
     // Moved as (frame, slot, offset) of what it points into; the runtime refuses, naming it, a
     // pointer into anything the snapshot does not hold.
-    unsigned at = 0;
-    classifier_.classifyPointerVariable(var.getType(), &at);
     fields.push_back({"kind", "pointer"});
-    fields.push_back({"at", std::to_string(at)});
+    fields.push_back({"at", std::to_string(pointerOffset)});
     fields.push_back(
         {"size", std::to_string(context.getTypeSizeInChars(var.getType()).getQuantity())});
     return true;

@@ -57,9 +57,8 @@ public:
   Classification classifyVariable(clang::QualType type);
 
   /// For a pointer, reference, contiguous iterator or view variable (nothing for other types):
-  /// Raw if it can move
-  /// relocated, as an offset into an object the captured frames hold (which the runtime checks
-  /// at capture), else Refused: pointers to functions, FILE and other process resources.
+  /// Raw if it can move relocated, as an offset into what the snapshot holds (which the runtime
+  /// checks at capture), else Refused: pointers to FILE and other process resources.
   /// Views (std::string_view, std::span) are a pointer and a length: `pointerOffset` receives
   /// where the pointer lies in the object (0 for the others).
   std::optional<Classification> classifyPointerVariable(clang::QualType type,

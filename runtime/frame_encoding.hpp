@@ -39,6 +39,10 @@ struct RestoreFrame {
   std::vector<ObjectBytes> objects;
 };
 
+/// Heap regions of objects that pointers point into, by (frame, slot), collected once per
+/// object when a pointer needs them.
+using HeapRegionCache = std::map<std::pair<std::size_t, std::uint32_t>, std::vector<HeapRegion>>;
+
 struct RestoreState {
   std::vector<RestoreFrame> frames;
   std::size_t next = 0;
@@ -47,7 +51,7 @@ struct RestoreState {
   /// The root's arguments (set_root_arguments), or null where they are not known (describe()).
   const std::vector<RootArgument>* arguments = nullptr;
   /// Heap regions of restored objects that pointers point into, by (frame, slot).
-  std::map<std::pair<std::size_t, std::uint32_t>, std::vector<HeapRegion>> heap_regions;
+  HeapRegionCache heap_regions;
 };
 
 /// Whether a slot is written after the frame's other slots (pointer slots: everything they may

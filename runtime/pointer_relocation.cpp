@@ -28,38 +28,47 @@ bool pointer_target(const SlotDescriptor& slot) {
 
 using SaveFunction = void (*)(const void* object, Writer& out);
 
+/// Collects the heap regions codecs report on this thread while it lives.
+class HeapRegionScope {
+public:
+  HeapRegionScope() : saved_(std::exchange(heap_region_log, &regions)) {}
+  ~HeapRegionScope() { heap_region_log = saved_; }
+  HeapRegionScope(const HeapRegionScope&) = delete;
+  HeapRegionScope& operator=(const HeapRegionScope&) = delete;
+  std::vector<HeapRegion> regions;
+
+private:
+  std::vector<HeapRegion>* saved_;
+};
+
 /// The regions the codec `save` meets in `object`, in order (by encoding it once more).
 std::vector<HeapRegion> heap_regions_of(SaveFunction save, const void* object) {
-  std::vector<HeapRegion> log;
   thread_local std::vector<std::byte> scratch;
   scratch.clear();
   Writer out(scratch);
-  std::vector<HeapRegion>* saved = std::exchange(heap_region_log, &log);
-  try {
-    save(object, out);
-  } catch (...) {
-    heap_region_log = saved;
-    throw;
-  }
-  heap_region_log = saved;
+  HeapRegionScope scope;
+  save(object, out);
   scratch.clear();
-  return log;
+  return std::move(scope.regions);
 }
 
 /// The regions (addresses meaningless, sizes right) that decoding `bytes` meets.
 std::vector<HeapRegion> heap_regions_in(const SlotDescriptor& slot, const std::byte* begin,
                                         const std::byte* end) {
-  std::vector<HeapRegion> log;
   Reader in(begin, std::size_t(end - begin));
-  std::vector<HeapRegion>* saved = std::exchange(heap_region_log, &log);
-  try {
-    codec_ops(slot).check(in);
-  } catch (...) {
-    heap_region_log = saved;
-    throw;
-  }
-  heap_region_log = saved;
-  return log;
+  HeapRegionScope scope;
+  codec_ops(slot).check(in);
+  return std::move(scope.regions);
+}
+
+/// The regions of `object` under `key` in `cache`, collected by `save` on first use.
+const std::vector<HeapRegion>& cached_regions(HeapRegionCache& cache,
+                                              std::pair<std::size_t, std::uint32_t> key,
+                                              SaveFunction save, const void* object) {
+  auto [cached, fresh] = cache.try_emplace(key);
+  if (fresh)
+    cached->second = heap_regions_of(save, object);
+  return cached->second;
 }
 
 /// A view (string_view, span): the bytes around its pointer move as they are.
@@ -136,13 +145,12 @@ void check_argument_pointer(const std::vector<RootArgument>* arguments, PointerT
   const RootArgument& argument = (*arguments)[std::size_t(index)];
   std::uint64_t bytes = argument.bytes;
   if (tag == PointerTag::into_argument_heap) {
-    auto [cached, fresh] = regions.try_emplace(argument_key(std::size_t(index)));
-    if (fresh)
-      cached->second = heap_regions_of(argument.save, argument.object);
-    if (region >= cached->second.size())
+    const std::vector<HeapRegion>& owned =
+        cached_regions(regions, argument_key(std::size_t(index)), argument.save, argument.object);
+    if (region >= owned.size())
       in.fail("pointer into heap region " + std::to_string(region) + " of argument #" +
-              std::to_string(index) + ", which has " + std::to_string(cached->second.size()));
-    bytes = cached->second[std::size_t(region)].bytes;
+              std::to_string(index) + ", which has " + std::to_string(owned.size()));
+    bytes = owned[std::size_t(region)].bytes;
   }
   if (offset > bytes)
     in.fail("pointer " + std::to_string(offset) + " bytes into " + std::to_string(bytes) +
@@ -187,12 +195,11 @@ void save_pointer(const std::vector<const FrameRecord*>& chain,
         const SlotDescriptor& target = frame->function->slots[site.live[i]];
         if (SlotKind(target.kind) != SlotKind::codec_address)
           continue;
-        auto [cached, fresh] = regions.try_emplace({index - up, site.live[i]});
-        if (fresh)
-          cached->second = heap_regions_of(codec_ops(target).save, slot_object(frame, target));
-        for (std::size_t r = 0; r < cached->second.size() && !search.inside; ++r)
-          search.consider(cached->second[r].base, cached->second[r].bytes,
-                          {up, site.live[i], r, 0});
+        const std::vector<HeapRegion>& owned =
+            cached_regions(regions, {index - up, site.live[i]}, codec_ops(target).save,
+                           slot_object(frame, target));
+        for (std::size_t r = 0; r < owned.size() && !search.inside; ++r)
+          search.consider(owned[r].base, owned[r].bytes, {up, site.live[i], r, 0});
       }
     }
   }
@@ -207,11 +214,10 @@ void save_pointer(const std::vector<const FrameRecord*>& chain,
   if (!search.best()) {
     tag = PointerTag::into_argument_heap;
     for (std::size_t a = 0; a < arguments.size() && !search.inside; ++a) {
-      auto [cached, fresh] = regions.try_emplace(argument_key(a));
-      if (fresh)
-        cached->second = heap_regions_of(arguments[a].save, arguments[a].object);
-      for (std::size_t r = 0; r < cached->second.size() && !search.inside; ++r)
-        search.consider(cached->second[r].base, cached->second[r].bytes, {a, 0, r, 0});
+      const std::vector<HeapRegion>& owned =
+          cached_regions(regions, argument_key(a), arguments[a].save, arguments[a].object);
+      for (std::size_t r = 0; r < owned.size() && !search.inside; ++r)
+        search.consider(owned[r].base, owned[r].bytes, {a, 0, r, 0});
     }
   }
   if (std::optional<Place> place = search.best()) {
@@ -315,10 +321,12 @@ void* read_pointer(RestoreState& state, Reader& in) {
     auto* base = static_cast<const std::byte*>(argument.object);
     if (tag == PointerTag::into_argument_heap) {
       auto region = std::size_t(in.varint());
-      auto [cached, fresh] = state.heap_regions.try_emplace(argument_key(index));
-      if (fresh)
-        cached->second = heap_regions_of(argument.save, argument.object);
-      base = cached->second.at(region).base;
+      const std::vector<HeapRegion>& owned =
+          cached_regions(state.heap_regions, argument_key(index), argument.save, argument.object);
+      if (region >= owned.size()) // the argument differs from what was checked
+        in.fail("heap region " + std::to_string(region) + " of argument #" + std::to_string(index) +
+                " is missing after its decoding");
+      base = owned[region].base;
     }
     return const_cast<std::byte*>(base) + in.varint();
   }
@@ -330,13 +338,12 @@ void* read_pointer(RestoreState& state, Reader& in) {
   auto* base = static_cast<std::byte*>(slot_object(frame, target));
   if (tag == PointerTag::into_heap) {
     auto region = std::size_t(in.varint());
-    auto [cached, fresh] = state.heap_regions.try_emplace({frame_index, slot});
-    if (fresh)
-      cached->second = heap_regions_of(codec_ops(target).save, base);
-    if (region >= cached->second.size()) // the restored object differs from what was checked
+    const std::vector<HeapRegion>& owned =
+        cached_regions(state.heap_regions, {frame_index, slot}, codec_ops(target).save, base);
+    if (region >= owned.size()) // the restored object differs from what was checked
       in.fail("heap region " + std::to_string(region) + " of `" + target.name +
               "` is missing after its restore");
-    base = const_cast<std::byte*>(cached->second[region].base);
+    base = const_cast<std::byte*>(owned[region].base);
   }
   return base + in.varint();
 }

@@ -19,8 +19,6 @@
 #include <ppp2p/detail/heap_regions.hpp>
 
 #include <cstdint>
-#include <map>
-#include <utility>
 #include <vector>
 
 namespace ppp2p::detail {
@@ -33,9 +31,6 @@ enum class PointerTag : std::uint8_t {
   into_argument = 4,      // the root's argument #index (the VT entry holds it), offset
   into_argument_heap = 5, // heap memory it owns: index, region, offset
 };
-
-/// Heap regions of objects of the chain, collected once per object when a pointer needs them.
-using HeapRegionCache = std::map<std::pair<std::size_t, std::uint32_t>, std::vector<HeapRegion>>;
 
 /// Writes pointer slot `slot` of frame `index` of `chain` (root first). Throws
 /// ppp2p::error(capture_failed) naming the variable if it points nowhere a snapshot can hold.
