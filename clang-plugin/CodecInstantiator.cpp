@@ -21,18 +21,11 @@
 using namespace clang;
 
 namespace ppp2p::plugin {
-namespace {
 
-template <class T> T* lookupIn(ASTContext& context, DeclContext* scope, llvm::StringRef name) {
-  if (!scope)
-    return nullptr;
-  for (NamedDecl* found : scope->lookup(&context.Idents.get(name)))
-    if (auto* typed = dyn_cast<T>(found))
-      return typed;
-  return nullptr;
+NamespaceDecl* ppp2pDetail(ASTContext& context) {
+  auto* ppp2p = lookupIn<NamespaceDecl>(context, context.getTranslationUnitDecl(), "ppp2p");
+  return lookupIn<NamespaceDecl>(context, ppp2p, "detail");
 }
-
-} // namespace
 
 CodecInstantiator::CodecInstantiator(Sema& sema)
     : sema_(sema), mangler_(sema.getASTContext().createMangleContext()) {}
@@ -81,7 +74,7 @@ void CodecInstantiator::lookUpTemplates() {
     return;
   ASTContext& context = sema_.getASTContext();
   auto* ppp2p = lookupIn<NamespaceDecl>(context, context.getTranslationUnitDecl(), "ppp2p");
-  auto* detail = lookupIn<NamespaceDecl>(context, ppp2p, "detail");
+  auto* detail = ppp2pDetail(context);
   slotCodec_ = lookupIn<ClassTemplateDecl>(context, detail, "slot_codec");
   iteratorCodec_ = lookupIn<ClassTemplateDecl>(context, detail, "iterator_codec");
   fieldwiseCodec_ = lookupIn<ClassTemplateDecl>(context, detail, "fieldwise_codec");

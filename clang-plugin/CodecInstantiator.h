@@ -18,6 +18,20 @@
 
 namespace ppp2p::plugin {
 
+/// The declaration of kind T named `name` directly in `scope` (null scope: none).
+template <class T>
+T* lookupIn(clang::ASTContext& context, clang::DeclContext* scope, llvm::StringRef name) {
+  if (!scope)
+    return nullptr;
+  for (clang::NamedDecl* found : scope->lookup(&context.Idents.get(name)))
+    if (auto* typed = llvm::dyn_cast<T>(found))
+      return typed;
+  return nullptr;
+}
+
+/// ppp2p::detail, once <ppp2p/codec.hpp> has been parsed.
+clang::NamespaceDecl* ppp2pDetail(clang::ASTContext& context);
+
 /// The static member functions of an instantiated codec, in the order the pass reads them:
 /// save, load, check, destroy (and element, for iterators).
 using CodecFunctions = std::vector<clang::CXXMethodDecl*>;

@@ -25,6 +25,10 @@ public:
   /// about ppp2p::checkpoint() calls if it is any other definition.
   void handle(clang::FunctionDecl& fn);
 
+  /// What ClassCodecDefiner shares: one classification cache and one set of instantiations.
+  CodecInstantiator& codecs() { return codecs_; }
+  TypeClassifier& classifier() { return classifier_; }
+
 private:
   void annotateCheckpointable(clang::FunctionDecl& fn);
   void warnStrayCheckpoints(const clang::FunctionDecl& fn);

@@ -1,13 +1,15 @@
 //===- PluginAction.cpp - The ppp2p frontend plugin -----------------------===//
 //
 // Runs before the main action: analyses each checkpointable function as soon as its definition
-// is complete (before code generation sees it), defines __PPP2P_PLUGIN__, turns on source
+// is complete (before code generation sees it), defines the codecs of classes moved field by
+// field once the translation unit is complete, defines __PPP2P_PLUGIN__, turns on source
 // location tracking (so that sites and the pass's errors carry line:column without emitting
 // debug info), and adds this same shared library as a pass plugin, so `-fplugin=` is the only
 // flag users need.
 //
 //===----------------------------------------------------------------------===//
 
+#include "ClassCodecDefiner.h"
 #include "FunctionAnnotator.h"
 
 #include "clang/AST/ASTConsumer.h"
@@ -30,8 +32,11 @@ public:
   void InitializeSema(Sema& sema) override {
     sema_ = &sema;
     annotator_ = std::make_unique<FunctionAnnotator>(sema);
+    classes_ =
+        std::make_unique<ClassCodecDefiner>(sema, annotator_->codecs(), annotator_->classifier());
   }
   void ForgetSema() override {
+    classes_.reset();
     annotator_.reset();
     sema_ = nullptr;
   }
@@ -50,6 +55,10 @@ public:
     // Template instantiations made at the end of the translation unit.
     visit(context.getTranslationUnitDecl(), /*instantiations=*/true);
     sema_->PerformPendingInstantiations();
+    // Codecs of classes moved field by field, asked for by all of the above; each may ask for
+    // more (a class holding another).
+    while (classes_->defineNew())
+      sema_->PerformPendingInstantiations();
   }
 
 private:
@@ -83,6 +92,7 @@ private:
 
   Sema* sema_ = nullptr;
   std::unique_ptr<FunctionAnnotator> annotator_;
+  std::unique_ptr<ClassCodecDefiner> classes_;
 };
 
 void locateThisLibrary() {}

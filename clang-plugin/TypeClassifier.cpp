@@ -218,9 +218,10 @@ Classification TypeClassifier::classifyRecord(const CXXRecordDecl* record, QualT
       return fields;
     return kCodec;
   }
-  // Any other class moves as a variable when its fields and bases can, private ones included,
-  // with no default constructor needed: a codec built from its layout constructs each field in
-  // place. Not a polymorphic class (its vtable pointer is no field) nor one with virtual bases.
+  // Any other class moves when its fields and bases can, private ones included, with no default
+  // constructor needed: a codec built from its layout constructs each field in place (for a
+  // variable directly, elsewhere through class_fields_codec<T>: ClassCodecDefiner). Not a
+  // polymorphic class (its vtable pointer is no field) nor one with virtual bases.
   if (!record->isPolymorphic() && record->getNumVBases() == 0 && !record->isInStdNamespace()) {
     for (const FieldDecl* field : record->fields())
       if (field->isBitField() || field->isAnonymousStructOrUnion())
@@ -230,11 +231,7 @@ Classification TypeClassifier::classifyRecord(const CXXRecordDecl* record, QualT
     Classification fields = classifyFields(record, /*aggregate=*/false);
     if (fields.movability == Movability::Refused)
       return fields;
-    Classification out =
-        refused("'" + type.getAsString(context_.getPrintingPolicy()) +
-                    "' moves as a variable (field by field), but has no codec to move inside a "
-                    "container, as an argument or as a result",
-                "give it a member `template <class Ar> void serialize(Ar& ar) { ar(fields...); }`");
+    Classification out = kCodec;
     out.fieldwise = true;
     return out;
   }
@@ -335,8 +332,8 @@ std::optional<Classification> TypeClassifier::classifyStd(const CXXRecordDecl* r
     if (index < args.size() && args[index].getKind() == TemplateArgument::Type)
       result = combine(result, classify(args[index].getAsType()), display + " " + role + ": ");
   };
-  // A priority_queue's comparator is rebuilt if stateless, else moved by its own codec; a
-  // function pointer cannot move.
+  // A priority_queue's comparator is rebuilt if stateless, else moved by its own codec (a
+  // lambda's or a class's field by field); a function pointer cannot move.
   auto comparator = [&](unsigned index) {
     if (index >= args.size() || args[index].getKind() != TemplateArgument::Type)
       return;
@@ -345,10 +342,6 @@ std::optional<Classification> TypeClassifier::classifyStd(const CXXRecordDecl* r
       result = refused(display + " with a function-pointer comparator cannot be encoded: the "
                                  "address belongs to this process",
                        "use a comparator class such as std::greater<>, or a lambda");
-    else if (classify(compare).fieldwise) // only a variable's own layout codec could move it
-      result = refused(display + " comparator: this comparator has no codec of its own",
-                       "capture only plain values in the lambda, or give the comparator class "
-                       "a serialize() member");
     else
       element(index, "comparator");
   };

@@ -4,7 +4,8 @@
 // the variable, with the reason, before any template is instantiated:
 //   raw     trivially copyable with no pointer anywhere inside: moved as bytes;
 //   codec   moved by ppp2p::codec<T> (standard containers and vocabulary types of movable
-//           types, aggregates of movable fields, serialize() members, user specialisations);
+//           types, aggregates of movable fields, serialize() members, user specialisations,
+//           other classes field by field from their layout);
 //   refused everything else, with the reason and a hint.
 //
 //===----------------------------------------------------------------------===//
@@ -32,9 +33,10 @@ struct Classification {
   std::string reason; // for Refused: why, e.g. "raw pointers hold addresses of this process"
   std::string hint;   // for Refused: what to do instead
   /// Moved field by field by a codec the plugin instantiates from the record's layout: lambda
-  /// closures (Codec), which C++ cannot construct from their fields, and aggregates whose
-  /// layout the header cannot take apart (Refused as container elements, but movable as
-  /// variables: see classifyVariable).
+  /// closures and classes C++ cannot take apart (Codec: everywhere, through
+  /// class_fields_codec<T> where not a variable), and aggregates whose layout the header cannot
+  /// take apart (Refused as container elements, but movable as variables: see
+  /// classifyVariable).
   bool fieldwise = false;
 };
 

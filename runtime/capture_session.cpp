@@ -54,6 +54,11 @@ void set_root_arguments(std::vector<RootArgument> arguments) {
     context->root_arguments = std::move(arguments);
 }
 
+std::vector<std::byte> snapshot_root_arguments(const Snapshot& snapshot) {
+  SnapshotContents contents = decode_snapshot(snapshot.bytes());
+  return {contents.root_arguments.begin(), contents.root_arguments.end()};
+}
+
 void CaptureSession::enter_root() noexcept {
   __ppp2p_thread.site_caller = __ppp2p_thread.root;
 }

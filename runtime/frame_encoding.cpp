@@ -91,8 +91,15 @@ std::optional<Snapshot> capture_chain(const FrameRecord* innermost, const FrameR
         save_pointer(chain, arguments, index, slot, heap_regions, out);
   }
   const FunctionDescriptor& root_function = *chain.front()->function;
-  std::vector<std::byte> bytes =
-      builder.finish(root_function.return_type, functions, std::uint32_t(chain.size()), {});
+  // The state of the root's arguments it may have changed (non-const references): a resume
+  // takes them from here, the others from the spawn, as they were.
+  std::vector<std::byte> argument_bytes;
+  Writer argument_out(argument_bytes);
+  for (const RootArgument& argument : arguments)
+    if (argument.changes)
+      argument.save(argument.object, argument_out);
+  std::vector<std::byte> bytes = builder.finish(root_function.return_type, functions,
+                                                std::uint32_t(chain.size()), {}, argument_bytes);
   previous_size = bytes.size();
   return Snapshot::adopt_validated(std::move(bytes));
 }

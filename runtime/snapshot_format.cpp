@@ -63,13 +63,16 @@ SnapshotBuilder::SnapshotBuilder(std::size_t expected_size) : frames_(bytes_) {
 std::vector<std::byte> SnapshotBuilder::finish(const std::string& root_return_type,
                                                const std::vector<FunctionRef>& functions,
                                                std::uint32_t frame_count,
-                                               std::span<const std::byte> runtime_state) {
+                                               std::span<const std::byte> runtime_state,
+                                               std::span<const std::byte> root_arguments) {
   std::uint64_t frames_size = bytes_.size() - kHeaderSize;
   bytes_.resize(kHeaderSize + padded(frames_size));
 
-  flatbuffers::FlatBufferBuilder builder(512 + runtime_state.size());
+  flatbuffers::FlatBufferBuilder builder(512 + runtime_state.size() + root_arguments.size());
   auto state = builder.CreateVector(reinterpret_cast<const std::uint8_t*>(runtime_state.data()),
                                     runtime_state.size());
+  auto arguments = builder.CreateVector(
+      reinterpret_cast<const std::uint8_t*>(root_arguments.data()), root_arguments.size());
   std::vector<flatbuffers::Offset<wire::FunctionRef>> refs;
   refs.reserve(functions.size());
   for (const FunctionRef& f : functions)
@@ -77,7 +80,7 @@ std::vector<std::byte> SnapshotBuilder::finish(const std::string& root_return_ty
         wire::CreateFunctionRef(builder, f.id, f.fingerprint, builder.CreateString(f.name)));
   auto body = wire::CreateSnapshotBody(builder, builder.CreateString(this_platform()),
                                        builder.CreateString(root_return_type),
-                                       builder.CreateVector(refs), frame_count, state);
+                                       builder.CreateVector(refs), frame_count, state, arguments);
   wire::FinishSnapshotBodyBuffer(builder, body);
   const auto* body_bytes = reinterpret_cast<const std::byte*>(builder.GetBufferPointer());
   bytes_.insert(bytes_.end(), body_bytes, body_bytes + builder.GetSize());
@@ -96,10 +99,11 @@ std::vector<std::byte> SnapshotBuilder::finish(const std::string& root_return_ty
 std::vector<std::byte> encode_snapshot(const std::string& root_return_type,
                                        const std::vector<FunctionRef>& functions,
                                        std::uint32_t frame_count, std::span<const std::byte> frames,
-                                       std::span<const std::byte> runtime_state) {
+                                       std::span<const std::byte> runtime_state,
+                                       std::span<const std::byte> root_arguments) {
   SnapshotBuilder builder(kHeaderSize + frames.size() + 256);
   builder.frames().write(frames.data(), frames.size());
-  return builder.finish(root_return_type, functions, frame_count, runtime_state);
+  return builder.finish(root_return_type, functions, frame_count, runtime_state, root_arguments);
 }
 
 SnapshotContents decode_snapshot(std::span<const std::byte> bytes) {
@@ -165,6 +169,10 @@ SnapshotContents decode_snapshot(std::span<const std::byte> bytes) {
   if (body->runtime_state())
     out.runtime_state = std::span(reinterpret_cast<const std::byte*>(body->runtime_state()->data()),
                                   body->runtime_state()->size());
+  if (body->root_arguments())
+    out.root_arguments =
+        std::span(reinterpret_cast<const std::byte*>(body->root_arguments()->data()),
+                  body->root_arguments()->size());
   // Every frame takes at least two bytes (function and site indices).
   if (out.frames.size() / 2 < out.frame_count)
     throw snapshot_error(errc::snapshot_malformed, std::to_string(out.frame_count) +

@@ -38,8 +38,9 @@ struct SnapshotContents {
   std::string root_return_type;
   std::vector<FunctionRef> functions;
   std::uint32_t frame_count = 0;
-  std::span<const std::byte> frames;        // view into the snapshot's bytes
-  std::span<const std::byte> runtime_state; // view into the snapshot's bytes
+  std::span<const std::byte> frames;         // view into the snapshot's bytes
+  std::span<const std::byte> runtime_state;  // view into the snapshot's bytes
+  std::span<const std::byte> root_arguments; // view into the snapshot's bytes
 };
 
 /// "x86_64-linux itanium-c++ frame-abi-1": snapshots resume only where this matches.
@@ -53,8 +54,8 @@ public:
   Writer& frames() { return frames_; }
   std::vector<std::byte> finish(const std::string& root_return_type,
                                 const std::vector<FunctionRef>& functions,
-                                std::uint32_t frame_count,
-                                std::span<const std::byte> runtime_state);
+                                std::uint32_t frame_count, std::span<const std::byte> runtime_state,
+                                std::span<const std::byte> root_arguments = {});
 
 private:
   std::vector<std::byte> bytes_;
@@ -65,7 +66,8 @@ private:
 std::vector<std::byte> encode_snapshot(const std::string& root_return_type,
                                        const std::vector<FunctionRef>& functions,
                                        std::uint32_t frame_count, std::span<const std::byte> frames,
-                                       std::span<const std::byte> runtime_state);
+                                       std::span<const std::byte> runtime_state,
+                                       std::span<const std::byte> root_arguments = {});
 
 /// Checks header, sizes, checksum, body structure and platform. Throws ppp2p::snapshot_error.
 /// The returned views point into `bytes`, which must be 8-byte aligned.

@@ -12,6 +12,9 @@
 //  - aggregates of codec-able fields, field by field, automatically (move-only fields too);
 //  - classes with a cereal-style member `template <class Ar> void serialize(Ar& ar) { ar(a, b); }`
 //    (they must be default-constructible);
+//  - with the ppp2p plugin, any other class whose fields and bases can move, private ones
+//    included, field by field from its layout, with no default constructor needed
+//    (detail/class_fields_codec.hpp);
 //  - and any type for which the user specialises ppp2p::codec.
 // Anything else is a compile error naming the type; the ppp2p plugin reports the same rules with
 // the variable and the site where the value would have to move.
@@ -22,6 +25,7 @@
 
 #include <ppp2p/detail/aggregate_fields.hpp>
 #include <ppp2p/detail/byte_io.hpp>
+#include <ppp2p/detail/class_fields_codec.hpp>
 #include <ppp2p/detail/heap_regions.hpp>
 
 #include <array>
@@ -29,6 +33,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <new>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -111,10 +116,21 @@ template <class T> struct default_codec {
         std::apply([&](const auto&... fields) { OutArchive{out}(fields...); },
                    tie_fields<n>(value));
       }
+#ifdef __PPP2P_PLUGIN__
+    } else if constexpr (std::is_class_v<T>) {
+      // Field by field, by the codec the plugin defines from T's layout.
+      if constexpr (std::is_empty_v<T>) {
+        std::uint8_t marker = 0; // every encoding takes at least one byte
+        out.write(&marker, 1);
+      } else {
+        class_fields_codec<T>().save(&value, out);
+      }
+#endif
     } else {
       static_assert(dependent_false<T>,
-                    "ppp2p: this type is not codec-able: give it a member "
-                    "`template <class Ar> void serialize(Ar& ar) { ar(fields...); }` or "
+                    "ppp2p: this type is not codec-able: compile with the ppp2p plugin "
+                    "(ppp2p-c++ or -fplugin=), which moves a class field by field, give it a "
+                    "member `template <class Ar> void serialize(Ar& ar) { ar(fields...); }` or "
                     "specialise ppp2p::codec for it");
     }
   }
@@ -151,10 +167,34 @@ template <class T> struct default_codec {
         }
         (std::make_index_sequence<n>{});
       }
+#ifdef __PPP2P_PLUGIN__
+    } else if constexpr (std::is_class_v<T>) {
+      if constexpr (std::is_empty_v<T>) {
+        std::uint8_t marker;
+        in.read(&marker, 1);
+      }
+      return load_fields(in);
+#endif
     } else {
       static_assert(dependent_false<T>, "ppp2p: this type is not codec-able");
     }
   }
+
+private:
+#ifdef __PPP2P_PLUGIN__
+  /// Builds the fields in raw storage (no constructor of T runs), then moves the whole out.
+  static T load_fields(Reader& in) {
+    const class_codec_table& table = class_fields_codec<T>();
+    alignas(T) unsigned char storage[sizeof(T)];
+    table.load(storage, in);
+    struct DestroyFields {
+      const class_codec_table& table;
+      void* object;
+      ~DestroyFields() { table.destroy_fields(object); }
+    } destroy{table, storage};
+    return T(std::move(*std::launder(reinterpret_cast<T*>(storage))));
+  }
+#endif
 };
 
 template <class X> void save_value(Writer& out, const X& value) {

@@ -26,42 +26,81 @@ namespace detail {
 template <class R> R resume_in(ppp2p::detail::CaptureSession& session, const Snapshot& snapshot) {
   return ppp2p::detail::resume_as<R>(session, snapshot);
 }
+
+/// Declares the arguments given to record() as the root's, as a VT's entry does with those it
+/// holds, where the root takes some by reference (not an object given by address).
+template <class F, class... A> void declare_root_arguments(const A&... args) {
+  using Signature = ppp2p::detail::root_signature<std::remove_cvref_t<F>>;
+  if constexpr (Signature::by_reference && !(std::is_pointer_v<A> || ...))
+    ppp2p::detail::set_root_arguments(Signature::arguments(args...));
+}
+
+/// For a resume: copies of the arguments, those the root may change replaced by their state
+/// in the snapshot, declared as the root's; they must outlive the resume.
+template <class F, class... A> struct ResumedArguments {
+  std::tuple<A...> values;
+  ResumedArguments(const Snapshot& snapshot, const A&... args) : values(args...) {
+    using Signature = ppp2p::detail::root_signature<std::remove_cvref_t<F>>;
+    if constexpr (Signature::by_reference && !(std::is_pointer_v<A> || ...))
+      ppp2p::detail::hold_root_arguments<Signature>(values, &snapshot);
+  }
+};
+
+template <class R>
+Recording<R> record_resumed(ppp2p::detail::CaptureSession& session, const Snapshot& snapshot) {
+  if constexpr (std::is_void_v<R>) {
+    resume_in<R>(session, snapshot);
+    return Recording<R>{{}, session.take_snapshots()};
+  } else {
+    return Recording<R>{resume_in<R>(session, snapshot), session.take_snapshots()};
+  }
+}
 } // namespace detail
 
 /// Runs fn(args...) on this thread with a capture due at every checkpoint() it executes, in any
 /// nested checkpointable frame; execution continues after each capture.
 template <class F, class... A> auto record(F&& fn, A&&... args) {
   using R = std::invoke_result_t<F, A...>;
-  Recording<R> out;
   ppp2p::detail::CaptureSession session(ppp2p::detail::CaptureMode::every_checkpoint);
+  detail::declare_root_arguments<F>(args...);
+  session.enter_root();
+  // Braced initialisation runs left to right: the function, then the snapshots it took. R
+  // needs no default constructor.
   if constexpr (std::is_void_v<R>) {
-    session.enter_root();
     std::invoke(std::forward<F>(fn), std::forward<A>(args)...);
+    return Recording<R>{{}, session.take_snapshots()};
   } else {
-    session.enter_root();
-    out.result = std::invoke(std::forward<F>(fn), std::forward<A>(args)...);
+    return Recording<R>{std::invoke(std::forward<F>(fn), std::forward<A>(args)...),
+                        session.take_snapshots()};
   }
-  out.snapshots = session.take_snapshots();
-  return out;
 }
 
 /// Resumes `snapshot` in this process and runs it to completion. R must be the return type of
 /// the snapshot's root function. Throws ppp2p::snapshot_error if it cannot be resumed here.
+/// A root taking parameters by reference is resumed with `fn, args...` (fn only for its type),
+/// args equal to those given to record(): its restored pointers into them point into these.
 template <class R> R resume(const Snapshot& snapshot) {
   ppp2p::detail::CaptureSession session(ppp2p::detail::CaptureMode::never);
   return detail::resume_in<R>(session, snapshot);
 }
+template <class R, class F, class... A>
+R resume(const Snapshot& snapshot, const F&, const A&... args) {
+  ppp2p::detail::CaptureSession session(ppp2p::detail::CaptureMode::never);
+  detail::ResumedArguments<F, A...> held(snapshot, args...);
+  return detail::resume_in<R>(session, snapshot);
+}
 
-/// Resumes `snapshot` and records again at every later checkpoint() (a second hop).
+/// Resumes `snapshot` and records again at every later checkpoint() (a second hop); `fn` and
+/// `args` as for resume().
 template <class R> Recording<R> record_resume(const Snapshot& snapshot) {
-  Recording<R> out;
   ppp2p::detail::CaptureSession session(ppp2p::detail::CaptureMode::every_checkpoint);
-  if constexpr (std::is_void_v<R>)
-    detail::resume_in<R>(session, snapshot);
-  else
-    out.result = detail::resume_in<R>(session, snapshot);
-  out.snapshots = session.take_snapshots();
-  return out;
+  return detail::record_resumed<R>(session, snapshot);
+}
+template <class R, class F, class... A>
+Recording<R> record_resume(const Snapshot& snapshot, const F&, const A&... args) {
+  ppp2p::detail::CaptureSession session(ppp2p::detail::CaptureMode::every_checkpoint);
+  detail::ResumedArguments<F, A...> held(snapshot, args...);
+  return detail::record_resumed<R>(session, snapshot);
 }
 
 /// Stops the VT's current run and resumes it from its newest checkpoint (VirtualThread::

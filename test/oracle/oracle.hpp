@@ -64,10 +64,10 @@ template <class F, class... A> int main_for(int argc, char** argv, F fn, A... ar
       write_snapshots(recording.snapshots, argv[2]);
     } else if (mode == "resume" && argc == 3) {
       auto snapshot = ppp2p::Snapshot::from_bytes(read_file(argv[2]));
-      std::printf("result %s\n", hex_of(ppp2p::testing::resume<R>(snapshot)).c_str());
+      std::printf("result %s\n", hex_of(ppp2p::testing::resume<R>(snapshot, fn, args...)).c_str());
     } else if (mode == "record-resume" && argc == 4) {
       auto snapshot = ppp2p::Snapshot::from_bytes(read_file(argv[2]));
-      auto recording = ppp2p::testing::record_resume<R>(snapshot);
+      auto recording = ppp2p::testing::record_resume<R>(snapshot, fn, args...);
       std::printf("result %s\n", hex_of(recording.result).c_str());
       write_snapshots(recording.snapshots, argv[3]);
     } else {

@@ -89,6 +89,56 @@ TEST(PointerCapture, ReferenceParametersOfASpawnedFunctionMoveWithIt) {
   EXPECT_EQ(vt.resumes(), 2u);
 }
 
+// A root changing what it takes by non-const reference, and a non-const member changing its
+// object: a resume must see the changes made before the capture, not the spawn's arguments.
+[[ppp2p::checkpointable]] long fill_slowly(std::vector<long>& out, int n) {
+  for (int i = 0; i < n; ++i) {
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+    out.push_back((out.back() * 31 + i) % 1009);
+    ppp2p::checkpoint();
+  }
+  long sum = 0;
+  for (long v : out)
+    sum += v;
+  return sum * 1000 + long(out.size());
+}
+
+class Accumulator {
+public:
+  explicit Accumulator(long start) : total_(start) {}
+  [[ppp2p::checkpointable]] long run(int n) {
+    for (int i = 0; i < n; ++i) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+      total_ = (total_ * 7 + i) % 100003;
+      steps_.push_back(i);
+      ppp2p::checkpoint();
+    }
+    return total_ * 1000 + long(steps_.size());
+  }
+
+private:
+  long total_;
+  std::vector<int> steps_;
+};
+
+TEST(PointerCapture, WhatARootChangesThroughAReferenceOrItsObjectMovesWithIt) {
+  std::vector<long> start{5};
+  std::vector<long> local = start;
+  long expected_fill = fill_slowly(local, 300);
+  long expected_run = Accumulator(9).run(300);
+  ppp2p::VirtualComputer vc({.workers = 2});
+  auto filler = vc.spawn(fill_slowly, start, 300);
+  auto member = vc.spawn(&Accumulator::run, Accumulator(9), 300);
+  std::this_thread::sleep_for(std::chrono::milliseconds(15));
+  EXPECT_TRUE(filler.migrate(std::chrono::seconds(10)));
+  EXPECT_TRUE(member.migrate(std::chrono::seconds(10)));
+  EXPECT_TRUE(filler.migrate(std::chrono::seconds(10))) << "a second hop";
+  EXPECT_EQ(filler.get(), expected_fill);
+  EXPECT_EQ(member.get(), expected_run);
+  EXPECT_EQ(filler.resumes(), 2u);
+  EXPECT_EQ(member.resumes(), 1u);
+}
+
 // An aggregate with a checkpointable member function, spawned on a copy of an object.
 struct Tally {
   std::vector<long> values;

@@ -4,6 +4,7 @@
 
 #include <ppp2p/snapshot.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -26,11 +27,18 @@ struct RootArgument {
   const void* object;
   std::size_t bytes;
   void (*save)(const void* object, Writer& out); // its codec: where its heap regions are
+  /// The root may change it (a non-const reference parameter, a non-const member's object):
+  /// a capture keeps its state in the snapshot.
+  bool changes = false;
 };
 
 /// Declares the root arguments of the chain about to run or resume on this thread, in the
 /// active capture context (the VT entry calls it before entering or resuming the root).
 void set_root_arguments(std::vector<RootArgument> arguments);
+
+/// The root's arguments as a capture found them (their encodings, in order; empty if the
+/// capture had none declared). Throws ppp2p::snapshot_error for a damaged snapshot.
+std::vector<std::byte> snapshot_root_arguments(const Snapshot& snapshot);
 
 /// Thrown at the next checkpoint() of a session whose stop was requested; unwinds the task.
 /// Not a std::exception, so that `catch (const std::exception&)` in task code lets it pass.

@@ -90,6 +90,15 @@ struct fieldwise_codec<Record, field<Types, Offsets>...> {
   }
   static void check(Reader& in) { (slot_codec<Types>::check(in), ...); }
   static void destroy(void* object) { static_cast<Record*>(object)->~Record(); }
+  /// Destroys what load built, field by field in reverse, without the record's destructor: for
+  /// storage a whole was moved out of, which no constructor of Record made.
+  static void destroy_fields(void* object) {
+    auto* base = static_cast<unsigned char*>(object);
+    void (*destroyers[])(void*) = {&slot_codec<Types>::destroy..., nullptr};
+    std::size_t offsets[] = {Offsets..., 0};
+    for (std::size_t i = sizeof...(Types); i > 0; --i)
+      destroyers[i - 1](base + offsets[i - 1]);
+  }
 };
 
 /// The type-erased codec of a range-for's iterator: moved as its distance from the begin() of

@@ -66,7 +66,9 @@ template <class T, class A> struct codec<std::vector<T, A>> {
   static std::vector<T, A> load(Reader& in) {
     std::vector<T, A> v;
     std::size_t n = in.count(detail::min_encoded_size<T>());
-    if constexpr (detail::bulk_bytes<T>) {
+    // Bulk bytes need a default constructor to resize into; without one (a class with only a
+    // constructor taking arguments) the same bytes are read element by element.
+    if constexpr (detail::bulk_bytes<T> && std::is_default_constructible_v<T>) {
       v.resize(n);
       detail::note_heap_region(v.data(), n * sizeof(T));
       in.read(v.data(), n * sizeof(T));

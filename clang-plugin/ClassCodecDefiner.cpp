@@ -1,0 +1,91 @@
+//===- ClassCodecDefiner.cpp ----------------------------------------------===//
+
+#include "ClassCodecDefiner.h"
+
+#include "clang/AST/ASTConsumer.h"
+#include "clang/AST/ASTContext.h"
+#include "clang/AST/DeclCXX.h"
+#include "clang/AST/DeclTemplate.h"
+#include "clang/AST/Stmt.h"
+#include "clang/Basic/Diagnostic.h"
+
+using namespace clang;
+
+namespace ppp2p::plugin {
+
+bool ClassCodecDefiner::defineNew() {
+  ASTContext& context = sema_.getASTContext();
+  auto* pattern =
+      lookupIn<FunctionTemplateDecl>(context, ppp2pDetail(context), "class_fields_codec");
+  if (!pattern)
+    return false;
+  llvm::SmallVector<FunctionDecl*, 8> fresh;
+  for (FunctionDecl* instantiation : pattern->specializations())
+    if (handled_.insert(instantiation).second)
+      fresh.push_back(instantiation);
+  for (FunctionDecl* instantiation : fresh)
+    define(*instantiation);
+  return !fresh.empty();
+}
+
+void ClassCodecDefiner::define(FunctionDecl& instantiation) {
+  const TemplateArgumentList* args = instantiation.getTemplateSpecializationArgs();
+  if (!args || args->size() != 1 || args->get(0).getKind() != TemplateArgument::Type ||
+      instantiation.hasBody())
+    return;
+  ASTContext& context = sema_.getASTContext();
+  QualType type = args->get(0).getAsType().getCanonicalType();
+  Classification c = classifier_.classify(type);
+  if (c.movability == Movability::Refused || !c.fieldwise) {
+    if (c.movability != Movability::Refused)
+      c = {Movability::Refused, "ppp2p has no codec for it",
+           "give it a member `template <class Ar> void serialize(Ar& ar) { ar(fields...); }`, "
+           "or specialise ppp2p::codec for it"};
+    refuse(type, c);
+    return;
+  }
+  SourceLocation where = instantiation.getPointOfInstantiation();
+  std::optional<CodecFunctions> functions = codecs_.instantiateFieldwise(type, where);
+  auto* tableOf =
+      lookupIn<ClassTemplateDecl>(context, ppp2pDetail(context), "class_codec_table_of");
+  if (!functions || functions->empty() || !tableOf) {
+    refuse(type, {Movability::Refused, "its field-by-field codec could not be instantiated",
+                  "give it a member `template <class Ar> void serialize(Ar& ar) { "
+                  "ar(fields...); }`"});
+    return;
+  }
+  // return class_codec_table_of<fieldwise_codec<T, field<Type, Offset>...>>::value;
+  QualType codec = context.getTypeDeclType(functions->front()->getParent());
+  TemplateArgumentListInfo tableArgs(where, where);
+  tableArgs.addArgument(
+      TemplateArgumentLoc(TemplateArgument(codec), context.getTrivialTypeSourceInfo(codec, where)));
+  QualType table = sema_.CheckTemplateIdType(TemplateName(tableOf), where, tableArgs);
+  if (table.isNull() || !sema_.isCompleteType(where, table))
+    return;
+  auto* value = lookupIn<VarDecl>(context, table->getAsCXXRecordDecl(), "value");
+  if (!value)
+    return;
+  sema_.MarkVariableReferenced(where, value);
+  Expr* reference = sema_.BuildDeclRefExpr(value, value->getType(), VK_LValue, where);
+  Stmt* body =
+      CompoundStmt::Create(context, {ReturnStmt::Create(context, where, reference, nullptr)},
+                           FPOptionsOverride(), where, where);
+  instantiation.setBody(body);
+  // Code generation has seen calls of it as a declaration; now that it has a body, emit it.
+  sema_.getASTConsumer().HandleTopLevelDecl(DeclGroupRef(&instantiation));
+}
+
+void ClassCodecDefiner::refuse(QualType type, const Classification& why) {
+  DiagnosticsEngine& diags = sema_.getDiagnostics();
+  SourceLocation at;
+  if (const auto* record = type->getAsCXXRecordDecl())
+    at = record->getLocation();
+  diags.Report(at, diags.getCustomDiagID(DiagnosticsEngine::Error,
+                                         "ppp2p: %0 cannot move inside a container, as an "
+                                         "argument, a result or a message: %1"))
+      << type << why.reason;
+  if (!why.hint.empty())
+    diags.Report(at, diags.getCustomDiagID(DiagnosticsEngine::Note, "hint: %0")) << why.hint;
+}
+
+} // namespace ppp2p::plugin
