@@ -70,7 +70,7 @@ bool CodecInstantiator::matchesPartialUserCodec(QualType type) {
 }
 
 void CodecInstantiator::lookUpTemplates() {
-  if (slotCodec_ && userCodec_ && iteratorCodec_ && fieldwiseCodec_ && field_)
+  if (slotCodec_ && userCodec_ && iteratorCodec_ && fieldwiseCodec_ && field_ && vtablePointer_)
     return;
   ASTContext& context = sema_.getASTContext();
   auto* ppp2p = lookupIn<NamespaceDecl>(context, context.getTranslationUnitDecl(), "ppp2p");
@@ -79,6 +79,7 @@ void CodecInstantiator::lookUpTemplates() {
   iteratorCodec_ = lookupIn<ClassTemplateDecl>(context, detail, "iterator_codec");
   fieldwiseCodec_ = lookupIn<ClassTemplateDecl>(context, detail, "fieldwise_codec");
   field_ = lookupIn<ClassTemplateDecl>(context, detail, "field");
+  vtablePointer_ = lookupIn<ClassTemplateDecl>(context, detail, "vtable_pointer");
   userCodec_ = lookupIn<ClassTemplateDecl>(context, ppp2p, "codec");
 }
 
@@ -161,11 +162,44 @@ std::optional<CodecFunctions> CodecInstantiator::instantiateFieldwise(QualType t
   args.addArgument(TemplateArgumentLoc(TemplateArgument(canonical),
                                        context.getTrivialTypeSourceInfo(canonical, where)));
   // Fields of bases and of nested aggregates the header cannot take apart are flattened: each
-  // is constructed in place at its offset in the whole.
+  // is constructed in place at its offset in the whole. So are vtable pointers, as
+  // vtable_pointer<Record, Offset> fields.
   bool ok = true;
+  auto addField = [&](QualType fieldType, CharUnits offset) {
+    llvm::APSInt value(context.getTypeSize(context.getSizeType()), /*isUnsigned=*/true);
+    value = offset.getQuantity();
+    Expr* offsetExpr = IntegerLiteral::Create(context, value, context.getSizeType(), where);
+    TemplateArgumentLoc offsetArg(TemplateArgument(offsetExpr), offsetExpr);
+    if (fieldType.isNull()) { // the vtable pointer at `offset`
+      TemplateArgumentListInfo pointerArgs(where, where);
+      pointerArgs.addArgument(TemplateArgumentLoc(
+          TemplateArgument(canonical), context.getTrivialTypeSourceInfo(canonical, where)));
+      pointerArgs.addArgument(offsetArg);
+      fieldType = vtablePointer_
+                      ? sema_.CheckTemplateIdType(TemplateName(vtablePointer_), where, pointerArgs)
+                      : QualType();
+      if (fieldType.isNull()) {
+        ok = false;
+        return;
+      }
+    }
+    TemplateArgumentListInfo fieldArgs(where, where);
+    fieldArgs.addArgument(TemplateArgumentLoc(TemplateArgument(fieldType),
+                                              context.getTrivialTypeSourceInfo(fieldType, where)));
+    fieldArgs.addArgument(offsetArg);
+    QualType fieldSpec = sema_.CheckTemplateIdType(TemplateName(field_), where, fieldArgs);
+    if (fieldSpec.isNull()) {
+      ok = false;
+      return;
+    }
+    args.addArgument(TemplateArgumentLoc(TemplateArgument(fieldSpec),
+                                         context.getTrivialTypeSourceInfo(fieldSpec, where)));
+  };
   std::function<void(const CXXRecordDecl*, CharUnits)> flatten = [&](const CXXRecordDecl* part,
                                                                      CharUnits at) {
     const ASTRecordLayout& partLayout = context.getASTRecordLayout(part);
+    if (partLayout.hasOwnVFPtr())
+      addField(QualType(), at);
     for (const CXXBaseSpecifier& base : part->bases())
       if (const CXXRecordDecl* baseRecord = base.getType()->getAsCXXRecordDecl())
         flatten(baseRecord, at + partLayout.getBaseClassOffset(baseRecord));
@@ -180,20 +214,7 @@ std::optional<CodecFunctions> CodecInstantiator::instantiateFieldwise(QualType t
         flatten(nested, offset);
         continue;
       }
-      llvm::APSInt value(context.getTypeSize(context.getSizeType()), /*isUnsigned=*/true);
-      value = offset.getQuantity();
-      TemplateArgumentListInfo fieldArgs(where, where);
-      fieldArgs.addArgument(TemplateArgumentLoc(
-          TemplateArgument(fieldType), context.getTrivialTypeSourceInfo(fieldType, where)));
-      Expr* offsetExpr = IntegerLiteral::Create(context, value, context.getSizeType(), where);
-      fieldArgs.addArgument(TemplateArgumentLoc(TemplateArgument(offsetExpr), offsetExpr));
-      QualType fieldSpec = sema_.CheckTemplateIdType(TemplateName(field_), where, fieldArgs);
-      if (fieldSpec.isNull()) {
-        ok = false;
-        continue;
-      }
-      args.addArgument(TemplateArgumentLoc(TemplateArgument(fieldSpec),
-                                           context.getTrivialTypeSourceInfo(fieldSpec, where)));
+      addField(fieldType, offset);
     }
   };
   flatten(record, CharUnits::Zero());

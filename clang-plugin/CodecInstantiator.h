@@ -91,6 +91,7 @@ private:
   clang::ClassTemplateDecl* iteratorCodec_ = nullptr;
   clang::ClassTemplateDecl* fieldwiseCodec_ = nullptr;
   clang::ClassTemplateDecl* field_ = nullptr;
+  clang::ClassTemplateDecl* vtablePointer_ = nullptr;
   std::function<bool(clang::QualType)> flattenable_ = [](clang::QualType) { return false; };
   clang::ClassTemplateDecl* userCodec_ = nullptr;
 };

@@ -355,8 +355,7 @@ bool FunctionAnnotator::annotateRangeVar(
       return true;
     } else
       reason = "its range is not a local variable of this function, and its iterators are not "
-               "pointers into a contiguous container (vector, string, array), the only ones "
-               "relocated then";
+               "those relocated then (of vector, string, array, list, forward_list, map, set)";
   } else if (!loop.target && !loop.temporaryRange && !outer)
     reason = "its range is not a local variable of this function, so it may not exist where "
              "the loop resumes";

@@ -2,6 +2,7 @@
 
 #include "TypeClassifier.h"
 
+#include "clang/AST/Attr.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/DeclTemplate.h"
 #include "clang/AST/RecordLayout.h"
@@ -113,6 +114,35 @@ static bool isContiguousIterator(QualType type) {
   return false;
 }
 
+/// libstdc++'s iterators of node containers (list, forward_list, map, set and their multi-
+/// variants), and reverse iterators of them: one pointer to a node (_M_node), which the codecs
+/// report as a heap region of the container (heap_regions.hpp, element_region), or to the
+/// container's own header (end()).
+static bool isNodeIterator(ASTContext& context, QualType type) {
+  const auto* record = type->getAsCXXRecordDecl();
+  if (!record || !record->isInStdNamespace() || !record->getIdentifier() ||
+      !record->hasDefinition())
+    return false;
+  llvm::StringRef name = record->getName();
+  if (name == "reverse_iterator") {
+    const auto* spec = dyn_cast<ClassTemplateSpecializationDecl>(record);
+    return spec && spec->getTemplateArgs().size() >= 1 &&
+           spec->getTemplateArgs()[0].getKind() == TemplateArgument::Type &&
+           isNodeIterator(context, spec->getTemplateArgs()[0].getAsType().getCanonicalType()) &&
+           context.getTypeSize(type) == context.getTypeSize(context.VoidPtrTy);
+  }
+  if (name != "_Rb_tree_iterator" && name != "_Rb_tree_const_iterator" &&
+      name != "_List_iterator" && name != "_List_const_iterator" && name != "_Fwd_list_iterator" &&
+      name != "_Fwd_list_const_iterator")
+    return false;
+  // The layout this expects: the node pointer alone.
+  const CXXRecordDecl* definition = record->getDefinition();
+  auto fields = definition->fields();
+  return definition->getNumBases() == 0 && std::distance(fields.begin(), fields.end()) == 1 &&
+         (*fields.begin())->getType()->isPointerType() &&
+         context.getTypeSize(type) == context.getTypeSize(context.VoidPtrTy);
+}
+
 /// std::string_view and std::span: a pointer and a length. Returns the pointer's offset.
 static std::optional<unsigned> viewPointerOffset(ASTContext& context, QualType type) {
   const auto* record = type->getAsCXXRecordDecl();
@@ -138,7 +168,7 @@ std::optional<Classification> TypeClassifier::classifyPointerVariable(QualType t
   QualType canonical = type.getCanonicalType();
   if (pointerOffset)
     *pointerOffset = 0;
-  if (isContiguousIterator(canonical))
+  if (isContiguousIterator(canonical) || isNodeIterator(context_, canonical))
     return kRaw;
   if (std::optional<unsigned> offset = viewPointerOffset(context_, canonical)) {
     if (pointerOffset)
@@ -174,9 +204,14 @@ Classification TypeClassifier::classifyRecord(const CXXRecordDecl* record, QualT
           (isa<FunctionTemplateDecl>(named) || isa<CXXMethodDecl>(named)))
         return kCodec;
 
-  if (record->isInStdNamespace() && record->getIdentifier())
+  if (record->isInStdNamespace() && record->getIdentifier()) {
     if (std::optional<Classification> known = classifyStd(record, record->getName()))
       return *known;
+    if (record->getName().contains_insensitive("iterator")) // not one relocated as a pointer
+      return refused("an iterator holds an address inside its container",
+                     "keep an index or a key instead (a range-for loop's own iterators do "
+                     "move)");
+  }
 
   if (std::optional<Classification> resource = classifyProcessResource(record))
     return *resource;
@@ -220,9 +255,10 @@ Classification TypeClassifier::classifyRecord(const CXXRecordDecl* record, QualT
   }
   // Any other class moves when its fields and bases can, private ones included, with no default
   // constructor needed: a codec built from its layout constructs each field in place (for a
-  // variable directly, elsewhere through class_fields_codec<T>: ClassCodecDefiner). Not a
-  // polymorphic class (its vtable pointer is no field) nor one with virtual bases.
-  if (!record->isPolymorphic() && record->getNumVBases() == 0 && !record->isInStdNamespace()) {
+  // variable directly, elsewhere through class_fields_codec<T>: ClassCodecDefiner); a
+  // polymorphic class's vtable pointers are fields too (vtable_pointer). Not a class with
+  // virtual bases, whose layout depends on the most derived class.
+  if (record->getNumVBases() == 0 && !record->isInStdNamespace()) {
     for (const FieldDecl* field : record->fields())
       if (field->isBitField() || field->isAnonymousStructOrUnion())
         return refused("field '" + field->getNameAsString() +
@@ -235,10 +271,10 @@ Classification TypeClassifier::classifyRecord(const CXXRecordDecl* record, QualT
     out.fieldwise = true;
     return out;
   }
-  if (record->isPolymorphic())
+  if (record->getNumVBases() > 0)
     return refused("'" + type.getAsString(context_.getPrintingPolicy()) +
-                       "' has virtual functions: its vtable pointer is no field, so it moves only "
-                       "with a codec of its own",
+                       "' has virtual base classes, whose place in an object depends on its most "
+                       "derived class, so it moves only with a codec of its own",
                    "give it a member `template <class Ar> void serialize(Ar& ar) { "
                    "ar(fields...); }` (and a default constructor), or specialise ppp2p::codec");
   return refused("'" + type.getAsString(context_.getPrintingPolicy()) +
@@ -353,6 +389,15 @@ std::optional<Classification> TypeClassifier::classifyStd(const CXXRecordDecl* r
   switch (shape) {
   case Elements:
     element(0, "element");
+    if ((name == "unique_ptr" || name == "shared_ptr") && args.size() >= 1 &&
+        args[0].getKind() == TemplateArgument::Type)
+      if (const auto* pointee = args[0].getAsType()->getAsCXXRecordDecl();
+          pointee && pointee->hasDefinition() && pointee->isPolymorphic() &&
+          !pointee->hasAttr<FinalAttr>())
+        result = refused(display + " of a polymorphic class may own an object of a derived "
+                                   "class, which it would move as the base (sliced)",
+                         "hold the objects by value (a container per class, or a std::variant "
+                         "of the classes), or mark the class final if nothing derives from it");
     if (name == "unique_ptr")
       requireStd(1, "default_delete");
     else if (name != "array" && name != "optional" && name != "shared_ptr" && name != "valarray")

@@ -3,6 +3,7 @@
 #include <link.h>
 
 #include <cstring>
+#include <string>
 
 namespace ppp2p::detail {
 namespace {
@@ -107,6 +108,33 @@ const void* resolve_constant(const ConstantAddress& where) {
   Search search{0, &where.build_id, where.offset};
   dl_iterate_phdr(resolve_in, &search);
   return search.found ? reinterpret_cast<const void*>(search.address) : nullptr;
+}
+
+void write_constant(Writer& out, const ConstantAddress& where) {
+  out.varint(where.build_id.size());
+  out.write(where.build_id.data(), where.build_id.size());
+  out.varint(where.offset);
+}
+
+const void* read_constant(Reader& in) {
+  ConstantAddress where;
+  std::uint64_t length = in.varint();
+  if (length == 0 || length > 64)
+    in.fail("a module build id of " + std::to_string(length) + " bytes");
+  where.build_id.resize(std::size_t(length));
+  in.read(where.build_id.data(), where.build_id.size());
+  where.offset = in.varint();
+  const void* address = resolve_constant(where);
+  if (!address) {
+    static const char digits[] = "0123456789abcdef";
+    std::string id;
+    for (std::uint8_t b : where.build_id)
+      id += {digits[b >> 4], digits[b & 15]};
+    in.fail("a pointer into read-only memory of the module with build id " + id + " at offset " +
+            std::to_string(where.offset) +
+            ", which this process has not loaded (another build of the program?)");
+  }
+  return address;
 }
 
 } // namespace ppp2p::detail

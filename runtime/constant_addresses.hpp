@@ -4,6 +4,8 @@
 // points outside the captured frames.
 #pragma once
 
+#include <ppp2p/detail/byte_io.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -25,5 +27,11 @@ std::optional<ConstantAddress> locate_constant(const void* address, std::string&
 /// The address in this process of `where`, or null if no loaded module has that build id or
 /// the offset is not in its read-only memory.
 const void* resolve_constant(const ConstantAddress& where);
+
+/// Encodes `where` (the build id's length and bytes, then the offset).
+void write_constant(Writer& out, const ConstantAddress& where);
+/// Decodes what write_constant wrote and resolves it; fails `in` (a snapshot_error) naming the
+/// module if this process has not loaded it.
+const void* read_constant(Reader& in);
 
 } // namespace ppp2p::detail

@@ -108,27 +108,6 @@ struct Search {
   std::optional<Place> best() const { return inside ? inside : at_end; }
 };
 
-const void* read_constant(Reader& in) {
-  ConstantAddress where;
-  std::uint64_t length = in.varint();
-  if (length == 0 || length > 64)
-    in.fail("a module build id of " + std::to_string(length) + " bytes");
-  where.build_id.resize(std::size_t(length));
-  in.read(where.build_id.data(), where.build_id.size());
-  where.offset = in.varint();
-  const void* address = resolve_constant(where);
-  if (!address) {
-    static const char digits[] = "0123456789abcdef";
-    std::string id;
-    for (std::uint8_t b : where.build_id)
-      id += {digits[b >> 4], digits[b & 15]};
-    in.fail("a pointer into read-only memory of the module with build id " + id + " at offset " +
-            std::to_string(where.offset) +
-            ", which this process has not loaded (another build of the program?)");
-  }
-  return address;
-}
-
 /// A pointer into the root's argument #index, or the heap memory it owns: checked against the
 /// arguments the VT entry decoded, where they are known.
 void check_argument_pointer(const std::vector<RootArgument>* arguments, PointerTag tag,
@@ -235,9 +214,7 @@ void save_pointer(const std::vector<const FrameRecord*>& chain,
   std::string why;
   if (std::optional<ConstantAddress> constant = locate_constant(pointer, why)) {
     out.varint(std::uint64_t(PointerTag::into_constant));
-    out.varint(constant->build_id.size());
-    out.write(constant->build_id.data(), constant->build_id.size());
-    out.varint(constant->offset);
+    write_constant(out, *constant);
     return;
   }
   const FunctionDescriptor& f = *chain[index]->function;

@@ -240,9 +240,9 @@ template <class C> void save_sequence(Writer& out, const C& container, std::size
 template <class C>
 void save_sequence_of_regions(Writer& out, const C& container, std::size_t size) {
   out.varint(size);
-  for (const auto& element : container) {
-    note_heap_region(&element, sizeof element);
-    save_value(out, element);
+  for (auto at = container.begin(); at != container.end(); ++at) {
+    note_element_region(at);
+    save_value(out, *at);
   }
 }
 

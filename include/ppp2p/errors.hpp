@@ -30,7 +30,7 @@ namespace ppp2p {
   XX(replay_diverged, "a resumed virtual thread did not re-execute as before")                     \
   XX(exchange_closed, "the virtual computer's message exchange is gone")                           \
   XX(protocol_error, "a peer broke the protocol")                                                  \
-  XX(sandbox_violation, "the worker's sandbox stopped the virtual thread's executor")            \
+  XX(sandbox_violation, "the worker's sandbox stopped the virtual thread's executor")              \
   XX(capture_failed, "the virtual thread's state cannot be captured")
 
 enum class errc : int {

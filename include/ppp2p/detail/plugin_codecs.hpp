@@ -11,6 +11,7 @@
 #include <iterator>
 #include <memory>
 #include <new>
+#include <typeinfo>
 
 namespace ppp2p {
 
@@ -55,6 +56,18 @@ template <class T, std::size_t N> struct slot_codec<T[N]> {
 
 /// A field of a record moved field by field: its type and byte offset.
 template <class Type, std::size_t Offset> struct field {};
+
+/// The vtable pointer at Offset in a polymorphic Record moved field by field (Itanium C++ ABI:
+/// one per subobject that has its own), a field the plugin adds from the record's layout.
+template <class Record, std::size_t Offset> struct vtable_pointer { const void* value; };
+
+/// Saves a vtable pointer as its place in read-only memory of a loaded module (runtime/
+/// vtable_pointers.cpp); throws ppp2p::error (capture_failed) if it points elsewhere.
+void save_vtable_pointer(Writer& out, const void* vptr);
+/// Loads one, failing `in` unless it is a vtable of `most_derived` (when known: RTTI) for the
+/// subobject `-offset_to_top` bytes into the object.
+const void* load_vtable_pointer(Reader& in, const std::type_info* most_derived,
+                                std::ptrdiff_t offset_to_top);
 
 /// Field-by-field codec of a record C++ cannot rebuild from its fields (a lambda's closure):
 /// the plugin instantiates it with the record's field types and offsets. Each field is
@@ -128,5 +141,19 @@ template <class Container, class Iterator> struct iterator_codec {
 };
 
 } // namespace detail
+
+template <class Record, std::size_t Offset> struct codec<detail::vtable_pointer<Record, Offset>> {
+  static void save(Writer& out, const detail::vtable_pointer<Record, Offset>& pointer) {
+    detail::save_vtable_pointer(out, pointer.value);
+  }
+  static detail::vtable_pointer<Record, Offset> load(Reader& in) {
+#ifdef __GXX_RTTI
+    const std::type_info* type = &typeid(Record);
+#else
+    const std::type_info* type = nullptr;
+#endif
+    return {detail::load_vtable_pointer(in, type, -std::ptrdiff_t(Offset))};
+  }
+};
 
 } // namespace ppp2p

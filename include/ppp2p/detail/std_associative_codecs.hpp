@@ -21,15 +21,15 @@ template <class C> inline constexpr bool is_ordered = requires {
   typename C::key_compare;
 };
 
-// Each element of an ordered container is a heap region (its node's value), in order; not
-// those of unordered ones, whose order a move does not keep.
+// Each element of an ordered container is a heap region (its node: element_region), in order;
+// not those of unordered ones, whose order a move does not keep.
 template <class C> void save_map(Writer& out, const C& container) {
   out.varint(container.size());
-  for (const auto& entry : container) {
+  for (auto at = container.begin(); at != container.end(); ++at) {
     if constexpr (is_ordered<C>)
-      note_heap_region(&entry, sizeof entry);
-    save_value(out, entry.first);
-    save_value(out, entry.second);
+      note_element_region(at);
+    save_value(out, at->first);
+    save_value(out, at->second);
   }
 }
 
@@ -43,7 +43,7 @@ template <class C> C load_map(Reader& in) {
     Key key = load_value<Key>(in);
     Mapped mapped = load_value<Mapped>(in);
     auto at = container.emplace_hint(container.end(), std::move(key), std::move(mapped));
-    set_heap_region(region, &*at, sizeof *at);
+    set_element_region(region, at);
   }
   return container;
 }
@@ -62,7 +62,7 @@ template <class C> C load_set(Reader& in) {
   for (std::size_t i = 0; i < n; ++i) {
     std::size_t region = is_ordered<C> ? begin_heap_region() : kNoHeapRegion;
     auto at = container.emplace_hint(container.end(), load_value<Key>(in));
-    set_heap_region(region, &*at, sizeof *at);
+    set_element_region(region, at);
   }
   return container;
 }

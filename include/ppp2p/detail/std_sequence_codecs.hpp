@@ -150,7 +150,7 @@ template <class C> C load_sequence_of_regions(Reader& in) {
   for (std::size_t i = 0; i < n; ++i) {
     std::size_t region = begin_heap_region();
     c.push_back(load_value<T>(in));
-    set_heap_region(region, &c.back(), sizeof(T));
+    set_element_region(region, std::prev(c.end()));
   }
   return c;
 }
@@ -186,7 +186,7 @@ template <class T, class A> struct codec<std::forward_list<T, A>> {
     for (std::size_t i = 0; i < n; ++i) {
       std::size_t region = detail::begin_heap_region();
       tail = l.insert_after(tail, detail::load_value<T>(in));
-      detail::set_heap_region(region, &*tail, sizeof(T));
+      detail::set_element_region(region, tail);
     }
     return l;
   }

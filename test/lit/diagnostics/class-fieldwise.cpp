@@ -1,9 +1,12 @@
 // Purpose: a class with private fields and no default constructor moves field by field with no
-// serialize() member, as a variable and inside a container; a class with virtual functions or a
-// bit-field is refused with the reason.
+// serialize() member, as a variable and inside a container, virtual functions included (its
+// vtable pointers move as fields); a class with virtual bases or a bit-field is refused with the
+// reason, and so is a unique_ptr to a polymorphic class that is not final (it may own a derived
+// object, which would be sliced).
 // RUN: %clangxx -fsyntax-only -Xclang -verify %s
 #include <ppp2p/ppp2p.hpp>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,6 +28,17 @@ public:
 
 private:
   double side_ = 1;
+};
+
+class Node {
+public:
+  virtual ~Node() = default;
+  int id = 0;
+};
+
+class Diamond : public virtual Node {
+public:
+  double weight = 1;
 };
 
 class Flags {
@@ -55,9 +69,22 @@ private:
 }
 
 [[ppp2p::checkpointable]] double shapes(int n) {
-  Shape shape; // expected-error {{'shape' of type 'Shape' is live across a ppp2p site and cannot move to another process: 'Shape' has virtual functions: its vtable pointer is no field, so it moves only with a codec of its own}} expected-note {{hint: give it a member}}
+  Shape shape; // moves: no diagnostic
+  std::vector<Shape> more(3);
+  ppp2p::checkpoint();
+  return shape.area() * n + more[1].area();
+}
+
+[[ppp2p::checkpointable]] double diamonds(int n) {
+  Diamond diamond; // expected-error {{'diamond' of type 'Diamond' is live across a ppp2p site and cannot move to another process: 'Diamond' has virtual base classes, whose place in an object depends on its most derived class}} expected-note {{hint: give it a member}}
+  ppp2p::checkpoint(); // expected-note {{'diamond' is live across this site}}
+  return diamond.weight * n;
+}
+
+[[ppp2p::checkpointable]] double owned(int n) {
+  auto shape = std::make_unique<Shape>(); // expected-error {{is live across a ppp2p site and cannot move to another process: std::unique_ptr of a polymorphic class may own an object of a derived class, which it would move as the base (sliced)}} expected-note {{hint: hold the objects by value}}
   ppp2p::checkpoint(); // expected-note {{'shape' is live across this site}}
-  return shape.area() * n;
+  return shape->area() * n;
 }
 
 [[ppp2p::checkpointable]] int flags(int n) {
