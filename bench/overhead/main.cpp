@@ -9,10 +9,12 @@
 namespace with_ppp2p {
 double evolve(int generations, int size, int genes);
 long queens(int n);
+long queens_in_place(int n);
 } // namespace with_ppp2p
 namespace plain {
 double evolve(int generations, int size, int genes);
 long queens(int n);
+long queens_in_place(int n);
 } // namespace plain
 namespace with_inner_sites {
 double evolve(int generations, int size, int genes);
@@ -77,32 +79,43 @@ int main(int argc, char** argv) {
     result = fn(n);
     return std::chrono::duration<double>(Clock::now() - start).count();
   };
-  std::vector<double> plain_queens, ppp2p_queens;
-  long plain_count = 0, ppp2p_count = 0;
-  time_queens(plain::queens, plain_count); // warm-up
-  time_queens(with_ppp2p::queens, ppp2p_count);
-  for (int r = 0; r < rounds; ++r) {
-    plain_queens.push_back(time_queens(plain::queens, plain_count));
-    ppp2p_queens.push_back(time_queens(with_ppp2p::queens, ppp2p_count));
+  struct Variant {
+    const char* name;
+    long (*fn)(int);
+    std::vector<double> times;
+    long count = 0;
+    double median() const { return times[times.size() / 2]; }
+  };
+  Variant variants[] = {{"plain clang++-19 -O2", plain::queens, {}},
+                        {"with ppp2p plugin -O2", with_ppp2p::queens, {}},
+                        {"plain, board in place (&)", plain::queens_in_place, {}},
+                        {"plugin, board in place (&)", with_ppp2p::queens_in_place, {}}};
+  for (Variant& v : variants)
+    time_queens(v.fn, v.count); // warm-up
+  for (int r = 0; r < rounds; ++r)
+    for (Variant& v : variants)
+      v.times.push_back(time_queens(v.fn, v.count));
+  for (Variant& v : variants) {
+    if (v.count != 73712) {
+      std::fprintf(stderr, "13 queens (%s): %ld solutions, expected 73712\n", v.name, v.count);
+      return 1;
+    }
+    std::sort(v.times.begin(), v.times.end());
   }
-  if (plain_count != 73712 || ppp2p_count != 73712) {
-    std::fprintf(stderr, "13 queens: %ld and %ld solutions, expected 73712\n", plain_count,
-                 ppp2p_count);
-    return 1;
-  }
-  std::sort(plain_queens.begin(), plain_queens.end());
-  std::sort(ppp2p_queens.begin(), ppp2p_queens.end());
-  double plain_q = plain_queens[plain_queens.size() / 2];
-  double ppp2p_q = ppp2p_queens[ppp2p_queens.size() / 2];
-  std::printf("\ncall-heavy recursion: %d-queens, the board by value, every recursive call a site "
-              "(and a checkpoint() in each call); median of %d alternating rounds\n\n",
+  std::printf("\ncall-heavy recursion: %d-queens, every recursive call a site (and a checkpoint() "
+              "in each call), the board by value and in place by reference; median of %d "
+              "alternating rounds; the in-place rows' ratio is to the plain in-place row\n\n",
               n, rounds);
   std::printf("| variant                    | median s | min s   | ratio  |\n");
   std::printf("|----------------------------|----------|---------|--------|\n");
-  std::printf("| plain clang++-19 -O2       | %8.4f | %7.4f | 1.000  |\n", plain_q,
-              plain_queens.front());
-  std::printf("| with ppp2p plugin -O2      | %8.4f | %7.4f | %.3f  |\n", ppp2p_q,
-              ppp2p_queens.front(), ppp2p_q / plain_q);
-  std::printf("\nrecursion overhead: %+.2f %% (goal <= 5 %%)\n", (ppp2p_q / plain_q - 1) * 100);
+  for (std::size_t i = 0; i < 4; ++i) {
+    const Variant& v = variants[i];
+    const Variant& baseline = variants[i < 2 ? 0 : 2];
+    std::printf("| %-26s | %8.4f | %7.4f | %.3f  |\n", v.name, v.median(), v.times.front(),
+                v.median() / baseline.median());
+  }
+  std::printf("\nrecursion overhead: %+.2f %% by value (goal <= 5 %%), %+.2f %% in place\n",
+              (variants[1].median() / variants[0].median() - 1) * 100,
+              (variants[3].median() / variants[2].median() - 1) * 100);
   return 0;
 }
