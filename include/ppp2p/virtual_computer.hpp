@@ -259,11 +259,20 @@ private:
     static_assert(sizeof...(P) == sizeof...(A), "spawn: wrong number of arguments");
     using Entry = detail::vt_member_entry<Member, R, C, P...>;
     (void)Entry::registered;
-    const void* address = detail::member_function_address(fn);
+    if constexpr (std::is_polymorphic_v<C>)
+      // The VT runs on a copy of type C: a virtual member resolves as for a C, so the object
+      // given must be a C, not of a derived class (the copy would slice it).
+      if (typeid(object) != typeid(C))
+        throw error(errc::spawn_refused,
+                    "the object is of a class derived from the member function's class, which "
+                    "the VT's copy of it would slice: name the member of the object's own "
+                    "class (&Derived::f)");
+    const void* address = detail::member_function_address(fn, object);
     if (!address)
       throw error(errc::spawn_refused,
-                  "a virtual member function cannot be spawned (its code depends on the "
-                  "object's type): spawn a function that calls it");
+                  "a member function reached through an adjustment of `this` (a member of a "
+                  "base class at a non-zero offset) cannot be spawned: spawn a function that "
+                  "calls it");
     std::vector<std::byte> bytes;
     Writer out(bytes);
     encode<C>(out, object);

@@ -155,14 +155,32 @@ struct Tally {
   }
 };
 
-struct Shape {
-  long side = 3;
-  virtual ~Shape() = default;
-  [[ppp2p::checkpointable]] virtual long area() const { return side * side; }
-  template <class Ar> void serialize(Ar& ar) { ar(side); }
+// A polymorphic class with private state: its virtual member is spawned on a copy, resolved
+// for the copy's class.
+class Walker {
+public:
+  virtual ~Walker() = default;
+  [[ppp2p::checkpointable]] virtual long walk(int steps) const { return steps; }
 };
 
-TEST(PointerCapture, AMemberFunctionIsSpawnedOnACopyOfItsObjectWhichMovesWithIt) {
+class Striding final : public Walker {
+public:
+  explicit Striding(long stride) : stride_(stride) {}
+  [[ppp2p::checkpointable]] long walk(int steps) const override {
+    long at = 0;
+    for (int i = 0; i < steps; ++i) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+      at = (at + stride_ * i) % 10007;
+      ppp2p::checkpoint();
+    }
+    return at;
+  }
+
+private:
+  long stride_;
+};
+
+TEST(PointerCapture, MemberFunctionsVirtualOnesTooAreSpawnedOnACopyOfTheObjectWhichMovesWithIt) {
   Tally tally{std::vector<long>(300, 2), 11};
   for (std::size_t i = 0; i < tally.values.size(); ++i)
     tally.values[i] += long(i % 5);
@@ -174,11 +192,20 @@ TEST(PointerCapture, AMemberFunctionIsSpawnedOnACopyOfItsObjectWhichMovesWithIt)
   EXPECT_EQ(vt.get(), expected);
   EXPECT_EQ(vt.resumes(), 1u);
 
+  Striding striding(7);
+  long expected_walk = striding.walk(300);
+  auto walker = vc.spawn(&Striding::walk, striding, 300); // virtual: resolved for a Striding
+  std::this_thread::sleep_for(std::chrono::milliseconds(15));
+  EXPECT_TRUE(walker.migrate(std::chrono::seconds(10)));
+  EXPECT_EQ(walker.get(), expected_walk);
+  EXPECT_EQ(walker.resumes(), 1u);
+
   try {
-    vc.spawn(&Shape::area, Shape{});
-    FAIL() << "a virtual member was spawned";
+    const Walker& as_base = striding;
+    vc.spawn(&Walker::walk, as_base, 3); // a Striding as a Walker: its copy would be sliced
+    FAIL() << "a derived object was spawned as its base";
   } catch (const ppp2p::error& e) {
     EXPECT_EQ(e.code(), ppp2p::errc::spawn_refused);
-    EXPECT_NE(std::string(e.what()).find("virtual member function"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("would slice"), std::string::npos) << e.what();
   }
 }

@@ -167,10 +167,13 @@ template <class R, class... P> struct vt_entry {
   inline static const bool registered = register_entry(&run);
 };
 
-/// A non-static, non-virtual member function's address as an Itanium member pointer (its code
-/// address and a zero adjustment of `this`), or null for one that is not such (a virtual
-/// member, or a base's member reached through an adjustment).
-template <class Member> const void* member_function_address(Member member) {
+/// The code a member function pointer calls on `object`, as an Itanium member pointer is {the
+/// code address, or 1 + the byte offset of a virtual function's slot in the vtable; the
+/// adjustment of `this`}: the function itself, or for a virtual one the final overrider of
+/// `object`'s class, read from its vtable. Null for a member reached through an adjustment of
+/// `this` (a base's member at a non-zero offset).
+template <class Member, class C>
+const void* member_function_address(Member member, const C& object) {
   struct Parts {
     std::uintptr_t address;
     std::ptrdiff_t adjustment;
@@ -178,9 +181,18 @@ template <class Member> const void* member_function_address(Member member) {
   static_assert(sizeof(Member) == sizeof(Parts), "ppp2p: member pointers of another ABI");
   Parts parts;
   std::memcpy(&parts, &member, sizeof parts);
-  if (parts.adjustment != 0 || (parts.address & 1) != 0) // odd: a vtable offset
+  if (parts.adjustment != 0)
     return nullptr;
-  return reinterpret_cast<const void*>(parts.address);
+  if ((parts.address & 1) == 0)
+    return reinterpret_cast<const void*>(parts.address);
+  if constexpr (std::is_polymorphic_v<C>) {
+    const std::byte* vtable; // a dynamic class's primary vtable pointer is at its start
+    std::memcpy(&vtable, static_cast<const void*>(&object), sizeof vtable);
+    const void* code;
+    std::memcpy(&code, vtable + (parts.address - 1), sizeof code);
+    return code;
+  }
+  return nullptr;
 }
 
 /// Runs `(object.*member)(args...)`: the object (a copy of the one given to spawn) is decoded
