@@ -46,9 +46,7 @@ void ClassCodecDefiner::define(FunctionDecl& instantiation) {
   }
   SourceLocation where = instantiation.getPointOfInstantiation();
   std::optional<CodecFunctions> functions = codecs_.instantiateFieldwise(type, where);
-  auto* tableOf =
-      lookupIn<ClassTemplateDecl>(context, ppp2pDetail(context), "class_codec_table_of");
-  if (!functions || functions->empty() || !tableOf) {
+  if (!functions || functions->empty()) {
     refuse(type, {Movability::Refused, "its field-by-field codec could not be instantiated",
                   "give it a member `template <class Ar> void serialize(Ar& ar) { "
                   "ar(fields...); }`"});
@@ -56,16 +54,9 @@ void ClassCodecDefiner::define(FunctionDecl& instantiation) {
   }
   // return class_codec_table_of<fieldwise_codec<T, field<Type, Offset>...>>::value;
   QualType codec = context.getTypeDeclType(functions->front()->getParent());
-  TemplateArgumentListInfo tableArgs(where, where);
-  tableArgs.addArgument(
-      TemplateArgumentLoc(TemplateArgument(codec), context.getTrivialTypeSourceInfo(codec, where)));
-  QualType table = sema_.CheckTemplateIdType(TemplateName(tableOf), where, tableArgs);
-  if (table.isNull() || !sema_.isCompleteType(where, table))
-    return;
-  auto* value = lookupIn<VarDecl>(context, table->getAsCXXRecordDecl(), "value");
+  VarDecl* value = codecs_.instantiateStaticMember("class_codec_table_of", {codec}, "value", where);
   if (!value)
     return;
-  sema_.MarkVariableReferenced(where, value);
   Expr* reference = sema_.BuildDeclRefExpr(value, value->getType(), VK_LValue, where);
   Stmt* body =
       CompoundStmt::Create(context, {ReturnStmt::Create(context, where, reference, nullptr)},

@@ -106,6 +106,26 @@ CodecInstantiator::instantiateMembers(ClassTemplateDecl* pattern, llvm::ArrayRef
   return instantiateMembers(pattern, args, members, where);
 }
 
+VarDecl* CodecInstantiator::instantiateStaticMember(llvm::StringRef pattern,
+                                                    llvm::ArrayRef<QualType> types,
+                                                    llvm::StringRef member, SourceLocation where) {
+  ASTContext& context = sema_.getASTContext();
+  auto* templ = lookupIn<ClassTemplateDecl>(context, ppp2pDetail(context), pattern);
+  if (!templ)
+    return nullptr;
+  TemplateArgumentListInfo args(where, where);
+  for (QualType type : types)
+    args.addArgument(
+        TemplateArgumentLoc(TemplateArgument(type), context.getTrivialTypeSourceInfo(type, where)));
+  QualType specialization = sema_.CheckTemplateIdType(TemplateName(templ), where, args);
+  if (specialization.isNull() || !sema_.isCompleteType(where, specialization))
+    return nullptr;
+  auto* variable = lookupIn<VarDecl>(context, specialization->getAsCXXRecordDecl(), member);
+  if (variable)
+    sema_.MarkVariableReferenced(where, variable);
+  return variable;
+}
+
 std::optional<CodecFunctions>
 CodecInstantiator::instantiateMembers(ClassTemplateDecl* pattern, TemplateArgumentListInfo& args,
                                       llvm::ArrayRef<const char*> members, SourceLocation where) {

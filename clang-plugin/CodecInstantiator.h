@@ -66,6 +66,11 @@ public:
                                                     clang::QualType iterator,
                                                     clang::SourceLocation where);
 
+  /// The static data member `member` of ppp2p::detail::`pattern`<types...>, its definition
+  /// instantiated and referenced; null if any of it is missing.
+  clang::VarDecl* instantiateStaticMember(llvm::StringRef pattern,
+                                          llvm::ArrayRef<clang::QualType> types,
+                                          llvm::StringRef member, clang::SourceLocation where);
   std::string mangle(clang::GlobalDecl decl);
 
   /// `&Codec::function`, for an annotate attribute's arguments: code generation then refers to

@@ -11,6 +11,7 @@
 
 #include "ClassCodecDefiner.h"
 #include "FunctionAnnotator.h"
+#include "PolymorphicRegistrar.h"
 
 #include "clang/AST/ASTConsumer.h"
 #include "clang/AST/DeclCXX.h"
@@ -34,8 +35,11 @@ public:
     annotator_ = std::make_unique<FunctionAnnotator>(sema);
     classes_ =
         std::make_unique<ClassCodecDefiner>(sema, annotator_->codecs(), annotator_->classifier());
+    owners_ = std::make_unique<PolymorphicRegistrar>(sema, annotator_->codecs(),
+                                                     annotator_->classifier());
   }
   void ForgetSema() override {
+    owners_.reset();
     classes_.reset();
     annotator_.reset();
     sema_ = nullptr;
@@ -55,10 +59,16 @@ public:
     // Template instantiations made at the end of the translation unit.
     visit(context.getTranslationUnitDecl(), /*instantiations=*/true);
     sema_->PerformPendingInstantiations();
-    // Codecs of classes moved field by field, asked for by all of the above; each may ask for
-    // more (a class holding another).
-    while (classes_->defineNew())
+    // Codecs of classes moved field by field, asked for by all of the above, and the classes
+    // smart pointers to polymorphic bases may own; each may ask for more (a class holding
+    // another, a smart pointer inside a class).
+    for (;;) {
+      bool defined = classes_->defineNew();
+      bool registered = owners_->registerNew();
+      if (!defined && !registered)
+        break;
       sema_->PerformPendingInstantiations();
+    }
   }
 
 private:
@@ -93,6 +103,7 @@ private:
   Sema* sema_ = nullptr;
   std::unique_ptr<FunctionAnnotator> annotator_;
   std::unique_ptr<ClassCodecDefiner> classes_;
+  std::unique_ptr<PolymorphicRegistrar> owners_;
 };
 
 void locateThisLibrary() {}

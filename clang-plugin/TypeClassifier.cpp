@@ -2,7 +2,6 @@
 
 #include "TypeClassifier.h"
 
-#include "clang/AST/Attr.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/DeclTemplate.h"
 #include "clang/AST/RecordLayout.h"
@@ -389,15 +388,6 @@ std::optional<Classification> TypeClassifier::classifyStd(const CXXRecordDecl* r
   switch (shape) {
   case Elements:
     element(0, "element");
-    if ((name == "unique_ptr" || name == "shared_ptr") && args.size() >= 1 &&
-        args[0].getKind() == TemplateArgument::Type)
-      if (const auto* pointee = args[0].getAsType()->getAsCXXRecordDecl();
-          pointee && pointee->hasDefinition() && pointee->isPolymorphic() &&
-          !pointee->hasAttr<FinalAttr>())
-        result = refused(display + " of a polymorphic class may own an object of a derived "
-                                   "class, which it would move as the base (sliced)",
-                         "hold the objects by value (a container per class, or a std::variant "
-                         "of the classes), or mark the class final if nothing derives from it");
     if (name == "unique_ptr")
       requireStd(1, "default_delete");
     else if (name != "array" && name != "optional" && name != "shared_ptr" && name != "valarray")

@@ -8,7 +8,8 @@
 //    variant, monostate, pair, tuple, unique_ptr, shared_ptr, complex, bitset,
 //    chrono::duration and chrono::time_point of codec-able types (with the default comparators,
 //    hashers and allocators; priority_queue keeps its comparator, see
-//    detail/std_adapter_codecs.hpp);
+//    detail/std_adapter_codecs.hpp; a unique_ptr or shared_ptr to a polymorphic class moves
+//    the object as its dynamic class, see detail/polymorphic_owners.hpp);
 //  - aggregates of codec-able fields, field by field, automatically (move-only fields too);
 //  - classes with a cereal-style member `template <class Ar> void serialize(Ar& ar) { ar(a, b); }`
 //    (they must be default-constructible);
@@ -276,6 +277,7 @@ template <class T> T decode(Reader& in) {
 // The codecs of standard types and the plugin's; each needs everything above, nothing of the
 // others.
 #include <ppp2p/detail/plugin_codecs.hpp>
+#include <ppp2p/detail/polymorphic_owners.hpp>
 #include <ppp2p/detail/std_adapter_codecs.hpp>
 #include <ppp2p/detail/std_associative_codecs.hpp>
 #include <ppp2p/detail/std_sequence_codecs.hpp>

@@ -31,7 +31,8 @@ namespace ppp2p {
   XX(exchange_closed, "the virtual computer's message exchange is gone")                           \
   XX(protocol_error, "a peer broke the protocol")                                                  \
   XX(sandbox_violation, "the worker's sandbox stopped the virtual thread's executor")              \
-  XX(capture_failed, "the virtual thread's state cannot be captured")
+  XX(capture_failed, "the virtual thread's state cannot be captured")                              \
+  XX(encode_failed, "a value cannot be encoded")
 
 enum class errc : int {
 #define PPP2P_ERRC_ENUM(code, message) code,

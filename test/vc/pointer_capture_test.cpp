@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -207,5 +208,29 @@ TEST(PointerCapture, MemberFunctionsVirtualOnesTooAreSpawnedOnACopyOfTheObjectWh
   } catch (const ppp2p::error& e) {
     EXPECT_EQ(e.code(), ppp2p::errc::spawn_refused);
     EXPECT_NE(std::string(e.what()).find("would slice"), std::string::npos) << e.what();
+  }
+}
+
+// A class defined inside a function is not registered for the smart pointers to its base
+// (the plugin registers the classes of namespaces and classes): owning one fails the capture,
+// naming the class and the base, rather than slicing it.
+[[ppp2p::checkpointable]] long keep_local_walker(int steps) {
+  struct Doubling : Walker {
+    long walk(int n) const override { return 2L * n; }
+  };
+  std::unique_ptr<Walker> walker = std::make_unique<Doubling>();
+  ppp2p::checkpoint();
+  return walker->walk(steps);
+}
+
+TEST(PointerCapture, AnObjectOfAnUnregisteredClassOwnedAsItsBaseFailsItsEncodingNamingIt) {
+  try {
+    ppp2p::testing::record(keep_local_walker, 3);
+    FAIL() << "captured an object of an unregistered class";
+  } catch (const ppp2p::error& e) {
+    EXPECT_EQ(e.code(), ppp2p::errc::encode_failed);
+    std::string what = e.what();
+    EXPECT_NE(what.find("Doubling"), std::string::npos) << what;
+    EXPECT_NE(what.find("owned as `Walker`"), std::string::npos) << what;
   }
 }

@@ -5,6 +5,7 @@
 // codec.hpp includes this file at its end; included first, it brings codec.hpp in before its
 // own body.
 #include <ppp2p/codec.hpp>
+#include <ppp2p/detail/polymorphic_owners.hpp>
 
 #include <memory>
 #include <optional>
@@ -83,52 +84,27 @@ template <class... T> struct codec<std::variant<T...>> {
   }
 };
 
+namespace detail {
+// Defined in polymorphic_owners.hpp, which may be the header that included this one.
+template <class T> void save_owned(Writer& out, const T* object);
+template <class T> T* load_owned(Reader& in, const char* owner);
+} // namespace detail
+
+/// The object as its class (a class derived from a polymorphic T: polymorphic_owners.hpp).
 template <class T> struct codec<std::unique_ptr<T>> {
   static_assert(!std::is_array_v<T>, "ppp2p: unique_ptr<T[]> is not codec-able; use a vector");
-  static void save(Writer& out, const std::unique_ptr<T>& p) {
-    std::uint8_t present = p != nullptr;
-    out.write(&present, 1);
-    if (p) {
-      detail::note_heap_region(p.get(), sizeof(T));
-      detail::save_value(out, *p);
-    }
-  }
+  static void save(Writer& out, const std::unique_ptr<T>& p) { detail::save_owned(out, p.get()); }
   static std::unique_ptr<T> load(Reader& in) {
-    std::uint8_t present;
-    in.read(&present, 1);
-    if (present > 1)
-      in.fail("unique_ptr flag holds " + std::to_string(present));
-    if (!present)
-      return nullptr;
-    std::size_t region = detail::begin_heap_region();
-    auto p = std::make_unique<T>(detail::load_value<T>(in));
-    detail::set_heap_region(region, p.get(), sizeof(T));
-    return p;
+    return std::unique_ptr<T>(detail::load_owned<T>(in, "unique_ptr"));
   }
 };
 
 /// Each shared_ptr is encoded with its own copy of the pointee: sharing between two
 /// shared_ptrs in one snapshot is not preserved.
 template <class T> struct codec<std::shared_ptr<T>> {
-  static void save(Writer& out, const std::shared_ptr<T>& p) {
-    std::uint8_t present = p != nullptr;
-    out.write(&present, 1);
-    if (p) {
-      detail::note_heap_region(p.get(), sizeof(T));
-      detail::save_value(out, *p);
-    }
-  }
+  static void save(Writer& out, const std::shared_ptr<T>& p) { detail::save_owned(out, p.get()); }
   static std::shared_ptr<T> load(Reader& in) {
-    std::uint8_t present;
-    in.read(&present, 1);
-    if (present > 1)
-      in.fail("shared_ptr flag holds " + std::to_string(present));
-    if (!present)
-      return nullptr;
-    std::size_t region = detail::begin_heap_region();
-    auto p = std::make_shared<T>(detail::load_value<T>(in));
-    detail::set_heap_region(region, p.get(), sizeof(T));
-    return p;
+    return std::shared_ptr<T>(detail::load_owned<T>(in, "shared_ptr"));
   }
 };
 

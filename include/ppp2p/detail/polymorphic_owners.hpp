@@ -1,0 +1,143 @@
+// Objects owned through a smart pointer to a polymorphic base (a unique_ptr<Shape> holding a
+// Circle): moved as their dynamic class, which a registry of (base, derived) pairs maps to that
+// class's codec. The ppp2p plugin registers, in each translation unit that encodes a
+// unique_ptr or shared_ptr to a polymorphic class, every class derived from it that the unit
+// defines and that can move (polymorphic_registration<Base, Derived>: a static initialiser).
+// An object of a class no unit registered fails its encoding, naming the class.
+#pragma once
+
+// codec.hpp includes this file at its end; included first, it brings codec.hpp in before its
+// own body.
+#include <ppp2p/codec.hpp>
+#include <ppp2p/errors.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <typeinfo>
+
+namespace ppp2p::detail {
+
+/// How to move an object of class `derived` owned as a `base`.
+struct polymorphic_entry {
+  const std::type_info* base;
+  const std::type_info* derived;
+  std::size_t size; // sizeof the derived class: its heap region
+  /// Encodes the object, given its most derived address.
+  void (*save)(const void* object, Writer& out);
+  /// Builds one with `new` from its encoding; returns its base subobject.
+  void* (*make)(Reader& in);
+};
+
+/// Adds an entry (at static initialisation; a pair registered twice keeps the first); true.
+bool register_polymorphic(const polymorphic_entry& entry) noexcept;
+/// The entry for the class named `derived_name` (a type_info name) owned as `base`, or null.
+/// Compared by name: each shared object may hold its own type_info of a class.
+const polymorphic_entry* find_polymorphic(const std::type_info& base,
+                                          std::string_view derived_name) noexcept;
+/// The class's name as written in C++ ("shapes::Circle"), for messages.
+std::string class_name(const std::type_info& type);
+
+/// Instantiated by the plugin for each class Derived of a translation unit that derives from a
+/// polymorphic Base some smart pointer's codec owns; never named by users.
+template <class Base, class Derived> struct polymorphic_registration {
+  static void save(const void* object, Writer& out) {
+    codec<Derived>::save(out, *static_cast<const Derived*>(object));
+  }
+  static void* make(Reader& in) {
+    return static_cast<Base*>(new Derived(codec<Derived>::load(in)));
+  }
+  static constexpr polymorphic_entry entry{&typeid(Base), &typeid(Derived), sizeof(Derived), &save,
+                                           &make};
+  inline static const bool registered = register_polymorphic(entry);
+};
+
+template <class T>
+inline constexpr bool may_own_derived =
+#ifdef __GXX_RTTI
+    std::is_polymorphic_v<T> && !std::is_final_v<T>;
+#else
+    false; // without RTTI the dynamic class cannot be found: an object moves as a T
+#endif
+
+/// A smart pointer's object: a byte, 0 (none), 1 (an object of class T) or 2 (an object of a
+/// class derived from T, for a polymorphic T that is not final: then the class's type_info
+/// name and its own encoding). The object is a heap region (heap_regions.hpp), of its most
+/// derived class's size.
+template <class T> void save_owned(Writer& out, const T* object) {
+  std::uint8_t kind = object ? 1 : 0;
+  const polymorphic_entry* entry = nullptr;
+  if constexpr (may_own_derived<T>) {
+    if (object && typeid(*object) != typeid(T)) {
+      entry = find_polymorphic(typeid(T), typeid(*object).name());
+      if (!entry)
+        throw error(errc::encode_failed,
+                    "an object of class `" + class_name(typeid(*object)) + "` owned as `" +
+                        class_name(typeid(T)) +
+                        "`: no translation unit of this program that encodes a smart pointer to `" +
+                        class_name(typeid(T)) +
+                        "` was compiled with the ppp2p plugin and defines that class (or the "
+                        "class cannot move: the plugin then says why where it is defined)");
+      kind = 2;
+    }
+  }
+  out.write(&kind, 1);
+  if (kind == 1) {
+    if constexpr (!std::is_abstract_v<T>) {
+      note_heap_region(object, sizeof(T));
+      save_value(out, *object);
+    }
+  } else if constexpr (may_own_derived<T>) {
+    if (kind == 2) {
+      std::string_view name = entry->derived->name();
+      out.varint(name.size());
+      out.write(name.data(), name.size());
+      const void* whole = dynamic_cast<const void*>(object);
+      note_heap_region(whole, entry->size);
+      entry->save(whole, out);
+    }
+  }
+}
+
+/// What save_owned wrote, built with `new` (the caller owns it); `owner` names the smart
+/// pointer in errors.
+template <class T> T* load_owned(Reader& in, const char* owner) {
+  std::uint8_t kind;
+  in.read(&kind, 1);
+  if (kind == 0)
+    return nullptr;
+  if (kind == 1) {
+    if constexpr (std::is_abstract_v<T>) {
+      in.fail(std::string(owner) + " of an object of abstract class `" + class_name(typeid(T)) +
+              "` itself");
+    } else {
+      std::size_t region = begin_heap_region();
+      T* object = new T(load_value<T>(in));
+      set_heap_region(region, object, sizeof(T));
+      return object;
+    }
+  }
+  if constexpr (may_own_derived<T>) {
+    if (kind == 2) {
+      std::uint64_t length = in.varint();
+      if (length == 0 || length > 4096 || length > in.remaining())
+        in.fail(std::string(owner) + " of a derived class named in " + std::to_string(length) +
+                " bytes");
+      std::string name(std::size_t(length), '\0');
+      in.read(name.data(), name.size());
+      const polymorphic_entry* entry = find_polymorphic(typeid(T), name);
+      if (!entry)
+        in.fail(std::string(owner) + " of an object of class " + name + " owned as `" +
+                class_name(typeid(T)) + "`, which this program cannot build");
+      std::size_t region = begin_heap_region();
+      T* object = static_cast<T*>(entry->make(in));
+      set_heap_region(region, dynamic_cast<const void*>(object), entry->size);
+      return object;
+    }
+  }
+  in.fail(std::string(owner) + " flag holds " + std::to_string(kind));
+}
+
+} // namespace ppp2p::detail
