@@ -12,6 +12,28 @@
 using namespace clang;
 
 namespace ppp2p::plugin {
+namespace {
+
+/// Whether a pointer lies anywhere in an object of `type` (fields, bases, array elements).
+bool holdsPointer(ASTContext& context, QualType type) {
+  type = type.getCanonicalType();
+  if (type->isPointerType() || type->isMemberPointerType())
+    return true;
+  if (const auto* array = context.getAsConstantArrayType(type))
+    return holdsPointer(context, array->getElementType());
+  const auto* record = type->getAsCXXRecordDecl();
+  if (!record || !record->hasDefinition())
+    return false;
+  for (const CXXBaseSpecifier& base : record->getDefinition()->bases())
+    if (holdsPointer(context, base.getType()))
+      return true;
+  for (const FieldDecl* field : record->getDefinition()->fields())
+    if (holdsPointer(context, field->getType()))
+      return true;
+  return false;
+}
+
+} // namespace
 
 bool ClassCodecDefiner::defineNew() {
   ASTContext& context = sema_.getASTContext();
@@ -25,7 +47,29 @@ bool ClassCodecDefiner::defineNew() {
       fresh.push_back(instantiation);
   for (FunctionDecl* instantiation : fresh)
     define(*instantiation);
+  refuseRawBytesWithPointers();
   return !fresh.empty();
+}
+
+void ClassCodecDefiner::refuseRawBytesWithPointers() {
+  // codec<T> copies a trivially copyable T as its bytes unless it can see pointers in it (an
+  // aggregate's); in private fields only the layout shows them.
+  ASTContext& context = sema_.getASTContext();
+  auto* saveRaw = lookupIn<FunctionTemplateDecl>(context, ppp2pDetail(context), "save_raw");
+  if (!saveRaw)
+    return;
+  for (FunctionDecl* instantiation : saveRaw->specializations()) {
+    const TemplateArgumentList* args = instantiation->getTemplateSpecializationArgs();
+    if (!handled_.insert(instantiation).second || !args || args->size() != 1 ||
+        args->get(0).getKind() != TemplateArgument::Type)
+      continue;
+    QualType type = args->get(0).getAsType().getCanonicalType();
+    if (!type->getAsCXXRecordDecl() || !holdsPointer(context, type))
+      continue;
+    Classification c = classifier_.classify(type);
+    if (c.movability == Movability::Refused)
+      refuse(type, c);
+  }
 }
 
 void ClassCodecDefiner::define(FunctionDecl& instantiation) {

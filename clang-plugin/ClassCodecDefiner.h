@@ -30,6 +30,9 @@ public:
 private:
   void define(clang::FunctionDecl& instantiation);
   void refuse(clang::QualType type, const Classification& why);
+  /// Trivially copyable classes codec<T> copies as bytes though they hold pointers in fields it
+  /// cannot see (not an aggregate's): refused at the class.
+  void refuseRawBytesWithPointers();
 
   clang::Sema& sema_;
   CodecInstantiator& codecs_;

@@ -224,7 +224,11 @@ bool FunctionAnnotator::annotateSlot(const FunctionDecl& fn, const VarDecl& var,
   unsigned pointerOffset = 0;
   std::optional<Classification> pointer =
       classifier_.classifyPointerVariable(var.getType(), &pointerOffset);
-  if (c.movability == Movability::Refused && pointer)
+  // A raw pointer to a class object relocates like any pointer; where it points nowhere the
+  // snapshot holds, it moves the objects it reaches by its codec (tracked_pointers.hpp).
+  bool tracked = pointer && c.movability == Movability::Codec &&
+                 classifier_.trackablePointee(var.getType().getCanonicalType());
+  if (pointer) // pointers, references, iterators and views: relocated, whatever else moves them
     c = *pointer;
   fields.push_back({"live", "1"});
   if (c.movability == Movability::Raw && pointer) {
@@ -252,6 +256,19 @@ bool FunctionAnnotator::annotateSlot(const FunctionDecl& fn, const VarDecl& var,
     fields.push_back({"at", std::to_string(pointerOffset)});
     fields.push_back(
         {"size", std::to_string(context.getTypeSizeInChars(var.getType()).getQuantity())});
+    if (tracked) {
+      std::optional<CodecFunctions> functions =
+          codecs_.instantiate(var.getType(), var.getLocation());
+      if (!functions) {
+        diags.Report(var.getLocation(),
+                     diags.getCustomDiagID(DiagnosticsEngine::Error,
+                                           "cannot instantiate the codec of %0 (type %1): is "
+                                           "<ppp2p/ppp2p.hpp> included?"))
+            << &var << var.getType();
+        return false;
+      }
+      addFunctions(*functions, var.getLocation(), args);
+    }
     return true;
   }
   if (c.movability == Movability::Refused) {

@@ -27,6 +27,7 @@ Classification combine(Classification whole, const Classification& part, const s
     return refused(where + part.reason, part.hint);
   if (part.movability == Movability::Codec)
     whole.movability = Movability::Codec;
+  whole.pointers |= part.pointers;
   return whole;
 }
 
@@ -65,10 +66,16 @@ Classification TypeClassifier::classify(QualType type) {
   } else if (canonical->isReferenceType()) {
     result = refused("references refer to memory of this process",
                      "copy the value into a local variable of non-reference type");
+  } else if (trackablePointee(canonical)) {
+    // Moves the objects it reaches, each once (tracked_pointers.hpp).
+    result = combine(kCodec, classify(canonical->getPointeeType()), "the class it points to: ");
+    result.pointers = true;
   } else if (canonical->isPointerType() || canonical->isMemberPointerType() ||
              canonical->isBlockPointerType() || canonical->isNullPtrType()) {
     result = refused("raw pointers hold addresses of this process",
-                     "keep the pointee by value (or in a std::unique_ptr), or store an index");
+                     "keep the pointee by value (or in a std::unique_ptr), or store an index; "
+                     "only raw pointers to objects of your own classes move (with the objects "
+                     "they reach)");
   } else if (canonical->isVariableArrayType() || canonical->isIncompleteArrayType()) {
     result =
         refused("variable-length arrays cannot be laid out in a frame record", "use a std::vector");
@@ -83,6 +90,32 @@ Classification TypeClassifier::classify(QualType type) {
   }
   cache_[key] = result;
   return result;
+}
+
+/// Declared in namespace std, __gnu_cxx or one nested in them (std::__detail).
+static bool inStandardLibrary(const Decl* decl) {
+  for (const DeclContext* context = decl->getDeclContext(); context; context = context->getParent())
+    if (const auto* ns = dyn_cast<NamespaceDecl>(context))
+      if (ns->getIdentifier() && (ns->getName() == "std" || ns->getName() == "__gnu_cxx") &&
+          isa<TranslationUnitDecl>(ns->getParent()))
+        return true;
+  return false;
+}
+
+const CXXRecordDecl* TypeClassifier::trackablePointee(QualType pointer) {
+  if (!pointer->isPointerType())
+    return nullptr;
+  const auto* record = pointer->getPointeeType()->getAsCXXRecordDecl();
+  if (!record || !record->hasDefinition())
+    return nullptr;
+  record = record->getDefinition();
+  // Pointers to standard objects usually point into another container, and process
+  // resources (FILE, streams, mutexes) cannot move at all.
+  if (inStandardLibrary(record) || record->isUnion() || record->isAbstract() ||
+      record->isLambda() || (record->getIdentifier() && record->getName() == "_IO_FILE") ||
+      classifyProcessResource(record))
+    return nullptr;
+  return record;
 }
 
 Classification TypeClassifier::classifyVariable(QualType type) {
@@ -206,11 +239,14 @@ Classification TypeClassifier::classifyRecord(const CXXRecordDecl* record, QualT
   if (record->isInStdNamespace() && record->getIdentifier()) {
     if (std::optional<Classification> known = classifyStd(record, record->getName()))
       return *known;
-    if (record->getName().contains_insensitive("iterator")) // not one relocated as a pointer
-      return refused("an iterator holds an address inside its container",
-                     "keep an index or a key instead (a range-for loop's own iterators do "
-                     "move)");
   }
+  // Not one relocated as a pointer (a variable): inside another value, an iterator of any
+  // standard container (std::, std::__detail::, __gnu_cxx::) is an address into it.
+  if (inStandardLibrary(record) && record->getIdentifier() &&
+      record->getName().contains_insensitive("iterator"))
+    return refused("an iterator holds an address inside its container",
+                   "keep an index or a key instead (a range-for loop's own iterators do "
+                   "move)");
 
   if (std::optional<Classification> resource = classifyProcessResource(record))
     return *resource;
@@ -236,7 +272,20 @@ Classification TypeClassifier::classifyRecord(const CXXRecordDecl* record, QualT
                        "move)");
       return fields;
     }
-    return kRaw;
+    if (!fields.pointers)
+      return kRaw;
+    // Raw pointers to class objects inside: not its bytes. The header finds them in an
+    // aggregate (aggregate_holds_pointers); in another class only the layout shows them.
+    if (record->isAggregate())
+      return classifyFields(record, /*aggregate=*/true);
+    Classification out = refused(
+        "'" + type.getAsString(context_.getPrintingPolicy()) +
+            "' is trivially copyable and holds raw pointers in fields C++ cannot name, so "
+            "ppp2p::codec would copy its bytes, addresses included",
+        "make it an aggregate (public fields, no constructors), give it a serialize() member, "
+        "or hold it in a variable (a frame moves it field by field)");
+    out.fieldwise = true; // movable as a variable, by a codec built from its layout
+    return out;
   }
   if (record->isLambda()) {
     Classification fields = classifyFields(record, /*aggregate=*/false);

@@ -38,6 +38,8 @@ struct Classification {
   /// take apart (Refused as container elements, but movable as variables: see
   /// classifyVariable).
   bool fieldwise = false;
+  /// Holds raw pointers to class objects (which move the objects they reach): never raw.
+  bool pointers = false;
 };
 
 class TypeClassifier {
@@ -65,6 +67,11 @@ public:
   /// where the pointer lies in the object (0 for the others).
   std::optional<Classification> classifyPointerVariable(clang::QualType type,
                                                         unsigned* pointerOffset = nullptr);
+
+  /// The class a pointer of type `pointer` points to if such a pointer moves the objects it
+  /// reaches (a user's class; not a standard one, which a pointer usually finds inside another
+  /// container, nor a process resource or an abstract class); else null.
+  const clang::CXXRecordDecl* trackablePointee(clang::QualType pointer);
 
 private:
   Classification classifyRecord(const clang::CXXRecordDecl* record, clang::QualType type);

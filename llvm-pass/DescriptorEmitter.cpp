@@ -130,7 +130,8 @@ GlobalVariable* emitDescriptor(RuntimeAbi& abi, const FrameModel& model,
                                                       slot.codec[3], slot.codec[4]});
       codec = new GlobalVariable(module, ops->getType(), true, GlobalValue::PrivateLinkage, ops,
                                  prefix + ".iterator." + Twine(i));
-    } else if (slot.kind == SlotKind::CodecAddress) {
+    } else if (slot.kind == SlotKind::CodecAddress ||
+               (slot.kind == SlotKind::Pointer && slot.codec.size() == 4)) {
       Constant* ops = ConstantStruct::get(
           abi.codecOpsType(), {slot.codec[0], slot.codec[1], slot.codec[2], slot.codec[3]});
       codec = new GlobalVariable(module, ops->getType(), true, GlobalValue::PrivateLinkage, ops,
@@ -159,11 +160,11 @@ GlobalVariable* emitDescriptor(RuntimeAbi& abi, const FrameModel& model,
         new GlobalVariable(module, liveType, true, GlobalValue::PrivateLinkage,
                            ConstantArray::get(liveType, live), prefix + ".live." + Twine(i));
     std::uint64_t calleeId = site.callee ? fnv1a(site.callee->getName()) : 0;
-    sites.push_back(checkedStruct(
-        abi.siteDescriptorType(),
-        {ConstantInt::get(i32, unsigned(site.kind)), ConstantInt::get(i32, site.line),
-         ConstantInt::get(i32, site.column), ConstantInt::get(i32, live.size()), liveArray,
-         ConstantInt::get(i64, calleeId)}));
+    sites.push_back(
+        checkedStruct(abi.siteDescriptorType(),
+                      {ConstantInt::get(i32, unsigned(site.kind)), ConstantInt::get(i32, site.line),
+                       ConstantInt::get(i32, site.column), ConstantInt::get(i32, live.size()),
+                       liveArray, ConstantInt::get(i64, calleeId)}));
   }
   auto* siteArrayType = ArrayType::get(abi.siteDescriptorType(), sites.size());
   auto* siteArray = new GlobalVariable(module, siteArrayType, true, GlobalValue::PrivateLinkage,
@@ -174,7 +175,7 @@ GlobalVariable* emitDescriptor(RuntimeAbi& abi, const FrameModel& model,
     file = subprogram->getFilename().str();
 
   Constant* thunk = model.sites.empty() ? static_cast<Constant*>(ConstantPointerNull::get(pointer))
-                                         : emitResumeThunk(abi, model);
+                                        : emitResumeThunk(abi, model);
   Constant* descriptor = checkedStruct(
       abi.functionDescriptorType(),
       {ConstantInt::get(i32, kFrameAbiVersion), ConstantInt::get(i32, model.slots.size()),

@@ -130,6 +130,8 @@ std::vector<Slot> collectAnnotatedSlots(Function& function) {
     } else if (parsed->get("kind") == "pointer") {
       slot.kind = SlotKind::Pointer;
       slot.extent = std::uint32_t(parseNumber(parsed->get("at"), 0)); // the pointer's offset
+      // A raw pointer to a class object: the codec that moves what it reaches, if any.
+      slot.codec = annotationFunctions(intrinsic->getArgOperand(4));
     } else if (parsed->get("kind") == "element_reference") {
       slot.kind = SlotKind::ElementReference;
       slot.relatedId = parsed->get("base").str();
@@ -146,9 +148,10 @@ std::vector<Slot> collectAnnotatedSlots(Function& function) {
           isa<AllocaInst>(slot.storage) && small ? SlotKind::RawValue : SlotKind::RawAddress;
     }
     slot.hasDestructor = parsed->get("dtor") == "1";
-    std::size_t expected = slot.kind == SlotKind::CodecAddress ? 4
-                           : slot.kind == SlotKind::Iterator   ? 5
-                                                               : 0;
+    std::size_t expected = slot.kind == SlotKind::CodecAddress                     ? 4
+                           : slot.kind == SlotKind::Iterator                       ? 5
+                           : slot.kind == SlotKind::Pointer && !slot.codec.empty() ? 4
+                                                                                   : 0;
     if (slot.codec.size() != expected) {
       slot.refused = true;
       slot.refusedReason = "its codec functions did not reach the pass (internal error)";

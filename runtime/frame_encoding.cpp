@@ -11,6 +11,8 @@
 #include <cstring>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
+#include <utility>
 
 namespace ppp2p::detail {
 namespace {
@@ -43,6 +45,13 @@ std::optional<Snapshot> capture_chain(const FrameRecord* innermost, const FrameR
   std::unordered_map<const FunctionDescriptor*, std::uint64_t> function_index;
   Writer& out = builder.frames();
   HeapRegionCache heap_regions;
+  // Every object the snapshot moves through a pointer, once (tracked_session.hpp).
+  std::unordered_set<const void*> tracked;
+  struct TrackedInCapture {
+    std::unordered_set<const void*>* saved = std::exchange(tracked_in_capture, nullptr);
+    ~TrackedInCapture() { tracked_in_capture = saved; }
+  } tracking;
+  tracked_in_capture = &tracked;
   std::reverse(chain.begin(), chain.end()); // root first
   for (std::size_t index = 0; index < chain.size(); ++index) {
     const FrameRecord* frame = chain[index];
@@ -64,7 +73,11 @@ std::optional<Snapshot> capture_chain(const FrameRecord* innermost, const FrameR
         out.write(object, slot.size);
         break;
       case SlotKind::codec_address:
-        codec_ops(slot).save(object, out);
+        try {
+          codec_ops(slot).save(object, out);
+        } catch (const error& e) {
+          throw slot_error(e, f, frame->site, slot);
+        }
         break;
       case SlotKind::frame_pointer: {
         // Moved as an offset into its target, which is live wherever this is.

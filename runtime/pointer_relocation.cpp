@@ -47,7 +47,8 @@ std::vector<HeapRegion> heap_regions_of(SaveFunction save, const void* object) {
   scratch.clear();
   Writer out(scratch);
   HeapRegionScope scope;
-  save(object, out);
+  // Not part of the snapshot: the objects it meets are not tracked again by the capture.
+  without_tracking([&] { save(object, out); });
   scratch.clear();
   return std::move(scope.regions);
 }
@@ -76,7 +77,7 @@ bool has_other_bytes(const SlotDescriptor& slot) {
   return slot.size > sizeof(void*);
 }
 
-void* read_pointer(RestoreState& state, Reader& in);
+void* read_pointer(RestoreState& state, PointerTag tag, Reader& in);
 
 /// The key of the root's argument #index among the cached heap regions of frames' objects.
 std::pair<std::size_t, std::uint32_t> argument_key(std::size_t index) {
@@ -138,6 +139,16 @@ void check_argument_pointer(const std::vector<RootArgument>* arguments, PointerT
 
 } // namespace
 
+error slot_error(const error& e, const FunctionDescriptor& f, std::uint32_t site,
+                 const SlotDescriptor& slot) {
+  std::string detail = e.what();
+  std::string prefix = std::string(error_message(e.code())) + ": ";
+  if (detail.compare(0, prefix.size(), prefix) == 0)
+    detail.erase(0, prefix.size());
+  return error(e.code(), std::string("`") + slot.name + "` (" + slot.type_name + ") in `" +
+                             f.display_name + "` at " + site_text(f, site) + ": " + detail);
+}
+
 void save_pointer(const std::vector<const FrameRecord*>& chain,
                   const std::vector<RootArgument>& arguments, std::size_t index,
                   const SlotDescriptor& slot, HeapRegionCache& regions, Writer& out) {
@@ -172,11 +183,20 @@ void save_pointer(const std::vector<const FrameRecord*>& chain,
       const SiteDescriptor& site = frame->function->sites[frame->site];
       for (std::uint32_t i = 0; i < site.num_live && !search.inside; ++i) {
         const SlotDescriptor& target = frame->function->slots[site.live[i]];
-        if (SlotKind(target.kind) != SlotKind::codec_address)
+        const std::vector<HeapRegion>* tracked = nullptr;
+        if (tracks_objects(target)) {
+          // Only one written before this one, as the objects it reaches.
+          auto known = regions.find({index - up, site.live[i]});
+          if (known == regions.end())
+            continue;
+          tracked = &known->second;
+        } else if (SlotKind(target.kind) != SlotKind::codec_address) {
           continue;
+        }
         const std::vector<HeapRegion>& owned =
-            cached_regions(regions, {index - up, site.live[i]}, codec_ops(target).save,
-                           slot_object(frame, target));
+            tracked ? *tracked
+                    : cached_regions(regions, {index - up, site.live[i]}, codec_ops(target).save,
+                                     slot_object(frame, target));
         for (std::size_t r = 0; r < owned.size() && !search.inside; ++r)
           search.consider(owned[r].base, owned[r].bytes, {up, site.live[i], r, 0});
       }
@@ -210,7 +230,7 @@ void save_pointer(const std::vector<const FrameRecord*>& chain,
     return;
   }
   // Not the VT's state: a string literal, a const global or code moves as its place in its
-  // module; anything else is refused.
+  // module; a raw pointer to a class object moves what it reaches; anything else is refused.
   std::string why;
   if (std::optional<ConstantAddress> constant = locate_constant(pointer, why)) {
     out.varint(std::uint64_t(PointerTag::into_constant));
@@ -218,6 +238,17 @@ void save_pointer(const std::vector<const FrameRecord*>& chain,
     return;
   }
   const FunctionDescriptor& f = *chain[index]->function;
+  if (tracks_objects(slot)) {
+    out.varint(std::uint64_t(PointerTag::tracked));
+    HeapRegionScope scope; // what later pointers may point into
+    try {
+      codec_ops(slot).save(field, out);
+    } catch (const error& e) {
+      throw slot_error(e, f, chain[index]->site, slot);
+    }
+    regions[{index, std::uint32_t(&slot - f.slots)}] = std::move(scope.regions);
+    return;
+  }
   throw error(errc::capture_failed,
               std::string("`") + slot.name + "` (" + slot.type_name + ") in `" + f.display_name +
                   "` at " + site_text(f, chain[index]->site) +
@@ -243,6 +274,16 @@ void check_pointer(const RestoreState& plan, std::size_t index, const SlotDescri
     check_argument_pointer(plan.arguments, tag, regions, in);
     return;
   }
+  if (tag == PointerTag::tracked) {
+    if (!tracks_objects(pointer))
+      in.fail("objects reached by `" + std::string(pointer.name) +
+              "`, which is not a raw pointer to a class object");
+    HeapRegionScope scope; // their sizes, for the pointers checked after it
+    codec_ops(pointer).check(in);
+    regions[{index, std::uint32_t(&pointer - frames[index].function->slots)}] =
+        std::move(scope.regions);
+    return;
+  }
   if (tag != PointerTag::into_frame && tag != PointerTag::into_heap)
     in.fail("pointer of unknown kind " + std::to_string(unsigned(tag)));
   std::uint64_t up = in.varint();
@@ -253,7 +294,11 @@ void check_pointer(const RestoreState& plan, std::size_t index, const SlotDescri
     in.fail("pointer into the frame " + std::to_string(up) + " up, above the root");
   const RestoreFrame& frame = frames[index - up];
   const FunctionDescriptor& f = *frame.function;
-  if (slot >= f.num_slots || !pointer_target(f.slots[slot]) ||
+  // Into the objects a pointer written before this one moved: their regions are cached.
+  bool into_tracked = tag == PointerTag::into_heap && slot < f.num_slots &&
+                      tracks_objects(f.slots[slot]) &&
+                      regions.count({index - up, std::uint32_t(slot)}) != 0;
+  if (slot >= f.num_slots || !(pointer_target(f.slots[slot]) || into_tracked) ||
       !live_at(f.sites[frame.site], std::uint32_t(slot)))
     in.fail("pointer into slot " + std::to_string(slot) + " of `" + f.display_name +
             "`, which that frame does not hold there");
@@ -279,13 +324,17 @@ void restore_pointer(RestoreState& state, const SlotDescriptor& slot, std::byte*
                      Reader& in) {
   if (has_other_bytes(slot))
     in.read(field, std::size_t(slot.size));
-  store_pointer(field + slot.extent, read_pointer(state, in));
+  auto tag = PointerTag(in.varint());
+  if (tag == PointerTag::tracked) { // checked: the slot has a codec
+    codec_ops(slot).load(field + slot.extent, in);
+    return;
+  }
+  store_pointer(field + slot.extent, read_pointer(state, tag, in));
 }
 
 namespace {
 
-void* read_pointer(RestoreState& state, Reader& in) {
-  auto tag = PointerTag(in.varint());
+void* read_pointer(RestoreState& state, PointerTag tag, Reader& in) {
   if (tag == PointerTag::null)
     return nullptr;
   if (tag == PointerTag::into_constant)

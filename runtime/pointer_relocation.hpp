@@ -6,7 +6,9 @@
 //                  object, a map's node, ...): frames up, slot, the region's ordinal among
 //                  those its codec meets (heap_regions.hpp), offset;
 //   into_constant  read-only memory of a loaded module (a string literal, a const global, a
-//                  function): the module's build id and the offset from its load address.
+//                  function): the module's build id and the offset from its load address;
+//   tracked        a raw pointer to a class object pointing nowhere above: the objects it
+//                  reaches (a tree of `new`ed nodes), by its codec (tracked_pointers.hpp).
 // A pointer anywhere else fails the capture, naming the variable. Each frame writes its pointer
 // slots after all its other slots, so every object they may point into is known by then, on
 // both sides.
@@ -17,6 +19,7 @@
 #include <ppp2p/codec.hpp>
 #include <ppp2p/detail/frame_abi.hpp>
 #include <ppp2p/detail/heap_regions.hpp>
+#include <ppp2p/errors.hpp>
 
 #include <cstdint>
 #include <vector>
@@ -30,7 +33,19 @@ enum class PointerTag : std::uint8_t {
   into_heap = 3,
   into_argument = 4,      // the root's argument #index (the VT entry holds it), offset
   into_argument_heap = 5, // heap memory it owns: index, region, offset
+  tracked = 6,            // a raw pointer to a class object: what it reaches, by the slot's codec
 };
+
+/// A pointer slot that moves the objects it reaches where it points nowhere else: a raw
+/// pointer to a class object (its `ops` are slot_codec<T*>, tracked_pointers.hpp). One moved
+/// so is a heap region source for the pointers written after it, like a codec slot.
+inline bool tracks_objects(const SlotDescriptor& slot) {
+  return SlotKind(slot.kind) == SlotKind::pointer && slot.ops != nullptr;
+}
+
+/// `e` from encoding `slot` of `f` at `site`, with the same code, naming the variable first.
+error slot_error(const error& e, const FunctionDescriptor& f, std::uint32_t site,
+                 const SlotDescriptor& slot);
 
 /// Writes pointer slot `slot` of frame `index` of `chain` (root first). Throws
 /// ppp2p::error(capture_failed) naming the variable if it points nowhere a snapshot can hold.

@@ -28,6 +28,7 @@
 #include <ppp2p/detail/byte_io.hpp>
 #include <ppp2p/detail/class_fields_codec.hpp>
 #include <ppp2p/detail/heap_regions.hpp>
+#include <ppp2p/detail/tracked_session.hpp>
 
 #include <array>
 #include <bit>
@@ -64,11 +65,40 @@ concept has_serialize_member = requires(T& value, OutArchive& out, InArchive& in
   value.serialize(in);
 };
 
+/// Converts only to pointers: where it can initialise an aggregate's element, that element is
+/// a pointer (a field, an element of an array field, or a field of a nested aggregate).
+struct any_pointer {
+  template <class U>
+  requires std::is_pointer_v<U>
+  operator U() const noexcept;
+};
+
+template <class T, std::size_t At, std::size_t... I>
+constexpr bool pointer_at(std::index_sequence<I...>) {
+  return requires {
+    T{std::conditional_t<I == At, any_pointer, any_field>{}...};
+  };
+}
+
+/// An aggregate with a pointer among its elements, which its bytes would carry dangling.
+template <class T> constexpr bool aggregate_holds_pointers() {
+  if constexpr (std::is_class_v<T> && std::is_aggregate_v<T> && !std::is_empty_v<T>) {
+    constexpr std::size_t n = aggregate_field_count<T>();
+    return [&]<std::size_t... At>(std::index_sequence<At...>) {
+      return (pointer_at<T, At>(std::make_index_sequence<n>{}) || ...);
+    }
+    (std::make_index_sequence < n <= kMaxAggregateFields ? n : 0 > {});
+  } else {
+    return false;
+  }
+}
+
 /// Stored as its bytes: trivially copyable, and nothing in it that could point anywhere.
 template <class T>
 concept raw_bytes =
     std::is_trivially_copyable_v<T> && !std::is_pointer_v<T> && !std::is_member_pointer_v<T> &&
-    !std::is_same_v<T, std::nullptr_t> && !std::is_same_v<T, bool> && !has_serialize_member<T>;
+    !std::is_same_v<T, std::nullptr_t> && !std::is_same_v<T, bool> && !has_serialize_member<T> &&
+    !aggregate_holds_pointers<T>();
 
 /// x86's 80-bit long double occupies 16 bytes of which 6 are padding: encode only the 10.
 template <class T>
@@ -248,15 +278,21 @@ void save_sequence_of_regions(Writer& out, const C& container, std::size_t size)
 }
 
 template <class T> struct pointer_codec {
-  static_assert(dependent_false<T>, "ppp2p: raw pointers cannot move to another process; "
-                                    "store the pointee by value or an index instead");
+  static_assert(dependent_false<T>, "ppp2p: raw pointers to other than class objects cannot "
+                                    "move to another process; store the pointee by value or "
+                                    "an index instead");
 };
+
+/// A raw pointer to a class object: the objects it reaches move with it (tracked_pointers.hpp).
+template <class T> struct tracked_pointer_codec;
 
 } // namespace detail
 
 template <class T> struct codec : detail::default_codec<T> {};
 
-template <class T> struct codec<T*> : detail::pointer_codec<T> {};
+template <class T>
+struct codec<T*> : std::conditional_t<std::is_class_v<T>, detail::tracked_pointer_codec<T>,
+                                      detail::pointer_codec<T>> {};
 
 template <class T> struct codec<T&> {
   static_assert(detail::dependent_false<T>, "ppp2p: references cannot move; use a value");
@@ -264,12 +300,17 @@ template <class T> struct codec<T&> {
 
 /// Encodes `value` into `out`.
 template <class T> void encode(Writer& out, const T& value) {
+  detail::TrackedScope tracked(detail::TrackedMode::save);
   codec<T>::save(out, value);
+  tracked.finish(out);
 }
 
 /// Decodes a T from `in`; throws ppp2p::snapshot_error if the bytes do not decode.
 template <class T> T decode(Reader& in) {
-  return codec<T>::load(in);
+  detail::TrackedScope tracked(detail::TrackedMode::load);
+  T value = codec<T>::load(in);
+  tracked.finish(in);
+  return value;
 }
 
 } // namespace ppp2p
@@ -283,3 +324,4 @@ template <class T> T decode(Reader& in) {
 #include <ppp2p/detail/std_sequence_codecs.hpp>
 #include <ppp2p/detail/std_value_codecs.hpp>
 #include <ppp2p/detail/std_vocabulary_codecs.hpp>
+#include <ppp2p/detail/tracked_pointers.hpp>

@@ -1,6 +1,6 @@
 // libFuzzer target (ASan + UBSan, leaks reported) for what the runtime decodes that is not a
 // snapshot: values of std types as they arrive in arguments, results, partial results,
-// messages and globals (ppp2p::codec<T>::load), and exchange frames at a VC's exchange owner
+// messages and globals (ppp2p::decode<T>), and exchange frames at a VC's exchange owner
 // (the client), sent by VTs that run another member's code. The first input byte picks the
 // target.
 //
@@ -67,13 +67,13 @@ using Unordered = std::tuple<std::unordered_map<int, std::string>, std::unordere
 template <class T> Bytes encode(const T& value) {
   Bytes out;
   ppp2p::Writer writer(out);
-  ppp2p::codec<T>::save(writer, value);
+  ppp2p::encode(writer, value);
   return out;
 }
 
 template <class T> T decode(std::span<const std::byte> in) {
   ppp2p::Reader reader(in);
-  return ppp2p::codec<T>::load(reader);
+  return ppp2p::decode<T>(reader);
 }
 
 [[noreturn]] void round_trip_broken(const char* type) {

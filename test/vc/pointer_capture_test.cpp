@@ -234,3 +234,130 @@ TEST(PointerCapture, AnObjectOfAnUnregisteredClassOwnedAsItsBaseFailsItsEncoding
     EXPECT_NE(what.find("owned as `Walker`"), std::string::npos) << what;
   }
 }
+
+// Structures of `new`ed nodes linked by raw pointers, as textbooks write them (the oracle's
+// raw_pointer_structures resumes them at every site): a binary search tree given to a VT as
+// its argument, grown inside the VT with a site in the recursion, migrated twice, and returned.
+namespace {
+
+struct TreeNode {
+  int key;
+  TreeNode* left;
+  TreeNode* right;
+};
+
+[[ppp2p::checkpointable]] TreeNode* insert_slowly(TreeNode* node, int key) {
+  if (!node)
+    return new TreeNode{key, nullptr, nullptr};
+  std::this_thread::sleep_for(std::chrono::microseconds(100));
+  ppp2p::checkpoint();
+  if (key < node->key)
+    node->left = insert_slowly(node->left, key);
+  else
+    node->right = insert_slowly(node->right, key);
+  return node;
+}
+
+[[ppp2p::checkpointable]] TreeNode* grow(TreeNode* root, int count) {
+  for (int i = 0; i < count; ++i)
+    root = insert_slowly(root, (i * 7919) % 1000);
+  return root;
+}
+
+void in_order(const TreeNode* node, std::vector<int>& out) {
+  if (!node)
+    return;
+  in_order(node->left, out);
+  out.push_back(node->key);
+  in_order(node->right, out);
+}
+
+void free_tree(TreeNode* node) {
+  if (!node)
+    return;
+  free_tree(node->left);
+  free_tree(node->right);
+  delete node;
+}
+
+[[ppp2p::checkpointable]] long two_views(int n) {
+  auto* first = new TreeNode{n, nullptr, nullptr};
+  first->right = new TreeNode{n + 1, nullptr, nullptr};
+  TreeNode* second = new TreeNode{n - 1, nullptr, first->right}; // shares a node with `first`
+  ppp2p::checkpoint();
+  long sum = first->right->key + second->right->key;
+  delete first->right;
+  delete first;
+  delete second;
+  return sum;
+}
+
+struct Animal {
+  virtual ~Animal() = default;
+  virtual int legs() const { return 0; }
+};
+struct Dog final : Animal {
+  int legs() const override { return 4; }
+};
+
+[[ppp2p::checkpointable]] int count_legs(int n) {
+  std::vector<Animal*> zoo{new Animal, new Dog}; // raw pointers to a base, one a Dog
+  ppp2p::checkpoint();
+  int legs = 0;
+  for (Animal* a : zoo) {
+    legs += a->legs() * n;
+    delete a;
+  }
+  return legs;
+}
+
+} // namespace
+
+TEST(PointerCapture, ATreeOfNewedNodesIsAnArgumentGrowsMigratesAndIsTheResult) {
+  TreeNode* seed = nullptr;
+  for (int key : {500, 250, 750})
+    seed = new TreeNode{key, seed, nullptr};
+  std::vector<int> expected;
+  {
+    TreeNode* local = grow(nullptr, 0);
+    EXPECT_EQ(local, nullptr);
+  }
+  ppp2p::VirtualComputer vc({.workers = 2});
+  auto vt = vc.spawn(grow, seed, 60);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_TRUE(vt.migrate(std::chrono::seconds(10)));
+  EXPECT_TRUE(vt.migrate(std::chrono::seconds(10))) << "a second hop";
+  TreeNode* grown = vt.get();
+  EXPECT_EQ(vt.resumes(), 2u);
+  std::vector<int> keys;
+  in_order(grown, keys);
+  // The same tree grown here, from a copy of the seed.
+  TreeNode* copy = nullptr;
+  for (int key : {500, 250, 750})
+    copy = new TreeNode{key, copy, nullptr};
+  copy = grow(copy, 60);
+  in_order(copy, expected);
+  EXPECT_EQ(keys, expected);
+  EXPECT_EQ(keys.size(), 63u);
+  free_tree(grown);
+  free_tree(copy);
+  free_tree(seed);
+}
+
+TEST(PointerCapture, AStructureReachedFromTwoVariablesFailsTheCaptureInsteadOfSplitting) {
+  std::string what = capture_error(two_views, 5);
+  EXPECT_NE(what.find("reached from two variables"), std::string::npos) << what;
+  EXPECT_NE(what.find("TreeNode"), std::string::npos) << what;
+}
+
+TEST(PointerCapture, ARawPointerToABaseOwningADerivedObjectFailsNamingTheClass) {
+  try {
+    ppp2p::testing::record(count_legs, 1);
+    ADD_FAILURE() << "moved a Dog as an Animal";
+  } catch (const ppp2p::error& e) {
+    std::string what = e.what();
+    EXPECT_NE(what.find("`zoo`"), std::string::npos) << what;
+    EXPECT_NE(what.find("Dog"), std::string::npos) << what;
+    EXPECT_NE(what.find("unique_ptr"), std::string::npos) << what;
+  }
+}

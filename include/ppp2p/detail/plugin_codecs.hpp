@@ -18,26 +18,51 @@ namespace ppp2p {
 namespace detail {
 
 /// The type-erased codec the plugin instantiates for every frame slot of type T.
+/// A class object a slot holds, which raw pointers inside it may point back to.
+template <class T> void track_whole(TrackedScope& scope, const void* object) {
+  if constexpr (std::is_class_v<T>)
+    scope.track_whole(object, typeid(T));
+}
+
+/// Each call is a whole encoding (tracked_session.hpp): the objects the slot's raw pointers
+/// reach follow its value.
 template <class T> struct slot_codec {
   static void save(const void* object, Writer& out) {
+    TrackedScope tracked(TrackedMode::save);
+    track_whole<T>(tracked, object);
     codec<T>::save(out, *static_cast<const T*>(object));
+    tracked.finish(out);
   }
-  static void load(void* storage, Reader& in) { ::new (storage) T(codec<T>::load(in)); }
-  static void check(Reader& in) { (void)codec<T>::load(in); }
+  static void load(void* storage, Reader& in) {
+    TrackedScope tracked(TrackedMode::load);
+    track_whole<T>(tracked, storage);
+    ::new (storage) T(codec<T>::load(in));
+    tracked.finish(in);
+  }
+  static void check(Reader& in) {
+    TrackedScope tracked(TrackedMode::check);
+    track_whole<T>(tracked, nullptr);
+    (void)codec<T>::load(in);
+    tracked.finish(in);
+  }
   static void destroy(void* object) { static_cast<T*>(object)->~T(); }
 };
 
 template <class T, std::size_t N> struct slot_codec<T[N]> {
   static void save(const void* object, Writer& out) {
+    TrackedScope tracked(TrackedMode::save); // one session for all elements
     for (std::size_t i = 0; i < N; ++i)
       slot_codec<T>::save(static_cast<const T*>(object) + i, out);
+    tracked.finish(out);
   }
   static void load(void* storage, Reader& in) {
+    TrackedScope tracked(TrackedMode::load);
     T* elements = static_cast<T*>(storage);
     std::size_t built = 0;
     try {
       for (; built < N; ++built)
         slot_codec<T>::load(elements + built, in);
+      tracked.finish(in);
     } catch (...) {
       while (built > 0)
         slot_codec<T>::destroy(elements + --built);
@@ -45,8 +70,10 @@ template <class T, std::size_t N> struct slot_codec<T[N]> {
     }
   }
   static void check(Reader& in) {
+    TrackedScope tracked(TrackedMode::check);
     for (std::size_t i = 0; i < N; ++i)
       slot_codec<T>::check(in);
+    tracked.finish(in);
   }
   static void destroy(void* object) {
     for (std::size_t i = N; i > 0; --i)
@@ -82,17 +109,24 @@ struct fieldwise_codec<Record, field<Types, Offsets>...> {
     else
       codec<Type>::save(out, value);
   }
+  // A frame slot's codec itself, or nested in a class's: one session either way.
   static void save(const void* object, Writer& out) {
+    TrackedScope tracked(TrackedMode::save);
+    tracked.track_whole(object, typeid(Record));
     auto* base = static_cast<const unsigned char*>(object);
     (save_field(out, *reinterpret_cast<const Types*>(base + Offsets)), ...);
+    tracked.finish(out);
   }
   static void load(void* storage, Reader& in) {
+    TrackedScope tracked(TrackedMode::load);
+    tracked.track_whole(storage, typeid(Record));
     auto* base = static_cast<unsigned char*>(storage);
     std::size_t built = 0;
     void (*destroyers[])(void*) = {&slot_codec<Types>::destroy..., nullptr};
     std::size_t offsets[] = {Offsets..., 0};
     try {
       ((slot_codec<Types>::load(base + Offsets, in), ++built), ...);
+      tracked.finish(in);
     } catch (...) {
       while (built > 0) {
         --built;
@@ -101,7 +135,12 @@ struct fieldwise_codec<Record, field<Types, Offsets>...> {
       throw;
     }
   }
-  static void check(Reader& in) { (slot_codec<Types>::check(in), ...); }
+  static void check(Reader& in) {
+    TrackedScope tracked(TrackedMode::check);
+    tracked.track_whole(nullptr, typeid(Record));
+    (slot_codec<Types>::check(in), ...);
+    tracked.finish(in);
+  }
   static void destroy(void* object) { static_cast<Record*>(object)->~Record(); }
   /// Destroys what load built, field by field in reverse, without the record's destructor: for
   /// storage a whole was moved out of, which no constructor of Record made.

@@ -9,10 +9,12 @@
 // codec.hpp includes this file at its end; included first, it brings codec.hpp in before its
 // own body.
 #include <ppp2p/codec.hpp>
+#include <ppp2p/detail/tracked_pointers.hpp>
 #include <ppp2p/errors.hpp>
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -62,11 +64,14 @@ inline constexpr bool may_own_derived =
     false; // without RTTI the dynamic class cannot be found: an object moves as a T
 #endif
 
-/// A smart pointer's object: a byte, 0 (none), 1 (an object of class T) or 2 (an object of a
+/// A smart pointer's object: a byte, 0 (none), 1 (an object of class T), 2 (an object of a
 /// class derived from T, for a polymorphic T that is not final: then the class's type_info
-/// name and its own encoding). The object is a heap region (heap_regions.hpp), of its most
-/// derived class's size.
-template <class T> void save_owned(Writer& out, const T* object) {
+/// name and its own encoding) or 3 (an object the encoding met before, through a raw pointer or
+/// another shared_ptr: then its id, tracked_session.hpp). Objects 1 and 2 get the next id, so
+/// raw pointers in them back to their owners (a node's parent) and further smart pointers to
+/// them refer to them. The object is a heap region (heap_regions.hpp), of its most derived
+/// class's size. `owner` says which smart pointer holds it.
+template <class T> void save_owned(Writer& out, const T* object, TrackedOwner owner) {
   std::uint8_t kind = object ? 1 : 0;
   const polymorphic_entry* entry = nullptr;
   if constexpr (may_own_derived<T>) {
@@ -83,40 +88,107 @@ template <class T> void save_owned(Writer& out, const T* object) {
       kind = 2;
     }
   }
+  const void* whole = object;
+  const std::type_info* type = &typeid(T);
+  if constexpr (may_own_derived<T>) {
+    if (kind == 2) {
+      whole = dynamic_cast<const void*>(object);
+      type = entry->derived;
+    }
+  }
+  std::uint64_t id = 0;
+  if (kind != 0 && !current_tracked_objects().add(whole, *type, owner, id)) {
+    TrackedObject& known = current_tracked_objects().objects[std::size_t(id)];
+    if (*known.type != *type)
+      fail_tracked_type(*known.type, *type);
+    bool shared_again = owner == TrackedOwner::shared && known.owner == TrackedOwner::shared;
+    if (known.owner != TrackedOwner::raw && !shared_again)
+      throw error(errc::encode_failed,
+                  "an object of class `" + class_name(*type) + "` is owned by two smart " +
+                      "pointers that do not share it (a unique_ptr and another owner)");
+    if (shared_again && *known.shared_type != typeid(T))
+      throw error(errc::encode_failed, "an object of class `" + class_name(*type) +
+                                           "` is shared through shared_ptrs to `" +
+                                           class_name(*known.shared_type) + "` and to `" +
+                                           class_name(typeid(T)) +
+                                           "`: sharing through two classes is not built yet");
+    known.owner = owner;
+    known.shared_type = &typeid(T);
+    kind = 3;
+  } else if (kind != 0) {
+    current_tracked_objects().objects[std::size_t(id)].shared_type = &typeid(T);
+  }
   out.write(&kind, 1);
   if (kind == 1) {
     if constexpr (!std::is_abstract_v<T>) {
       note_heap_region(object, sizeof(T));
       save_value(out, *object);
     }
+  } else if (kind == 3) {
+    out.varint(id);
   } else if constexpr (may_own_derived<T>) {
     if (kind == 2) {
       std::string_view name = entry->derived->name();
       out.varint(name.size());
       out.write(name.data(), name.size());
-      const void* whole = dynamic_cast<const void*>(object);
       note_heap_region(whole, entry->size);
       entry->save(whole, out);
     }
   }
 }
 
-/// What save_owned wrote, built with `new` (the caller owns it); `owner` names the smart
-/// pointer in errors.
-template <class T> T* load_owned(Reader& in, const char* owner) {
+/// What save_owned wrote, built with `new` (the caller owns it unless met before); `owner`
+/// names the smart pointer in errors. In a check, an object met before is null.
+template <class T> Owned<T> load_owned(Reader& in, const char* owner, TrackedOwner holder) {
   std::uint8_t kind;
   in.read(&kind, 1);
   if (kind == 0)
-    return nullptr;
+    return {};
+  TrackedObjects& session = current_tracked_objects();
+  if (kind == 3) {
+    std::uint64_t id = in.varint();
+    if (id >= session.objects.size())
+      in.fail(std::string(owner) + " of object #" + std::to_string(id) + " of " +
+              std::to_string(session.objects.size()) + " met so far");
+    TrackedObject& known = session.objects[std::size_t(id)];
+    bool shared_again = holder == TrackedOwner::shared && known.owner == TrackedOwner::shared;
+    if (known.owner != TrackedOwner::raw && !shared_again)
+      in.fail(std::string(owner) + " of object #" + std::to_string(id) +
+              ", which another smart pointer owns");
+    if (*known.type != typeid(T) && !shared_again)
+      in.fail(std::string(owner) + " of object #" + std::to_string(id) + " as another class");
+    if (shared_again && *known.shared_type != typeid(T))
+      in.fail(std::string(owner) + " of object #" + std::to_string(id) +
+              " shared as another class");
+    known.owner = holder;
+    known.shared_type = &typeid(T);
+    if (session.mode == TrackedMode::check)
+      return {nullptr, id, true};
+    if (!known.address)
+      in.fail(std::string(owner) + " of object #" + std::to_string(id) + " while it is built");
+    if (shared_again)
+      return {nullptr, id, true}; // the caller shares known.shared
+    return {static_cast<T*>(const_cast<void*>(known.address)), id, true};
+  }
   if (kind == 1) {
     if constexpr (std::is_abstract_v<T>) {
       in.fail(std::string(owner) + " of an object of abstract class `" + class_name(typeid(T)) +
               "` itself");
     } else {
-      std::size_t region = begin_heap_region();
-      T* object = new T(load_value<T>(in));
-      set_heap_region(region, object, sizeof(T));
-      return object;
+      // Its storage first: raw pointers inside it back to it (a parent) take its address.
+      void* storage = allocate_like_new<T>();
+      std::uint64_t id = session.add_loaded(storage, typeid(T), holder);
+      session.objects[std::size_t(id)].shared_type = &typeid(T);
+      note_heap_region(storage, sizeof(T));
+      try {
+        tracked_codec<T>::load(storage, in);
+      } catch (...) {
+        // Zeroed again and never freed: a raw pointer read before the failure may hold it.
+        std::memset(storage, 0, sizeof(T));
+        abandon_storage(storage);
+        throw;
+      }
+      return {static_cast<T*>(storage), id, false};
     }
   }
   if constexpr (may_own_derived<T>) {
@@ -131,10 +203,16 @@ template <class T> T* load_owned(Reader& in, const char* owner) {
       if (!entry)
         in.fail(std::string(owner) + " of an object of class " + name + " owned as `" +
                 class_name(typeid(T)) + "`, which this program cannot build");
+      // Its address is known once it is built: raw pointers back to it fail until then.
+      std::uint64_t id = session.add_loaded(nullptr, *entry->derived, holder);
+      session.objects[std::size_t(id)].shared_type = &typeid(T);
       std::size_t region = begin_heap_region();
       T* object = static_cast<T*>(entry->make(in));
-      set_heap_region(region, dynamic_cast<const void*>(object), entry->size);
-      return object;
+      const void* whole = dynamic_cast<const void*>(object);
+      set_heap_region(region, whole, entry->size);
+      if (session.mode != TrackedMode::check)
+        session.objects[std::size_t(id)].address = whole;
+      return {object, id, false};
     }
   }
   in.fail(std::string(owner) + " flag holds " + std::to_string(kind));

@@ -86,25 +86,45 @@ template <class... T> struct codec<std::variant<T...>> {
 
 namespace detail {
 // Defined in polymorphic_owners.hpp, which may be the header that included this one.
-template <class T> void save_owned(Writer& out, const T* object);
-template <class T> T* load_owned(Reader& in, const char* owner);
+template <class T> void save_owned(Writer& out, const T* object, TrackedOwner owner);
+template <class T> Owned<T> load_owned(Reader& in, const char* owner, TrackedOwner holder);
 } // namespace detail
 
 /// The object as its class (a class derived from a polymorphic T: polymorphic_owners.hpp).
 template <class T> struct codec<std::unique_ptr<T>> {
   static_assert(!std::is_array_v<T>, "ppp2p: unique_ptr<T[]> is not codec-able; use a vector");
-  static void save(Writer& out, const std::unique_ptr<T>& p) { detail::save_owned(out, p.get()); }
+  static void save(Writer& out, const std::unique_ptr<T>& p) {
+    detail::save_owned(out, p.get(), detail::TrackedOwner::unique);
+  }
   static std::unique_ptr<T> load(Reader& in) {
-    return std::unique_ptr<T>(detail::load_owned<T>(in, "unique_ptr"));
+    return std::unique_ptr<T>(
+        detail::load_owned<T>(in, "unique_ptr", detail::TrackedOwner::unique).object);
   }
 };
 
-/// Each shared_ptr is encoded with its own copy of the pointee: sharing between two
-/// shared_ptrs in one snapshot is not preserved.
+/// Shared_ptrs that share an object in one encoding share it after the move (one control
+/// block), and raw pointers to it point to it.
 template <class T> struct codec<std::shared_ptr<T>> {
-  static void save(Writer& out, const std::shared_ptr<T>& p) { detail::save_owned(out, p.get()); }
+  static void save(Writer& out, const std::shared_ptr<T>& p) {
+    detail::save_owned(out, p.get(), detail::TrackedOwner::shared);
+  }
   static std::shared_ptr<T> load(Reader& in) {
-    return std::shared_ptr<T>(detail::load_owned<T>(in, "shared_ptr"));
+    detail::Owned<T> owned = detail::load_owned<T>(in, "shared_ptr", detail::TrackedOwner::shared);
+    detail::TrackedObjects& session = detail::current_tracked_objects();
+    if (owned.met_before) {
+      if (session.mode == detail::TrackedMode::check)
+        return nullptr;
+      std::shared_ptr<void>& shared = session.objects[std::size_t(owned.id)].shared;
+      if (shared)
+        return std::static_pointer_cast<T>(shared);
+      // Met before through raw pointers only: this is its first owner.
+    }
+    if (!owned.object)
+      return nullptr;
+    std::shared_ptr<T> pointer(owned.object);
+    if (session.mode != detail::TrackedMode::check)
+      session.objects[std::size_t(owned.id)].shared = pointer;
+    return pointer;
   }
 };
 

@@ -54,3 +54,25 @@ void encode_all(ppp2p::Writer& out) {
   ppp2p::encode(out, Fine(3)); // moves: no diagnostic
   ppp2p::encode(out, std::vector<Fine>{Fine(1)});
 }
+
+// A trivially copyable class with a pointer in a private field: codec<T> would copy its bytes.
+class Handle { // expected-error {{ppp2p: 'Handle' cannot move inside a container, as an argument, a result or a message: 'Handle' is trivially copyable and holds raw pointers in fields C++ cannot name}} expected-note {{hint: make it an aggregate}}
+public:
+  explicit Handle(Handle* next) : next_(next) {}
+
+private:
+  Handle* next_;
+};
+
+class Plain { // trivially copyable without pointers: its bytes, no diagnostic
+public:
+  explicit Plain(int v) : v_(v) {}
+
+private:
+  int v_;
+};
+
+void encode_handles(ppp2p::Writer& out) {
+  ppp2p::encode(out, Handle(nullptr));
+  ppp2p::encode(out, Plain(1));
+}

@@ -1,0 +1,237 @@
+// Raw pointers to class objects, and smart pointers, through ppp2p::encode/decode: the objects
+// they reach move once each (include/ppp2p/detail/tracked_pointers.hpp), sharing and cycles
+// kept, built with new; pointers the encoding cannot follow are refused naming the class.
+#include "codec_test_support.hpp"
+
+#include <ppp2p/codec.hpp>
+#include <ppp2p/errors.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace {
+
+using ppp2p::test::encoded;
+
+// Written as textbooks write them: aggregates with raw links, freed by their owners.
+struct ListNode {
+  long value;
+  ListNode* prev;
+  ListNode* next;
+};
+
+struct DoublyLinked {
+  ListNode* head = nullptr;
+  ListNode* tail = nullptr;
+  std::size_t size = 0;
+};
+
+void push_back(DoublyLinked& list, long value) {
+  auto* node = new ListNode{value, list.tail, nullptr};
+  (list.tail ? list.tail->next : list.head) = node;
+  list.tail = node;
+  ++list.size;
+}
+
+void free_list(DoublyLinked& list) {
+  for (ListNode* n = list.head; n;) {
+    ListNode* next = n->next;
+    delete n;
+    n = next;
+  }
+  list = {};
+}
+
+template <class T> T decoded(const std::vector<std::byte>& bytes) {
+  ppp2p::Reader in(bytes);
+  T value = ppp2p::decode<T>(in);
+  EXPECT_EQ(in.remaining(), 0u);
+  return value;
+}
+
+TEST(TrackedPointers, AnAggregateWithPointersIsNotItsBytes) {
+  static_assert(!ppp2p::detail::raw_bytes<ListNode>);
+  static_assert(!ppp2p::detail::raw_bytes<DoublyLinked>);
+  struct Plain {
+    int a;
+    double b[2];
+  };
+  static_assert(ppp2p::detail::raw_bytes<Plain>); // arrays of numbers stay bytes
+  SUCCEED();
+}
+
+TEST(TrackedPointers, AMillionNodeListMovesWithoutRecursion) {
+  DoublyLinked list;
+  for (long i = 0; i < 1000000; ++i)
+    push_back(list, i * 3);
+  std::vector<std::byte> bytes = encoded(list);
+  DoublyLinked back = decoded<DoublyLinked>(bytes);
+  ASSERT_EQ(back.size, list.size);
+  ASSERT_NE(back.head, list.head);
+  long expected = 0;
+  ListNode* previous = nullptr;
+  for (ListNode* n = back.head; n; n = n->next, expected += 3) {
+    ASSERT_EQ(n->value, expected);
+    ASSERT_EQ(n->prev, previous);
+    previous = n;
+  }
+  EXPECT_EQ(previous, back.tail);
+  EXPECT_EQ(expected, 3000000);
+  free_list(list);
+  free_list(back);
+}
+
+struct GraphNode {
+  std::string name;
+  std::vector<GraphNode*> edges;
+};
+
+TEST(TrackedPointers, SharedTargetsAndCyclesAreBuiltOnce) {
+  auto* a = new GraphNode{"a", {}};
+  auto* b = new GraphNode{"b", {}};
+  auto* c = new GraphNode{"c", {}};
+  a->edges = {b, c, a}; // a loop on itself
+  b->edges = {c};
+  c->edges = {a, b}; // cycles back
+  std::vector<GraphNode*> roots{a, c, c};
+  std::vector<GraphNode*> back = decoded<std::vector<GraphNode*>>(encoded(roots));
+  ASSERT_EQ(back.size(), 3u);
+  GraphNode* a2 = back[0];
+  GraphNode* c2 = back[1];
+  EXPECT_EQ(back[2], c2);
+  EXPECT_EQ(a2->name, "a");
+  ASSERT_EQ(a2->edges.size(), 3u);
+  EXPECT_EQ(a2->edges[1], c2);
+  EXPECT_EQ(a2->edges[2], a2);
+  GraphNode* b2 = a2->edges[0];
+  EXPECT_EQ(b2->name, "b");
+  EXPECT_EQ(b2->edges, std::vector<GraphNode*>{c2});
+  EXPECT_EQ(c2->edges, (std::vector<GraphNode*>{a2, b2}));
+  for (GraphNode* n : {a, b, c, a2, b2, c2})
+    delete n;
+}
+
+struct Dir {
+  std::string name;
+  Dir* parent = nullptr;
+  std::vector<std::unique_ptr<Dir>> children;
+};
+
+TEST(TrackedPointers, RawPointersBackToObjectsUniquePtrsOwn) {
+  auto top = std::make_unique<Dir>();
+  top->name = "top";
+  for (const char* name : {"src", "doc"}) {
+    top->children.push_back(std::make_unique<Dir>());
+    top->children.back()->name = name;
+    top->children.back()->parent = top.get();
+  }
+  Dir* src = top->children[0].get();
+  src->children.push_back(std::make_unique<Dir>(Dir{"lib", src, {}}));
+  // The deepest directory is reached by a raw pointer before its owner is met.
+  std::pair<Dir*, std::unique_ptr<Dir>> value{src->children[0].get(), std::move(top)};
+  auto back = decoded<std::pair<Dir*, std::unique_ptr<Dir>>>(encoded(value));
+  Dir* lib = back.first;
+  ASSERT_NE(lib, nullptr);
+  EXPECT_EQ(lib->name, "lib");
+  EXPECT_EQ(lib->parent, back.second->children[0].get());
+  EXPECT_EQ(lib->parent->parent, back.second.get());
+  EXPECT_EQ(back.second->children[0]->children[0].get(), lib); // owned, not copied
+  EXPECT_EQ(back.second->children[1]->parent, back.second.get());
+}
+
+struct Counter {
+  long hits = 0;
+};
+
+TEST(TrackedPointers, SharedPtrsShareOneObjectAfterTheMove) {
+  auto one = std::make_shared<Counter>();
+  auto two = std::make_shared<Counter>();
+  std::vector<std::shared_ptr<Counter>> owners{one, two, one, nullptr, one};
+  Counter* observer = two.get(); // a raw pointer to an object a shared_ptr owns
+  auto back = decoded<std::pair<std::vector<std::shared_ptr<Counter>>, Counter*>>(
+      encoded(std::pair{owners, observer}));
+  auto& moved = back.first;
+  ASSERT_EQ(moved.size(), 5u);
+  EXPECT_EQ(moved[0], moved[2]);
+  EXPECT_EQ(moved[0], moved[4]);
+  EXPECT_EQ(moved[0].use_count(), 3);
+  EXPECT_EQ(moved[1].use_count(), 1);
+  EXPECT_EQ(moved[3], nullptr);
+  EXPECT_EQ(back.second, moved[1].get());
+  moved[2]->hits = 9;
+  EXPECT_EQ(moved[0]->hits, 9);
+}
+
+struct Leaf {
+  int marker;
+};
+const Leaf kConstantLeaf{42};
+Leaf mutable_leaf{7};
+
+struct Holder {
+  const Leaf* leaf;
+  Leaf* other;
+};
+
+TEST(TrackedPointers, APointerToAConstGlobalStaysThatGlobal) {
+  Holder back = decoded<Holder>(encoded(Holder{&kConstantLeaf, nullptr}));
+  EXPECT_EQ(back.leaf, &kConstantLeaf);
+  EXPECT_EQ(back.other, nullptr);
+}
+
+void expect_encode_refused(const Holder& holder, const char* says) {
+  try {
+    (void)encoded(holder);
+    ADD_FAILURE() << "encoded a pointer it cannot follow";
+  } catch (const ppp2p::error& e) {
+    EXPECT_EQ(e.code(), ppp2p::errc::encode_failed);
+    EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("Leaf"), std::string::npos) << e.what();
+  }
+}
+
+TEST(TrackedPointers, PointersIntoAStackOrAMutableGlobalAreRefusedNamingTheClass) {
+  Leaf local{1};
+  expect_encode_refused(Holder{nullptr, &local}, "stack");
+  expect_encode_refused(Holder{nullptr, &mutable_leaf}, "writable memory");
+}
+
+TEST(TrackedPointers, DamagedEncodingsAreRefused) {
+  auto* node = new ListNode{5, nullptr, nullptr};
+  node->next = node;
+  std::vector<std::byte> bytes = encoded(node);
+  delete node;
+  // [fresh][value: 8 bytes][prev: null][next: seen 0]
+  ASSERT_EQ(bytes.size(), 1u + 8 + 1 + 2);
+  auto refused = [](std::vector<std::byte> damaged, const char* says) {
+    ppp2p::Reader in(damaged);
+    try {
+      ListNode* back = ppp2p::decode<ListNode*>(in);
+      ADD_FAILURE() << "decoded " << back;
+    } catch (const ppp2p::snapshot_error& e) {
+      EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
+    }
+  };
+  auto seen_out_of_range = bytes;
+  seen_out_of_range.back() = std::byte{7};
+  refused(seen_out_of_range, "object #7 of 1");
+  auto bad_tag = bytes;
+  bad_tag[0] = std::byte{9};
+  refused(bad_tag, "pointer tag 9");
+  refused({bytes.begin(), bytes.end() - 1}, "varint runs past the end");
+}
+
+TEST(TrackedPointers, CodecsCalledOutsideEncodeSayHowToCallThem) {
+  std::vector<std::byte> bytes;
+  ppp2p::Writer out(bytes);
+  ListNode* heap = new ListNode{1, nullptr, nullptr};
+  EXPECT_THROW(ppp2p::codec<ListNode*>::save(out, heap), std::logic_error);
+  delete heap;
+}
+
+} // namespace
