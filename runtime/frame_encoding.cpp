@@ -44,14 +44,12 @@ std::optional<Snapshot> capture_chain(const FrameRecord* innermost, const FrameR
   std::vector<FunctionRef> functions;
   std::unordered_map<const FunctionDescriptor*, std::uint64_t> function_index;
   Writer& out = builder.frames();
+  // Every object the frames move through a pointer, once (tracked_session.hpp).
+  TrackedObjects tracked(TrackedMode::save);
+  tracked.per_slot = true;
+  UseTrackedObjects use_tracked(&tracked);
   HeapRegionCache heap_regions;
-  // Every object the snapshot moves through a pointer, once (tracked_session.hpp).
-  std::unordered_set<const void*> tracked;
-  struct TrackedInCapture {
-    std::unordered_set<const void*>* saved = std::exchange(tracked_in_capture, nullptr);
-    ~TrackedInCapture() { tracked_in_capture = saved; }
-  } tracking;
-  tracked_in_capture = &tracked;
+  heap_regions.session = &tracked;
   std::reverse(chain.begin(), chain.end()); // root first
   for (std::size_t index = 0; index < chain.size(); ++index) {
     const FrameRecord* frame = chain[index];
@@ -73,6 +71,7 @@ std::optional<Snapshot> capture_chain(const FrameRecord* innermost, const FrameR
         out.write(object, slot.size);
         break;
       case SlotKind::codec_address:
+        heap_regions.watermarks[{index, site.live[i]}] = tracked.objects.size();
         try {
           codec_ops(slot).save(object, out);
         } catch (const error& e) {
@@ -108,9 +107,17 @@ std::optional<Snapshot> capture_chain(const FrameRecord* innermost, const FrameR
   // takes them from here, the others from the spawn, as they were.
   std::vector<std::byte> argument_bytes;
   Writer argument_out(argument_bytes);
-  for (const RootArgument& argument : arguments)
-    if (argument.changes)
-      argument.save(argument.object, argument_out);
+  {
+    // Each in a session of its own (they are restored before the frames); one the frames
+    // moved too would be built twice, so that fails the capture.
+    std::unordered_set<const void*> in_frames;
+    for (const auto& [address, id] : tracked.ids)
+      in_frames.insert(address);
+    UseTrackedObjects apart(nullptr, &in_frames);
+    for (const RootArgument& argument : arguments)
+      if (argument.changes)
+        argument.save(argument.object, argument_out);
+  }
   std::vector<std::byte> bytes = builder.finish(root_function.return_type, functions,
                                                 std::uint32_t(chain.size()), {}, argument_bytes);
   previous_size = bytes.size();
@@ -140,7 +147,11 @@ RestoreState plan_restore(const SnapshotContents& contents, const char* result_t
 
   RestoreState state;
   state.arguments = arguments;
+  TrackedObjects tracked(TrackedMode::check);
+  tracked.per_slot = true;
+  UseTrackedObjects use_tracked(&tracked);
   HeapRegionCache heap_regions;
+  heap_regions.session = &tracked;
   Reader in(contents.frames);
   for (std::uint32_t i = 0; i < contents.frame_count; ++i) {
     std::uint64_t function_index = in.varint();
@@ -178,6 +189,7 @@ RestoreState plan_restore(const SnapshotContents& contents, const char* result_t
           break;
         case SlotKind::codec_address: {
           const std::byte* begin = in.position();
+          heap_regions.watermarks[{i, s.live[k]}] = tracked.objects.size();
           codec_ops(slot).check(in);
           frame.objects.push_back({s.live[k], begin, in.position()});
           break;
@@ -220,6 +232,10 @@ RestoreState plan_restore(const SnapshotContents& contents, const char* result_t
                                "`) does not call `" + state.frames[i + 1].function->display_name +
                                "` at " + site_text(*caller.function, caller.site));
   }
+
+  state.tracked = std::make_unique<TrackedObjects>(TrackedMode::load);
+  state.tracked->per_slot = true;
+  state.heap_regions.session = state.tracked.get();
 
   const FunctionDescriptor& root = *state.frames.front().function;
   if (strip_local_marker(root.return_type) != strip_local_marker(result_type))

@@ -7,10 +7,12 @@
 #include <ppp2p/detail/capture_session.hpp>
 #include <ppp2p/detail/frame_abi.hpp>
 #include <ppp2p/detail/heap_regions.hpp>
+#include <ppp2p/detail/tracked_session.hpp>
 #include <ppp2p/snapshot.hpp>
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -39,9 +41,17 @@ struct RestoreFrame {
   std::vector<ObjectBytes> objects;
 };
 
+using SlotKey = std::pair<std::size_t, std::uint32_t>; // (frame, root first; slot)
+
 /// Heap regions of objects that pointers point into, by (frame, slot), collected once per
-/// object when a pointer needs them.
-using HeapRegionCache = std::map<std::pair<std::size_t, std::uint32_t>, std::vector<HeapRegion>>;
+/// object when a pointer needs them: by encoding the object again (or decoding its bytes) the
+/// way the snapshot did, which knew the objects slots before it had met (`watermarks`, in
+/// `session`: those it writes as their numbers).
+struct HeapRegionCache {
+  std::map<SlotKey, std::vector<HeapRegion>> regions;
+  std::map<SlotKey, std::size_t> watermarks;
+  const TrackedObjects* session = nullptr;
+};
 
 struct RestoreState {
   std::vector<RestoreFrame> frames;
@@ -52,6 +62,8 @@ struct RestoreState {
   const std::vector<RootArgument>* arguments = nullptr;
   /// Heap regions of restored objects that pointers point into, by (frame, slot).
   HeapRegionCache heap_regions;
+  /// The objects the restored frames met through pointers, one session for all of them.
+  std::unique_ptr<TrackedObjects> tracked;
 };
 
 /// Whether a slot is written after the frame's other slots (pointer slots: everything they may

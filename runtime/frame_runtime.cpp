@@ -89,6 +89,8 @@ std::uint32_t __ppp2p_restore_frame(const FunctionDescriptor* function, FrameRec
   std::vector<DeferredPointer> pointers;
   state.records.resize(state.next);
   state.records.push_back(record);
+  // One session for the objects all frames reach through pointers, as the capture had.
+  UseTrackedObjects use_tracked(state.tracked.get());
   try {
     // Values, objects and relocated pointers, in the order they were written. Iterators need
     // their container and its range, so they are built afterwards, then the elements.
@@ -105,6 +107,7 @@ std::uint32_t __ppp2p_restore_frame(const FunctionDescriptor* function, FrameRec
         in.read(load_pointer(field), slot.size);
         break;
       case SlotKind::codec_address:
+        state.heap_regions.watermarks[{state.next, site.live[k]}] = state.tracked->objects.size();
         codec_ops(slot).load(load_pointer(field), in);
         built.push_back(&slot);
         break;
@@ -172,8 +175,12 @@ std::uint32_t __ppp2p_restore_frame(const FunctionDescriptor* function, FrameRec
     throw;
   }
   record->site = frame.site;
-  if (++state.next == state.frames.size())
+  if (++state.next == state.frames.size()) {
     thread.restoring = nullptr;
+    // Done: the session's references to shared objects must not outlive the restore.
+    state.heap_regions.session = nullptr;
+    state.tracked.reset();
+  }
   return frame.site;
 }
 

@@ -41,34 +41,49 @@ private:
   std::vector<HeapRegion>* saved_;
 };
 
-/// The regions the codec `save` meets in `object`, in order (by encoding it once more).
-std::vector<HeapRegion> heap_regions_of(SaveFunction save, const void* object) {
+/// A session that knows the objects the snapshot's session had met before `key`'s slot (the
+/// slot encodes them as their numbers), or none for a root's argument, which moves alone.
+TrackedObjects* seed(std::optional<TrackedObjects>& session, const HeapRegionCache& cache,
+                     SlotKey key, TrackedMode mode) {
+  auto watermark = cache.watermarks.find(key);
+  if (!cache.session || watermark == cache.watermarks.end())
+    return nullptr;
+  return &session.emplace(mode, *cache.session, watermark->second);
+}
+
+/// The regions the codec `save` meets in `object`, in order (by encoding it once more, as the
+/// snapshot did).
+std::vector<HeapRegion> heap_regions_of(const HeapRegionCache& cache, SlotKey key,
+                                        SaveFunction save, const void* object) {
   thread_local std::vector<std::byte> scratch;
   scratch.clear();
   Writer out(scratch);
+  std::optional<TrackedObjects> session;
+  UseTrackedObjects use(seed(session, cache, key, TrackedMode::save)); // not the capture's own
   HeapRegionScope scope;
-  // Not part of the snapshot: the objects it meets are not tracked again by the capture.
-  without_tracking([&] { save(object, out); });
+  save(object, out);
   scratch.clear();
   return std::move(scope.regions);
 }
 
 /// The regions (addresses meaningless, sizes right) that decoding `bytes` meets.
-std::vector<HeapRegion> heap_regions_in(const SlotDescriptor& slot, const std::byte* begin,
+std::vector<HeapRegion> heap_regions_in(const HeapRegionCache& cache, SlotKey key,
+                                        const SlotDescriptor& slot, const std::byte* begin,
                                         const std::byte* end) {
   Reader in(begin, std::size_t(end - begin));
+  std::optional<TrackedObjects> session;
+  UseTrackedObjects use(seed(session, cache, key, TrackedMode::check));
   HeapRegionScope scope;
   codec_ops(slot).check(in);
   return std::move(scope.regions);
 }
 
 /// The regions of `object` under `key` in `cache`, collected by `save` on first use.
-const std::vector<HeapRegion>& cached_regions(HeapRegionCache& cache,
-                                              std::pair<std::size_t, std::uint32_t> key,
+const std::vector<HeapRegion>& cached_regions(HeapRegionCache& cache, SlotKey key,
                                               SaveFunction save, const void* object) {
-  auto [cached, fresh] = cache.try_emplace(key);
+  auto [cached, fresh] = cache.regions.try_emplace(key);
   if (fresh)
-    cached->second = heap_regions_of(save, object);
+    cached->second = heap_regions_of(cache, key, save, object);
   return cached->second;
 }
 
@@ -80,7 +95,7 @@ bool has_other_bytes(const SlotDescriptor& slot) {
 void* read_pointer(RestoreState& state, PointerTag tag, Reader& in);
 
 /// The key of the root's argument #index among the cached heap regions of frames' objects.
-std::pair<std::size_t, std::uint32_t> argument_key(std::size_t index) {
+SlotKey argument_key(std::size_t index) {
   return {~std::size_t(0) - index, 0};
 }
 
@@ -186,8 +201,8 @@ void save_pointer(const std::vector<const FrameRecord*>& chain,
         const std::vector<HeapRegion>* tracked = nullptr;
         if (tracks_objects(target)) {
           // Only one written before this one, as the objects it reaches.
-          auto known = regions.find({index - up, site.live[i]});
-          if (known == regions.end())
+          auto known = regions.regions.find({index - up, site.live[i]});
+          if (known == regions.regions.end())
             continue;
           tracked = &known->second;
         } else if (SlotKind(target.kind) != SlotKind::codec_address) {
@@ -240,13 +255,15 @@ void save_pointer(const std::vector<const FrameRecord*>& chain,
   const FunctionDescriptor& f = *chain[index]->function;
   if (tracks_objects(slot)) {
     out.varint(std::uint64_t(PointerTag::tracked));
+    SlotKey key{index, std::uint32_t(&slot - f.slots)};
+    regions.watermarks[key] = regions.session ? regions.session->objects.size() : 0;
     HeapRegionScope scope; // what later pointers may point into
     try {
       codec_ops(slot).save(field, out);
     } catch (const error& e) {
       throw slot_error(e, f, chain[index]->site, slot);
     }
-    regions[{index, std::uint32_t(&slot - f.slots)}] = std::move(scope.regions);
+    regions.regions[key] = std::move(scope.regions);
     return;
   }
   throw error(errc::capture_failed,
@@ -278,10 +295,11 @@ void check_pointer(const RestoreState& plan, std::size_t index, const SlotDescri
     if (!tracks_objects(pointer))
       in.fail("objects reached by `" + std::string(pointer.name) +
               "`, which is not a raw pointer to a class object");
+    SlotKey key{index, std::uint32_t(&pointer - frames[index].function->slots)};
+    regions.watermarks[key] = regions.session ? regions.session->objects.size() : 0;
     HeapRegionScope scope; // their sizes, for the pointers checked after it
     codec_ops(pointer).check(in);
-    regions[{index, std::uint32_t(&pointer - frames[index].function->slots)}] =
-        std::move(scope.regions);
+    regions.regions[key] = std::move(scope.regions);
     return;
   }
   if (tag != PointerTag::into_frame && tag != PointerTag::into_heap)
@@ -297,18 +315,19 @@ void check_pointer(const RestoreState& plan, std::size_t index, const SlotDescri
   // Into the objects a pointer written before this one moved: their regions are cached.
   bool into_tracked = tag == PointerTag::into_heap && slot < f.num_slots &&
                       tracks_objects(f.slots[slot]) &&
-                      regions.count({index - up, std::uint32_t(slot)}) != 0;
+                      regions.regions.count({index - up, std::uint32_t(slot)}) != 0;
   if (slot >= f.num_slots || !(pointer_target(f.slots[slot]) || into_tracked) ||
       !live_at(f.sites[frame.site], std::uint32_t(slot)))
     in.fail("pointer into slot " + std::to_string(slot) + " of `" + f.display_name +
             "`, which that frame does not hold there");
   std::uint64_t bytes = f.slots[slot].size;
   if (tag == PointerTag::into_heap) {
-    auto [cached, fresh] = regions.try_emplace({index - up, std::uint32_t(slot)});
+    SlotKey key{index - up, std::uint32_t(slot)};
+    auto [cached, fresh] = regions.regions.try_emplace(key);
     if (fresh) {
       for (const RestoreFrame::ObjectBytes& object : frame.objects)
         if (object.slot == slot)
-          cached->second = heap_regions_in(f.slots[slot], object.begin, object.end);
+          cached->second = heap_regions_in(regions, key, f.slots[slot], object.begin, object.end);
     }
     if (region >= cached->second.size())
       in.fail("pointer into heap region " + std::to_string(region) + " of `" + f.slots[slot].name +
@@ -326,6 +345,9 @@ void restore_pointer(RestoreState& state, const SlotDescriptor& slot, std::byte*
     in.read(field, std::size_t(slot.size));
   auto tag = PointerTag(in.varint());
   if (tag == PointerTag::tracked) { // checked: the slot has a codec
+    const FunctionDescriptor& f = *state.records.back()->function;
+    state.heap_regions.watermarks[{state.records.size() - 1, std::uint32_t(&slot - f.slots)}] =
+        state.tracked->objects.size();
     codec_ops(slot).load(field + slot.extent, in);
     return;
   }

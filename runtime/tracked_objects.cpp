@@ -21,8 +21,9 @@
 #define PPP2P_SANITIZER_ALLOCATOR 1
 #endif
 #if __has_feature(address_sanitizer)
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/lsan_interface.h>
-#define PPP2P_LEAK_SANITIZER 1
+#define PPP2P_ADDRESS_SANITIZER 1
 #endif
 #endif
 
@@ -111,7 +112,14 @@ bool save_untracked_place(Writer& out, const void* object, std::size_t bytes,
                           const std::type_info& type) {
   auto address = reinterpret_cast<std::uintptr_t>(object);
   auto [stack_begin, stack_end] = thread_stack();
-  if (address >= stack_begin && address < stack_end)
+  bool on_stack = address >= stack_begin && address < stack_end;
+#ifdef PPP2P_ADDRESS_SANITIZER
+  // ASan may keep locals in a fake stack of its own (detect_stack_use_after_return).
+  if (void* fake = __asan_get_current_fake_stack())
+    on_stack |=
+        __asan_addr_is_in_fake_stack(fake, const_cast<void*>(object), nullptr, nullptr) != nullptr;
+#endif
+  if (on_stack)
     refuse(type, "into the stack of this thread (a local variable, or a member of one)");
   thread_local ModuleMap modules;
   if (const Segment* segment = modules.find(address)) {
@@ -136,7 +144,7 @@ bool save_untracked_place(Writer& out, const void* object, std::size_t bytes,
 }
 
 void abandon_storage([[maybe_unused]] void* storage) noexcept {
-#ifdef PPP2P_LEAK_SANITIZER
+#ifdef PPP2P_ADDRESS_SANITIZER
   __lsan_ignore_object(storage);
 #endif
 }
@@ -171,9 +179,9 @@ void fail_tracked_dynamic(const std::type_info& pointer, const std::type_info& o
 void fail_tracked_twice(const std::type_info& type) {
   throw error(errc::capture_failed,
               "an object of class `" + class_name(type) +
-                  "` is reached from two variables of the captured frames through raw or smart "
-                  "pointers (each would rebuild its own copy); keep the structure in one "
-                  "variable, or reach it from the others through that one");
+                  "` is reached both from the captured frames and from an argument of the root "
+                  "function, which moves apart from them (each would rebuild its own copy); "
+                  "take the argument by value, or reach the object through the argument only");
 }
 
 } // namespace ppp2p::detail

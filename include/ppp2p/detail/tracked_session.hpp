@@ -7,12 +7,15 @@
 // in storage taken like `new T` takes it, so that the program's `delete` matches.
 //
 // One session spans an encoding or decoding of a whole value: encode(), decode() and a frame
-// slot's codec open it (TrackedScope); codecs nested inside share it.
+// slot's codec open it (TrackedScope); codecs nested inside share it. A snapshot has one
+// session for all its frames (the frame runtime's), so that an object two variables reach
+// moves once; each slot's bytes hold the objects it met first.
 #pragma once
 
 #include <ppp2p/detail/byte_io.hpp>
 #include <ppp2p/detail/heap_regions.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -61,9 +64,9 @@ struct TrackedObject {
   const std::type_info* shared_type = nullptr; // the T of the shared_ptr<T> that owns it
 };
 
-/// The addresses of objects tracked by every encoding of one capture (set by the frame
-/// runtime): an object that two variables' encodings both reach would be built twice on
-/// restore, so the second one fails the capture instead.
+/// The addresses of the objects a capture's frames moved, while it encodes the root's arguments
+/// (which move apart from the frames): an object both reach would be built twice on restore,
+/// so it fails the capture instead.
 inline thread_local std::unordered_set<const void*>* tracked_in_capture = nullptr;
 
 /// Throws ppp2p::error (capture_failed) naming `type` (runtime/tracked_objects.cpp).
@@ -75,6 +78,18 @@ void abandon_storage(void* storage) noexcept;
 class TrackedObjects {
 public:
   explicit TrackedObjects(TrackedMode mode) : mode(mode) {}
+  /// A snapshot's session as it was when it had met its first `count` objects (their classes,
+  /// and in save and load their addresses): to encode or decode one slot again as the snapshot
+  /// did (its heap regions).
+  TrackedObjects(TrackedMode mode, const TrackedObjects& from, std::size_t count)
+      : mode(mode), per_slot(true) {
+    objects.assign(from.objects.begin(),
+                   from.objects.begin() + std::ptrdiff_t(std::min(count, from.objects.size())));
+    if (mode == TrackedMode::save)
+      for (std::size_t id = 0; id < objects.size(); ++id)
+        if (objects[id].address)
+          ids.emplace(objects[id].address, id);
+  }
   TrackedObjects(const TrackedObjects&) = delete;
   TrackedObjects& operator=(const TrackedObjects&) = delete;
   ~TrackedObjects() {
@@ -86,6 +101,10 @@ public:
   }
 
   const TrackedMode mode;
+  /// The session of a whole snapshot: each frame slot's encoding (a scope directly inside it)
+  /// writes the objects it reached at its end, and numbers objects an earlier slot met.
+  bool per_slot = false;
+  unsigned depth = 0;                                 // scopes open inside it
   std::unordered_map<const void*, std::uint64_t> ids; // save: address -> id
   std::vector<TrackedObject> objects;                 // by id
 
@@ -157,56 +176,76 @@ template <class T> struct Owned {
   bool met_before = false; // the caller shares or adopts it
 };
 
-/// Opens a session unless one is open; finish() drains it (the outermost scope's only).
+/// Opens a session unless one is open; finish() drains it: the outermost scope's, or in a
+/// snapshot's session a scope directly inside it (a frame slot's codec).
 class TrackedScope {
 public:
   explicit TrackedScope(TrackedMode mode) {
-    if (!tracked_objects)
+    if (!tracked_objects) {
       tracked_objects = &session_.emplace(mode);
+    } else {
+      outer_ = tracked_objects;
+      ++outer_->depth;
+    }
   }
   ~TrackedScope() {
     if (session_)
       tracked_objects = nullptr;
+    else
+      --outer_->depth;
   }
   TrackedScope(const TrackedScope&) = delete;
   TrackedScope& operator=(const TrackedScope&) = delete;
 
-  /// The whole object a frame slot's codec moves, as the first object of the session, so that
+  /// The whole object a frame slot's codec moves, as the next object of the session, so that
   /// raw pointers inside it back to it (a child's parent) move too; on load, where it will be
-  /// built (null in a check). Nothing when this scope is nested.
+  /// built (null in a check). Nothing when this scope is nested in a value.
   void track_whole(const void* object, const std::type_info& type) {
-    if (!session_)
+    TrackedObjects* session = slot_session();
+    if (!session)
       return;
-    if (session_->mode == TrackedMode::save) {
+    if (session->mode == TrackedMode::save) {
       std::uint64_t id = 0;
-      session_->add(object, type, TrackedOwner::whole, id);
+      session->add(object, type, TrackedOwner::whole, id);
     } else {
-      session_->add_loaded(session_->mode == TrackedMode::load ? const_cast<void*>(object)
-                                                               : nullptr,
-                           type, TrackedOwner::whole);
+      session->add_loaded(session->mode == TrackedMode::load ? const_cast<void*>(object) : nullptr,
+                          type, TrackedOwner::whole);
     }
   }
 
   template <class Stream> void finish(Stream& stream) {
-    if (session_)
-      session_->drain(stream);
+    if (TrackedObjects* session = slot_session())
+      session->drain(stream);
   }
 
 private:
+  TrackedObjects* slot_session() {
+    if (session_)
+      return &*session_;
+    return outer_->per_slot && outer_->depth == 1 ? outer_ : nullptr;
+  }
+
   std::optional<TrackedObjects> session_;
+  TrackedObjects* outer_ = nullptr;
 };
 
-/// Runs `body` with no session open (a nested encoding that must stand alone).
-template <class Body> decltype(auto) without_tracking(Body&& body) {
-  struct Restore {
-    TrackedObjects* saved;
-    std::unordered_set<const void*>* saved_capture;
-    ~Restore() {
-      tracked_objects = saved;
-      tracked_in_capture = saved_capture;
-    }
-  } restore{std::exchange(tracked_objects, nullptr), std::exchange(tracked_in_capture, nullptr)};
-  return std::forward<Body>(body)();
-}
+/// Makes `session` (and `capture`) this thread's while it lives, then restores the previous.
+class UseTrackedObjects {
+public:
+  explicit UseTrackedObjects(TrackedObjects* session,
+                             std::unordered_set<const void*>* capture = nullptr)
+      : saved_(std::exchange(tracked_objects, session)),
+        saved_capture_(std::exchange(tracked_in_capture, capture)) {}
+  ~UseTrackedObjects() {
+    tracked_objects = saved_;
+    tracked_in_capture = saved_capture_;
+  }
+  UseTrackedObjects(const UseTrackedObjects&) = delete;
+  UseTrackedObjects& operator=(const UseTrackedObjects&) = delete;
+
+private:
+  TrackedObjects* saved_;
+  std::unordered_set<const void*>* saved_capture_;
+};
 
 } // namespace ppp2p::detail

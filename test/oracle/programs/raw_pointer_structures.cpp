@@ -2,9 +2,10 @@
 // an AVL tree driven by `Node* root = insert(root, key)` with a site inside the recursion, a
 // doubly linked list class walked with a `Node*` cursor, a chained hash table (a vector of
 // bucket heads), a circular list, a tree owning its children through unique_ptr with raw parent
-// pointers, two shared_ptrs sharing one object, and a pointer to a const global sentinel. Each
-// object moves once (sharing and cycles kept) and is built with `new`, so the program's own
-// `delete` frees it after a resume.
+// pointers, two lists that meet, shared_ptrs sharing one object (in a vector and a local), and
+// a pointer to a const global sentinel. Each object moves once (sharing and cycles kept, also
+// between variables) and is built with `new`, so the program's own `delete` frees it after a
+// resume.
 #include "../oracle.hpp"
 
 #include <memory>
@@ -256,8 +257,21 @@ const Sentinel kEnd{-1};
   ppp2p::checkpoint();
   total += long(deep->path().size()) * 1000 + long(deep->parent->parent->children.size());
 
+  // Two lists that meet: each variable reaches the shared tail.
+  Node* tail = new Node{100, nullptr, nullptr, 0};
+  Node* one = new Node{1, nullptr, tail, 0};
+  Node* two = new Node{2, nullptr, new Node{3, nullptr, tail, 0}, 0};
+  ppp2p::checkpoint();
+  one->right->key += 5; // the tail, through `one`
+  total = (total * 13 + two->right->right->key + tail->key) % 1000000007;
+  delete two->right;
+  delete two;
+  delete one;
+  delete tail;
+
   // Three owners of one counter, and a pointer to a const global.
-  std::vector<std::shared_ptr<Counter>> owners{std::make_shared<Counter>()};
+  auto first_owner = std::make_shared<Counter>();
+  std::vector<std::shared_ptr<Counter>> owners{first_owner};
   owners.push_back(owners[0]);
   owners.push_back(std::make_shared<Counter>());
   owners.push_back(owners[0]);
@@ -266,6 +280,7 @@ const Sentinel kEnd{-1};
   owners[0]->hits += 5;
   owners[1]->hits += 7;
   owners[2]->hits += 1;
+  first_owner->hits *= 2;
   total += owners[3]->hits * 100 + owners[0].use_count() * 10 + owners[2].use_count() +
            (end == &kEnd ? 1 : 0) + end->marker;
 
