@@ -102,11 +102,11 @@ template <class T> void save_owned(Writer& out, const T* object, TrackedOwner ow
     if (*known.type != *type)
       fail_tracked_type(*known.type, *type);
     bool shared_again = owner == TrackedOwner::shared && known.owner == TrackedOwner::shared;
-    if (known.owner != TrackedOwner::raw && !shared_again)
+    if (known.owner != TrackedOwner::raw && !shared_again && !current_tracked_objects().replay)
       throw error(errc::encode_failed,
                   "an object of class `" + class_name(*type) + "` is owned by two smart " +
                       "pointers that do not share it (a unique_ptr and another owner)");
-    if (shared_again && *known.shared_type != typeid(T))
+    if (shared_again && *known.shared_type != typeid(T) && !current_tracked_objects().replay)
       throw error(errc::encode_failed, "an object of class `" + class_name(*type) +
                                            "` is shared through shared_ptrs to `" +
                                            class_name(*known.shared_type) + "` and to `" +
@@ -152,7 +152,7 @@ template <class T> Owned<T> load_owned(Reader& in, const char* owner, TrackedOwn
               std::to_string(session.objects.size()) + " met so far");
     TrackedObject& known = session.objects[std::size_t(id)];
     bool shared_again = holder == TrackedOwner::shared && known.owner == TrackedOwner::shared;
-    if (known.owner != TrackedOwner::raw && !shared_again)
+    if (known.owner != TrackedOwner::raw && !shared_again && !session.replay)
       in.fail(std::string(owner) + " of object #" + std::to_string(id) +
               ", which another smart pointer owns");
     if (*known.type != typeid(T) && !shared_again)

@@ -82,7 +82,7 @@ public:
   /// and in save and load their addresses): to encode or decode one slot again as the snapshot
   /// did (its heap regions).
   TrackedObjects(TrackedMode mode, const TrackedObjects& from, std::size_t count)
-      : mode(mode), per_slot(true) {
+      : mode(mode), per_slot(true), replay(true) {
     objects.assign(from.objects.begin(),
                    from.objects.begin() + std::ptrdiff_t(std::min(count, from.objects.size())));
     if (mode == TrackedMode::save)
@@ -104,6 +104,9 @@ public:
   /// The session of a whole snapshot: each frame slot's encoding (a scope directly inside it)
   /// writes the objects it reached at its end, and numbers objects an earlier slot met.
   bool per_slot = false;
+  /// Seeded from a snapshot's session, whose objects' owners reflect slots after this one too
+  /// (a raw pointer's object a later unique_ptr took): ownership was checked when it was made.
+  bool replay = false;
   unsigned depth = 0;                                 // scopes open inside it
   std::unordered_map<const void*, std::uint64_t> ids; // save: address -> id
   std::vector<TrackedObject> objects;                 // by id

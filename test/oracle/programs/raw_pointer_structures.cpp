@@ -269,6 +269,18 @@ const Sentinel kEnd{-1};
   delete one;
   delete tail;
 
+  // An object met first through a raw pointer, then owned by a unique_ptr in a later
+  // variable, and a pointer into another object that variable owns.
+  Node* loose = new Node{7, nullptr, nullptr, 0};
+  std::vector<Node*> view{loose};
+  std::vector<std::unique_ptr<Node>> owned;
+  owned.emplace_back(loose);
+  owned.push_back(std::make_unique<Node>(Node{8, nullptr, nullptr, 0}));
+  int* key = &owned[1]->key;
+  ppp2p::checkpoint();
+  *key += view[0]->key;
+  total = (total * 17 + owned[1]->key + (view[0] == owned[0].get() ? 1 : 0)) % 1000000007;
+
   // Three owners of one counter, and a pointer to a const global.
   auto first_owner = std::make_shared<Counter>();
   std::vector<std::shared_ptr<Counter>> owners{first_owner};
