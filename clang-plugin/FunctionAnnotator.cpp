@@ -256,20 +256,7 @@ bool FunctionAnnotator::annotateSlot(const FunctionDecl& fn, const VarDecl& var,
     fields.push_back({"at", std::to_string(pointerOffset)});
     fields.push_back(
         {"size", std::to_string(context.getTypeSizeInChars(var.getType()).getQuantity())});
-    if (tracked) {
-      std::optional<CodecFunctions> functions =
-          codecs_.instantiate(var.getType(), var.getLocation());
-      if (!functions) {
-        diags.Report(var.getLocation(),
-                     diags.getCustomDiagID(DiagnosticsEngine::Error,
-                                           "cannot instantiate the codec of %0 (type %1): is "
-                                           "<ppp2p/ppp2p.hpp> included?"))
-            << &var << var.getType();
-        return false;
-      }
-      addFunctions(*functions, var.getLocation(), args);
-    }
-    return true;
+    return !tracked || addSlotCodec(var, /*fieldwise=*/false, args);
   }
   if (c.movability == Movability::Refused) {
     if (site || indirect) {
@@ -308,19 +295,9 @@ bool FunctionAnnotator::annotateSlot(const FunctionDecl& fn, const VarDecl& var,
   if (c.movability == Movability::Raw) {
     fields.push_back({"kind", "raw"});
   } else {
-    std::optional<CodecFunctions> functions =
-        c.fieldwise ? codecs_.instantiateFieldwise(var.getType(), var.getLocation())
-                    : codecs_.instantiate(var.getType(), var.getLocation());
-    if (!functions) {
-      diags.Report(var.getLocation(),
-                   diags.getCustomDiagID(DiagnosticsEngine::Error,
-                                         "cannot instantiate the codec of %0 (type %1): is "
-                                         "<ppp2p/ppp2p.hpp> included?"))
-          << &var << var.getType();
+    if (!addSlotCodec(var, c.fieldwise, args))
       return false;
-    }
     fields.push_back({"kind", "codec"});
-    addFunctions(*functions, var.getLocation(), args);
   }
   if (frame_.addressed.contains(&var))
     fields.push_back({"addressed", "1"});
@@ -335,6 +312,23 @@ bool FunctionAnnotator::annotateSlot(const FunctionDecl& fn, const VarDecl& var,
   return true;
 }
 
+bool FunctionAnnotator::addSlotCodec(const VarDecl& var, bool fieldwise, std::vector<Expr*>& args) {
+  std::optional<CodecFunctions> functions =
+      fieldwise ? codecs_.instantiateFieldwise(var.getType(), var.getLocation())
+                : codecs_.instantiate(var.getType(), var.getLocation());
+  if (!functions) {
+    DiagnosticsEngine& diags = sema_.getDiagnostics();
+    diags.Report(var.getLocation(),
+                 diags.getCustomDiagID(DiagnosticsEngine::Error,
+                                       "cannot instantiate the codec of %0 (type %1): is "
+                                       "<ppp2p/ppp2p.hpp> included?"))
+        << &var << var.getType();
+    return false;
+  }
+  addFunctions(*functions, var.getLocation(), args);
+  return true;
+}
+
 bool FunctionAnnotator::annotateRangeVar(
     const VarDecl& var, const RangeVar& range, const CallExpr* site,
     std::vector<std::pair<llvm::StringRef, std::string>>& fields, std::vector<Expr*>& args) {
@@ -343,8 +337,6 @@ bool FunctionAnnotator::annotateRangeVar(
   std::string reason, hint = "loop over an index, or copy the range into a local variable first";
   QualType container = loop.range ? loop.range->getType().getNonReferenceType() : QualType();
   const auto* record = container.isNull() ? nullptr : container->getAsCXXRecordDecl();
-  bool unordered = record && record->isInStdNamespace() && record->getIdentifier() &&
-                   record->getName().starts_with("unordered_");
   bool proxy = record && record->isInStdNamespace() && record->getIdentifier() &&
                record->getName() == "vector" && isa<ClassTemplateSpecializationDecl>(record) &&
                cast<ClassTemplateSpecializationDecl>(record)
@@ -358,9 +350,11 @@ bool FunctionAnnotator::annotateRangeVar(
     if (auto it = frame_.rangeVars.find(loop.alias);
         it != frame_.rangeVars.end() && it->second.role == RangeRole::Element)
       outer = it->second.loop;
-  if (!loop.target && !loop.temporaryRange && !outer && !unordered && !proxy) {
+  if (!loop.target && !loop.temporaryRange && !outer && !proxy) {
     // The range is elsewhere (a reference parameter, an element of a container): the loop's
-    // variables move as relocated pointers, found at capture in what the frames hold.
+    // variables move as relocated pointers, found at capture in what the frames hold; iterators
+    // that are not one pointer (a deque's, a user's container's) move as their distance from
+    // the range's begin(), restored once the range's pointer is (below).
     const auto* fn = dyn_cast_or_null<FunctionDecl>(var.getParentFunctionOrMethod());
     std::optional<Classification> pointer = classifier_.classifyPointerVariable(var.getType());
     if (const VarDecl* global = fn ? pointsIntoWritableGlobal(*fn, *loop.range) : nullptr)
@@ -370,15 +364,10 @@ bool FunctionAnnotator::annotateRangeVar(
              (pointer && pointer->movability == Movability::Raw)) {
       fields.push_back({"kind", "pointer"});
       return true;
-    } else
-      reason = "its range is not a local variable of this function, and its iterators are not "
-               "those relocated then (of vector, string, array, list, forward_list, map, set)";
+    }
   } else if (!loop.target && !loop.temporaryRange && !outer)
     reason = "its range is not a local variable of this function, so it may not exist where "
              "the loop resumes";
-  else if (unordered)
-    reason = "the order of an unordered container is not kept by a move, so the loop could "
-             "not resume where it was";
   else if (proxy)
     reason = "std::vector<bool> has no element objects to refer to";
 

@@ -58,6 +58,10 @@ private:
                         std::vector<std::pair<llvm::StringRef, std::string>>& fields,
                         std::vector<clang::Expr*>& args);
 
+  /// Instantiates the codec of `var`'s type (built from its layout if `fieldwise`) and appends
+  /// its functions; reports the variable and returns false if it cannot.
+  bool addSlotCodec(const clang::VarDecl& var, bool fieldwise, std::vector<clang::Expr*>& args);
+
   /// Appends `&function` for each codec function to an annotation's arguments.
   void addFunctions(const CodecFunctions& functions, clang::SourceLocation where,
                     std::vector<clang::Expr*>& args);

@@ -146,16 +146,23 @@ static bool isContiguousIterator(QualType type) {
   return false;
 }
 
-/// libstdc++'s iterators of node containers (list, forward_list, map, set and their multi-
-/// variants), and reverse iterators of them: one pointer to a node (_M_node), which the codecs
+/// libstdc++'s iterators of node containers (list, forward_list, map, set, their unordered and
+/// multi- variants), and reverse iterators of them: one pointer to a node, which the codecs
 /// report as a heap region of the container (heap_regions.hpp, element_region), or to the
 /// container's own header (end()).
 static bool isNodeIterator(ASTContext& context, QualType type) {
   const auto* record = type->getAsCXXRecordDecl();
-  if (!record || !record->isInStdNamespace() || !record->getIdentifier() ||
-      !record->hasDefinition())
+  if (!record || !record->getIdentifier() || !record->hasDefinition())
     return false;
   llvm::StringRef name = record->getName();
+  if (name == "_Node_iterator" || name == "_Node_const_iterator") {
+    // An unordered container's (std::__detail), whose base holds the node, _M_cur.
+    const auto* ns = dyn_cast<NamespaceDecl>(record->getDeclContext());
+    return ns && ns->getName() == "__detail" && ns->getParent()->isStdNamespace() &&
+           context.getTypeSize(type) == context.getTypeSize(context.VoidPtrTy);
+  }
+  if (!record->isInStdNamespace())
+    return false;
   if (name == "reverse_iterator") {
     const auto* spec = dyn_cast<ClassTemplateSpecializationDecl>(record);
     return spec && spec->getTemplateArgs().size() >= 1 &&

@@ -138,6 +138,15 @@ std::uint32_t __ppp2p_restore_frame(const FunctionDescriptor* function, FrameRec
     // element, which may be the range of an inner loop.
     auto next_iterator = iterators.begin();
     auto next_pointer = pointers.begin();
+    auto build_iterator = [&](const SlotDescriptor& slot, const Deferred& iterator) {
+      ppp2p::Reader bytes(iterator.bytes, std::size_t(iterator.end - iterator.bytes));
+      void* container = load_pointer(record_field(record, function->slots[slot.related]));
+      iterator_ops(slot).load(load_pointer(record_field(record, slot)), container, bytes);
+      built.push_back(&slot);
+    };
+    // Iterators of a range a relocated pointer designates (a reference parameter's deque):
+    // built once the pointers are.
+    std::vector<std::pair<const SlotDescriptor*, Deferred>> late_iterators;
     for (std::uint32_t k = 0; k < site.num_live; ++k) {
       const SlotDescriptor& slot = function->slots[site.live[k]];
       if (next_pointer != pointers.end() && next_pointer->slot == &slot) {
@@ -145,13 +154,16 @@ std::uint32_t __ppp2p_restore_frame(const FunctionDescriptor* function, FrameRec
         store_pointer(record_field(record, slot),
                       static_cast<std::byte*>(base) + (next_pointer++)->offset);
       } else if (SlotKind(slot.kind) == SlotKind::iterator) {
-        const Deferred& iterator = *next_iterator++;
-        ppp2p::Reader bytes(iterator.bytes, std::size_t(iterator.end - iterator.bytes));
-        void* container = load_pointer(record_field(record, function->slots[slot.related]));
-        iterator_ops(slot).load(load_pointer(record_field(record, slot)), container, bytes);
-        built.push_back(&slot);
+        if (written_last(function->slots[slot.related]))
+          late_iterators.emplace_back(&slot, *next_iterator++);
+        else
+          build_iterator(slot, *next_iterator++);
       } else if (SlotKind(slot.kind) == SlotKind::element_reference) {
         const SlotDescriptor& base = function->slots[slot.related];
+        if (SlotKind(base.kind) == SlotKind::iterator &&
+            written_last(function->slots[base.related]))
+          in.fail("a loop's element reference into a range whose pointer is restored last (the "
+                  "plugin moves such elements as pointers: a plugin of another version?)");
         void* element = SlotKind(base.kind) == SlotKind::iterator
                             ? iterator_ops(base).element(slot_object(record, base))
                             : load_pointer(record_field(record, base));
@@ -162,6 +174,8 @@ std::uint32_t __ppp2p_restore_frame(const FunctionDescriptor* function, FrameRec
     for (std::uint32_t k = 0; k < site.num_live; ++k)
       if (const SlotDescriptor& slot = function->slots[site.live[k]]; written_last(slot))
         restore_pointer(state, slot, record_field(record, slot), in);
+    for (const auto& [slot, iterator] : late_iterators)
+      build_iterator(*slot, iterator);
   } catch (...) {
     for (auto it = built.rbegin(); it != built.rend(); ++it) {
       const SlotDescriptor& slot = **it;

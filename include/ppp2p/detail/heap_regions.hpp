@@ -1,10 +1,10 @@
 // Heap memory owned by objects, in the order their codecs meet it: a vector's elements, a long
-// string's characters, a unique_ptr's or shared_ptr's object, each node of a list, map or set
-// (links and element), each element of a deque. It is how a pointer into such memory is captured as
-// (the object, the region's ordinal, an offset) and found again in the restored object, whose codec
-// meets the same regions in the same order. Codecs report regions only while the frame runtime
-// collects them (when it looks for a pointer's target), so encoding costs one thread-local load
-// otherwise.
+// string's characters, a unique_ptr's or shared_ptr's object, each node of a list, map or set,
+// ordered or not (links and element), each element of a deque. It is how a pointer into such
+// memory is captured as (the object, the region's ordinal, an offset) and found again in the
+// restored object, whose codec meets the same regions in the same order. Codecs report regions
+// only while the frame runtime collects them (when it looks for a pointer's target), so
+// encoding costs one thread-local load otherwise.
 #pragma once
 
 #include <cstddef>
@@ -47,9 +47,10 @@ inline void note_heap_region(const void* base, std::size_t bytes) {
 }
 
 /// The region of the element `at` refers to. In a node container (list, forward_list, map,
-/// set and their multi- variants) with libstdc++, its whole node, links first: an iterator a
-/// user keeps is a pointer to the node, which then relocates like any pointer into the region
-/// (libstdc++'s node iterators hold the node as their only member, _M_node). Else the element.
+/// set, their unordered and multi- variants) with libstdc++, its whole node, links first: an
+/// iterator a user keeps is a pointer to the node, which then relocates like any pointer into
+/// the region (libstdc++'s node iterators hold the node as their only member, _M_node, or
+/// _M_cur in unordered containers). Else the element.
 template <class Iterator> std::pair<const void*, std::size_t> element_region(const Iterator& at) {
   const auto* element = reinterpret_cast<const std::byte*>(std::addressof(*at));
   std::size_t bytes = sizeof(*at);
@@ -58,6 +59,9 @@ template <class Iterator> std::pair<const void*, std::size_t> element_region(con
   if constexpr (!std::is_base_of_v<std::random_access_iterator_tag, Category> &&
                 requires { at._M_node; }) {
     const auto* node = reinterpret_cast<const std::byte*>(at._M_node);
+    return {node, std::size_t(element + bytes - node)};
+  } else if constexpr (requires { at._M_cur; }) { // an unordered container's node
+    const auto* node = reinterpret_cast<const std::byte*>(at._M_cur);
     return {node, std::size_t(element + bytes - node)};
   }
 #endif

@@ -97,16 +97,17 @@ template <class T> void save_owned(Writer& out, const T* object, TrackedOwner ow
     }
   }
   std::uint64_t id = 0;
-  if (kind != 0 && !current_tracked_objects().add(whole, *type, owner, id)) {
-    TrackedObject& known = current_tracked_objects().objects[std::size_t(id)];
+  TrackedObjects* session = kind != 0 ? &current_tracked_objects() : nullptr;
+  if (session && !session->add(whole, *type, owner, id)) {
+    TrackedObject& known = session->objects[std::size_t(id)];
     if (*known.type != *type)
       fail_tracked_type(*known.type, *type);
     bool shared_again = owner == TrackedOwner::shared && known.owner == TrackedOwner::shared;
-    if (known.owner != TrackedOwner::raw && !shared_again && !current_tracked_objects().replay)
+    if (known.owner != TrackedOwner::raw && !shared_again && !session->replay)
       throw error(errc::encode_failed,
                   "an object of class `" + class_name(*type) + "` is owned by two smart " +
                       "pointers that do not share it (a unique_ptr and another owner)");
-    if (shared_again && *known.shared_type != typeid(T) && !current_tracked_objects().replay)
+    if (shared_again && *known.shared_type != typeid(T) && !session->replay)
       throw error(errc::encode_failed, "an object of class `" + class_name(*type) +
                                            "` is shared through shared_ptrs to `" +
                                            class_name(*known.shared_type) + "` and to `" +
@@ -115,8 +116,8 @@ template <class T> void save_owned(Writer& out, const T* object, TrackedOwner ow
     known.owner = owner;
     known.shared_type = &typeid(T);
     kind = 3;
-  } else if (kind != 0) {
-    current_tracked_objects().objects[std::size_t(id)].shared_type = &typeid(T);
+  } else if (session) {
+    session->objects[std::size_t(id)].shared_type = &typeid(T);
   }
   out.write(&kind, 1);
   if (kind == 1) {

@@ -1,10 +1,14 @@
 // Purpose: a range-for loop live across a site moves when its range is a local (its iterators
-// move as distances); one over an unordered container or over something that is not a local
-// of the function is refused once per loop, at the loop, with a note at the site and a hint.
+// move as distances; also over an unordered container, whose order a move keeps) or a
+// reference parameter's (its iterators relocate, or move as distances from its begin()); one
+// over a process-local global is refused once per loop, at the loop, with a note at the site
+// and a hint.
 // RUN: %clangxx -fsyntax-only -Xclang -verify %s
 #include <ppp2p/ppp2p.hpp>
 
+#include <deque>
 #include <map>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -24,10 +28,23 @@
   return total + int(table.size());
 }
 
-[[ppp2p::checkpointable]] int unordered(std::unordered_set<int> seen) {
+[[ppp2p::checkpointable]] int unordered(std::unordered_set<int> seen,
+                                        const std::unordered_map<int, int>& weights) {
   int total = 0;
-  for (int v : seen) // expected-error {{this range-for loop is live across a ppp2p site, but it cannot move to another process: the order of an unordered container is not kept by a move}} expected-note {{hint: loop over an index, or copy the range into a local variable first}}
-    total += step(v); // expected-note {{the loop is live across this site}}
+  for (int v : seen)
+    total += step(v);
+  for (const auto& [key, weight] : weights)
+    total += step(key * weight);
+  return total;
+}
+
+// Not locals, iterators of more than one pointer: moved as distances from the range's begin().
+[[ppp2p::checkpointable]] int elsewhere_deque(const std::deque<int>& queue, std::deque<int>& out) {
+  int total = 0;
+  for (int v : queue)
+    total += step(v);
+  for (int& v : out)
+    v = step(v);
   return total;
 }
 
