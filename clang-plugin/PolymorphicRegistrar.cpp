@@ -80,6 +80,15 @@ void PolymorphicRegistrar::polymorphicClasses(DeclContext* scope,
     }
     if (isa<NamespaceDecl, LinkageSpecDecl, ExportDecl>(member))
       polymorphicClasses(cast<DeclContext>(member), out);
+    // Classes defined inside a function's body (a local class is a template argument like any
+    // other since C++11, so its registration is instantiated the same way).
+    if (auto* fn = dyn_cast<FunctionDecl>(member);
+        fn && fn->doesThisDeclarationHaveABody() && !fn->isDependentContext())
+      polymorphicClasses(fn, out);
+    if (auto* tmpl = dyn_cast<FunctionTemplateDecl>(member))
+      for (FunctionDecl* spec : tmpl->specializations())
+        if (spec->doesThisDeclarationHaveABody())
+          polymorphicClasses(spec, out);
   }
 }
 

@@ -4,8 +4,8 @@
 // class derived from it (<ppp2p/detail/polymorphic_owners.hpp>). At the end of the translation
 // unit, for each such base whose smart pointer's codec was instantiated, this instantiates
 // polymorphic_registration<Base, Derived>::registered (a static initialiser, kept by a `used`
-// attribute) for every class of the unit derived from it that can move: public, unambiguous,
-// not abstract, no virtual base on the way.
+// attribute) for every class of the unit derived from it that can move (those of namespaces,
+// classes, and function bodies): public, unambiguous, not abstract, no virtual base on the way.
 //
 //===----------------------------------------------------------------------===//
 #pragma once

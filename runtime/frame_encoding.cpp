@@ -25,32 +25,15 @@ std::string_view strip_local_marker(const char* type_name) {
   return name;
 }
 
-} // namespace
-
-std::optional<Snapshot> capture_chain(const FrameRecord* innermost, const FrameRecord* root,
-                                      const std::vector<RootArgument>& arguments) {
-  // Innermost first while walking; written root first.
-  thread_local std::vector<const FrameRecord*> chain;
-  chain.clear();
-  const FrameRecord* record = innermost;
-  for (; record && record != root; record = record->parent)
-    chain.push_back(record);
-  if (record != root || chain.empty())
-    return std::nullopt;
-
-  // Allocate once: the previous capture on this thread is the best guess of the size.
-  thread_local std::size_t previous_size = 0;
-  SnapshotBuilder builder(previous_size + previous_size / 8);
-  std::vector<FunctionRef> functions;
+/// Writes the frames of `chain` (root first) to `out` in `tracked`'s session, adding the
+/// functions they run to `functions`; false if the chain cannot move after all.
+bool write_frames(const std::vector<const FrameRecord*>& chain,
+                  const std::vector<RootArgument>& arguments, Writer& out,
+                  std::vector<FunctionRef>& functions, TrackedObjects& tracked) {
   std::unordered_map<const FunctionDescriptor*, std::uint64_t> function_index;
-  Writer& out = builder.frames();
-  // Every object the frames move through a pointer, once (tracked_session.hpp).
-  TrackedObjects tracked(TrackedMode::save);
-  tracked.per_slot = true;
   UseTrackedObjects use_tracked(&tracked);
   HeapRegionCache heap_regions;
   heap_regions.session = &tracked;
-  std::reverse(chain.begin(), chain.end()); // root first
   for (std::size_t index = 0; index < chain.size(); ++index) {
     const FrameRecord* frame = chain[index];
     const FunctionDescriptor& f = *frame->function;
@@ -84,7 +67,7 @@ std::optional<Snapshot> capture_chain(const FrameRecord* innermost, const FrameR
         const SlotDescriptor& target = f.slots[slot.related];
         auto* base = static_cast<std::byte*>(pointee_base(frame, target));
         if (pointer < base || pointer > base + pointee_size(slot, target))
-          return std::nullopt; // not into its target after all: this chain cannot move
+          return false; // not into its target after all: this chain cannot move
         out.varint(std::uint64_t(pointer - base));
         break;
       }
@@ -102,6 +85,50 @@ std::optional<Snapshot> capture_chain(const FrameRecord* innermost, const FrameR
       if (const SlotDescriptor& slot = f.slots[site.live[i]]; written_last(slot))
         save_pointer(chain, arguments, index, slot, heap_regions, out);
   }
+  return true;
+}
+
+/// Objects that raw pointers of the frames reach and that the capture moves as objects made
+/// with `new` are checked, by writing the frames once more in a session that logs every heap
+/// region, not to lie inside memory another object owns (a container's element, a member of
+/// another object): each would become an object of its own after a resume.
+void check_raw_objects_of_frames(const std::vector<const FrameRecord*>& chain,
+                                 const std::vector<RootArgument>& arguments) {
+  std::vector<std::byte> scratch;
+  Writer out(scratch);
+  std::vector<FunctionRef> functions;
+  TrackedObjects tracked(TrackedMode::save);
+  tracked.per_slot = true;
+  LogHeapRegions log;
+  if (write_frames(chain, arguments, out, functions, tracked))
+    check_raw_objects(tracked, log.regions);
+}
+
+} // namespace
+
+std::optional<Snapshot> capture_chain(const FrameRecord* innermost, const FrameRecord* root,
+                                      const std::vector<RootArgument>& arguments) {
+  // Innermost first while walking; written root first.
+  thread_local std::vector<const FrameRecord*> chain;
+  chain.clear();
+  const FrameRecord* record = innermost;
+  for (; record && record != root; record = record->parent)
+    chain.push_back(record);
+  if (record != root || chain.empty())
+    return std::nullopt;
+
+  // Allocate once: the previous capture on this thread is the best guess of the size.
+  thread_local std::size_t previous_size = 0;
+  SnapshotBuilder builder(previous_size + previous_size / 8);
+  std::vector<FunctionRef> functions;
+  // Every object the frames move through a pointer, once (tracked_session.hpp).
+  TrackedObjects tracked(TrackedMode::save);
+  tracked.per_slot = true;
+  std::reverse(chain.begin(), chain.end()); // root first
+  if (!write_frames(chain, arguments, builder.frames(), functions, tracked))
+    return std::nullopt;
+  if (tracked.met_raw_objects())
+    check_raw_objects_of_frames(chain, arguments);
   const FunctionDescriptor& root_function = *chain.front()->function;
   // The state of the root's arguments it may have changed (non-const references): a resume
   // takes them from here, the others from the spawn, as they were.

@@ -28,19 +28,6 @@ bool pointer_target(const SlotDescriptor& slot) {
 
 using SaveFunction = void (*)(const void* object, Writer& out);
 
-/// Collects the heap regions codecs report on this thread while it lives.
-class HeapRegionScope {
-public:
-  HeapRegionScope() : saved_(std::exchange(heap_region_log, &regions)) {}
-  ~HeapRegionScope() { heap_region_log = saved_; }
-  HeapRegionScope(const HeapRegionScope&) = delete;
-  HeapRegionScope& operator=(const HeapRegionScope&) = delete;
-  std::vector<HeapRegion> regions;
-
-private:
-  std::vector<HeapRegion>* saved_;
-};
-
 /// A session that knows the objects the snapshot's session had met before `key`'s slot (the
 /// slot encodes them as their numbers), or none for a root's argument, which moves alone.
 TrackedObjects* seed(std::optional<TrackedObjects>& session, const HeapRegionCache& cache,
@@ -60,7 +47,7 @@ std::vector<HeapRegion> heap_regions_of(const HeapRegionCache& cache, SlotKey ke
   Writer out(scratch);
   std::optional<TrackedObjects> session;
   UseTrackedObjects use(seed(session, cache, key, TrackedMode::save)); // not the capture's own
-  HeapRegionScope scope;
+  LogHeapRegions scope;
   save(object, out);
   scratch.clear();
   return std::move(scope.regions);
@@ -73,7 +60,7 @@ std::vector<HeapRegion> heap_regions_in(const HeapRegionCache& cache, SlotKey ke
   Reader in(begin, std::size_t(end - begin));
   std::optional<TrackedObjects> session;
   UseTrackedObjects use(seed(session, cache, key, TrackedMode::check));
-  HeapRegionScope scope;
+  LogHeapRegions scope;
   codec_ops(slot).check(in);
   return std::move(scope.regions);
 }
@@ -257,7 +244,7 @@ void save_pointer(const std::vector<const FrameRecord*>& chain,
     out.varint(std::uint64_t(PointerTag::tracked));
     SlotKey key{index, std::uint32_t(&slot - f.slots)};
     regions.watermarks[key] = regions.session ? regions.session->objects.size() : 0;
-    HeapRegionScope scope; // what later pointers may point into
+    LogHeapRegions scope; // what later pointers may point into
     try {
       codec_ops(slot).save(field, out);
     } catch (const error& e) {
@@ -297,7 +284,7 @@ void check_pointer(const RestoreState& plan, std::size_t index, const SlotDescri
               "`, which is not a raw pointer to a class object");
     SlotKey key{index, std::uint32_t(&pointer - frames[index].function->slots)};
     regions.watermarks[key] = regions.session ? regions.session->objects.size() : 0;
-    HeapRegionScope scope; // their sizes, for the pointers checked after it
+    LogHeapRegions scope; // their sizes, for the pointers checked after it
     codec_ops(pointer).check(in);
     regions.regions[key] = std::move(scope.regions);
     return;

@@ -143,6 +143,44 @@ bool save_untracked_place(Writer& out, const void* object, std::size_t bytes,
   return false;
 }
 
+void check_raw_objects(const TrackedObjects& session, std::vector<HeapRegion>& regions) {
+  std::sort(regions.begin(), regions.end(),
+            [](const HeapRegion& a, const HeapRegion& b) { return a.base < b.base; });
+  // The furthest end of the regions up to each one: a region that begins before an address
+  // holds it if any of those ends after it.
+  std::vector<const HeapRegion*> furthest(regions.size());
+  for (std::size_t i = 0; i < regions.size(); ++i)
+    furthest[i] = i == 0 || regions[i].base + regions[i].bytes >
+                                furthest[i - 1]->base + furthest[i - 1]->bytes
+                      ? &regions[i]
+                      : furthest[i - 1];
+  for (const TrackedObject& object : session.objects) {
+    if (object.owner != TrackedOwner::raw || !object.address)
+      continue;
+    const auto* address = static_cast<const std::byte*>(object.address);
+    auto first_at = std::lower_bound(
+        regions.begin(), regions.end(), address,
+        [](const HeapRegion& region, const std::byte* at) { return region.base < at; });
+    const HeapRegion* holder = nullptr;
+    if (first_at != regions.begin()) {
+      const HeapRegion* before = furthest[std::size_t(first_at - regions.begin()) - 1];
+      if (before->base + before->bytes > address)
+        holder = before;
+    }
+    // A region that begins at the object: its own (written as an object), or a container's
+    // first element.
+    for (auto at = first_at; !holder && at != regions.end() && at->base == address; ++at)
+      if (!at->tracked_object)
+        holder = &*at;
+    if (holder)
+      refuse(*object.type,
+             holder->tracked_object
+                 ? "inside another object that a raw pointer reaches (a member of it)"
+                 : "inside memory that another object owns and moves (an element of a "
+                   "container, an object a smart pointer owns, or a member of one)");
+  }
+}
+
 void abandon_storage([[maybe_unused]] void* storage) noexcept {
 #ifdef PPP2P_ADDRESS_SANITIZER
   __lsan_ignore_object(storage);

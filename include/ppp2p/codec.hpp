@@ -300,9 +300,16 @@ template <class T> struct codec<T&> {
 
 /// Encodes `value` into `out`.
 template <class T> void encode(Writer& out, const T& value) {
-  detail::TrackedScope tracked(detail::TrackedMode::save);
-  codec<T>::save(out, value);
-  tracked.finish(out);
+  bool raw_objects = false;
+  {
+    detail::TrackedScope tracked(detail::TrackedMode::save);
+    codec<T>::save(out, value);
+    tracked.finish(out);
+    const detail::TrackedObjects* session = tracked.own_session();
+    raw_objects = session && session->met_raw_objects();
+  }
+  if (raw_objects) // rare: raw pointers to objects; checked they were made with `new`
+    detail::check_raw_objects_of([&](Writer& again) { codec<T>::save(again, value); });
 }
 
 /// Decodes a T from `in`; throws ppp2p::snapshot_error if the bytes do not decode.

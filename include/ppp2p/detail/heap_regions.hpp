@@ -19,10 +19,24 @@ namespace ppp2p::detail {
 struct HeapRegion {
   const std::byte* base;
   std::size_t bytes;
+  bool tracked_object = false; // an object a raw pointer reached, moved on its own
 };
 
 /// Set by the frame runtime around the codec call whose regions it collects.
 inline thread_local std::vector<HeapRegion>* heap_region_log = nullptr;
+
+/// Collects the heap regions codecs report on this thread while it lives.
+class LogHeapRegions {
+public:
+  LogHeapRegions() : saved_(std::exchange(heap_region_log, &regions)) {}
+  ~LogHeapRegions() { heap_region_log = saved_; }
+  LogHeapRegions(const LogHeapRegions&) = delete;
+  LogHeapRegions& operator=(const LogHeapRegions&) = delete;
+  std::vector<HeapRegion> regions;
+
+private:
+  std::vector<HeapRegion>* saved_;
+};
 
 inline constexpr std::size_t kNoHeapRegion = ~std::size_t(0);
 
@@ -41,9 +55,9 @@ inline void set_heap_region(std::size_t ordinal, const void* base, std::size_t b
     (*log)[ordinal] = {static_cast<const std::byte*>(base), bytes};
 }
 
-inline void note_heap_region(const void* base, std::size_t bytes) {
+inline void note_heap_region(const void* base, std::size_t bytes, bool tracked_object = false) {
   if (std::vector<HeapRegion>* log = heap_region_log)
-    log->push_back({static_cast<const std::byte*>(base), bytes});
+    log->push_back({static_cast<const std::byte*>(base), bytes, tracked_object});
 }
 
 /// The region of the element `at` refers to. In a node container (list, forward_list, map,

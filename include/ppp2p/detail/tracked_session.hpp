@@ -129,6 +129,14 @@ public:
     return objects.size() - 1;
   }
 
+  /// Save: whether it met objects it moves as made with `new` (reached by raw pointers only).
+  bool met_raw_objects() const {
+    for (const TrackedObject& object : objects)
+      if (object.owner == TrackedOwner::raw)
+        return true;
+    return false;
+  }
+
   /// An object reached only through raw pointers, written or built after the value.
   void defer(void* object, const TrackedCodec& codec) { pending.push_back({object, &codec}); }
 
@@ -137,7 +145,7 @@ public:
   void drain(Writer& out) {
     while (drained < pending.size()) {
       Pending next = pending[drained++]; // a copy: saving it may defer more
-      note_heap_region(next.object, next.codec->bytes);
+      note_heap_region(next.object, next.codec->bytes, /*tracked_object=*/true);
       next.codec->save(next.object, out);
     }
   }
@@ -146,7 +154,7 @@ public:
   void drain(Reader& in) {
     while (drained < pending.size()) {
       Pending next = pending[drained];
-      note_heap_region(next.object, next.codec->bytes);
+      note_heap_region(next.object, next.codec->bytes, /*tracked_object=*/true);
       if (mode == TrackedMode::check)
         next.codec->check(in);
       else
@@ -221,6 +229,9 @@ public:
       session->drain(stream);
   }
 
+  /// The session this scope opened, if it is the outermost one.
+  const TrackedObjects* own_session() const { return session_ ? &*session_ : nullptr; }
+
 private:
   TrackedObjects* slot_session() {
     if (session_)
@@ -231,6 +242,12 @@ private:
   std::optional<TrackedObjects> session_;
   TrackedObjects* outer_ = nullptr;
 };
+
+/// Fails the encoding, naming the class, if an object of `session` that it moves as made with
+/// `new` lies inside one of `regions` that is not that object's own: an element of a container,
+/// a member of another object; moved on its own, it would not be part of that any more after
+/// a resume. `regions` are all the regions the session's encoding met (it may sort them).
+void check_raw_objects(const TrackedObjects& session, std::vector<HeapRegion>& regions);
 
 /// Makes `session` (and `capture`) this thread's while it lives, then restores the previous.
 class UseTrackedObjects {
@@ -250,5 +267,20 @@ private:
   TrackedObjects* saved_;
   std::unordered_set<const void*>* saved_capture_;
 };
+
+/// Encodes once more what `save(Writer&)` encodes, in a session of its own that logs every
+/// heap region, and checks its objects made with `new` (check_raw_objects). encode() does it
+/// when the value reached such objects.
+template <class Save> void check_raw_objects_of(Save&& save) {
+  std::vector<std::byte> scratch;
+  Writer out(scratch);
+  UseTrackedObjects fresh(nullptr); // a session of its own; not part of a capture's set
+  LogHeapRegions log;
+  TrackedScope tracked(TrackedMode::save);
+  save(out);
+  tracked.finish(out);
+  if (const TrackedObjects* session = tracked.own_session())
+    check_raw_objects(*session, log.regions);
+}
 
 } // namespace ppp2p::detail

@@ -2,7 +2,8 @@
 // build heterogeneous collections: a vector<unique_ptr<Shape>> of circles, rectangles and
 // polygons with private state, a shared_ptr<Shape>, a unique_ptr to a second base (a pointer
 // adjusted into the object), a class holding such a vector, and virtual calls on all of them
-// after every resume. Each object moves as its dynamic class (polymorphic_owners.hpp).
+// after every resume, and a class defined inside a function template. Each object moves as its
+// dynamic class (polymorphic_owners.hpp).
 #include "../oracle.hpp"
 
 #include <memory>
@@ -101,6 +102,29 @@ private:
   std::vector<std::unique_ptr<Shape>> shapes_;
 };
 
+// A shape defined where it is used: a local class, registered like the others.
+template <class Unit> [[ppp2p::checkpointable]] long with_local_shape(long side) {
+  class Triangle : public Shape {
+  public:
+    explicit Triangle(long base) : base_(base) {}
+    long area() const override { return base_ * base_ / 2 * Unit::factor; }
+    void scale(long factor) override { base_ *= factor; }
+    std::string name() const override { return "triangle"; }
+
+  private:
+    long base_;
+  };
+  std::unique_ptr<Shape> shape = std::make_unique<Triangle>(side);
+  ppp2p::checkpoint();
+  shape->scale(3);
+  ppp2p::checkpoint();
+  return shape->area() + long(shape->name().size());
+}
+
+struct Metres {
+  static constexpr long factor = 1;
+};
+
 [[ppp2p::checkpointable]] long run(int n) {
   std::vector<std::unique_ptr<Shape>> shapes;
   Drawing drawing;
@@ -130,7 +154,7 @@ private:
   }
   drawing.scale_all(3);
   ppp2p::checkpoint();
-  total += drawing.total() + long(tag->tag().size());
+  total += drawing.total() + long(tag->tag().size()) + with_local_shape<Metres>(n);
   return total % 1000000007;
 }
 
