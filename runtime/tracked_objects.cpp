@@ -181,6 +181,25 @@ void check_raw_objects(const TrackedObjects& session, std::vector<HeapRegion>& r
   }
 }
 
+StackReserve owned_object_stack_reserve() noexcept {
+  // Room left for what runs past the last check: one link's codecs, the throw.
+  constexpr std::uintptr_t kReserve = 256 * 1024;
+  auto [begin, end] = thread_stack();
+  if (end - begin <= 2 * kReserve)
+    return {};
+  return {begin, begin + kReserve};
+}
+
+void fail_nested_too_deep(const std::type_info& type) {
+  throw error(errc::encode_failed,
+              "objects of class `" + class_name(type) +
+                  "` owned by smart pointers nested in each other (a list or a chain linked by "
+                  "unique_ptr or shared_ptr) are nested too deeply to move on this thread's "
+                  "stack, which each link's encoding uses; link long chains by raw pointers to "
+                  "objects made with new (moved without recursion), or keep the nodes in a "
+                  "vector and link them by index");
+}
+
 void abandon_storage([[maybe_unused]] void* storage) noexcept {
 #ifdef PPP2P_ADDRESS_SANITIZER
   __lsan_ignore_object(storage);

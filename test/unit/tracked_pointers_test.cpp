@@ -8,7 +8,10 @@
 
 #include <gtest/gtest.h>
 
+#include <pthread.h>
+
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -277,6 +280,79 @@ TEST(TrackedPointers, PointersIntoContainerElementsOrMembersAreRefusedNamingTheC
   delete b;
   delete back.a;
   delete back.b;
+}
+
+// A list linked by unique_ptrs, as modern C++ writes it: each link's object moves inside its
+// owner's encoding (recursion), so a chain too long for the thread's stack fails naming the
+// class instead of overflowing it, when encoded and when decoded.
+struct Link {
+  long value;
+  std::unique_ptr<Link> next;
+};
+
+std::unique_ptr<Link> chain_of(int n) {
+  std::unique_ptr<Link> head;
+  for (int i = 0; i < n; ++i)
+    head = std::make_unique<Link>(Link{i, std::move(head)});
+  return head;
+}
+
+void free_chain(std::unique_ptr<Link>& head) {
+  while (head) // iteratively: the default destructor recurses once per link too
+    head = std::move(head->next);
+}
+
+/// Runs `work` on a thread with a stack of `bytes`.
+void on_a_stack_of(std::size_t bytes, const std::function<void()>& work) {
+  pthread_attr_t attributes;
+  pthread_attr_init(&attributes);
+  pthread_attr_setstacksize(&attributes, bytes);
+  pthread_t thread;
+  auto run = [](void* argument) -> void* {
+    (*static_cast<const std::function<void()>*>(argument))();
+    return nullptr;
+  };
+  ASSERT_EQ(pthread_create(&thread, &attributes, run, const_cast<std::function<void()>*>(&work)),
+            0);
+  pthread_join(thread, nullptr);
+  pthread_attr_destroy(&attributes);
+}
+
+TEST(TrackedPointers, AChainOfUniquePtrsTooDeepForTheStackFailsNamingTheClass) {
+  std::unique_ptr<Link> longest = chain_of(2000000);
+  try {
+    (void)encoded(longest);
+    ADD_FAILURE() << "encoded a chain of two million unique_ptrs";
+  } catch (const ppp2p::error& e) {
+    EXPECT_EQ(e.code(), ppp2p::errc::encode_failed);
+    EXPECT_NE(std::string(e.what()).find("Link`"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("nested too deeply"), std::string::npos) << e.what();
+  }
+  free_chain(longest);
+
+  // Encoded on a thread with a large stack, decoded on one whose stack (640 KiB) cannot hold
+  // as many links (sizes that hold with the sanitizers' larger frames too).
+  std::unique_ptr<Link> chain = chain_of(4000);
+  std::vector<std::byte> bytes;
+  std::string decoded_there;
+  on_a_stack_of(64 << 20, [&] {
+    bytes = encoded(chain);
+    std::unique_ptr<Link> back = decoded<std::unique_ptr<Link>>(bytes);
+    EXPECT_TRUE(back && back->value == 3999);
+    free_chain(back);
+  });
+  free_chain(chain);
+  on_a_stack_of(640 << 10, [&] {
+    try {
+      ppp2p::Reader in(bytes);
+      auto back = ppp2p::decode<std::unique_ptr<Link>>(in);
+      free_chain(back);
+      decoded_there = "decoded";
+    } catch (const ppp2p::snapshot_error& e) {
+      decoded_there = e.what();
+    }
+  });
+  EXPECT_NE(decoded_there.find("nested too deeply to decode"), std::string::npos) << decoded_there;
 }
 
 TEST(TrackedPointers, DamagedEncodingsAreRefused) {

@@ -71,8 +71,27 @@ inline constexpr bool may_own_derived =
 /// raw pointers in them back to their owners (a node's parent) and further smart pointers to
 /// them refer to them. The object is a heap region (heap_regions.hpp), of its most derived
 /// class's size. `owner` says which smart pointer holds it.
+/// This thread's stack [begin, floor): the part an encoding or decoding of owned objects leaves
+/// alone, a reserve at the stack's end ({0, 0} where it is not known).
+struct StackReserve {
+  std::uintptr_t begin = 0, floor = 0;
+};
+StackReserve owned_object_stack_reserve() noexcept;
+[[noreturn]] void fail_nested_too_deep(const std::type_info& type);
+
+/// An object a smart pointer owns moves inside its owner's encoding, so a chain of them (a list
+/// linked by unique_ptrs) recurses once per link: past the floor it fails, naming the class,
+/// instead of overflowing the stack.
+inline bool stack_room_left() {
+  thread_local const StackReserve reserve = owned_object_stack_reserve();
+  auto frame = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
+  return frame >= reserve.floor || frame < reserve.begin; // (not on that stack: not checked)
+}
+
 template <class T> void save_owned(Writer& out, const T* object, TrackedOwner owner) {
   std::uint8_t kind = object ? 1 : 0;
+  if (object && !stack_room_left())
+    fail_nested_too_deep(typeid(T));
   const polymorphic_entry* entry = nullptr;
   if constexpr (may_own_derived<T>) {
     if (object && typeid(*object) != typeid(T)) {
@@ -145,6 +164,8 @@ template <class T> Owned<T> load_owned(Reader& in, const char* owner, TrackedOwn
   in.read(&kind, 1);
   if (kind == 0)
     return {};
+  if (!stack_room_left())
+    in.fail(std::string(owner) + "s nested too deeply to decode on this thread's stack");
   TrackedObjects& session = current_tracked_objects();
   if (kind == 3) {
     std::uint64_t id = in.varint();
