@@ -86,6 +86,10 @@ TEST(UnorderedCodec, SetsOfStringsKeepTheirOrderWithAnyLoadFactorAndReserve) {
   for (int i : {5, 10007, 3, 20014, 9})
     sparse.insert(i);
   sparse.max_load_factor(0.01f); // lowered after the inserts: more elements than it allows
+  std::unordered_set<int> empty;
+  empty.max_load_factor(0.25f);
+  EXPECT_EQ(round_trip(empty).max_load_factor(), 0.25f);
+
   auto sparse_back = round_trip(sparse);
   EXPECT_EQ(iteration(sparse_back), iteration(sparse));
   EXPECT_EQ(sparse_back.bucket_count(), sparse.bucket_count());

@@ -117,8 +117,10 @@ template <class C> C load_unordered(Reader& in, std::size_t min_element_size, au
   float load_factor = load_value<float>(in);
   if (!(load_factor > 0) || !(load_factor <= 1e6f))
     in.fail("unordered container with maximum load factor " + std::to_string(load_factor));
-  if (n == 0)
+  if (n == 0) {
+    container.max_load_factor(load_factor);
     return container;
+  }
   if (buckets == 0 || buckets > std::max<std::uint64_t>(kMaxRestoredBuckets, 64 * n))
     in.fail("unordered container of " + std::to_string(n) + " elements in " +
             std::to_string(buckets) + " buckets");
