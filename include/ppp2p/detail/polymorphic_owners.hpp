@@ -64,13 +64,6 @@ inline constexpr bool may_own_derived =
     false; // without RTTI the dynamic class cannot be found: an object moves as a T
 #endif
 
-/// A smart pointer's object: a byte, 0 (none), 1 (an object of class T), 2 (an object of a
-/// class derived from T, for a polymorphic T that is not final: then the class's type_info
-/// name and its own encoding) or 3 (an object the encoding met before, through a raw pointer or
-/// another shared_ptr: then its id, tracked_session.hpp). Objects 1 and 2 get the next id, so
-/// raw pointers in them back to their owners (a node's parent) and further smart pointers to
-/// them refer to them. The object is a heap region (heap_regions.hpp), of its most derived
-/// class's size. `owner` says which smart pointer holds it.
 /// This thread's stack [begin, floor): the part an encoding or decoding of owned objects leaves
 /// alone, a reserve at the stack's end ({0, 0} where it is not known).
 struct StackReserve {
@@ -88,6 +81,13 @@ inline bool stack_room_left() {
   return frame >= reserve.floor || frame < reserve.begin; // (not on that stack: not checked)
 }
 
+/// A smart pointer's object: a byte, 0 (none), 1 (an object of class T), 2 (an object of a
+/// class derived from T, for a polymorphic T that is not final: then the class's type_info
+/// name and its own encoding) or 3 (an object the encoding met before, through a raw pointer or
+/// another shared_ptr: then its id, tracked_session.hpp). Objects 1 and 2 get the next id, so
+/// raw pointers in them back to their owners (a node's parent) and further smart pointers to
+/// them refer to them. The object is a heap region (heap_regions.hpp), of its most derived
+/// class's size. `owner` says which smart pointer holds it.
 template <class T> void save_owned(Writer& out, const T* object, TrackedOwner owner) {
   std::uint8_t kind = object ? 1 : 0;
   if (object && !stack_room_left())
