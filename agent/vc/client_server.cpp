@@ -3,10 +3,10 @@
 #include <cstdio>
 #include <unistd.h>
 
-#include "client_protocol.hpp"
 #include "ppp2p/net/error.hpp"
 #include "ppp2p/net/frame_reader.hpp"
 #include "ppp2p/net/timer.hpp"
+#include "vc/agent_link/client_protocol.hpp"
 
 namespace ppp2p::agent::vc {
 

@@ -1,7 +1,7 @@
 // The agent's client socket, DIR/client.sock (owner-only): each connection is one virtual
-// computer of a local client (runtime/vc/client.fbs). The first frame must be CreateVc within
-// 10 s; its module is hashed and cached, and the VC created on the VcNode. Spawns and cancels
-// follow; events go back in batches, one write per round of the loop. Release, a closed
+// computer of a local client (runtime/vc/agent_link/client.fbs). The first frame must be CreateVc
+// within 10 s; its module is hashed and cached, and the VC created on the VcNode. Spawns and
+// cancels follow; events go back in batches, one write per round of the loop. Release, a closed
 // connection or an invalid frame releases the VC.
 #pragma once
 

@@ -9,10 +9,10 @@
 #include <string>
 #include <variant>
 
-#include "client_protocol.hpp"
-#include "peer_connection.hpp"
 #include "ppp2p/net/bytes.hpp"
-#include "vt_events.hpp"
+#include "vc/agent_link/client_protocol.hpp"
+#include "vc/client/peer_connection.hpp"
+#include "vc/client/vt_events.hpp"
 
 namespace ppp2p::agent::vc {
 
@@ -75,7 +75,7 @@ struct Capture {
   VcId vc = 0;
   VtNumber vt = 0;
 };
-// An exchange frame (runtime/vc/exchange.fbs) for a VT, relayed opaquely to its executor.
+// A message frame (runtime/vc/messages/messages.fbs) for a VT, relayed opaquely to its executor.
 struct ToVt {
   VcId vc = 0;
   VtNumber vt = 0;

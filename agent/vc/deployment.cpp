@@ -464,7 +464,7 @@ void Deployment::on_event(const std::string& from, VtEvent&& event) {
     checkpoint_bytes_ += event.value.size();
     replicate(from, event);
   }
-  if (event.kind == VtEvent::Kind::partial || event.kind == VtEvent::Kind::exchange ||
+  if (event.kind == VtEvent::Kind::partial || event.kind == VtEvent::Kind::message_frame ||
       event.kind == VtEvent::Kind::checkpoint) {
     client_.event(std::move(event));
     return;

@@ -1,6 +1,6 @@
 #include "executor_frames.hpp"
 
-#include "executor_protocol.hpp"
+#include "vc/executor/executor_protocol.hpp"
 
 namespace ppp2p::agent::vc {
 

@@ -1,4 +1,4 @@
-// What an executor may send its agent (runtime/vc/executor.fbs, FromExecutor), decoded and
+// What an executor may send its agent (runtime/vc/executor/executor.fbs, FromExecutor), decoded and
 // checked. An executor runs another member's code, so each of its frames is hostile until this
 // says otherwise; a frame that breaks the protocol gets its executor killed.
 #pragma once
@@ -7,8 +7,8 @@
 #include <string>
 
 #include "deploy_messages.hpp"
-#include "executor_protocol.hpp"
 #include "ppp2p/net/bytes.hpp"
+#include "vc/executor/executor_protocol.hpp"
 
 namespace ppp2p::agent::vc {
 

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "executor_frames.hpp"
-#include "executor_protocol.hpp"
 #include "executor_sandbox.hpp"
 #include "ppp2p/net/async_event.hpp"
 #include "ppp2p/net/child_process.hpp"
@@ -19,6 +18,7 @@
 #include "ppp2p/net/timer.hpp"
 #include "seccomp_filter.hpp"
 #include "sha256.hpp"
+#include "vc/executor/executor_protocol.hpp"
 
 extern char** environ;
 

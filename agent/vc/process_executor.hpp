@@ -3,8 +3,8 @@
 // An executor is the module itself (the user's executable, from the module cache) started with
 // PPP2P_EXECUTOR_FD=3 (its end of a socketpair) and PPP2P_EXECUTOR_SLOTS=n; it dies with the
 // agent (PR_SET_PDEATHSIG), its stdout goes to the agent's stderr. Frames on the socket follow
-// runtime/vc/executor.fbs and are verified; an executor that sends something invalid is killed.
-// Stopping one sends Shutdown, closes the socket and kills it if it has not exited within a
+// runtime/vc/executor/executor.fbs and are verified; an executor that sends something invalid is
+// killed. Stopping one sends Shutdown, closes the socket and kills it if it has not exited within a
 // second.
 #pragma once
 

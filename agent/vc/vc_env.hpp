@@ -66,7 +66,7 @@ public:
   virtual void cancel(VtNumber vt) = 0;
   // Asks the VT to capture itself at its next site (a checkpoint event follows).
   virtual void capture(VtNumber vt) = 0;
-  // An exchange frame for a VT whose Run was sent.
+  // A message frame for a VT whose Run was sent.
   virtual void to_vt(VtNumber vt, const std::vector<std::byte>& frame) = 0;
   virtual int pid() const = 0;
 };
@@ -93,7 +93,7 @@ struct ExecutorEnd {
 
 struct ExecutorCallbacks {
   std::function<void()> started;              // ready for run()
-  std::function<void(VtEvent&& event)> event; // result, failure, partial, exchange, checkpoint
+  std::function<void(VtEvent&& event)> event; // result, failure, partial, message frame, checkpoint
   std::function<void(ExecutorEnd end)> exited;
 };
 

@@ -196,7 +196,7 @@ void WorkerService::on_executor_event(Enrolment& e, VtEvent&& event) {
     }
     return;
   }
-  if (event.kind == VtEvent::Kind::partial || event.kind == VtEvent::Kind::exchange ||
+  if (event.kind == VtEvent::Kind::partial || event.kind == VtEvent::Kind::message_frame ||
       event.kind == VtEvent::Kind::checkpoint) {
     VtNumber vt = event.vt;
     bool captured = event.kind == VtEvent::Kind::checkpoint;

@@ -7,7 +7,7 @@
 //   best.update([&](double& b) { b = std::min(b, mine); });  // atomic read-modify-write
 //
 // Every operation happens exactly once, also when a VT is resumed from an older checkpoint and
-// executes it again (see exchange.fbs). For that a VT must re-execute deterministically from its
+// executes it again (see messages.fbs). For that a VT must re-execute deterministically from its
 // checkpoints: the same messages and global values in, the same operations out (keep random
 // generators in the VT's state, not seeded from time).
 #pragma once

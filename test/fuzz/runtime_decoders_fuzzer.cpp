@@ -1,6 +1,6 @@
 // libFuzzer target (ASan + UBSan, leaks reported) for what the runtime decodes that is not a
 // snapshot: values of std types as they arrive in arguments, results, partial results,
-// messages and globals (ppp2p::decode<T>), and exchange frames at a VC's exchange owner
+// messages and globals (ppp2p::decode<T>), and message frames at a VC's messages owner
 // (the client), sent by VTs that run another member's code. The first input byte picks the
 // target.
 //
@@ -11,8 +11,8 @@
 #include <ppp2p/codec.hpp>
 #include <ppp2p/errors.hpp>
 
-#include "vc/exchange_frames.hpp"
-#include "vc/exchange_owner.hpp"
+#include "vc/messages/message_frames.hpp"
+#include "vc/messages/messages_owner.hpp"
 
 #include <array>
 #include <bitset>
@@ -101,11 +101,11 @@ template <class T> void value(std::span<const std::byte> in, const char* type) {
   }
 }
 
-/// Frames from VTs 1..3 at an exchange owner: each input record is [vt & control][length:2]
+/// Frames from VTs 1..3 at a messages owner: each input record is [vt & control][length:2]
 /// [frame]. The control bits also place, checkpoint, stop and finish VTs between frames.
-void exchange_owner(std::span<const std::byte> in) {
+void messages_owner(std::span<const std::byte> in) {
   std::size_t sent = 0;
-  ppp2p::detail::ExchangeOwner owner({.buffer_bytes = 1u << 16},
+  ppp2p::detail::MessagesOwner owner({.buffer_bytes = 1u << 16},
                                      [&](ppp2p::VtId, Bytes frame) { sent += frame.size(); });
   for (ppp2p::VtId vt = 1; vt <= 3; ++vt)
     owner.placed(vt, 0);
@@ -165,7 +165,7 @@ void one_input(unsigned target, std::span<const std::byte> in) {
   case 9:
     return value<Particle>(in, "Particle");
   default:
-    return exchange_owner(in);
+    return messages_owner(in);
   }
 }
 
@@ -203,8 +203,8 @@ void write_seeds(const std::string& dir) {
   write_seed(dir, "particle", 9,
              encode(Particle{3, "p", {0.5f, 1.5f}, std::map<int, std::string>{{1, "t"}}}));
 
-  // An exchange session: VT 1 sends to VT 2, VT 2 consumes it, VT 3 updates a global.
-  namespace ex = ppp2p::detail::exchange;
+  // A message session: VT 1 sends to VT 2, VT 2 consumes it, VT 3 updates a global.
+  namespace ex = ppp2p::detail::messages;
   Bytes session;
   auto record = [&](unsigned control, const Bytes& frame) {
     session.push_back(std::byte(control));
@@ -219,7 +219,7 @@ void write_seeds(const std::string& dir) {
   record(2, ex::global_request(2, ex::wire::GlobalOp::commit, "best", "i", &value));
   record(2 + 3, ex::global_request(3, ex::wire::GlobalOp::read, "best", "i", nullptr));
   record(0 + 6, ex::missed(2, 1));
-  write_seed(dir, "exchange", 10, session);
+  write_seed(dir, "messages", 10, session);
 }
 
 } // namespace

@@ -1,6 +1,6 @@
-// Blocking frames over a stream socket (runtime/vc/blocking_socket.hpp), as the executor link
-// and the client's link to its agent use them.
-#include "vc/blocking_socket.hpp"
+// Blocking frames over a stream socket (runtime/vc/framing/blocking_socket.hpp), as the executor
+// link and the client's link to its agent use them.
+#include "vc/framing/blocking_socket.hpp"
 
 #include <gtest/gtest.h>
 

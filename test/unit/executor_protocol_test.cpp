@@ -1,6 +1,6 @@
-// The executor link's messages (runtime/vc/executor_protocol.hpp): every command and event
+// The executor link's messages (runtime/vc/executor/executor_protocol.hpp): every command and event
 // survives encode + decode, and what is not a valid frame is refused with a reason.
-#include "vc/executor_protocol.hpp"
+#include "vc/executor/executor_protocol.hpp"
 
 #include "executor_generated.h"
 
@@ -98,8 +98,8 @@ TEST(ExecutorProtocol, EveryEventSurvivesEncodeAndDecode) {
   EXPECT_EQ(back.value, bytes({3, 4}));
   EXPECT_EQ(back.effect, 21u);
 
-  EXPECT_EQ(round_trip(VtEvent{.kind = VtEvent::Kind::exchange, .vt = 6}).kind,
-            VtEvent::Kind::exchange);
+  EXPECT_EQ(round_trip(VtEvent{.kind = VtEvent::Kind::message_frame, .vt = 6}).kind,
+            VtEvent::Kind::message_frame);
   EXPECT_EQ(round_trip(VtEvent{.kind = VtEvent::Kind::blocked, .vt = 6}).kind,
             VtEvent::Kind::blocked);
   EXPECT_EQ(round_trip(VtEvent{.kind = VtEvent::Kind::unblocked, .vt = 6}).kind,

@@ -8,12 +8,12 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "client_protocol.hpp"
 #include "deploy_messages.hpp"
 #include "executor_frames.hpp"
-#include "executor_protocol.hpp"
 #include "ppp2p/net/frame.hpp"
 #include "status_view.hpp"
+#include "vc/agent_link/client_protocol.hpp"
+#include "vc/executor/executor_protocol.hpp"
 #include "vc_fuzz_setup.hpp"
 
 using namespace ppp2p::agent::vc;

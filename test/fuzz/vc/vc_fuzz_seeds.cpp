@@ -5,11 +5,11 @@
 #include <filesystem>
 #include <fstream>
 
-#include "client_protocol.hpp"
 #include "deploy_messages.hpp"
-#include "executor_protocol.hpp"
 #include "ppp2p/net/frame.hpp"
 #include "status_view.hpp"
+#include "vc/agent_link/client_protocol.hpp"
+#include "vc/executor/executor_protocol.hpp"
 #include "vc_fuzz_setup.hpp"
 
 using namespace ppp2p::agent::vc;
@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
       event({.kind = VtEvent::Kind::result, .vt = 1, .value = value}),
       event(failure),
       event(partial),
-      event({.kind = VtEvent::Kind::exchange, .vt = 1, .value = value}),
+      event({.kind = VtEvent::Kind::message_frame, .vt = 1, .value = value}),
       event({.kind = VtEvent::Kind::checkpoint, .vt = 1, .value = value, .effect = 5}),
       event({.kind = VtEvent::Kind::blocked, .vt = 1})};
   std::vector<xw::Command> commands{xw::Run{1, 4096, 8192, value, std::nullopt, 0, 0},

@@ -5,9 +5,9 @@
 
 #include <cstring>
 
-#include "client_protocol.hpp"
 #include "deploy_messages.hpp"
 #include "ppp2p/net/membership/env.hpp"
+#include "vc/agent_link/client_protocol.hpp"
 
 using namespace ppp2p::agent::vc;
 namespace cw = ppp2p::detail::client_wire;

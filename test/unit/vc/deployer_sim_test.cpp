@@ -351,9 +351,9 @@ TEST(DeployerSim, AWorkerThatLeavesResignsAndIsReplaced) {
   EXPECT_EQ(result_of(client.finals[1]), 6u);
 }
 
-// Exchange frames and captures reach a VT's executor after its Spawn, in order, wherever the VT
+// Message frames and captures reach a VT's executor after its Spawn, in order, wherever the VT
 // waits (the deployer's queue, the worker's, the executor's); what comes back is not final.
-TEST(DeployerSim, ExchangeFramesAndCapturesFollowTheVirtualThreadInOrder) {
+TEST(DeployerSim, MessageFramesAndCapturesFollowTheVirtualThreadInOrder) {
   Cluster c(seed(23));
   c.add({.slots = 0});
   c.add({.slots = 1});
@@ -374,7 +374,7 @@ TEST(DeployerSim, ExchangeFramesAndCapturesFollowTheVirtualThreadInOrder) {
   c.world.run_for(Millis{100});
   std::map<VtNumber, std::vector<std::string>> seen;
   for (const VtEvent& e : client.events) {
-    if (e.kind == Kind::exchange)
+    if (e.kind == Kind::message_frame)
       seen[e.vt].push_back("x" + std::to_string(result_of(e)));
     else if (e.kind == Kind::checkpoint)
       seen[e.vt].push_back("c" + std::to_string(e.effect));

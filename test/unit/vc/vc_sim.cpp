@@ -210,7 +210,7 @@ public:
     });
   }
 
-  // Echoes each frame back as an exchange event; a capture reports how many it echoed.
+  // Echoes each frame back as a message-frame event; a capture reports how many it echoed.
   void to_vt(VtNumber vt, const std::vector<std::byte>& frame) override {
     if (!holds(vt)) {
       ++f_.frames_for_unknown;
@@ -219,7 +219,7 @@ public:
     ++echoed_[vt];
     later(Millis{1}, [this, vt, frame] {
       VtEvent e;
-      e.kind = VtEvent::Kind::exchange;
+      e.kind = VtEvent::Kind::message_frame;
       e.vt = vt;
       e.value = frame;
       cb_.event(std::move(e));

@@ -68,7 +68,7 @@ public:
   std::size_t max_running = 0;
   std::size_t max_unblocked = 0; // VTs running and not blocked, in one executor at once
   static inline std::uint32_t barrier_arrived = 0; // barrier VTs begun, over every node
-  std::uint64_t frames_for_unknown = 0; // exchange frames or captures for a VT not run here
+  std::uint64_t frames_for_unknown = 0; // message frames or captures for a VT not run here
   std::vector<std::pair<VtNumber, std::vector<std::byte>>> resumed; // VTs run from a snapshot
 
 private:
