@@ -1,10 +1,12 @@
 // Virtual computers through agents (PPP2P_AGENT): fixed costs (VC creation, module hashing,
 // module shipping, release), spawn throughput of empty VTs, a fixed-size task farm, and the
-// latency of messages and global updates between VTs on different agents, each against the
-// embedded peer (and, for latency, the raw agent link round trip of bench_link_rtt) measured in
-// the same run. Starts its own agents on loopback.
+// latency of messages and global updates between VTs on different agents and the throughput of
+// 64-byte messages between two VTs, each against the embedded peer (and, for latency and
+// throughput, the raw agent link's round trip and 64-byte frame rate, from bench_link_rtt and
+// bench_link_throughput) measured in the same run. Starts its own agents on loopback.
 //
-//   bench-vc-agents [--runtime PATH] [--spawns N] [--rounds N] [--workers N] [--fixed-only]
+//   bench-vc-agents [--runtime PATH] [--spawns N] [--rounds N] [--messages N] [--workers N]
+//                   [--fixed-only]
 // (--workers: the largest task farm, default 4; above 4 the farm's work grows with it)
 // bench-vc-agents-32m is the same program carrying 32 MiB of data, to time module shipping.
 #include "cluster.hpp"
@@ -19,7 +21,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -87,6 +91,36 @@ double us_since(Clock::time_point start) {
     ppp2p::checkpoint();
   }
   return summarize(std::move(us));
+}
+
+// A 64-byte message: a sequence number and 56 bytes of payload.
+struct Packet {
+  std::uint64_t sequence = 0;
+  std::array<char, 56> payload{};
+};
+static_assert(sizeof(Packet) == 64);
+
+// VT 0 of a stream: sends `count` packets to VT 1 as fast as the send window lets it, then
+// waits for VT 1's count; returns the seconds from the first send to that reply.
+[[ppp2p::checkpointable]] double stream_out(int count) {
+  Packet packet;
+  packet.payload.fill('x');
+  auto start = Clock::now();
+  for (int i = 0; i < count; ++i) {
+    packet.sequence = std::uint64_t(i);
+    ppp2p::send(1u, packet);
+  }
+  if (ppp2p::receive<int>(1u) != count)
+    throw std::runtime_error("the receiver counted another number of packets");
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+[[ppp2p::checkpointable]] int stream_in(int count) {
+  for (int i = 0; i < count; ++i)
+    if (ppp2p::receive<Packet>(0u).sequence != std::uint64_t(i))
+      throw std::runtime_error("a packet out of order");
+  ppp2p::send(0u, count);
+  return count;
 }
 
 #ifdef PPP2P_BENCH_BALLAST_MIB
@@ -170,6 +204,38 @@ std::pair<Latency, Latency> exchange_latency(int rounds) {
   return {messages, updates};
 }
 
+// 64-byte messages per second from one VT to another on two workers.
+double stream_rate(int count) {
+  ppp2p::VirtualComputer vc({.workers = 2, .slots_per_worker = 1});
+  auto out = vc.spawn(stream_out, count);
+  auto in = vc.spawn(stream_in, count);
+  double seconds = out.get();
+  if (in.get() != count)
+    fail("the receiving VT counted another number of packets");
+  return count / seconds;
+}
+
+// The raw agent link's rate of 64-byte frames: bench_link_throughput's AES-256-GCM row for
+// 64 B (MB/s of payload, so frames/s = MB/s / 64), if found.
+std::optional<double> link_frame_rate(const fs::path& bin_dir) {
+  fs::path tool = bin_dir / "bench_link_throughput";
+  if (::access(tool.c_str(), X_OK) != 0)
+    return std::nullopt;
+  std::istringstream out(capture(tool.string() + " 64 2>/dev/null"));
+  for (std::string line; std::getline(out, line);) {
+    if (line.rfind("| 64 B |", 0) != 0 || line.find("AES") == std::string::npos)
+      continue;
+    std::vector<std::string> cells;
+    std::istringstream row(line);
+    for (std::string cell; std::getline(row, cell, '|');)
+      cells.push_back(cell);
+    // "", size, raw per message, raw 256 KiB, cipher, link MB/s, ...
+    if (cells.size() > 5)
+      return std::atof(cells[5].c_str()) * 1e6 / 64;
+  }
+  return std::nullopt;
+}
+
 // The raw agent round trip: bench_link_rtt's AES-256-GCM link row (p50, p99 in µs), if found.
 std::optional<Latency> link_round_trip(const fs::path& bin_dir) {
   fs::path tool = bin_dir / "bench_link_rtt";
@@ -195,6 +261,7 @@ int main(int argc, char** argv) {
   std::string runtime = bench::default_runtime();
   int spawns = 20000;
   int rounds = 5000;
+  int messages = 100000;
   unsigned most_workers = 4;
   bool fixed_only = false;
   for (int i = 1; i < argc; ++i) {
@@ -205,13 +272,15 @@ int main(int argc, char** argv) {
       spawns = std::max(100, std::atoi(argv[++i]));
     else if (a == "--rounds" && i + 1 < argc)
       rounds = std::max(100, std::atoi(argv[++i]));
+    else if (a == "--messages" && i + 1 < argc)
+      messages = std::max(1000, std::atoi(argv[++i]));
     else if (a == "--workers" && i + 1 < argc)
       most_workers = unsigned(std::clamp(std::atoi(argv[++i]), 2, 64));
     else if (a == "--fixed-only")
       fixed_only = true;
     else
-      fail("usage: bench-vc-agents [--runtime PATH] [--spawns N] [--rounds N] [--workers N] "
-           "[--fixed-only]");
+      fail("usage: bench-vc-agents [--runtime PATH] [--spawns N] [--rounds N] [--messages N] "
+           "[--workers N] [--fixed-only]");
   }
   if (::access(runtime.c_str(), X_OK) != 0)
     fail("no ppp2p-runtime at " + runtime + " (use --runtime)");
@@ -356,5 +425,32 @@ int main(int argc, char** argv) {
   std::printf("\nA message travels executor -> its agent -> the client's agent -> the client "
               "(which owns the VC's messages and globals) and back out the same way: a message "
               "round trip between two VTs is 4 agent hops and 2 client passes each way.\n");
+
+  std::printf("\n5. throughput: %d messages of 64 bytes from one VT to another on two "
+              "workers\n\n",
+              messages);
+  auto frames = link_frame_rate(fs::path(runtime).parent_path());
+  std::printf("| path                                                   | per second | "
+              "ratio to link |\n");
+  std::printf("|--------------------------------------------------------|------------|-"
+              "--------------|\n");
+  auto rate_row = [&](const char* what, double rate) {
+    if (frames)
+      std::printf("| %-54s | %10.0f | %13.2f |\n", what, rate, rate / *frames);
+    else
+      std::printf("| %-54s | %10.0f |             - |\n", what, rate);
+  };
+  if (frames)
+    rate_row("raw agent link, 64-byte frames (bench_link_throughput)", *frames);
+  use_agent("");
+  rate_row("VT -> VT, embedded peer", stream_rate(messages));
+  {
+    Cluster c(runtime, root);
+    std::string home = c.add_home_and_workers(2, 1);
+    use_agent(home);
+    rate_row("VT -> VT, two worker agents", stream_rate(messages));
+  }
+  std::printf("\nThe sender's executor sends as long as it has less than 1 MiB unacknowledged; "
+              "every message passes the client, which acknowledges it.\n");
   return 0;
 }

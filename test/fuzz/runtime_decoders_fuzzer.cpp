@@ -220,6 +220,14 @@ void write_seeds(const std::string& dir) {
   record(2 + 3, ex::global_request(3, ex::wire::GlobalOp::read, "best", "i", nullptr));
   record(0 + 6, ex::missed(2, 1));
   write_seed(dir, "messages", 10, session);
+
+  // VT 1 sends three messages to VT 2, which tells the owner it took them in one run.
+  session.clear();
+  for (std::uint64_t effect = 3; effect <= 5; ++effect)
+    record(0, ex::send(effect, 2, "i", value));
+  std::vector<std::pair<ppp2p::VtId, std::uint64_t>> taken{{1, 3}, {1, 4}, {1, 5}};
+  record(1, ex::consumed_run(2, taken));
+  write_seed(dir, "consumed_run", 10, session);
 }
 
 } // namespace

@@ -1,11 +1,15 @@
 // Blocking frames over a stream socket (runtime/vc/framing/blocking_socket.hpp), as the executor
-// link and the client's link to its agent use them.
+// link (FrameSocket, which reads frames many per read()) and the client's link to its agent use
+// them.
+#include "vc/executor/frame_socket.hpp"
 #include "vc/framing/blocking_socket.hpp"
 
 #include <gtest/gtest.h>
 
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <thread>
 
 namespace bs = ppp2p::detail::blocking_socket;
 
@@ -66,4 +70,66 @@ TEST(BlockingSocket, AnEndOrADeadlineEndsTheWait) {
   EXPECT_FALSE(bs::receive_frame(s.fd[1], 1024, error));
   EXPECT_EQ(error, "closed the connection");
   EXPECT_FALSE(bs::send_all(s.fd[1], bytes("to nobody"))) << "no SIGPIPE, just false";
+}
+
+TEST(BlockingSocket, SendFrameWritesHeaderAndPayloadAcrossPartialWrites) {
+  SocketPair s;
+  // Larger than a Unix socket's buffer: sendmsg returns partial writes while the reader drains.
+  std::vector<std::byte> payload(3u << 20);
+  for (std::size_t i = 0; i < payload.size(); ++i)
+    payload[i] = std::byte(i * 7 + i / 251);
+  std::thread writer([&] { EXPECT_TRUE(bs::send_frame(s.fd[0], payload)); });
+  std::string error;
+  auto got = bs::receive_frame(s.fd[1], 4u << 20, error);
+  writer.join();
+  ASSERT_TRUE(got) << error;
+  EXPECT_EQ(*got, payload);
+}
+
+TEST(FrameSocket, FramesThatArriveTogetherAreReturnedOneByOneThenTheRestWhenItComes) {
+  SocketPair s;
+  ppp2p::detail::FrameSocket reader(s.fd[1]);
+  s.fd[1] = -1; // the FrameSocket closes it
+  // Three whole frames and the start of a fourth in one write.
+  std::vector<std::byte> burst;
+  for (std::string_view text : {"one", "two", "three"}) {
+    auto header = bs::frame_header(std::uint32_t(text.size()));
+    burst.insert(burst.end(), header.begin(), header.end());
+    auto payload = bytes(text);
+    burst.insert(burst.end(), payload.begin(), payload.end());
+  }
+  auto fourth = bytes("fourth frame");
+  auto header = bs::frame_header(std::uint32_t(fourth.size()));
+  burst.insert(burst.end(), header.begin(), header.end());
+  burst.insert(burst.end(), fourth.begin(), fourth.begin() + 3);
+  ASSERT_TRUE(bs::send_all(s.fd[0], burst));
+
+  auto first = reader.receive();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(*first, bytes("one"));
+  EXPECT_TRUE(reader.has_buffered_frame()); // read with the first; poll() would not see it
+  bool closed = false;
+  auto rest = reader.receive_available(closed); // must not block on the empty socket
+  EXPECT_FALSE(closed);
+  ASSERT_EQ(rest.size(), 2u);
+  EXPECT_EQ(rest[0], bytes("two"));
+  EXPECT_EQ(rest[1], bytes("three"));
+  EXPECT_FALSE(reader.has_buffered_frame()); // only part of the fourth
+
+  ASSERT_TRUE(bs::send_all(s.fd[0], std::span(fourth).subspan(3)));
+  auto last = reader.receive();
+  ASSERT_TRUE(last);
+  EXPECT_EQ(*last, fourth);
+  ::close(s.fd[0]);
+  s.fd[0] = -1;
+  EXPECT_FALSE(reader.receive()); // end of stream
+}
+
+TEST(FrameSocket, AFrameOverTheLimitEndsTheLink) {
+  SocketPair s;
+  ppp2p::detail::FrameSocket reader(s.fd[1]);
+  s.fd[1] = -1;
+  ASSERT_TRUE(
+      bs::send_all(s.fd[0], bs::frame_header(std::uint32_t(ppp2p::detail::kMaxExecutorFrame + 1))));
+  EXPECT_FALSE(reader.receive());
 }

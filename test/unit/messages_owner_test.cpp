@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -139,6 +140,40 @@ TEST_F(MessagesOwnerTest, AResumedReceiverSeesWhatItTookBeforeThenWhatWaits) {
   // Re-executed consumption records change nothing.
   owner_.from_vt(2, messages::consumed(2, 1, 2));
   EXPECT_EQ(owner_.applied(2), 5u);
+}
+
+TEST_F(MessagesOwnerTest, ARunOfConsumedMessagesIsJournaledLikeSingleOnes) {
+  owner_.placed(1, 0);
+  owner_.placed(2, 0);
+  for (int i = 1; i <= 4; ++i)
+    send(1, std::uint64_t(i), 2, i * 100);
+  take(2);
+  std::vector<std::pair<VtId, std::uint64_t>> taken{{1, 1}, {1, 2}, {1, 3}};
+  owner_.from_vt(2, messages::consumed_run(1, taken));
+  EXPECT_EQ(owner_.applied(2), 3u);
+  // Told again by a re-execution that got as far: nothing changes.
+  owner_.from_vt(2, messages::consumed_run(1, taken));
+  EXPECT_EQ(owner_.applied(2), 3u);
+  EXPECT_EQ(owner_.stats().duplicates, 3u);
+  owner_.checkpointed(2, 1);
+  owner_.stopped(2);
+  owner_.placed(2, 1);
+  std::vector<Sent> got = take(2);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].replay, 2u);
+  EXPECT_EQ(got[0].value, 200);
+  EXPECT_EQ(got[1].replay, 3u);
+  EXPECT_EQ(got[1].value, 300);
+  EXPECT_EQ(got[2].replay, 0u);
+  EXPECT_EQ(got[2].value, 400);
+  // A run that names a message not waiting, or no message at all, is refused.
+  std::vector<std::pair<VtId, std::uint64_t>> stray{{1, 4}, {1, 9}};
+  EXPECT_THROW(owner_.from_vt(2, messages::consumed_run(4, stray)), error);
+  EXPECT_EQ(owner_.applied(2), 3u) << "nothing of a refused run is applied";
+  std::vector<std::pair<VtId, std::uint64_t>> twice{{1, 4}, {1, 4}};
+  EXPECT_THROW(owner_.from_vt(2, messages::consumed_run(4, twice)), error);
+  std::vector<std::pair<VtId, std::uint64_t>> none;
+  EXPECT_THROW(owner_.from_vt(2, messages::consumed_run(5, none)), error);
 }
 
 TEST_F(MessagesOwnerTest, ConsumingAMessageThatIsNotWaitingIsAProtocolError) {
@@ -277,6 +312,8 @@ TEST(VtMessages, AReExecutedReceiveWaitsForItsReplayAndChecksIt) {
   ASSERT_TRUE(third);
   EXPECT_EQ(decode_value<int>(*third), 70);
   EXPECT_EQ(vt.effect(), 3u);
+  EXPECT_TRUE(out.empty()) << "what a receive took is told with the VT's next frame";
+  vt.flush();
   ASSERT_EQ(out.size(), 1u) << "only the new receive is reported";
   Bytes storage;
   EXPECT_EQ(messages::verify(out[0], storage)->body_as_Consumed()->effect(), 3u);
@@ -309,6 +346,82 @@ TEST(VtMessages, MissesAreReportedAsOneRunBeforeTheNextFrame) {
   EXPECT_EQ(missed->first(), 1u);
   EXPECT_EQ(missed->count(), 5u);
   EXPECT_EQ(messages::verify(out[1], storage)->body_as_Send()->effect(), 6u);
+}
+
+TEST(VtMessages, WhatReceivesTookIsToldInRunsBeforeTheNextFrameOrAWait) {
+  std::vector<Bytes> out;
+  std::mutex out_mutex;
+  VtMessages vt(3, 0, 0, [&](Bytes frame) {
+    std::lock_guard lock(out_mutex);
+    out.push_back(std::move(frame));
+  });
+  for (std::uint64_t m = 1; m <= 3; ++m)
+    vt.on_frame(messages::deliver(1, m, typeid(int).name(), value_of(int(m)), 0));
+  for (int i = 1; i <= 3; ++i)
+    EXPECT_EQ(decode_value<int>(*vt.receive(any_sender, typeid(int).name(), true)), i);
+  EXPECT_TRUE(out.empty());
+  EXPECT_FALSE(vt.receive(any_sender, typeid(int).name(), false)); // a miss ends the run
+  Bytes v = value_of(1);
+  ASSERT_TRUE(vt.send(4, typeid(int).name(), v));
+  ASSERT_EQ(out.size(), 3u);
+  Bytes storage;
+  const wire::ConsumedRun* run = messages::verify(out[0], storage)->body_as_ConsumedRun();
+  ASSERT_NE(run, nullptr);
+  EXPECT_EQ(run->first(), 1u);
+  ASSERT_EQ(run->taken()->size(), 3u);
+  for (std::uint32_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(run->taken()->Get(i)->from(), 1u);
+    EXPECT_EQ(run->taken()->Get(i)->message(), i + 1);
+  }
+  const wire::Missed* missed = messages::verify(out[1], storage)->body_as_Missed();
+  ASSERT_NE(missed, nullptr);
+  EXPECT_EQ(missed->first(), 4u);
+  EXPECT_EQ(messages::verify(out[2], storage)->body_as_Send()->effect(), 5u);
+
+  // A receive that has to wait tells the owner first (the owner may be holding senders back
+  // until it learns what this VT took).
+  out.clear();
+  vt.on_frame(messages::deliver(1, 4, typeid(int).name(), value_of(4), 0));
+  EXPECT_EQ(decode_value<int>(*vt.receive(1, typeid(int).name(), true)), 4);
+  std::thread owner([&] {
+    // Waits for the VT's report (5 s at most, so that a VT that does not report fails the
+    // test below instead of hanging it).
+    for (int waited = 0; waited < 5000; ++waited) {
+      {
+        std::lock_guard lock(out_mutex);
+        if (!out.empty())
+          break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    vt.on_frame(messages::deliver(1, 5, typeid(int).name(), value_of(5), 0));
+  });
+  EXPECT_EQ(decode_value<int>(*vt.receive(1, typeid(int).name(), true)), 5);
+  owner.join();
+  ASSERT_EQ(out.size(), 1u);
+  const wire::Consumed* one = messages::verify(out[0], storage)->body_as_Consumed();
+  ASSERT_NE(one, nullptr) << "a run of one is a Consumed";
+  EXPECT_EQ(one->effect(), 6u);
+  EXPECT_EQ(one->message(), 4u);
+}
+
+TEST(VtMessages, ALongRunIsToldEveryKConsumedRunMaxReceives) {
+  std::vector<Bytes> out;
+  VtMessages vt(3, 0, 0, [&](Bytes frame) { out.push_back(std::move(frame)); });
+  const std::uint64_t n = kConsumedRunMax + 5;
+  for (std::uint64_t m = 1; m <= n; ++m)
+    vt.on_frame(messages::deliver(2, m, typeid(int).name(), value_of(int(m)), 0));
+  for (std::uint64_t m = 1; m <= n; ++m)
+    vt.receive(2, typeid(int).name(), true);
+  ASSERT_EQ(out.size(), 1u);
+  Bytes storage;
+  EXPECT_EQ(messages::verify(out[0], storage)->body_as_ConsumedRun()->taken()->size(),
+            kConsumedRunMax);
+  vt.flush();
+  ASSERT_EQ(out.size(), 2u);
+  const wire::ConsumedRun* rest = messages::verify(out[1], storage)->body_as_ConsumedRun();
+  EXPECT_EQ(rest->first(), kConsumedRunMax + 1);
+  EXPECT_EQ(rest->taken()->size(), 5u);
 }
 
 TEST(VtMessages, AMessageOfAnotherTypeIsNotTakenAndNamesBothTypes) {

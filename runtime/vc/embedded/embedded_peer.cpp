@@ -315,6 +315,7 @@ private:
     for (;;) {
       std::vector<pollfd> fds;
       std::vector<Executor*> watched;
+      bool buffered = false; // frames read with an earlier one (the start-up handshake's)
       {
         std::lock_guard lock(mutex_);
         if (stopping_)
@@ -323,13 +324,14 @@ private:
           if (executor->alive) {
             fds.push_back({executor->link->fd(), POLLIN, 0});
             watched.push_back(executor.get());
+            buffered = buffered || executor->link->has_buffered_frame();
           }
       }
       fds.push_back({wake_[0], POLLIN, 0});
-      if (poll(fds.data(), fds.size(), 200) < 0 && errno != EINTR)
+      if (poll(fds.data(), fds.size(), buffered ? 0 : 200) < 0 && errno != EINTR)
         return;
       for (std::size_t i = 0; i < watched.size(); ++i)
-        if (fds[i].revents)
+        if (fds[i].revents || watched[i]->link->has_buffered_frame())
           read_events(*watched[i]);
     }
   }

@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace ppp2p::detail {
@@ -24,44 +25,77 @@ void FrameSocket::close() {
 bool FrameSocket::send(std::span<const std::byte> payload) {
   if (payload.size() > kMaxExecutorFrame)
     return false;
-  auto header = bs::frame_header(std::uint32_t(payload.size()));
   std::lock_guard lock(write_mutex_);
-  return bs::send_all(fd_, header) && bs::send_all(fd_, payload);
+  return bs::send_frame(fd_, payload);
+}
+
+std::optional<std::vector<std::byte>> FrameSocket::take_frame(bool& bad) {
+  std::size_t available = pending_.size() - pending_at_;
+  if (available < bs::kFrameHeader)
+    return std::nullopt;
+  std::uint32_t size = bs::frame_length(std::span<const std::byte, bs::kFrameHeader>(
+      pending_.data() + pending_at_, bs::kFrameHeader));
+  if (size > kMaxExecutorFrame) {
+    bad = true;
+    return std::nullopt;
+  }
+  if (available - bs::kFrameHeader < size)
+    return std::nullopt;
+  auto begin = pending_.begin() + std::ptrdiff_t(pending_at_ + bs::kFrameHeader);
+  std::vector<std::byte> frame(begin, begin + std::ptrdiff_t(size));
+  pending_at_ += bs::kFrameHeader + size;
+  if (pending_at_ == pending_.size()) {
+    pending_.clear();
+    pending_at_ = 0;
+  }
+  return frame;
+}
+
+bool FrameSocket::read_some() {
+  if (pending_at_ > 0) { // keep only the incomplete frame's bytes
+    pending_.erase(pending_.begin(), pending_.begin() + std::ptrdiff_t(pending_at_));
+    pending_at_ = 0;
+  }
+  std::size_t old_size = pending_.size();
+  pending_.resize(old_size + 65536);
+  ssize_t n;
+  do {
+    n = ::read(fd_, pending_.data() + old_size, 65536);
+  } while (n < 0 && errno == EINTR);
+  pending_.resize(old_size + std::size_t(std::max<ssize_t>(n, 0)));
+  return n > 0;
 }
 
 std::optional<std::vector<std::byte>> FrameSocket::receive() {
-  std::string error;
-  return bs::receive_frame(fd_, kMaxExecutorFrame, error);
+  bool bad = false;
+  for (;;) {
+    if (std::optional<std::vector<std::byte>> frame = take_frame(bad))
+      return frame;
+    if (bad || !read_some())
+      return std::nullopt;
+  }
 }
 
 std::vector<std::vector<std::byte>> FrameSocket::receive_available(bool& closed) {
   std::vector<std::vector<std::byte>> frames;
-  std::byte buffer[65536];
-  ssize_t n;
-  do {
-    n = ::read(fd_, buffer, sizeof buffer);
-  } while (n < 0 && errno == EINTR);
-  if (n <= 0) {
+  if (!has_buffered_frame() && !read_some()) {
     closed = true;
     return frames;
   }
-  pending_.insert(pending_.end(), buffer, buffer + n);
-  std::size_t at = 0;
-  while (pending_.size() - at >= bs::kFrameHeader) {
-    std::uint32_t size = bs::frame_length(
-        std::span<const std::byte, bs::kFrameHeader>(pending_.data() + at, bs::kFrameHeader));
-    if (size > kMaxExecutorFrame) {
-      closed = true;
-      break;
-    }
-    if (pending_.size() - at - bs::kFrameHeader < size)
-      break;
-    auto begin = pending_.begin() + std::ptrdiff_t(at + bs::kFrameHeader);
-    frames.emplace_back(begin, begin + std::ptrdiff_t(size));
-    at += bs::kFrameHeader + size;
-  }
-  pending_.erase(pending_.begin(), pending_.begin() + std::ptrdiff_t(at));
+  bool bad = false;
+  while (std::optional<std::vector<std::byte>> frame = take_frame(bad))
+    frames.push_back(std::move(*frame));
+  if (bad)
+    closed = true;
   return frames;
+}
+
+bool FrameSocket::has_buffered_frame() const {
+  std::size_t available = pending_.size() - pending_at_;
+  return available >= bs::kFrameHeader &&
+         available - bs::kFrameHeader >=
+             bs::frame_length(std::span<const std::byte, bs::kFrameHeader>(
+                 pending_.data() + pending_at_, bs::kFrameHeader));
 }
 
 } // namespace ppp2p::detail

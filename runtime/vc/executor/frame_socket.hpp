@@ -31,17 +31,29 @@ public:
   /// (then the link must be dropped: framing is lost).
   std::optional<std::vector<std::byte>> receive();
 
-  /// Reads what is available without blocking (after poll() said so) and returns the whole
-  /// frames it completes; `closed` is set at end of stream or on a bad frame.
+  /// The whole frames read before (by receive()) and not returned yet, or else what one read()
+  /// completes: call it when poll() says the socket is readable or has_buffered_frame() is
+  /// true. `closed` is set at end of stream or on a bad frame.
   std::vector<std::vector<std::byte>> receive_available(bool& closed);
+
+  /// True if a whole frame was read and is not returned yet (poll() cannot see it).
+  bool has_buffered_frame() const;
 
   /// Closes the descriptor (unblocking a reader on the other end).
   void close();
 
 private:
+  /// The next whole frame in pending_, if there is one; `bad` is set for a frame over the limit.
+  std::optional<std::vector<std::byte>> take_frame(bool& bad);
+  /// Appends what one read() returns (up to 64 KiB) to pending_; false at end of stream.
+  bool read_some();
+
   int fd_;
   std::mutex write_mutex_;
-  std::vector<std::byte> pending_; // bytes of incomplete frames (receive_available)
+  // Bytes read and not yet returned as frames, from pending_at_ on: frames are read many per
+  // read() when they queue up (a stream of messages), not with two read()s each.
+  std::vector<std::byte> pending_;
+  std::size_t pending_at_ = 0;
 };
 
 } // namespace ppp2p::detail

@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,6 +19,36 @@ bool send_all(int fd, std::span<const std::byte> bytes) {
     if (n <= 0)
       return false;
     bytes = bytes.subspan(std::size_t(n));
+  }
+  return true;
+}
+
+bool send_frame(int fd, std::span<const std::byte> payload) {
+  auto header = frame_header(std::uint32_t(payload.size()));
+  iovec parts[2] = {{header.data(), header.size()},
+                    {const_cast<std::byte*>(payload.data()), payload.size()}};
+  msghdr message{};
+  message.msg_iov = parts;
+  message.msg_iovlen = 2;
+  std::size_t left = header.size() + payload.size();
+  while (left > 0) {
+    ssize_t n = ::sendmsg(fd, &message, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return false;
+    left -= std::size_t(n);
+    // A partial write: skip what went out.
+    for (std::size_t sent = std::size_t(n); sent > 0;) {
+      std::size_t step = std::min(sent, message.msg_iov->iov_len);
+      message.msg_iov->iov_base = static_cast<std::byte*>(message.msg_iov->iov_base) + step;
+      message.msg_iov->iov_len -= step;
+      sent -= step;
+      if (message.msg_iov->iov_len == 0 && message.msg_iovlen > 1) {
+        ++message.msg_iov;
+        --message.msg_iovlen;
+      }
+    }
   }
   return true;
 }

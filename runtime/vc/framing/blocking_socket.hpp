@@ -22,6 +22,10 @@ inline constexpr std::size_t kFrameHeader = 4;
 /// Sends everything (never raises SIGPIPE); false if the other end is gone.
 bool send_all(int fd, std::span<const std::byte> bytes);
 
+/// Sends a frame header and `payload` in one system call where the socket takes it all; false
+/// if the other end is gone.
+bool send_frame(int fd, std::span<const std::byte> payload);
+
 /// Reads exactly `out.size()` bytes; false at end of stream or on an error, or (with
 /// `timed_out` set) when `deadline` passes first.
 bool receive_exact(int fd, std::span<std::byte> out, Deadline deadline = std::nullopt,

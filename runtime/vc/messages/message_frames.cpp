@@ -42,6 +42,18 @@ Bytes consumed(std::uint64_t effect, VtId from, std::uint64_t message) {
                 wire::CreateConsumed(builder, effect, from, message).Union());
 }
 
+Bytes consumed_run(std::uint64_t first, std::span<const std::pair<VtId, std::uint64_t>> taken) {
+  if (taken.size() == 1)
+    return consumed(first, taken[0].first, taken[0].second);
+  flatbuffers::FlatBufferBuilder builder(64 + 16 * taken.size());
+  std::vector<wire::Taken> entries;
+  entries.reserve(taken.size());
+  for (auto [from, message] : taken)
+    entries.emplace_back(from, message);
+  auto body = wire::CreateConsumedRun(builder, first, builder.CreateVectorOfStructs(entries));
+  return finish(builder, wire::Body::ConsumedRun, body.Union());
+}
+
 Bytes missed(std::uint64_t first, std::uint64_t count) {
   flatbuffers::FlatBufferBuilder builder(64);
   return finish(builder, wire::Body::Missed, wire::CreateMissed(builder, first, count).Union());

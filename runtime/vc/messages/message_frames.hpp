@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace ppp2p::detail::messages {
@@ -22,6 +23,9 @@ const wire::Frame* verify(std::span<const std::byte> frame, Bytes& storage);
 
 Bytes send(std::uint64_t effect, VtId to, std::string_view type, std::span<const std::byte> value);
 Bytes consumed(std::uint64_t effect, VtId from, std::uint64_t message);
+/// Receives number first, first + 1, ... took `taken` (from, message) in order: a Consumed for
+/// one, a ConsumedRun for more.
+Bytes consumed_run(std::uint64_t first, std::span<const std::pair<VtId, std::uint64_t>> taken);
 Bytes missed(std::uint64_t first, std::uint64_t count);
 /// `value` null: no value (read, acquire, abort).
 Bytes global_request(std::uint64_t effect, wire::GlobalOp op, std::string_view name,

@@ -6,6 +6,7 @@
 #include "demangle.hpp"
 
 #include <algorithm>
+#include <set>
 
 namespace ppp2p::detail {
 
@@ -60,6 +61,33 @@ void MessagesOwner::from_vt(VtId vt, std::span<const std::byte> bytes) {
       return;
     }
     consume(sender, vt, consumed->effect(), consumed->from(), consumed->message());
+  } else if (const wire::ConsumedRun* run = frame->body_as_ConsumedRun()) {
+    std::uint64_t first = run->first();
+    const auto* taken = run->taken();
+    if (first == 0 || !taken || taken->size() == 0 || first + taken->size() < first)
+      protocol(vt, "a malformed run of consumed messages");
+    // All or nothing: every new entry must name a different waiting message.
+    std::set<std::pair<VtId, std::uint64_t>> named;
+    for (std::uint32_t i = 0; i < taken->size(); ++i) {
+      const wire::Taken* t = taken->Get(i);
+      if (first + i <= sender.applied)
+        continue;
+      bool waiting =
+          std::any_of(sender.waiting.begin(), sender.waiting.end(), [&](const Message& m) {
+            return m.from == t->from() && m.number == t->message();
+          });
+      if (!waiting || !named.emplace(t->from(), t->message()).second)
+        protocol(vt, "consumed message " + std::to_string(t->message()) + " of " + who(t->from()) +
+                         ", which is not waiting for it");
+    }
+    for (std::uint32_t i = 0; i < taken->size(); ++i) {
+      const wire::Taken* t = taken->Get(i);
+      if (first + i <= sender.applied) {
+        ++stats_.duplicates;
+        continue;
+      }
+      consume(sender, vt, first + i, t->from(), t->message());
+    }
   } else if (const wire::Missed* missed = frame->body_as_Missed()) {
     std::uint64_t first = missed->first(), count = missed->count();
     if (count == 0 || first == 0 || first + count < first)

@@ -30,6 +30,10 @@ template <class Ready>
 void VtMessages::wait_until(std::unique_lock<std::mutex>& lock, Ready ready) {
   if (ready())
     return;
+  // Every caller's outbox is still empty here, so these frames leave in order.
+  flush_now(lock);
+  if (ready())
+    return;
   if (!blocking_) {
     changed_.wait(lock, ready);
     return;
@@ -100,13 +104,13 @@ std::uint64_t VtMessages::effect() const {
 void VtMessages::flush() {
   Outbox out{*this, {}};
   std::lock_guard lock(mutex_);
-  flush_locked(out);
+  flush_locked(out.frames);
 }
 
 std::uint64_t VtMessages::next_report_effect() {
   Outbox out{*this, {}};
   std::lock_guard lock(mutex_);
-  flush_locked(out);
+  flush_locked(out.frames);
   return next_effect_locked();
 }
 
@@ -114,15 +118,30 @@ std::uint64_t VtMessages::next_effect_locked() {
   return ++effect_;
 }
 
-void VtMessages::flush_locked(Outbox& out) {
-  if (misses_count_ == 0)
+void VtMessages::flush_locked(std::vector<Bytes>& frames) {
+  if (misses_count_ != 0) {
+    frames.push_back(messages::missed(misses_first_, misses_count_));
+    misses_count_ = 0;
+  }
+  if (!taken_.empty()) {
+    frames.push_back(messages::consumed_run(taken_first_, taken_));
+    taken_.clear();
+  }
+}
+
+void VtMessages::flush_now(std::unique_lock<std::mutex>& lock) {
+  if (misses_count_ == 0 && taken_.empty())
     return;
-  out.frames.push_back(messages::missed(misses_first_, misses_count_));
-  misses_count_ = 0;
+  std::vector<Bytes> frames;
+  flush_locked(frames);
+  lock.unlock();
+  for (Bytes& frame : frames)
+    to_owner_(std::move(frame));
+  lock.lock();
 }
 
 void VtMessages::send_frame_locked(Outbox& out, Bytes frame) {
-  flush_locked(out);
+  flush_locked(out.frames);
   out.frames.push_back(std::move(frame));
 }
 
@@ -216,10 +235,18 @@ std::optional<Bytes> VtMessages::receive(VtId from, const char* type, bool block
       Message message = std::move(*it);
       mailbox_.erase(it);
       effect_ = effect;
-      send_frame_locked(out, messages::consumed(effect, message.from, message.number));
+      if (misses_count_ != 0)
+        flush_locked(out.frames);
+      if (taken_.empty())
+        taken_first_ = effect;
+      taken_.emplace_back(message.from, message.number);
+      if (taken_.size() >= kConsumedRunMax)
+        flush_locked(out.frames);
       return std::move(message.value);
     }
     if (!block) {
+      if (!taken_.empty())
+        flush_locked(out.frames);
       if (misses_count_ == 0)
         misses_first_ = effect;
       ++misses_count_;

@@ -19,6 +19,8 @@
 namespace ppp2p::detail {
 
 inline constexpr std::size_t kSendWindowBytes = 1u << 20;
+/// Receives told to the owner in one frame at most (messages.fbs ConsumedRun).
+inline constexpr std::size_t kConsumedRunMax = 64;
 
 /// Told when a VT's thread is about to wait for another VT, the client or a global (a receive,
 /// a send under back-pressure, a global operation) and when it may go on: the executor lends the
@@ -51,8 +53,9 @@ public:
 
   // VT thread.
   std::uint64_t effect() const;
-  /// Sends pending try_receive misses; called before any frame that leaves outside the
-  /// message frames (partials, checkpoints, the result).
+  /// Sends what the owner has not been told yet (try_receive misses, messages receives took);
+  /// called before any frame that leaves outside the message frames (partials, checkpoints,
+  /// the result).
   void flush();
   /// The effect number of a partial result about to be sent.
   std::uint64_t next_report_effect();
@@ -97,7 +100,10 @@ private:
   };
 
   std::uint64_t next_effect_locked();
-  void flush_locked(Outbox& out);
+  void flush_locked(std::vector<Bytes>& frames);
+  /// flush_locked, sent at once (the lock is released meanwhile): before the VT waits, the
+  /// owner learns what it took, which may free the buffer space that senders wait for.
+  void flush_now(std::unique_lock<std::mutex>& lock);
   void send_frame_locked(Outbox& out, Bytes frame);
   void throw_if_closed_locked() const;
   /// Waits until `ready()`, telling the blocking observer when it has to wait at all.
@@ -113,6 +119,11 @@ private:
   std::uint64_t effect_;
   std::uint64_t replay_through_;
   std::uint64_t misses_first_ = 0, misses_count_ = 0;
+  // Receives that took a message, not yet told to the owner: numbers taken_first_ on. Never
+  // pending together with misses (either is flushed before the other starts), so that the
+  // owner gets effects in order.
+  std::uint64_t taken_first_ = 0;
+  std::vector<std::pair<VtId, std::uint64_t>> taken_;
   std::deque<Message> mailbox_;
   std::map<std::uint64_t, Replayed> replay_;
   std::deque<std::pair<std::uint64_t, std::size_t>> unacked_;
