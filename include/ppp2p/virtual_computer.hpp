@@ -98,6 +98,7 @@ void damage_next_checkpoint(VtCore& vt); // testing
 unsigned damaged_checkpoints(VtCore& vt);
 bool migrate(VcCore& vc, VtId id, std::chrono::nanoseconds timeout, const std::string& to = {});
 unsigned resumes(VtCore& vt);
+std::uint64_t partials_dropped(VtCore& vt);
 std::string peer(VtCore& vt);
 std::vector<std::string> peers(const VcCore& vc);
 unsigned rebalanced(const VcCore& vc);
@@ -127,7 +128,9 @@ public:
   }
 
   /// Calls `handler` with every partial result of type T the VT reports, in order, on a thread
-  /// of the client; partials that arrived before are delivered first.
+  /// of the client; partials that arrived before are delivered first. Those waiting for a
+  /// handler are kept up to 16 MiB per VT (all types together); beyond, the oldest go first,
+  /// counted by partials_dropped() and reported on stderr once per VT.
   template <class T, class F> void on_partial(F handler) {
     detail::add_partial_handler(
         *core_, typeid(T).name(),
@@ -167,6 +170,10 @@ public:
 
   /// How many times the VT was resumed from a checkpoint (or restarted from its start).
   unsigned resumes() const { return detail::resumes(*core_); }
+
+  /// Partial results dropped because no handler of their type took them and those waiting for
+  /// one passed 16 MiB (see on_partial).
+  std::uint64_t partials_dropped() const { return detail::partials_dropped(*core_); }
 
   /// The worker that took the VT's newest capture (as VirtualComputer::peers() names it);
   /// empty before its first.

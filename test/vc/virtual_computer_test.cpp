@@ -60,6 +60,18 @@ struct Summary {
   return count;
 }
 
+// A large partial result: its number and 64 KiB of data.
+struct Chunk {
+  int index;
+  std::vector<char> data;
+};
+
+[[ppp2p::checkpointable]] int reports_chunks(int count) {
+  for (int i = 0; i < count; ++i)
+    ppp2p::report(Chunk{i, std::vector<char>(64 * 1024, char('a' + i % 26))});
+  return count;
+}
+
 [[ppp2p::checkpointable]] unsigned whoami(int) {
   return ppp2p::self();
 }
@@ -163,6 +175,28 @@ TEST(VirtualComputer, PartialResultsArriveInOrderBeforeTheResult) {
   ASSERT_EQ(seen.size(), 200u) << "every partial is delivered before get() returns";
   for (int i = 0; i < 200; ++i)
     EXPECT_EQ(seen[std::size_t(i)], i);
+}
+
+TEST(VirtualComputer, PartialResultsNoHandlerTakesKeepOnlyTheNewestSixteenMiB) {
+  ppp2p::VirtualComputer vc({.workers = 1});
+  auto vt = vc.spawn(reports_chunks, 400); // 25 MiB of partials, no handler while it runs
+  EXPECT_EQ(vt.get(), 400);
+  std::vector<int> seen;
+  std::size_t bytes = 0;
+  vt.on_partial<Chunk>([&](const Chunk& chunk) {
+    EXPECT_EQ(chunk.data.size(), 64u * 1024);
+    EXPECT_EQ(chunk.data.back(), char('a' + chunk.index % 26));
+    seen.push_back(chunk.index);
+    bytes += chunk.data.size();
+  });
+  ASSERT_TRUE(vt.wait_for(10s)) << "the kept partials are delivered to the new handler";
+  EXPECT_GT(vt.partials_dropped(), 0u);
+  ASSERT_EQ(seen.size() + vt.partials_dropped(), 400u) << "each partial is kept or counted";
+  ASSERT_FALSE(seen.empty());
+  EXPECT_LE(bytes, std::size_t(16) << 20);
+  EXPECT_GT(bytes, std::size_t(15) << 20) << "the newest that fit are kept";
+  for (std::size_t i = 0; i < seen.size(); ++i)
+    EXPECT_EQ(seen[i], int(vt.partials_dropped() + i)) << "the oldest went first, in order";
 }
 
 TEST(VirtualComputer, ReportOutsideAVirtualThreadDoesNothing) {

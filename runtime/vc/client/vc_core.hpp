@@ -33,6 +33,9 @@
 
 namespace ppp2p::detail {
 
+/// Partial results waiting for a handler of their type, per VT (VirtualThread::on_partial).
+inline constexpr std::size_t kUnclaimedPartialBytes = 16u << 20;
+
 struct VtCore : std::enable_shared_from_this<VtCore> {
   VtId id = 0;
   std::weak_ptr<VcCore> vc;
@@ -60,6 +63,8 @@ struct VtCore : std::enable_shared_from_this<VtCore> {
   // event thread; kept until a handler for their type is registered.
   std::map<std::string, std::function<void(const std::vector<std::byte>&)>> handlers;
   std::deque<std::pair<std::string, std::vector<std::byte>>> unclaimed;
+  std::size_t unclaimed_bytes = 0; // at most kUnclaimedPartialBytes: the oldest go first
+  std::uint64_t partials_dropped = 0;
   // Handlers registered whose earlier partials are not delivered yet: get() waits for them.
   unsigned drains_pending = 0;
 
@@ -176,6 +181,8 @@ public:
 
 private:
   void deliver_partials();
+  /// Keeps a partial for a handler not registered yet (vt.mutex held).
+  static void keep_unclaimed(VtCore& vt, const std::string& type, std::vector<std::byte> value);
 
   static void deliver(VtCore& vt, const std::string& type, std::vector<std::byte> value,
                       bool drain) {
@@ -186,13 +193,14 @@ private:
       auto it = vt.handlers.find(type);
       if (it == vt.handlers.end()) {
         if (!drain)
-          vt.unclaimed.emplace_back(type, std::move(value));
+          keep_unclaimed(vt, type, std::move(value));
         return;
       }
       handler = it->second;
       // Those that waited for the handler came first.
       for (auto waiting = vt.unclaimed.begin(); waiting != vt.unclaimed.end();) {
         if (waiting->first == type) {
+          vt.unclaimed_bytes -= waiting->second.size();
           values.push_back(std::move(waiting->second));
           waiting = vt.unclaimed.erase(waiting);
         } else {

@@ -138,6 +138,23 @@ void VcCore::finish(VtCore& vt, std::vector<std::byte>* result,
   vt.ended.notify_all();
 }
 
+void VcCore::keep_unclaimed(VtCore& vt, const std::string& type, std::vector<std::byte> value) {
+  vt.unclaimed_bytes += value.size();
+  vt.unclaimed.emplace_back(type, std::move(value));
+  std::uint64_t dropped = 0;
+  while (vt.unclaimed_bytes > kUnclaimedPartialBytes && vt.unclaimed.size() > 1) {
+    vt.unclaimed_bytes -= vt.unclaimed.front().second.size();
+    vt.unclaimed.pop_front();
+    ++dropped;
+  }
+  if (dropped != 0 && vt.partials_dropped == 0)
+    std::fprintf(stderr,
+                 "ppp2p: VT %u reported more than %zu MiB of partial results that no handler "
+                 "took; the oldest are dropped (VirtualThread::partials_dropped counts them)\n",
+                 unsigned(vt.id), kUnclaimedPartialBytes >> 20);
+  vt.partials_dropped += dropped;
+}
+
 void VcCore::deliver_partials() {
   std::unique_lock lock(events_mutex_);
   for (;;) {

@@ -107,6 +107,11 @@ unsigned rebalanced(const VcCore& vc) {
   return vc.rebalanced();
 }
 
+std::uint64_t partials_dropped(VtCore& vt) {
+  std::lock_guard lock(vt.mutex);
+  return vt.partials_dropped;
+}
+
 unsigned resumes(VtCore& vt) {
   std::lock_guard lock(vt.mutex);
   return vt.resumes;
