@@ -176,6 +176,28 @@ TEST_F(MessagesOwnerTest, ARunOfConsumedMessagesIsJournaledLikeSingleOnes) {
   EXPECT_THROW(owner_.from_vt(2, messages::consumed_run(5, none)), error);
 }
 
+TEST_F(MessagesOwnerTest, RepliesToAVirtualThreadNotMarkedPlacedYetWaitUntilItIs) {
+  // VcCore::spawn sends the Run, then marks the VT placed: its first request can come between.
+  global(1, 1, wire::GlobalOp::read, "g");
+  EXPECT_TRUE(take(1).empty());
+  owner_.placed(1, 0);
+  std::vector<Sent> got = take(1);
+  ASSERT_EQ(got.size(), 1u) << "the reply was kept, not dropped";
+  EXPECT_EQ(got[0].kind, wire::Body::GlobalReply);
+  EXPECT_EQ(got[0].number, 1u);
+  // A stopped run's replies are dropped: its resume asks again, and is answered from the
+  // journal.
+  owner_.stopped(1);
+  global(1, 2, wire::GlobalOp::read, "g");
+  owner_.placed(1, 1);
+  for (const Sent& s : take(1))
+    EXPECT_NE(s.kind, wire::Body::GlobalReply) << "a reply to the stopped run reached the new one";
+  global(1, 2, wire::GlobalOp::read, "g");
+  got = take(1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(got[0].replayed);
+}
+
 TEST_F(MessagesOwnerTest, ConsumingAMessageThatIsNotWaitingIsAProtocolError) {
   owner_.placed(2, 0);
   EXPECT_THROW(owner_.from_vt(2, messages::consumed(1, 1, 9)), error);

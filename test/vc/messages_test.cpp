@@ -155,6 +155,29 @@ TEST(Messages, TheClientSendsToAVirtualThreadNotSpawnedYetAndReceivesReplies) {
   return int(ppp2p::receive<double>());
 }
 
+// Computes for `ms` milliseconds (holding its slot), then takes the client's message.
+[[ppp2p::checkpointable]] int busy_then_receive(int ms) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (std::chrono::steady_clock::now() < until) {
+  }
+  return ppp2p::receive<int>(ppp2p::client) + ms;
+}
+
+TEST(Messages, MessagesForVirtualThreadsQueuedBehindBusyOnesReachThem) {
+  // One slot: the executor holds a few VTs, the peer queues the rest while the first compute;
+  // the client's messages for every VT are sent while most of them wait to start.
+  ppp2p::VirtualComputer vc({.workers = 1, .slots_per_worker = 1});
+  std::vector<ppp2p::VirtualThread<int>> vts;
+  for (int i = 0; i < 24; ++i)
+    vts.push_back(vc.spawn(busy_then_receive, 10));
+  for (int i = 0; i < 24; ++i)
+    vc.send(vts[std::size_t(i)].id(), i * 100);
+  for (int i = 0; i < 24; ++i) {
+    ASSERT_TRUE(vts[std::size_t(i)].wait_for(60s)) << "VT " << i << " never got its message";
+    EXPECT_EQ(vts[std::size_t(i)].get(), i * 100 + 10);
+  }
+}
+
 TEST(Messages, AMessageOfAnotherTypeIsAnErrorNamingBothTypes) {
   ppp2p::VirtualComputer vc({.workers = 1});
   vc.send(0, std::string("text"));

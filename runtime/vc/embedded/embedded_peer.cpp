@@ -114,6 +114,7 @@ public:
       events_(no_executor(request.vt));
       return;
     }
+    held_frames_.try_emplace(request.vt);
     queue_.push_back(std::move(request));
     dispatch_locked();
   }
@@ -176,6 +177,12 @@ private:
     executor.link->send(
         wire::encode(wire::Run{request.vt, request.entry, request.function, request.args,
                                request.snapshot, request.effect, request.replay_through}));
+    // Message frames that came while it waited here follow its Run, in order.
+    if (auto held = held_frames_.find(request.vt); held != held_frames_.end()) {
+      for (std::vector<std::byte>& frame : held->second)
+        executor.link->send(wire::encode(wire::ToVt{request.vt, std::move(frame)}));
+      held_frames_.erase(held);
+    }
   }
 
   std::deque<SpawnRequest>::iterator queued_locked(VtNumber vt) {
@@ -195,6 +202,7 @@ public:
       return;
     queue_.erase(queued);
     captures_.erase(vt);
+    held_frames_.erase(vt);
     lock.unlock();
     events_(peer_failure(vt, VtEvent::Failure::cancelled, "cancelled before it started"));
   }
@@ -212,9 +220,13 @@ public:
 
   void to_vt(VtNumber vt, std::vector<std::byte> frame) override {
     std::lock_guard lock(mutex_);
+    if (auto held = held_frames_.find(vt); held != held_frames_.end()) {
+      held->second.push_back(std::move(frame)); // queued here: sent after its Run
+      return;
+    }
     auto it = owner_.find(vt);
     if (it == owner_.end() || !it->second->alive)
-      return;
+      return; // ended, or lost with its executor (a resume places it again)
     it->second->link->send(wire::encode(wire::ToVt{vt, std::move(frame)}));
   }
 
@@ -407,6 +419,7 @@ private:
           stranded.push_back(request.vt);
         queue_.clear();
         captures_.clear();
+        held_frames_.clear();
       }
     }
     for (VtNumber vt : stranded)
@@ -453,6 +466,9 @@ private:
   std::map<VtNumber, Executor*> owner_;
   std::deque<SpawnRequest> queue_; // VTs waiting for room in an executor
   std::set<VtNumber> captures_;    // capture requests for VTs in queue_
+  // Message frames for VTs in queue_ (every queued VT has an entry), bounded by the messages
+  // owner's buffer: sent after the VT's Run.
+  std::map<VtNumber, std::vector<std::vector<std::byte>>> held_frames_;
   bool stopping_ = false;
   std::thread dispatcher_;
   int wake_[2] = {-1, -1};

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
 
 namespace ppp2p::detail {
 
@@ -163,6 +164,7 @@ void MessagesOwner::placed(VtId vt, std::uint64_t effect) {
   std::lock_guard lock(mutex_);
   Endpoint& e = endpoint(vt);
   e.placed = true;
+  e.ever_placed = true;
   for (auto it = e.journal.begin(); it != e.journal.end(); ++it) {
     const JournalEntry& entry = it->second;
     std::uint64_t end = it->first + (entry.kind == JournalEntry::Kind::miss ? entry.count : 1);
@@ -177,6 +179,8 @@ void MessagesOwner::placed(VtId vt, std::uint64_t effect) {
   }
   for (const Message& m : e.waiting)
     to_vt_(vt, messages::deliver(m.from, m.number, m.type, m.value, 0));
+  for (Bytes& frame : std::exchange(e.before_placed, {}))
+    to_vt_(vt, std::move(frame));
 }
 
 void MessagesOwner::checkpointed(VtId vt, std::uint64_t effect) {
@@ -280,8 +284,14 @@ void MessagesOwner::acknowledge(VtId vt, Endpoint& sender, bool force) {
   if (!force && sender.unacked_bytes < kSendWindowBytes / 4)
     return;
   sender.unacked_bytes = 0;
-  if (sender.placed)
-    to_vt_(vt, messages::send_ack(sender.sends_through));
+  send_to(vt, sender, messages::send_ack(sender.sends_through));
+}
+
+void MessagesOwner::send_to(VtId vt, Endpoint& e, Bytes frame) {
+  if (e.placed)
+    to_vt_(vt, std::move(frame));
+  else if (!e.ever_placed && !e.finished)
+    e.before_placed.push_back(std::move(frame));
 }
 
 void MessagesOwner::release_backpressure() {
@@ -396,11 +406,9 @@ void MessagesOwner::reply(const Request& r, bool replay, const GlobalValue* valu
     client_changed_.notify_all();
     return;
   }
-  Endpoint& e = endpoint(r.who);
-  if (e.placed)
-    to_vt_(r.who,
-           messages::global_reply(r.effect, replay, value && value->set ? &value->bytes : nullptr,
-                                  error, code));
+  send_to(r.who, endpoint(r.who),
+          messages::global_reply(r.effect, replay, value && value->set ? &value->bytes : nullptr,
+                                 error, code));
 }
 
 // ---- The client --------------------------------------------------------------------------------
