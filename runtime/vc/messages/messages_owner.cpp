@@ -164,7 +164,6 @@ void MessagesOwner::placed(VtId vt, std::uint64_t effect) {
   std::lock_guard lock(mutex_);
   Endpoint& e = endpoint(vt);
   e.placed = true;
-  e.ever_placed = true;
   for (auto it = e.journal.begin(); it != e.journal.end(); ++it) {
     const JournalEntry& entry = it->second;
     std::uint64_t end = it->first + (entry.kind == JournalEntry::Kind::miss ? entry.count : 1);
@@ -290,7 +289,7 @@ void MessagesOwner::acknowledge(VtId vt, Endpoint& sender, bool force) {
 void MessagesOwner::send_to(VtId vt, Endpoint& e, Bytes frame) {
   if (e.placed)
     to_vt_(vt, std::move(frame));
-  else if (!e.ever_placed && !e.finished)
+  else if (!e.finished)
     e.before_placed.push_back(std::move(frame));
 }
 

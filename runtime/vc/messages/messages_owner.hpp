@@ -98,10 +98,10 @@ private:
     std::map<std::uint64_t, JournalEntry> journal;
     std::deque<Message> waiting;
     bool placed = false;
-    bool ever_placed = false;
     bool finished = false;
-    // Replies and acknowledgements for a VT spawned but not marked placed yet: its first
-    // requests can arrive before VcCore::spawn calls placed(), just after its Run left.
+    // Replies and acknowledgements for a run not marked placed yet: VcCore sends a VT's Run
+    // (fresh or resumed), then calls placed(), and the run's first requests can come between.
+    // A run that stopped sends nothing after its stop, so all of these are for the new run.
     std::vector<Bytes> before_placed;
     std::uint64_t sends_through = 0; // highest send received (for acknowledgements)
     std::size_t unacked_bytes = 0;
@@ -137,8 +137,8 @@ private:
   void reply(const Request& request, bool replay, const GlobalValue* value,
              const std::string& error, int code);
   void acknowledge(VtId vt, Endpoint& sender, bool force);
-  /// Sends `frame` to a placed VT, keeps it for one never placed yet, drops it for a run that
-  /// stopped or ended (its resume asks again).
+  /// Sends `frame` to a placed VT, keeps it for one not placed yet, drops it for one that
+  /// ended.
   void send_to(VtId vt, Endpoint& e, Bytes frame);
   void release_backpressure();
   ClientReply wait_client_reply(std::unique_lock<std::mutex>& lock, std::uint64_t effect);
