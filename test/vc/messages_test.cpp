@@ -415,6 +415,40 @@ TEST(Migration, AVirtualThreadMovesToAnotherExecutorAndNothingRunsTwice) {
   EXPECT_FALSE(vc.migrate(vt.id())) << "an ended VT does not move";
 }
 
+// Receives `count` numbers from `from`, checking their order, a site after each, and counts
+// every hundredth in a global: slow enough to be moved while messages are on their way.
+[[ppp2p::checkpointable]] long consume_slowly(unsigned from, int count) {
+  long sum = 0;
+  for (int i = 0; i < count; ++i) {
+    int v = ppp2p::receive<int>(from);
+    if (v != i)
+      throw std::runtime_error("message " + std::to_string(i) + " was " + std::to_string(v));
+    sum += v;
+    if (i % 100 == 99)
+      ppp2p::global<long>("hundreds").update([](long& h) { ++h; });
+    if (i % 10 == 0)
+      std::this_thread::sleep_for(1ms);
+    ppp2p::checkpoint();
+  }
+  return sum;
+}
+
+TEST(Migration, AReceiverMovedTwiceWhileMessagesAreInFlightTakesEachOnceInOrder) {
+  ppp2p::VirtualComputer vc({.workers = 2, .checkpoint_interval = 0ms});
+  const int count = 3000;
+  auto consumer = vc.spawn(consume_slowly, 1u, count);
+  auto producer = vc.spawn(produce, 0u, count);
+  std::this_thread::sleep_for(30ms);
+  ASSERT_TRUE(vc.migrate(consumer.id()));
+  std::this_thread::sleep_for(30ms);
+  ASSERT_TRUE(vc.migrate(consumer.id())) << "it ended before its second move";
+  EXPECT_EQ(consumer.get(), long(count) * (count - 1) / 2);
+  EXPECT_EQ(producer.get(), count);
+  EXPECT_EQ(consumer.resumes(), 2u);
+  EXPECT_EQ(vc.global<long>("hundreds").read(), count / 100) << "an update applied twice or lost";
+  EXPECT_FALSE(vc.try_receive<int>());
+}
+
 TEST(Migration, AVirtualThreadMovesToTheWorkerItIsSentTo) {
   ppp2p::VirtualComputer vc({.workers = 3, .slots_per_worker = 2, .checkpoint_interval = 0ms});
   ASSERT_EQ(vc.peers().size(), 3u);
