@@ -6,9 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <thread>
 
 namespace bs = ppp2p::detail::blocking_socket;
@@ -132,4 +135,53 @@ TEST(FrameSocket, AFrameOverTheLimitEndsTheLink) {
   ASSERT_TRUE(
       bs::send_all(s.fd[0], bs::frame_header(std::uint32_t(ppp2p::detail::kMaxExecutorFrame + 1))));
   EXPECT_FALSE(reader.receive());
+}
+
+TEST(FrameSocket, FramesSentWhileCorkedLeaveTogetherAtUncorkInOrder) {
+  SocketPair s;
+  ppp2p::detail::FrameSocket writer(s.fd[0]);
+  s.fd[0] = -1;
+  writer.cork();
+  ASSERT_TRUE(writer.send(bytes("first")));
+  std::thread other([&] { EXPECT_TRUE(writer.send(bytes("second"))); });
+  other.join();
+  pollfd readable{s.fd[1], POLLIN, 0};
+  EXPECT_EQ(poll(&readable, 1, 0), 0) << "nothing leaves while corked";
+  ASSERT_TRUE(writer.uncork());
+  std::string error;
+  auto first = bs::receive_frame(s.fd[1], 1024, error);
+  auto second = bs::receive_frame(s.fd[1], 1024, error);
+  ASSERT_TRUE(first && second) << error;
+  EXPECT_EQ(*first, bytes("first"));
+  EXPECT_EQ(*second, bytes("second"));
+  ASSERT_TRUE(writer.send(bytes("third"))); // uncorked: at once
+  EXPECT_EQ(poll(&readable, 1, 1000), 1);
+}
+
+TEST(FrameSocket, ACorkedBurstOverItsBoundLeavesWithoutWaitingForUncork) {
+  SocketPair s;
+  ppp2p::detail::FrameSocket writer(s.fd[0]);
+  s.fd[0] = -1;
+  std::vector<std::byte> big(64u << 10, std::byte{7});
+  std::atomic<bool> read_all{false};
+  std::thread sender([&] {
+    writer.cork();
+    for (int i = 0; i < 5; ++i) // 320 KiB: past the bound, the gathered frames are written
+      EXPECT_TRUE(writer.send(big));
+    while (!read_all)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    writer.uncork();
+  });
+  std::string error;
+  for (int i = 0; i < 4; ++i) { // the first four leave before uncork()
+    auto frame = bs::receive_frame(s.fd[1], 1u << 20, error,
+                                   std::chrono::steady_clock::now() + std::chrono::seconds(10));
+    ASSERT_TRUE(frame) << "frame " << i << " held by a corked socket: " << error;
+    EXPECT_EQ(frame->size(), big.size());
+  }
+  read_all = true;
+  sender.join();
+  auto last = bs::receive_frame(s.fd[1], 1u << 20, error);
+  ASSERT_TRUE(last) << error;
+  EXPECT_EQ(last->size(), big.size());
 }

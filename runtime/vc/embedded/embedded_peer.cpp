@@ -350,7 +350,11 @@ private:
 
   void read_events(Executor& executor) {
     bool closed = false;
-    for (const std::vector<std::byte>& frame : executor.link->receive_available(closed)) {
+    std::vector<std::vector<std::byte>> frames = executor.link->receive_available(closed);
+    // What handling a batch sends to executors (messages routed, replies, acknowledgements)
+    // leaves in one write per executor at the end of the batch.
+    Corked corked(*this, frames.size() > 1);
+    for (const std::vector<std::byte>& frame : frames) {
       std::string error;
       std::optional<wire::Event> event = wire::decode_event(frame, error);
       VtEvent* vt_event = event ? std::get_if<VtEvent>(&*event) : nullptr;
@@ -363,6 +367,31 @@ private:
     if (closed)
       lose(executor);
   }
+
+  /// Corks every live executor's link for its lifetime (when `on`).
+  class Corked {
+  public:
+    Corked(EmbeddedPeer& peer, bool on) : peer_(peer) {
+      if (!on)
+        return;
+      std::lock_guard lock(peer_.mutex_);
+      for (auto& executor : peer_.executors_)
+        if (executor->alive) {
+          executor->link->cork();
+          links_.push_back(executor->link.get());
+        }
+    }
+    ~Corked() {
+      for (FrameSocket* link : links_)
+        link->uncork();
+    }
+    Corked(const Corked&) = delete;
+    Corked& operator=(const Corked&) = delete;
+
+  private:
+    EmbeddedPeer& peer_;
+    std::vector<FrameSocket*> links_;
+  };
 
   void deliver(Executor& executor, VtEvent&& event) {
     event.peer = executor.name;

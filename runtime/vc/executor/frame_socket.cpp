@@ -26,7 +26,31 @@ bool FrameSocket::send(std::span<const std::byte> payload) {
   if (payload.size() > kMaxExecutorFrame)
     return false;
   std::lock_guard lock(write_mutex_);
-  return bs::send_frame(fd_, payload);
+  if (!corked_)
+    return bs::send_frame(fd_, payload);
+  auto header = bs::frame_header(std::uint32_t(payload.size()));
+  out_.insert(out_.end(), header.begin(), header.end());
+  out_.insert(out_.end(), payload.begin(), payload.end());
+  if (out_.size() < kCorkedBytes)
+    return true;
+  bool sent = bs::send_all(fd_, out_);
+  out_.clear();
+  return sent;
+}
+
+void FrameSocket::cork() {
+  std::lock_guard lock(write_mutex_);
+  corked_ = true;
+}
+
+bool FrameSocket::uncork() {
+  std::lock_guard lock(write_mutex_);
+  corked_ = false;
+  if (out_.empty())
+    return true;
+  bool sent = bs::send_all(fd_, out_);
+  out_.clear();
+  return sent;
 }
 
 std::optional<std::vector<std::byte>> FrameSocket::take_frame(bool& bad) {

@@ -24,8 +24,16 @@ public:
 
   int fd() const noexcept { return fd_; }
 
-  /// Sends one frame; false if the other end is gone.
+  /// Sends one frame; false if the other end is gone. While corked, the frame is gathered
+  /// with others (from any thread, in order) and leaves at uncork().
   bool send(std::span<const std::byte> payload);
+
+  /// Gathers sent frames until uncork(), so that a burst leaves in one system call (the
+  /// embedded peer corks its executors' links while it handles a batch of their events).
+  /// Over kCorkedBytes gathered, they leave at once.
+  void cork();
+  /// Sends what was gathered; false if the other end is gone.
+  bool uncork();
 
   /// The next frame; nothing at end of stream, on an error, or for a frame over the limit
   /// (then the link must be dropped: framing is lost).
@@ -48,8 +56,12 @@ private:
   /// Appends what one read() returns (up to 64 KiB) to pending_; false at end of stream.
   bool read_some();
 
+  static constexpr std::size_t kCorkedBytes = 256u << 10;
+
   int fd_;
   std::mutex write_mutex_;
+  bool corked_ = false;        // under write_mutex_
+  std::vector<std::byte> out_; // frames gathered while corked, under write_mutex_
   // Bytes read and not yet returned as frames, from pending_at_ on: frames are read many per
   // read() when they queue up (a stream of messages), not with two read()s each.
   std::vector<std::byte> pending_;
