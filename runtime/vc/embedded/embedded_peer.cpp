@@ -371,11 +371,11 @@ private:
   /// Corks every live executor's link for its lifetime (when `on`).
   class Corked {
   public:
-    Corked(EmbeddedPeer& peer, bool on) : peer_(peer) {
+    Corked(EmbeddedPeer& peer, bool on) {
       if (!on)
         return;
-      std::lock_guard lock(peer_.mutex_);
-      for (auto& executor : peer_.executors_)
+      std::lock_guard lock(peer.mutex_);
+      for (auto& executor : peer.executors_)
         if (executor->alive) {
           executor->link->cork();
           links_.push_back(executor->link.get());
@@ -389,7 +389,6 @@ private:
     Corked& operator=(const Corked&) = delete;
 
   private:
-    EmbeddedPeer& peer_;
     std::vector<FrameSocket*> links_;
   };
 

@@ -31,9 +31,11 @@ bool FrameSocket::send(std::span<const std::byte> payload) {
   auto header = bs::frame_header(std::uint32_t(payload.size()));
   out_.insert(out_.end(), header.begin(), header.end());
   out_.insert(out_.end(), payload.begin(), payload.end());
-  if (out_.size() < kCorkedBytes)
-    return true;
-  bool sent = bs::send_all(fd_, out_);
+  return out_.size() < kCorkedBytes || write_out_locked();
+}
+
+bool FrameSocket::write_out_locked() {
+  bool sent = out_.empty() || bs::send_all(fd_, out_);
   out_.clear();
   return sent;
 }
@@ -46,28 +48,32 @@ void FrameSocket::cork() {
 bool FrameSocket::uncork() {
   std::lock_guard lock(write_mutex_);
   corked_ = false;
-  if (out_.empty())
-    return true;
-  bool sent = bs::send_all(fd_, out_);
-  out_.clear();
-  return sent;
+  return write_out_locked();
+}
+
+std::optional<std::uint32_t> FrameSocket::next_frame_length() const {
+  if (pending_.size() - pending_at_ < bs::kFrameHeader)
+    return std::nullopt;
+  return bs::frame_length(std::span<const std::byte, bs::kFrameHeader>(
+      pending_.data() + pending_at_, bs::kFrameHeader));
+}
+
+bool FrameSocket::has_buffered_frame() const {
+  std::optional<std::uint32_t> size = next_frame_length();
+  return size && pending_.size() - pending_at_ - bs::kFrameHeader >= *size;
 }
 
 std::optional<std::vector<std::byte>> FrameSocket::take_frame(bool& bad) {
-  std::size_t available = pending_.size() - pending_at_;
-  if (available < bs::kFrameHeader)
-    return std::nullopt;
-  std::uint32_t size = bs::frame_length(std::span<const std::byte, bs::kFrameHeader>(
-      pending_.data() + pending_at_, bs::kFrameHeader));
-  if (size > kMaxExecutorFrame) {
+  std::optional<std::uint32_t> size = next_frame_length();
+  if (size && *size > kMaxExecutorFrame) {
     bad = true;
     return std::nullopt;
   }
-  if (available - bs::kFrameHeader < size)
+  if (!has_buffered_frame())
     return std::nullopt;
   auto begin = pending_.begin() + std::ptrdiff_t(pending_at_ + bs::kFrameHeader);
-  std::vector<std::byte> frame(begin, begin + std::ptrdiff_t(size));
-  pending_at_ += bs::kFrameHeader + size;
+  std::vector<std::byte> frame(begin, begin + std::ptrdiff_t(*size));
+  pending_at_ += bs::kFrameHeader + *size;
   if (pending_at_ == pending_.size()) {
     pending_.clear();
     pending_at_ = 0;
@@ -112,14 +118,6 @@ std::vector<std::vector<std::byte>> FrameSocket::receive_available(bool& closed)
   if (bad)
     closed = true;
   return frames;
-}
-
-bool FrameSocket::has_buffered_frame() const {
-  std::size_t available = pending_.size() - pending_at_;
-  return available >= bs::kFrameHeader &&
-         available - bs::kFrameHeader >=
-             bs::frame_length(std::span<const std::byte, bs::kFrameHeader>(
-                 pending_.data() + pending_at_, bs::kFrameHeader));
 }
 
 } // namespace ppp2p::detail

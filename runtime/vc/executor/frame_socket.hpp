@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -51,8 +52,12 @@ public:
   void close();
 
 private:
+  /// The length the next frame header in pending_ announces, once its 4 bytes are there.
+  std::optional<std::uint32_t> next_frame_length() const;
   /// The next whole frame in pending_, if there is one; `bad` is set for a frame over the limit.
   std::optional<std::vector<std::byte>> take_frame(bool& bad);
+  /// Writes and clears out_ (write_mutex_ held); false if the other end is gone.
+  bool write_out_locked();
   /// Appends what one read() returns (up to 64 KiB) to pending_; false at end of stream.
   bool read_some();
 

@@ -30,27 +30,17 @@ bool send_frame(int fd, std::span<const std::byte> payload) {
   msghdr message{};
   message.msg_iov = parts;
   message.msg_iovlen = 2;
-  std::size_t left = header.size() + payload.size();
-  while (left > 0) {
-    ssize_t n = ::sendmsg(fd, &message, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return false;
-    left -= std::size_t(n);
-    // A partial write: skip what went out.
-    for (std::size_t sent = std::size_t(n); sent > 0;) {
-      std::size_t step = std::min(sent, message.msg_iov->iov_len);
-      message.msg_iov->iov_base = static_cast<std::byte*>(message.msg_iov->iov_base) + step;
-      message.msg_iov->iov_len -= step;
-      sent -= step;
-      if (message.msg_iov->iov_len == 0 && message.msg_iovlen > 1) {
-        ++message.msg_iov;
-        --message.msg_iovlen;
-      }
-    }
-  }
-  return true;
+  ssize_t n;
+  do {
+    n = ::sendmsg(fd, &message, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  if (n <= 0)
+    return false;
+  // A partial write: the rest goes as send_all sends.
+  auto sent = std::size_t(n);
+  if (sent < header.size())
+    return send_all(fd, std::span(header).subspan(sent)) && send_all(fd, payload);
+  return send_all(fd, payload.subspan(sent - header.size()));
 }
 
 bool receive_exact(int fd, std::span<std::byte> out, Deadline deadline, bool* timed_out) {

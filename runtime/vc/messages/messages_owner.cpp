@@ -57,38 +57,18 @@ void MessagesOwner::from_vt(VtId vt, std::span<const std::byte> bytes) {
     }
     acknowledge(vt, sender, false);
   } else if (const wire::Consumed* consumed = frame->body_as_Consumed()) {
-    if (consumed->effect() <= sender.applied) {
-      ++stats_.duplicates;
-      return;
-    }
-    consume(sender, vt, consumed->effect(), consumed->from(), consumed->message());
+    Taken one{consumed->from(), consumed->message()};
+    consume_run(sender, vt, consumed->effect(), std::span(&one, 1));
   } else if (const wire::ConsumedRun* run = frame->body_as_ConsumedRun()) {
     std::uint64_t first = run->first();
     const auto* taken = run->taken();
     if (first == 0 || !taken || taken->size() == 0 || first + taken->size() < first)
       protocol(vt, "a malformed run of consumed messages");
-    // All or nothing: every new entry must name a different waiting message.
-    std::set<std::pair<VtId, std::uint64_t>> named;
-    for (std::uint32_t i = 0; i < taken->size(); ++i) {
-      const wire::Taken* t = taken->Get(i);
-      if (first + i <= sender.applied)
-        continue;
-      bool waiting =
-          std::any_of(sender.waiting.begin(), sender.waiting.end(), [&](const Message& m) {
-            return m.from == t->from() && m.number == t->message();
-          });
-      if (!waiting || !named.emplace(t->from(), t->message()).second)
-        protocol(vt, "consumed message " + std::to_string(t->message()) + " of " + who(t->from()) +
-                         ", which is not waiting for it");
-    }
-    for (std::uint32_t i = 0; i < taken->size(); ++i) {
-      const wire::Taken* t = taken->Get(i);
-      if (first + i <= sender.applied) {
-        ++stats_.duplicates;
-        continue;
-      }
-      consume(sender, vt, first + i, t->from(), t->message());
-    }
+    std::vector<Taken> entries;
+    entries.reserve(taken->size());
+    for (const wire::Taken* t : *taken)
+      entries.emplace_back(t->from(), t->message());
+    consume_run(sender, vt, first, entries);
   } else if (const wire::Missed* missed = frame->body_as_Missed()) {
     std::uint64_t first = missed->first(), count = missed->count();
     if (count == 0 || first == 0 || first + count < first)
@@ -259,13 +239,35 @@ void MessagesOwner::route(Message message, VtId to) {
     client_changed_.notify_all();
 }
 
-void MessagesOwner::consume(Endpoint& receiver, VtId vt, std::uint64_t effect, VtId from,
-                            std::uint64_t number) {
-  auto it = std::find_if(receiver.waiting.begin(), receiver.waiting.end(),
-                         [&](const Message& m) { return m.from == from && m.number == number; });
-  if (it == receiver.waiting.end())
-    protocol(vt, "consumed message " + std::to_string(number) + " of " + who(from) +
-                     ", which is not waiting for it");
+std::deque<MessagesOwner::Message>::iterator MessagesOwner::find_waiting(Endpoint& receiver,
+                                                                         Taken taken) {
+  return std::find_if(receiver.waiting.begin(), receiver.waiting.end(), [&](const Message& m) {
+    return m.from == taken.first && m.number == taken.second;
+  });
+}
+
+void MessagesOwner::consume_run(Endpoint& receiver, VtId vt, std::uint64_t first,
+                                std::span<const Taken> taken) {
+  // All or nothing: every new entry must name a different waiting message.
+  std::set<Taken> named;
+  for (std::size_t i = 0; i < taken.size(); ++i) {
+    if (first + i <= receiver.applied)
+      continue;
+    if (find_waiting(receiver, taken[i]) == receiver.waiting.end() ||
+        !named.insert(taken[i]).second)
+      protocol(vt, "consumed message " + std::to_string(taken[i].second) + " of " +
+                       who(taken[i].first) + ", which is not waiting for it");
+  }
+  for (std::size_t i = 0; i < taken.size(); ++i) {
+    if (first + i <= receiver.applied)
+      ++stats_.duplicates; // re-executed
+    else
+      consume(receiver, vt, first + i, find_waiting(receiver, taken[i]));
+  }
+}
+
+void MessagesOwner::consume(Endpoint& receiver, VtId vt, std::uint64_t effect,
+                            std::deque<Message>::iterator it) {
   stats_.buffered_bytes -= it->value.size();
   JournalEntry entry;
   entry.kind = JournalEntry::Kind::consumed;

@@ -22,6 +22,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ppp2p::detail {
@@ -128,7 +129,14 @@ private:
 
   Endpoint& endpoint(VtId vt) { return endpoints_[vt]; }
   void route(Message message, VtId to);
-  void consume(Endpoint& receiver, VtId vt, std::uint64_t effect, VtId from, std::uint64_t number);
+  using Taken = std::pair<VtId, std::uint64_t>; // (from, message number)
+  std::deque<Message>::iterator find_waiting(Endpoint& receiver, Taken taken);
+  /// Receives first, first + 1, ... of `vt` took `taken`: applied all or nothing (a protocol
+  /// error names the first entry that is not a different waiting message); effects applied
+  /// before are re-executions.
+  void consume_run(Endpoint& receiver, VtId vt, std::uint64_t first, std::span<const Taken> taken);
+  /// Receive `effect` of `vt` took `it` (one of receiver.waiting).
+  void consume(Endpoint& receiver, VtId vt, std::uint64_t effect, std::deque<Message>::iterator it);
   void request(VtId who, std::uint64_t effect, Op op, const std::string& name, std::string type,
                GlobalValue value);
   void apply(Global& global, const std::string& name, Request request);

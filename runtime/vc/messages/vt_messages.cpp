@@ -132,11 +132,11 @@ void VtMessages::flush_locked(std::vector<Bytes>& frames) {
 void VtMessages::flush_now(std::unique_lock<std::mutex>& lock) {
   if (misses_count_ == 0 && taken_.empty())
     return;
-  std::vector<Bytes> frames;
-  flush_locked(frames);
-  lock.unlock();
-  for (Bytes& frame : frames)
-    to_owner_(std::move(frame));
+  {
+    Outbox out{*this, {}};
+    flush_locked(out.frames);
+    lock.unlock(); // the frames leave, then the lock is taken again
+  }
   lock.lock();
 }
 
