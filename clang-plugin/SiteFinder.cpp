@@ -39,6 +39,19 @@ public:
   bool TraverseRequiresExpr(RequiresExpr*) { return true; }
 };
 
+/// A call that goes through the object's vtable: a virtual member function named without a
+/// qualifier (`Base::f()` calls Base's own).
+bool isVirtualCall(const CallExpr& call) {
+  const auto* member = dyn_cast<CXXMemberCallExpr>(&call);
+  if (!member)
+    return false;
+  const CXXMethodDecl* method = member->getMethodDecl();
+  if (!method || !method->isVirtual())
+    return false;
+  const auto* callee = dyn_cast<MemberExpr>(member->getCallee()->IgnoreParens());
+  return callee && !callee->hasQualifier();
+}
+
 class SiteCollector : public OwnCodeVisitor<SiteCollector> {
 public:
   std::vector<Site> sites;
@@ -47,9 +60,9 @@ public:
     if (!callee)
       return true;
     if (isCheckpointFunction(callee))
-      sites.push_back({call, callee, true});
+      sites.push_back({call, callee, true, false});
     else if (isCheckpointable(callee))
-      sites.push_back({call, callee, false});
+      sites.push_back({call, callee, false, isVirtualCall(*call)});
     return true;
   }
 };
@@ -122,6 +135,17 @@ bool hasCheckpointableAnnotation(const FunctionDecl* fn) {
   return hasAnnotation(fn, annotation::kCheckpointableTag);
 }
 
+/// Overrides, at any depth, of a checkpointable virtual function are checkpointable too: a
+/// call through the base is a site whichever of them it reaches.
+bool overridesCheckpointable(const CXXMethodDecl* method, unsigned depth = 0) {
+  if (!method || depth > 64)
+    return false;
+  for (const CXXMethodDecl* overridden : method->overridden_methods())
+    if (hasCheckpointableAnnotation(overridden) || overridesCheckpointable(overridden, depth + 1))
+      return true;
+  return false;
+}
+
 } // namespace
 
 bool isCheckpointFunction(const FunctionDecl* fn) {
@@ -141,8 +165,9 @@ bool isCheckpointable(const FunctionDecl* fn) {
     if (hasCheckpointableAnnotation(pattern))
       return true;
   if (const FunctionTemplateDecl* primary = fn->getPrimaryTemplate())
-    return hasCheckpointableAnnotation(primary->getTemplatedDecl());
-  return false;
+    if (hasCheckpointableAnnotation(primary->getTemplatedDecl()))
+      return true;
+  return overridesCheckpointable(dyn_cast<CXXMethodDecl>(fn));
 }
 
 std::vector<Site> findSites(const FunctionDecl& fn) {

@@ -2,7 +2,7 @@
 //
 // A site is a call, in a checkpointable function's own body (not in a lambda or local class
 // inside it, not in an unevaluated operand), of ppp2p::checkpoint() or of another
-// checkpointable function.
+// checkpointable function, directly or through a vtable.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -19,13 +19,14 @@ namespace ppp2p::plugin {
 bool isCheckpointFunction(const clang::FunctionDecl* fn);
 
 /// True if [[ppp2p::checkpointable]] is on any declaration of `fn` or of the template it was
-/// instantiated from.
+/// instantiated from, or `fn` overrides a checkpointable virtual function.
 bool isCheckpointable(const clang::FunctionDecl* fn);
 
 struct Site {
   const clang::CallExpr* call;
   const clang::FunctionDecl* callee;
   bool isCheckpoint; // ppp2p::checkpoint() rather than a checkpointable function
+  bool isVirtual;    // through the object's vtable (the pass finds the callee at run time)
 };
 
 /// Sites in `fn`'s body, in source order.

@@ -31,6 +31,8 @@ inline constexpr llvm::StringLiteral kCheckpointableRefusedTag = "ppp2p.checkpoi
 ///   name     display name, e.g. "evolve(Problem, Params)"
 ///   ret      typeid name of the return type ("v" for void)
 ///   callees  comma-separated mangled names of the checkpointable functions it calls at sites
+///   vcalls   comma-separated `first-last:slot`, one per virtual call site: the lines the call
+///            spans and the vtable slot (Itanium index) its callee is loaded from
 ///   temps    comma-separated `dtor:k`: the temporary whose destructor has this mangled name
 ///            is moved by the codec functions at arguments [4k, 4k + 4) of the annotation
 ///   this     for a non-static member function, the type of `this` (e.g. "Graph *")

@@ -2,6 +2,8 @@
 
 #include "DescriptorEmitter.h"
 
+#include "VirtualCalls.h"
+
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/DebugInfoMetadata.h"
 #include "llvm/Transforms/Utils/ModuleUtils.h"
@@ -102,7 +104,7 @@ std::uint64_t frameFingerprint(const FrameModel& model, std::uint64_t bodyHash) 
            std::to_string(slot.related);
   for (const Site& site : model.sites) {
     key += "|site:" + std::to_string(unsigned(site.kind)) + ':' +
-           (site.callee ? site.callee->getName().str() : std::string());
+           (site.callee ? site.callee->getName().str() : std::to_string(site.vtableSlot));
     for (unsigned live : site.liveSlots)
       key += ',' + std::to_string(live);
   }
@@ -159,12 +161,16 @@ GlobalVariable* emitDescriptor(RuntimeAbi& abi, const FrameModel& model,
     auto* liveArray =
         new GlobalVariable(module, liveType, true, GlobalValue::PrivateLinkage,
                            ConstantArray::get(liveType, live), prefix + ".live." + Twine(i));
-    std::uint64_t calleeId = site.callee ? fnv1a(site.callee->getName()) : 0;
-    sites.push_back(
-        checkedStruct(abi.siteDescriptorType(),
-                      {ConstantInt::get(i32, unsigned(site.kind)), ConstantInt::get(i32, site.line),
-                       ConstantInt::get(i32, site.column), ConstantInt::get(i32, live.size()),
-                       liveArray, ConstantInt::get(i64, calleeId)}));
+    bool isVirtual = site.kind == SiteKind::VirtualCall;
+    std::uint64_t calleeId = isVirtual     ? signatureOf(site.call->getFunctionType())
+                             : site.callee ? fnv1a(site.callee->getName())
+                                           : 0;
+    sites.push_back(checkedStruct(
+        abi.siteDescriptorType(),
+        {ConstantInt::get(i32, unsigned(site.kind)), ConstantInt::get(i32, site.line),
+         ConstantInt::get(i32, site.column), ConstantInt::get(i32, live.size()), liveArray,
+         ConstantInt::get(i64, calleeId), ConstantInt::get(i32, isVirtual ? model.calleeOffset : 0),
+         ConstantInt::get(i32, 0)}));
   }
   auto* siteArrayType = ArrayType::get(abi.siteDescriptorType(), sites.size());
   auto* siteArray = new GlobalVariable(module, siteArrayType, true, GlobalValue::PrivateLinkage,
@@ -173,6 +179,13 @@ GlobalVariable* emitDescriptor(RuntimeAbi& abi, const FrameModel& model,
   std::string file = module.getSourceFileName();
   if (DISubprogram* subprogram = function.getSubprogram())
     file = subprogram->getFilename().str();
+
+  SmallVector<Function*, 2> adjusters = thisAdjustingThunksOf(function);
+  auto* adjusterArrayType = ArrayType::get(pointer, adjusters.size());
+  std::vector<Constant*> adjusterAddresses(adjusters.begin(), adjusters.end());
+  auto* adjusterArray = new GlobalVariable(
+      module, adjusterArrayType, true, GlobalValue::PrivateLinkage,
+      ConstantArray::get(adjusterArrayType, adjusterAddresses), prefix + ".this_adjusting_thunks");
 
   Constant* thunk = model.sites.empty() ? static_cast<Constant*>(ConstantPointerNull::get(pointer))
                                         : emitResumeThunk(abi, model);
@@ -185,7 +198,8 @@ GlobalVariable* emitDescriptor(RuntimeAbi& abi, const FrameModel& model,
        stringConstant(module, model.info.returnType, prefix + ".return"),
        stringConstant(module, file, prefix + ".file"), slotArray,
        ConstantInt::get(i32, model.sites.size()), ConstantInt::get(i32, model.recordSize),
-       siteArray, thunk, &function});
+       siteArray, thunk, &function, ConstantInt::get(i64, signatureOf(function.getFunctionType())),
+       adjusterArray, ConstantInt::get(i32, adjusters.size()), ConstantInt::get(i32, 0)});
   return new GlobalVariable(module, descriptor->getType(), true, GlobalValue::InternalLinkage,
                             descriptor, prefix + ".descriptor");
 }

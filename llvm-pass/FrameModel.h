@@ -19,12 +19,18 @@
 
 namespace ppp2p::pass {
 
+/// A virtual call site as the plugin saw it: the lines the call spans, the vtable slot.
+struct VirtualCall {
+  unsigned firstLine = 0, lastLine = 0, slot = 0;
+};
+
 /// A checkpointable function, from its `ppp2p.fn` annotation.
 struct FunctionInfo {
   llvm::Function* function = nullptr;
   std::string displayName;
   std::string returnType;    // typeid name
   llvm::StringSet<> callees; // mangled names of checkpointable callees
+  llvm::SmallVector<VirtualCall, 2> virtualCalls;
   /// Codecs (save, load, check, destroy) of the function's temporaries with destructors, by
   /// the mangled names of their destructors.
   llvm::StringMap<llvm::SmallVector<llvm::Function*, 4>> temporaryCodecs;
@@ -68,7 +74,8 @@ struct Slot {
 struct Site {
   llvm::CallBase* call = nullptr;
   SiteKind kind = SiteKind::Checkpoint;
-  llvm::Function* callee = nullptr;
+  llvm::Function* callee = nullptr; // SiteKind::Call
+  unsigned vtableSlot = 0;          // SiteKind::VirtualCall
   std::vector<unsigned> liveSlots; // indices into FrameModel::slots, ascending
   unsigned line = 0, column = 0;
 };
@@ -78,6 +85,8 @@ struct FrameModel {
   std::vector<Slot> slots;
   std::vector<Site> sites;
   unsigned recordSize = kRecordHeaderSize;
+  /// Where the record holds the address a virtual call site called (0: no such site).
+  unsigned calleeOffset = 0;
 };
 
 } // namespace ppp2p::pass

@@ -175,6 +175,9 @@ void Rewriter::rewriteCallSite(unsigned index) {
 
   IRBuilder<> builder(call);
   storeSiteState(builder, index, /*copyRawValues=*/true);
+  bool isVirtual = site.kind == SiteKind::VirtualCall;
+  if (isVirtual) // what the vtable gave: a capture checks that the frame below runs it
+    builder.CreateStore(call->getCalledOperand(), field(builder, model_.calleeOffset));
   publishRecord(builder);
 
   BasicBlock* cont;
@@ -197,6 +200,13 @@ void Rewriter::rewriteCallSite(unsigned index) {
   storeSiteState(builder, index, /*copyRawValues=*/false);
   publishRecord(builder);
   auto* again = cast<CallBase>(call->clone());
+  if (isVirtual) {
+    // The object whose vtable chose the callee is restored by the callee's own frame: call
+    // what the snapshot says ran there.
+    Value* target = builder.CreateCall(abi_.restoreCallee(), {}, "ppp2p.callee");
+    builder.CreateStore(target, field(builder, model_.calleeOffset));
+    again->setCalledOperand(target);
+  }
   builder.Insert(again);
   if (!again->getType()->isVoidTy() && call->hasName())
     again->setName(call->getName() + ".resumed");
@@ -227,6 +237,15 @@ void Rewriter::rewriteCallSite(unsigned index) {
     call->replaceUsesWithIf(result, [&](Use& use) { return use.getUser() != result; });
     result->addIncoming(call, block);
     result->addIncoming(again, resume);
+  }
+  if (isVirtual) {
+    // A callee the plugin did not transform (a plain virtual function in the same vtable slot
+    // on the same line) leaves the link set: clear it, so that checkpointable code reached from
+    // plain code later in this frame is not taken for this site's callee.
+    IRBuilder<> after(cont, cont->getFirstInsertionPt());
+    after.SetCurrentDebugLocation(call->getDebugLoc());
+    after.CreateStore(ConstantPointerNull::get(after.getPtrTy()),
+                      abi_.threadField(after, kThreadSiteCallerOffset));
   }
 }
 
@@ -294,6 +313,11 @@ void layoutFrame(FrameModel& model) {
       slot.recordOffset = unsigned(offset);
       offset += 8;
     }
+  }
+  if (any_of(model.sites, [](const Site& site) { return site.kind == SiteKind::VirtualCall; })) {
+    offset = alignTo(offset, 8);
+    model.calleeOffset = unsigned(offset);
+    offset += 8;
   }
   model.recordSize = unsigned(alignTo(offset, 16));
 }

@@ -55,6 +55,11 @@ FunctionCallee RuntimeAbi::registerFunctions() {
                         {PointerType::getUnqual(context), Type::getInt64Ty(context)}, false));
 }
 
+FunctionCallee RuntimeAbi::restoreCallee() {
+  auto* pointer = PointerType::getUnqual(module_.getContext());
+  return module_.getOrInsertFunction("__ppp2p_restore_callee", FunctionType::get(pointer, false));
+}
+
 GlobalVariable* RuntimeAbi::restoreScratch() {
   if (GlobalVariable* existing = module_.getGlobalVariable("__ppp2p_restore_scratch"))
     return existing;
@@ -86,8 +91,8 @@ StructType* RuntimeAbi::iteratorOpsType() {
 StructType* RuntimeAbi::siteDescriptorType() {
   LLVMContext& context = module_.getContext();
   auto* i32 = Type::getInt32Ty(context);
-  return StructType::get(
-      context, {i32, i32, i32, i32, PointerType::getUnqual(context), Type::getInt64Ty(context)});
+  return StructType::get(context, {i32, i32, i32, i32, PointerType::getUnqual(context),
+                                   Type::getInt64Ty(context), i32, i32});
 }
 
 StructType* RuntimeAbi::functionDescriptorType() {
@@ -96,7 +101,7 @@ StructType* RuntimeAbi::functionDescriptorType() {
   auto* i32 = Type::getInt32Ty(context);
   auto* i64 = Type::getInt64Ty(context);
   return StructType::get(context, {i32, i32, i64, i64, pointer, pointer, pointer, pointer, pointer,
-                                   i32, i32, pointer, pointer, pointer});
+                                   i32, i32, pointer, pointer, pointer, i64, pointer, i32, i32});
 }
 
 std::uint64_t fnv1a(StringRef text, std::uint64_t seed) {

@@ -13,7 +13,7 @@
 
 namespace ppp2p::pass {
 
-inline constexpr std::uint32_t kFrameAbiVersion = 4;
+inline constexpr std::uint32_t kFrameAbiVersion = 5;
 
 // FrameRecord header: parent, function, site, reserved.
 inline constexpr unsigned kRecordParentOffset = 0;
@@ -44,7 +44,7 @@ inline bool heldByValue(SlotKind kind) {
 }
 
 inline constexpr std::uint32_t kNoRelatedSlot = 0xffffffffu;
-enum class SiteKind : std::uint32_t { Checkpoint = 0, Call = 1 };
+enum class SiteKind : std::uint32_t { Checkpoint = 0, Call = 1, VirtualCall = 2 };
 
 inline constexpr llvm::StringLiteral kCheckpointSymbol = "_ZN5ppp2p10checkpointEv";
 
@@ -62,6 +62,7 @@ public:
   llvm::FunctionCallee capture();           // i1 (ptr record)
   llvm::FunctionCallee restoreFrame();      // i32 (ptr descriptor, ptr record)
   llvm::FunctionCallee registerFunctions(); // void (ptr array, i64 count)
+  llvm::FunctionCallee restoreCallee();     // ptr ()
   llvm::GlobalVariable* restoreScratch();
   static constexpr unsigned kRestoreScratchSize = 4096;
 
@@ -69,9 +70,9 @@ public:
   llvm::StructType* codecOpsType();       // {ptr, ptr, ptr, ptr}
   llvm::StructType* iteratorOpsType();    // {ptr, ptr, ptr, ptr, ptr}
   llvm::StructType* slotDescriptorType(); // {ptr, ptr, i32, i32, i64, ptr, i32, i32}
-  llvm::StructType* siteDescriptorType(); // {i32, i32, i32, i32, ptr, i64}
+  llvm::StructType* siteDescriptorType(); // {i32, i32, i32, i32, ptr, i64, i32, i32}
   llvm::StructType* functionDescriptorType();
-  // {i32, i32, i64, i64, ptr, ptr, ptr, ptr, ptr, i32, i32, ptr, ptr, ptr}
+  // {i32, i32, i64, i64, ptr, ptr, ptr, ptr, ptr, i32, i32, ptr, ptr, ptr, i64, ptr, i32, i32}
 
 private:
   llvm::Module& module_;

@@ -3,6 +3,7 @@
 #include "SlotCollector.h"
 
 #include "AnnotationFormat.h"
+#include "VirtualCalls.h"
 
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/InstIterator.h"
@@ -72,6 +73,16 @@ MapVector<Function*, FunctionInfo> collectCheckpointableFunctions(Module& module
     parsed->get("callees").split(callees, ',', -1, /*KeepEmpty=*/false);
     for (StringRef callee : callees)
       info.callees.insert(callee);
+    SmallVector<StringRef, 4> virtualCalls;
+    parsed->get("vcalls").split(virtualCalls, ',', -1, /*KeepEmpty=*/false);
+    for (StringRef call : virtualCalls) {
+      auto [lines, slot] = call.split(':');
+      auto [first, last] = lines.split('-');
+      VirtualCall parsedCall{unsigned(parseNumber(first, 0)), unsigned(parseNumber(last, 0)),
+                             unsigned(parseNumber(slot, ~0u))};
+      if (parsedCall.slot != ~0u)
+        info.virtualCalls.push_back(parsedCall);
+    }
     // `dtor:group`, with the codec functions of group k at arguments [4k, 4k + 4).
     SmallVector<Function*, 5> functions = annotationFunctions(entry->getOperand(4));
     SmallVector<StringRef, 8> temporaries;
@@ -194,7 +205,8 @@ void addThisSlot(Function& function, const FunctionInfo& info, std::vector<Slot>
 
 namespace {
 
-/// The checkpointable callees of `function`, and whether it calls checkpoint() itself.
+/// The checkpointable callees of `function`, and whether it calls checkpoint() itself or a
+/// checkpointable virtual function (which may capture whatever it reaches).
 struct DirectCalls {
   bool checkpoint = false;
   SmallVector<Function*, 8> callees;
@@ -206,6 +218,8 @@ DirectCalls directCalls(Function& function, const FunctionInfo& info,
   for (Instruction& instruction : instructions(function)) {
     auto* call = dyn_cast<CallBase>(&instruction);
     Function* callee = call ? call->getCalledFunction() : nullptr;
+    if (call && !callee && findVirtualCallSite(*call, info))
+      out.checkpoint = true;
     if (!callee || isa<IntrinsicInst>(call))
       continue;
     if (callee->getName() == kCheckpointSymbol)
@@ -252,19 +266,31 @@ std::vector<Site> collectSites(Function& function, const FunctionInfo& info,
                                const MapVector<Function*, FunctionInfo>& known,
                                const SmallPtrSetImpl<Function*>& cannotCapture) {
   std::vector<Site> sites;
+  // The plugin's virtual call sites met: through a vtable, or devirtualized into a direct call.
+  SmallPtrSet<const VirtualCall*, 4> met;
   for (Instruction& instruction : instructions(function)) {
     auto* call = dyn_cast<CallBase>(&instruction);
     if (!call || isa<IntrinsicInst>(call))
       continue;
     Function* callee = call->getCalledFunction();
-    if (!callee)
-      continue;
     Site site;
     site.call = call;
-    if (callee->getName() == kCheckpointSymbol) {
+    bool checkpointable =
+        callee && (info.callees.contains(callee->getName()) || known.count(callee));
+    if (checkpointable)
+      for (const VirtualCall& listed : info.virtualCalls)
+        if (mayBeDevirtualized(listed, call->getDebugLoc()))
+          met.insert(&listed);
+    if (!callee) {
+      const VirtualCall* listed = findVirtualCallSite(*call, info);
+      if (!listed)
+        continue;
+      met.insert(listed);
+      site.kind = SiteKind::VirtualCall;
+      site.vtableSlot = listed->slot;
+    } else if (callee->getName() == kCheckpointSymbol) {
       site.kind = SiteKind::Checkpoint;
-    } else if ((info.callees.contains(callee->getName()) || known.count(callee)) &&
-               !cannotCapture.contains(callee)) {
+    } else if (checkpointable && !cannotCapture.contains(callee)) {
       site.kind = SiteKind::Call;
       site.callee = callee;
     } else {
@@ -276,6 +302,9 @@ std::vector<Site> collectSites(Function& function, const FunctionInfo& info,
     }
     sites.push_back(site);
   }
+  for (const VirtualCall& listed : info.virtualCalls)
+    if (!met.contains(&listed))
+      reportUnrecognisedVirtualCall(function, info, listed);
   return sites;
 }
 

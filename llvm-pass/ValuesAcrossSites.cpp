@@ -95,6 +95,8 @@ std::string describeType(Type* type) {
 std::string calleeName(const Site& site) {
   if (site.kind == SiteKind::Checkpoint)
     return "ppp2p::checkpoint()";
+  if (site.kind == SiteKind::VirtualCall)
+    return "a checkpointable virtual function";
   return demangle(site.callee->getName().str());
 }
 

@@ -25,6 +25,26 @@ std::string_view strip_local_marker(const char* type_name) {
   return name;
 }
 
+/// A virtual call site's frame links to the next only if the vtable's function is that
+/// frame's (or one of its this-adjusting thunks): otherwise something the plugin did not
+/// transform ran in between (an override compiled without it) and linked its own callees here.
+void check_virtual_callee(const FrameRecord& frame, const SiteDescriptor& site,
+                          const FunctionDescriptor& next) {
+  const void* called = *reinterpret_cast<const void* const*>(
+      reinterpret_cast<const std::byte*>(&frame) + site.callee_offset);
+  if (called == next.function)
+    return;
+  for (std::uint32_t i = 0; i < next.num_thunks; ++i)
+    if (called == next.thunks[i])
+      return;
+  throw error(errc::capture_failed,
+              std::string("the virtual call in `") + frame.function->display_name + "` at " +
+                  site_text(*frame.function, frame.site) +
+                  " reached a function that is not checkpointable, yet `" + next.display_name +
+                  "` runs below it: an override compiled without the ppp2p plugin, or a "
+                  "covariant-return override, cannot be a frame of a moving virtual thread");
+}
+
 /// Writes the frames of `chain` (root first) to `out` in `tracked`'s session, adding the
 /// functions they run to `functions`; false if the chain cannot move after all.
 bool write_frames(const std::vector<const FrameRecord*>& chain,
@@ -43,6 +63,8 @@ bool write_frames(const std::vector<const FrameRecord*>& chain,
     out.varint(entry->second);
     out.varint(frame->site);
     const SiteDescriptor& site = f.sites[frame->site];
+    if (SiteKind(site.kind) == SiteKind::virtual_call && index + 1 < chain.size())
+      check_virtual_callee(*frame, site, *chain[index + 1]->function);
     for (std::uint32_t i = 0; i < site.num_live; ++i) {
       const SlotDescriptor& slot = f.slots[site.live[i]];
       if (written_last(slot))
@@ -253,11 +275,23 @@ RestoreState plan_restore(const SnapshotContents& contents, const char* result_t
   for (std::size_t i = 0; i + 1 < state.frames.size(); ++i) {
     const RestoreFrame& caller = state.frames[i];
     const SiteDescriptor& s = caller.function->sites[caller.site];
-    if (s.callee_id != state.frames[i + 1].function->id)
+    const FunctionDescriptor& callee = *state.frames[i + 1].function;
+    if (SiteKind(s.kind) == SiteKind::virtual_call) {
+      // Any checkpointable function of the call's type may run there (the vtable of an object
+      // not restored yet chose it); the caller calls it directly on re-entry.
+      if (s.callee_id != callee.signature || !callee.function)
+        throw snapshot_error(errc::snapshot_malformed,
+                             "frame " + std::to_string(i) + " (`" + caller.function->display_name +
+                                 "`) cannot reach `" + callee.display_name +
+                                 "` by its virtual call at " +
+                                 site_text(*caller.function, caller.site) + " (another type)");
+      continue;
+    }
+    if (s.callee_id != callee.id)
       throw snapshot_error(errc::snapshot_malformed,
                            "frame " + std::to_string(i) + " (`" + caller.function->display_name +
-                               "`) does not call `" + state.frames[i + 1].function->display_name +
-                               "` at " + site_text(*caller.function, caller.site));
+                               "`) does not call `" + callee.display_name + "` at " +
+                               site_text(*caller.function, caller.site));
   }
 
   state.tracked = std::make_unique<TrackedObjects>(TrackedMode::load);

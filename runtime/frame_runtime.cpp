@@ -9,6 +9,7 @@
 #include <ppp2p/codec.hpp>
 #include <ppp2p/detail/frame_abi.hpp>
 
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 #include <vector>
@@ -58,6 +59,16 @@ bool __ppp2p_capture(FrameRecord* record) {
   else
     context->snapshots.push_back(std::move(*snapshot));
   return resumed;
+}
+
+const void* __ppp2p_restore_callee() {
+  ThreadState& thread = __ppp2p_thread;
+  RestoreState* state = thread.restoring;
+  // plan_restore checked that a frame follows every call site; a call of this elsewhere is a
+  // broken program, not a broken snapshot.
+  if (!state || state->next >= state->frames.size())
+    std::abort();
+  return state->frames[state->next].function->function;
 }
 
 std::uint32_t __ppp2p_restore_frame(const FunctionDescriptor* function, FrameRecord* record) {

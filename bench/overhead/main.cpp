@@ -4,17 +4,20 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
 #include <vector>
 
 namespace with_ppp2p {
 double evolve(int generations, int size, int genes);
 long queens(int n);
 long queens_in_place(int n);
+long queens_virtual(int n);
 } // namespace with_ppp2p
 namespace plain {
 double evolve(int generations, int size, int genes);
 long queens(int n);
 long queens_in_place(int n);
+long queens_virtual(int n);
 } // namespace plain
 namespace with_inner_sites {
 double evolve(int generations, int size, int genes);
@@ -89,7 +92,9 @@ int main(int argc, char** argv) {
   Variant variants[] = {{"plain clang++-19 -O2", plain::queens, {}},
                         {"with ppp2p plugin -O2", with_ppp2p::queens, {}},
                         {"plain, board in place (&)", plain::queens_in_place, {}},
-                        {"plugin, board in place (&)", with_ppp2p::queens_in_place, {}}};
+                        {"plugin, board in place (&)", with_ppp2p::queens_in_place, {}},
+                        {"plain, virtual recursion", plain::queens_virtual, {}},
+                        {"plugin, virtual recursion", with_ppp2p::queens_virtual, {}}};
   for (Variant& v : variants)
     time_queens(v.fn, v.count); // warm-up
   for (int r = 0; r < rounds; ++r)
@@ -103,19 +108,22 @@ int main(int argc, char** argv) {
     std::sort(v.times.begin(), v.times.end());
   }
   std::printf("\ncall-heavy recursion: %d-queens, every recursive call a site (and a checkpoint() "
-              "in each call), the board by value and in place by reference; median of %d "
-              "alternating rounds; the in-place rows' ratio is to the plain in-place row\n\n",
+              "in each call), the board by value, in place by reference, and in place through "
+              "a virtual function recursing through the vtable; median of %d alternating "
+              "rounds; each plugin row's ratio is to the plain row above it\n\n",
               n, rounds);
   std::printf("| variant                    | median s | min s   | ratio  |\n");
   std::printf("|----------------------------|----------|---------|--------|\n");
-  for (std::size_t i = 0; i < 4; ++i) {
+  for (std::size_t i = 0; i < std::size(variants); ++i) {
     const Variant& v = variants[i];
-    const Variant& baseline = variants[i < 2 ? 0 : 2];
+    const Variant& baseline = variants[i / 2 * 2];
     std::printf("| %-26s | %8.4f | %7.4f | %.3f  |\n", v.name, v.median(), v.times.front(),
                 v.median() / baseline.median());
   }
-  std::printf("\nrecursion overhead: %+.2f %% by value (goal <= 5 %%), %+.2f %% in place\n",
+  std::printf("\nrecursion overhead: %+.2f %% by value (goal <= 5 %%), %+.2f %% in place, "
+              "%+.2f %% through the vtable\n",
               (variants[1].median() / variants[0].median() - 1) * 100,
-              (variants[3].median() / variants[2].median() - 1) * 100);
+              (variants[3].median() / variants[2].median() - 1) * 100,
+              (variants[5].median() / variants[4].median() - 1) * 100);
   return 0;
 }

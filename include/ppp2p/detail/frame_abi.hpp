@@ -15,7 +15,7 @@ class Reader;
 
 namespace ppp2p::detail {
 
-inline constexpr std::uint32_t kFrameAbiVersion = 4;
+inline constexpr std::uint32_t kFrameAbiVersion = 5;
 
 /// How a slot's state is kept in a frame record and written into a snapshot.
 enum class SlotKind : std::uint32_t {
@@ -52,6 +52,10 @@ enum class SiteKind : std::uint32_t {
   checkpoint = 0,
   /// A call of a checkpointable function: on resume it is re-entered in restore mode.
   call = 1,
+  /// A virtual call of a checkpointable member function: the record holds the address the
+  /// vtable gave (at SiteDescriptor::callee_offset); on resume the function the snapshot names
+  /// is re-entered in restore mode (its `this` comes back from its own frame).
+  virtual_call = 2,
 };
 
 /// Type-erased codec of one C++ type (instantiated from detail::slot_codec<T>).
@@ -93,7 +97,11 @@ struct SiteDescriptor {
   std::uint32_t column;
   std::uint32_t num_live;
   const std::uint32_t* live; // indices into FunctionDescriptor::slots, ascending
-  std::uint64_t callee_id;   // SiteKind::call: FunctionDescriptor::id of the callee
+  /// SiteKind::call: FunctionDescriptor::id of the callee. SiteKind::virtual_call: the
+  /// FunctionDescriptor::signature every function the call may reach has.
+  std::uint64_t callee_id;
+  std::uint32_t callee_offset; // SiteKind::virtual_call: record offset of the called address
+  std::uint32_t reserved;
 };
 
 struct FunctionDescriptor {
@@ -114,6 +122,13 @@ struct FunctionDescriptor {
   void (*resume)(void* result);
   /// The function itself (what VirtualComputer::spawn is given).
   const void* function;
+  /// Hash of the function's type as the IR calls it (a virtual call site checks it).
+  std::uint64_t signature;
+  /// Thunks that adjust `this` and enter the function (a vtable of a class with several
+  /// polymorphic bases holds them): a virtual call through one reaches this function.
+  const void* const* thunks;
+  std::uint32_t num_thunks;
+  std::uint32_t reserved;
 };
 
 /// The per-call frame record the pass allocates in every checkpointable function with sites.
@@ -150,6 +165,8 @@ static_assert(offsetof(ThreadState, restoring) == 8);
 static_assert(offsetof(ThreadState, capture_due) == 16);
 static_assert(offsetof(ThreadState, root) == 24);
 static_assert(sizeof(FrameRecord) == 24);
+static_assert(sizeof(SiteDescriptor) == 40 && offsetof(SiteDescriptor, callee_offset) == 32);
+static_assert(offsetof(FunctionDescriptor, signature) == 96 && sizeof(FunctionDescriptor) == 120);
 
 } // namespace ppp2p::detail
 
@@ -169,6 +186,10 @@ bool __ppp2p_capture(ppp2p::detail::FrameRecord* record);
 /// `record` (raw values) and the addresses it holds (objects); returns the site to resume at.
 std::uint32_t __ppp2p_restore_frame(const ppp2p::detail::FunctionDescriptor* function,
                                     ppp2p::detail::FrameRecord* record);
+
+/// At a virtual call site re-entered in restore mode: the function the snapshot's next frame
+/// runs, which the site calls instead of asking the vtable of an object not restored yet.
+const void* __ppp2p_restore_callee();
 
 /// Zeroed memory passed for pointer arguments that cannot be recomputed when a call site is
 /// re-entered in restore mode (the callee restores its own state and never reads them).

@@ -1,0 +1,48 @@
+//===- VirtualCalls.h - Calls through a vtable that are sites ---*- C++ -*-===//
+//
+// A virtual call of a checkpointable member function is a site whose callee is known only at
+// run time. Clang emits it as
+//
+//   %vtable = load ptr, ptr %object        ; the vtable pointer of the object passed as `this`
+//   %vfn    = getelementptr inbounds ptr, ptr %vtable, i64 <slot>
+//   %f      = load ptr, ptr %vfn
+//   call %f(ptr %object, ...)
+//
+// and the plugin lists, per function, the lines and vtable slot of each such call it found in
+// the AST (`vcalls`). An indirect call is a site when both agree.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "FrameModel.h"
+
+#include "llvm/IR/InstrTypes.h"
+
+#include <optional>
+
+namespace ppp2p::pass {
+
+/// The vtable slot an indirect call's callee is loaded from, if it has the shape above.
+std::optional<unsigned> vtableSlotOf(const llvm::CallBase& call);
+
+/// The virtual call site the plugin listed for `info`'s function that `call` is, if any.
+const VirtualCall* findVirtualCallSite(const llvm::CallBase& call, const FunctionInfo& info);
+
+/// Reports (as a compile error) a virtual call site the plugin listed that code generation
+/// made neither a call through a vtable slot nor a direct call (devirtualized): something the
+/// pass does not know (relative vtables, -fsanitize=cfi-vcall), so a virtual thread inside
+/// it could never move.
+void reportUnrecognisedVirtualCall(llvm::Function& function, const FunctionInfo& info,
+                                   const VirtualCall& call);
+
+/// True if a call at `location` may be the virtual call `call` devirtualized.
+bool mayBeDevirtualized(const VirtualCall& call, const llvm::DebugLoc& location);
+
+/// The this-adjusting thunks of `method` defined in its module (`_ZThn16_N1D1fEv` for
+/// `_ZN1D1fEv`): a vtable of a class with several polymorphic bases holds them.
+llvm::SmallVector<llvm::Function*, 2> thisAdjustingThunksOf(llvm::Function& method);
+
+/// Hash of the IR type functions reached by an indirect call of `type` must have.
+std::uint64_t signatureOf(llvm::FunctionType* type);
+
+} // namespace ppp2p::pass
