@@ -282,7 +282,7 @@ std::vector<Site> collectSites(Function& function, const FunctionInfo& info,
         if (mayBeDevirtualized(listed, call->getDebugLoc()))
           met.insert(&listed);
     if (!callee) {
-      const VirtualCall* listed = findVirtualCallSite(*call, info);
+      const VirtualCall* listed = findVirtualCallSite(*call, info, &met);
       if (!listed)
         continue;
       met.insert(listed);

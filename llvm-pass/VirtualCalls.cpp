@@ -66,16 +66,23 @@ std::optional<unsigned> vtableSlotOf(const CallBase& call) {
   return unsigned(offset.getZExtValue() / pointerSize);
 }
 
-const VirtualCall* findVirtualCallSite(const CallBase& call, const FunctionInfo& info) {
+const VirtualCall* findVirtualCallSite(const CallBase& call, const FunctionInfo& info,
+                                       const SmallPtrSetImpl<const VirtualCall*>* met) {
   if (info.virtualCalls.empty())
     return nullptr;
   std::optional<unsigned> slot = vtableSlotOf(call);
   if (!slot)
     return nullptr;
-  for (const VirtualCall& listed : info.virtualCalls)
-    if (listed.slot == *slot && mayBeDevirtualized(listed, call.getDebugLoc()))
+  const VirtualCall* found = nullptr;
+  for (const VirtualCall& listed : info.virtualCalls) {
+    if (listed.slot != *slot || !mayBeDevirtualized(listed, call.getDebugLoc()))
+      continue;
+    if (!met || !met->contains(&listed))
       return &listed;
-  return nullptr;
+    if (!found)
+      found = &listed;
+  }
+  return found;
 }
 
 void reportUnrecognisedVirtualCall(Function& function, const FunctionInfo& info,

@@ -16,6 +16,7 @@
 
 #include "FrameModel.h"
 
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/IR/InstrTypes.h"
 
 #include <optional>
@@ -25,8 +26,11 @@ namespace ppp2p::pass {
 /// The vtable slot an indirect call's callee is loaded from, if it has the shape above.
 std::optional<unsigned> vtableSlotOf(const llvm::CallBase& call);
 
-/// The virtual call site the plugin listed for `info`'s function that `call` is, if any.
-const VirtualCall* findVirtualCallSite(const llvm::CallBase& call, const FunctionInfo& info);
+/// The virtual call site the plugin listed for `info`'s function that `call` is, if any; of
+/// several that fit (two calls of one slot on one line), the first not in `met`.
+const VirtualCall*
+findVirtualCallSite(const llvm::CallBase& call, const FunctionInfo& info,
+                    const llvm::SmallPtrSetImpl<const VirtualCall*>* met = nullptr);
 
 /// Reports (as a compile error) a virtual call site the plugin listed that code generation
 /// made neither a call through a vtable slot nor a direct call (devirtualized): something the

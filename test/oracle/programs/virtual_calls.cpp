@@ -4,7 +4,8 @@
 // function taking a const&, one returning a std::string by value, a composite whose virtual
 // function calls its children's through the base (recursion through vtables), and a class
 // with two polymorphic bases called through the second (a this-adjusting thunk), and a base's
-// own function calling a private override through `this` (the template method pattern).
+// own function calling a private override through `this` (the template method pattern), an
+// override in a class template, two virtual calls of one slot on one line.
 #include "../oracle.hpp"
 
 #include <algorithm>
@@ -115,6 +116,27 @@ public:
   return runner.run(from);
 }
 
+// An override in a class template, and a function template making two virtual calls of the
+// same vtable slot on one line.
+template <class T> class Scaled : public Runner {
+public:
+  explicit Scaled(T factor) : factor_(factor) {}
+  long run(long from) override {
+    for (int i = 0; i < 3; ++i) {
+      from = from * long(factor_) + i;
+      ppp2p::checkpoint();
+    }
+    return from % 7919;
+  }
+
+private:
+  T factor_;
+};
+
+template <class T> [[ppp2p::checkpointable]] long twice(Runner& runner, T from) {
+  return runner.run(long(from)) * 2 + runner.run(long(from) + 1);
+}
+
 // The template method pattern: a base's own checkpointable function calls a virtual one on
 // `this`, a protected pure virtual that the derived class overrides privately.
 class Solver {
@@ -166,6 +188,8 @@ class Climber : public Solver {
   total += drive(worker, total % 1000);
   Climber climber;
   total += climber.solve(steps);
+  Scaled<short> scaled(3);
+  total += twice(scaled, steps);
   Body& first = *bodies.front();
   total += first.simulate(1); // through a reference
   return labels + std::to_string(total);
