@@ -13,6 +13,12 @@ namespace ppp2p::detail {
 
 namespace wire = messages::wire;
 
+static_assert(int(GlobalOpKind::read) == int(wire::GlobalOp::read) &&
+              int(GlobalOpKind::write) == int(wire::GlobalOp::write) &&
+              int(GlobalOpKind::acquire) == int(wire::GlobalOp::acquire) &&
+              int(GlobalOpKind::commit) == int(wire::GlobalOp::commit) &&
+              int(GlobalOpKind::abort) == int(wire::GlobalOp::abort));
+
 namespace {
 
 std::string who(VtId vt) {
@@ -99,7 +105,8 @@ void MessagesOwner::from_vt(VtId vt, std::span<const std::byte> bytes) {
           protocol(vt, "a global write without a value");
         value = {true, copy(messages::bytes_of(global->value()))};
       }
-      request(vt, global->effect(), Op(global->op()), name, std::move(type), std::move(value));
+      request(vt, global->effect(), GlobalOpKind(global->op()), name, std::move(type),
+              std::move(value));
       break;
     }
     case wire::GlobalOp::commit:
@@ -177,16 +184,14 @@ void MessagesOwner::stopped(VtId vt) {
   Endpoint& e = endpoint(vt);
   e.placed = false;
   e.unacked_bytes = 0; // a new run starts with an empty window
-  for (auto& [name, global] : globals_) {
-    std::erase_if(global.queue, [&](const Request& r) { return r.who == vt; });
-    if (global.holder && global.holder->who == vt) {
-      // The update never committed: undone, and its acquire is re-executed as new.
-      e.applied = global.holder->effect - 1;
-      e.journal.erase(e.journal.lower_bound(global.holder->effect), e.journal.end());
-      global.holder.reset();
-      drain_queue(global, name);
-    }
+  GlobalOwner::Dropped dropped = globals_.drop(vt);
+  for (std::uint64_t effect : dropped.undone) {
+    // The update never committed: undone, and its acquire is re-executed as new.
+    e.applied = effect - 1;
+    e.journal.erase(e.journal.lower_bound(effect), e.journal.end());
   }
+  for (const GlobalOutcome& outcome : dropped.applied)
+    applied(outcome);
 }
 
 void MessagesOwner::finished(VtId vt) {
@@ -199,13 +204,8 @@ void MessagesOwner::finished(VtId vt) {
   e.journal.clear();
   e.placed = false;
   e.finished = true;
-  for (auto& [name, global] : globals_) {
-    std::erase_if(global.queue, [&](const Request& r) { return r.who == vt; });
-    if (global.holder && global.holder->who == vt) {
-      global.holder.reset();
-      drain_queue(global, name);
-    }
-  }
+  for (const GlobalOutcome& outcome : globals_.drop(vt).applied)
+    applied(outcome);
   release_backpressure();
 }
 
@@ -217,7 +217,9 @@ void MessagesOwner::close(std::string why) {
 
 MessageStats MessagesOwner::stats() {
   std::lock_guard lock(mutex_);
-  return stats_;
+  MessageStats out = stats_;
+  out.global_operations = globals_.operations();
+  return out;
 }
 
 // ---- Messages ----------------------------------------------------------------------------------
@@ -307,9 +309,9 @@ void MessagesOwner::release_backpressure() {
 
 // ---- Globals -----------------------------------------------------------------------------------
 
-void MessagesOwner::request(VtId vt, std::uint64_t effect, Op op, const std::string& name,
+void MessagesOwner::request(VtId vt, std::uint64_t effect, GlobalOpKind op, const std::string& name,
                             std::string type, GlobalValue value) {
-  Request r{vt, effect, op, std::move(type), std::move(value)};
+  GlobalRequest r{vt, effect, op, std::move(type), std::move(value)};
   if (vt != client) {
     Endpoint& e = endpoint(vt);
     if (effect <= e.applied) {
@@ -334,68 +336,40 @@ void MessagesOwner::request(VtId vt, std::uint64_t effect, Op op, const std::str
       protocol(vt, "global operation number " + std::to_string(effect) + " after " +
                        std::to_string(e.applied));
   }
-  Global& global = globals_[name];
-  if (global.holder || !global.queue.empty()) {
-    global.queue.push_back(std::move(r));
-    return;
-  }
-  apply(global, name, std::move(r));
+  for (const GlobalOutcome& outcome : globals_.request(name, std::move(r)))
+    applied(outcome);
 }
 
-void MessagesOwner::apply(Global& global, const std::string& name, Request r) {
-  ++stats_.global_operations;
-  JournalEntry entry;
-  entry.kind = JournalEntry::Kind::global;
-  entry.op = r.op;
-  entry.name = name;
-  if (!global.type.empty() && global.type != r.type) {
-    entry.error = "global '" + name + "' holds a " + demangle(global.type.c_str()) + ", not a " +
-                  demangle(r.type.c_str());
-    entry.code = int(errc::type_mismatch);
-  } else {
-    global.type = r.type;
-  }
-  if (entry.error.empty()) {
-    if (r.op == Op::write)
-      global.value = std::move(r.value);
-    else
-      entry.value = global.value; // what a read returns, or what an update sees
-    if (r.op == Op::acquire)
-      global.holder = r;
-  }
+void MessagesOwner::applied(const GlobalOutcome& outcome) {
+  const GlobalRequest& r = outcome.request;
   if (r.who != client) {
+    JournalEntry entry;
+    entry.kind = JournalEntry::Kind::global;
+    entry.op = r.op;
+    entry.name = outcome.name;
+    entry.value = outcome.value;
+    entry.error = outcome.error;
+    entry.code = outcome.code;
     Endpoint& e = endpoint(r.who);
     e.applied = r.effect;
-    e.journal[r.effect] = entry;
+    e.journal[r.effect] = std::move(entry);
   }
-  reply(r, false, entry.value.set ? &entry.value : nullptr, entry.error, entry.code);
+  reply(r, false, outcome.value.set ? &outcome.value : nullptr, outcome.error, outcome.code);
 }
 
 void MessagesOwner::release(VtId vt, std::uint64_t effect, const std::string& name,
                             const Bytes* value) {
-  auto it = globals_.find(name);
-  if (it == globals_.end() || !it->second.holder || it->second.holder->who != vt ||
-      it->second.holder->effect != effect) {
+  std::vector<GlobalOutcome> now;
+  if (!globals_.release(name, vt, effect, value, now)) {
     // A release of an update that was undone (its VT stopped) or replayed: nothing to do.
     ++stats_.duplicates;
     return;
   }
-  Global& global = it->second;
-  if (value)
-    global.value = {true, *value};
-  global.holder.reset();
-  drain_queue(global, name);
+  for (const GlobalOutcome& outcome : now)
+    applied(outcome);
 }
 
-void MessagesOwner::drain_queue(Global& global, const std::string& name) {
-  while (!global.holder && !global.queue.empty()) {
-    Request next = std::move(global.queue.front());
-    global.queue.pop_front();
-    apply(global, name, std::move(next));
-  }
-}
-
-void MessagesOwner::reply(const Request& r, bool replay, const GlobalValue* value,
+void MessagesOwner::reply(const GlobalRequest& r, bool replay, const GlobalValue* value,
                           const std::string& error, int code) {
   if (r.who == client) {
     ClientReply& out = client_replies_[r.effect];
@@ -469,7 +443,7 @@ GlobalValue MessagesOwner::client_read(const std::string& name, const char* type
   std::unique_lock lock(mutex_);
   throw_if_closed();
   std::uint64_t effect = ++client_effect_;
-  request(client, effect, Op::read, name, type, {});
+  request(client, effect, GlobalOpKind::read, name, type, {});
   return wait_client_reply(lock, effect).value;
 }
 
@@ -477,7 +451,7 @@ void MessagesOwner::client_write(const std::string& name, const char* type, Byte
   std::unique_lock lock(mutex_);
   throw_if_closed();
   std::uint64_t effect = ++client_effect_;
-  request(client, effect, Op::write, name, type, {true, std::move(value)});
+  request(client, effect, GlobalOpKind::write, name, type, {true, std::move(value)});
   wait_client_reply(lock, effect);
 }
 
@@ -485,7 +459,7 @@ GlobalLease MessagesOwner::client_acquire(const std::string& name, const char* t
   std::unique_lock lock(mutex_);
   throw_if_closed();
   std::uint64_t effect = ++client_effect_;
-  request(client, effect, Op::acquire, name, type, {});
+  request(client, effect, GlobalOpKind::acquire, name, type, {});
   GlobalLease lease;
   lease.effect = effect;
   lease.value = wait_client_reply(lock, effect).value;

@@ -11,6 +11,8 @@
 // until it has one.
 #pragma once
 
+#include "vc/messages/global_owner.hpp"
+
 #include <ppp2p/messages.hpp>
 
 #include <condition_variable>
@@ -83,15 +85,14 @@ private:
     std::string type;
     Bytes value;
   };
-  enum class Op : std::uint8_t { read, write, acquire, commit, abort };
   struct JournalEntry {
     enum class Kind : std::uint8_t { consumed, miss, global } kind = Kind::miss;
-    std::uint64_t count = 1; // miss: a run of misses, from the entry's effect on
-    Message message;         // consumed
-    Op op = Op::read;        // global
-    std::string name;        // global
-    GlobalValue value;       // global: what a read returned or an update saw
-    std::string error;       // global: the failure it replied
+    std::uint64_t count = 1;              // miss: a run of misses, from the entry's effect on
+    Message message;                      // consumed
+    GlobalOpKind op = GlobalOpKind::read; // global
+    std::string name;                     // global
+    GlobalValue value;                    // global: what a read returned or an update saw
+    std::string error;                    // global: the failure it replied
     int code = -1;
   };
   struct Endpoint {
@@ -106,19 +107,6 @@ private:
     std::vector<Bytes> before_placed;
     std::uint64_t sends_through = 0; // highest send received (for acknowledgements)
     std::size_t unacked_bytes = 0;
-  };
-  struct Request {
-    VtId who = 0;
-    std::uint64_t effect = 0;
-    Op op = Op::read;
-    std::string type;
-    GlobalValue value; // write
-  };
-  struct Global {
-    std::string type; // fixed by the first operation that succeeds
-    GlobalValue value;
-    std::optional<Request> holder; // an update in progress (acquire granted)
-    std::deque<Request> queue;     // operations waiting for the holder
   };
   struct ClientReply {
     bool done = false;
@@ -137,12 +125,12 @@ private:
   void consume_run(Endpoint& receiver, VtId vt, std::uint64_t first, std::span<const Taken> taken);
   /// Receive `effect` of `vt` took `it` (one of receiver.waiting).
   void consume(Endpoint& receiver, VtId vt, std::uint64_t effect, std::deque<Message>::iterator it);
-  void request(VtId who, std::uint64_t effect, Op op, const std::string& name, std::string type,
-               GlobalValue value);
-  void apply(Global& global, const std::string& name, Request request);
+  void request(VtId who, std::uint64_t effect, GlobalOpKind op, const std::string& name,
+               std::string type, GlobalValue value);
+  /// Journals what globals_ applied and replies it.
+  void applied(const GlobalOutcome& outcome);
   void release(VtId who, std::uint64_t effect, const std::string& name, const Bytes* value);
-  void drain_queue(Global& global, const std::string& name);
-  void reply(const Request& request, bool replay, const GlobalValue* value,
+  void reply(const GlobalRequest& request, bool replay, const GlobalValue* value,
              const std::string& error, int code);
   void acknowledge(VtId vt, Endpoint& sender, bool force);
   /// Sends `frame` to a placed VT, keeps it for one not placed yet, drops it for one that
@@ -157,7 +145,7 @@ private:
   std::mutex mutex_;
   std::condition_variable client_changed_;
   std::map<VtId, Endpoint> endpoints_; // VTs and the client
-  std::map<std::string, Global> globals_;
+  GlobalOwner globals_;
   std::map<std::uint64_t, ClientReply> client_replies_;
   std::uint64_t client_effect_ = 0;
   MessageStats stats_;
