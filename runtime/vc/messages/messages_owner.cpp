@@ -6,7 +6,6 @@
 #include "demangle.hpp"
 
 #include <algorithm>
-#include <set>
 #include <utility>
 
 namespace ppp2p::detail {
@@ -53,24 +52,24 @@ void MessagesOwner::from_vt(VtId vt, std::span<const std::byte> bytes) {
     std::size_t size = send->value() ? send->value()->size() : 0;
     sender.sends_through = std::max(sender.sends_through, send->effect());
     sender.unacked_bytes += size;
-    if (send->effect() <= sender.applied) {
+    if (sender.mailbox.replayed(send->effect())) {
       ++stats_.duplicates;
     } else {
-      sender.applied = send->effect();
+      sender.mailbox.apply(send->effect());
       route(Message{vt, send->effect(), std::string(messages::text_of(send->type())),
                     copy(messages::bytes_of(send->value()))},
             send->to());
     }
     acknowledge(vt, sender, false);
   } else if (const wire::Consumed* consumed = frame->body_as_Consumed()) {
-    Taken one{consumed->from(), consumed->message()};
+    Mailbox::Taken one{consumed->from(), consumed->message()};
     consume_run(sender, vt, consumed->effect(), std::span(&one, 1));
   } else if (const wire::ConsumedRun* run = frame->body_as_ConsumedRun()) {
     std::uint64_t first = run->first();
     const auto* taken = run->taken();
     if (first == 0 || !taken || taken->size() == 0 || first + taken->size() < first)
       protocol(vt, "a malformed run of consumed messages");
-    std::vector<Taken> entries;
+    std::vector<Mailbox::Taken> entries;
     entries.reserve(taken->size());
     for (const wire::Taken* t : *taken)
       entries.emplace_back(t->from(), t->message());
@@ -79,19 +78,16 @@ void MessagesOwner::from_vt(VtId vt, std::span<const std::byte> bytes) {
     std::uint64_t first = missed->first(), count = missed->count();
     if (count == 0 || first == 0 || first + count < first)
       protocol(vt, "a malformed run of missed receives");
-    std::uint64_t end = first + count; // one past the last
-    if (end - 1 <= sender.applied) {
+    switch (sender.mailbox.miss(first, count)) {
+    case Mailbox::Missed::applied:
+      break;
+    case Mailbox::Missed::replayed:
       ++stats_.duplicates;
-      return;
-    }
-    first = std::max(first, sender.applied + 1);
-    if (first != sender.applied + 1)
+      break;
+    case Mailbox::Missed::gap:
       protocol(vt, "missed receive number " + std::to_string(first) + " after " +
-                       std::to_string(sender.applied));
-    JournalEntry entry;
-    entry.count = end - first;
-    sender.journal[first] = std::move(entry);
-    sender.applied = end - 1;
+                       std::to_string(sender.mailbox.applied()));
+    }
   } else if (const wire::GlobalRequest* global = frame->body_as_GlobalRequest()) {
     std::string name(messages::text_of(global->name()));
     std::string type(messages::text_of(global->type()));
@@ -133,37 +129,33 @@ bool MessagesOwner::accept_effect(VtId vt, std::uint64_t effect) {
   if (effect == 0)
     return true;
   std::lock_guard lock(mutex_);
-  Endpoint& e = endpoint(vt);
-  if (effect <= e.applied) {
+  Mailbox& mailbox = endpoint(vt).mailbox;
+  if (mailbox.replayed(effect)) {
     ++stats_.duplicates;
     return false;
   }
-  e.applied = effect;
+  mailbox.apply(effect);
   return true;
 }
 
 std::uint64_t MessagesOwner::applied(VtId vt) {
   std::lock_guard lock(mutex_);
-  return endpoint(vt).applied;
+  return endpoint(vt).mailbox.applied();
 }
 
 void MessagesOwner::placed(VtId vt, std::uint64_t effect) {
   std::lock_guard lock(mutex_);
   Endpoint& e = endpoint(vt);
   e.placed = true;
-  for (auto it = e.journal.begin(); it != e.journal.end(); ++it) {
-    const JournalEntry& entry = it->second;
-    std::uint64_t end = it->first + (entry.kind == JournalEntry::Kind::miss ? entry.count : 1);
-    if (end <= effect + 1)
-      continue; // before the checkpoint
-    if (entry.kind == JournalEntry::Kind::miss)
-      to_vt_(vt, messages::replay_miss(std::max(it->first, effect + 1),
-                                       end - std::max(it->first, effect + 1)));
-    else if (entry.kind == JournalEntry::Kind::consumed)
-      to_vt_(vt, messages::deliver(entry.message.from, entry.message.number, entry.message.type,
-                                   entry.message.value, it->first));
-  }
-  for (const Message& m : e.waiting)
+  e.mailbox.replay_after(
+      effect,
+      [&](std::uint64_t first, std::uint64_t count) {
+        to_vt_(vt, messages::replay_miss(first, count));
+      },
+      [&](std::uint64_t at, const Message& m) {
+        to_vt_(vt, messages::deliver(m.from, m.number, m.type, m.value, at));
+      });
+  for (const Message& m : e.mailbox.waiting())
     to_vt_(vt, messages::deliver(m.from, m.number, m.type, m.value, 0));
   for (Bytes& frame : std::exchange(e.before_placed, {}))
     to_vt_(vt, std::move(frame));
@@ -171,12 +163,7 @@ void MessagesOwner::placed(VtId vt, std::uint64_t effect) {
 
 void MessagesOwner::checkpointed(VtId vt, std::uint64_t effect) {
   std::lock_guard lock(mutex_);
-  Endpoint& e = endpoint(vt);
-  for (auto it = e.journal.begin(); it != e.journal.end() && it->first <= effect;) {
-    bool straddles =
-        it->second.kind == JournalEntry::Kind::miss && it->first + it->second.count > effect + 1;
-    it = straddles ? std::next(it) : e.journal.erase(it);
-  }
+  endpoint(vt).mailbox.checkpointed(effect);
 }
 
 void MessagesOwner::stopped(VtId vt) {
@@ -185,11 +172,8 @@ void MessagesOwner::stopped(VtId vt) {
   e.placed = false;
   e.unacked_bytes = 0; // a new run starts with an empty window
   GlobalOwner::Dropped dropped = globals_.drop(vt);
-  for (std::uint64_t effect : dropped.undone) {
-    // The update never committed: undone, and its acquire is re-executed as new.
-    e.applied = effect - 1;
-    e.journal.erase(e.journal.lower_bound(effect), e.journal.end());
-  }
+  for (std::uint64_t effect : dropped.undone)
+    e.mailbox.undo_from(effect); // never committed: its acquire is re-executed as new
   for (const GlobalOutcome& outcome : dropped.applied)
     applied(outcome);
 }
@@ -197,11 +181,9 @@ void MessagesOwner::stopped(VtId vt) {
 void MessagesOwner::finished(VtId vt) {
   std::lock_guard lock(mutex_);
   Endpoint& e = endpoint(vt);
-  for (const Message& m : e.waiting)
-    stats_.buffered_bytes -= m.value.size();
-  stats_.undeliverable += e.waiting.size();
-  e.waiting.clear();
-  e.journal.clear();
+  auto [messages, bytes] = e.mailbox.clear();
+  stats_.buffered_bytes -= bytes;
+  stats_.undeliverable += messages;
   e.placed = false;
   e.finished = true;
   for (const GlobalOutcome& outcome : globals_.drop(vt).applied)
@@ -236,48 +218,19 @@ void MessagesOwner::route(Message message, VtId to) {
     over_limit_ = true;
   if (receiver.placed && to != client)
     to_vt_(to, messages::deliver(message.from, message.number, message.type, message.value, 0));
-  receiver.waiting.push_back(std::move(message));
+  receiver.mailbox.put(std::move(message));
   if (to == client)
     client_changed_.notify_all();
 }
 
-std::deque<MessagesOwner::Message>::iterator MessagesOwner::find_waiting(Endpoint& receiver,
-                                                                         Taken taken) {
-  return std::find_if(receiver.waiting.begin(), receiver.waiting.end(), [&](const Message& m) {
-    return m.from == taken.first && m.number == taken.second;
-  });
-}
-
 void MessagesOwner::consume_run(Endpoint& receiver, VtId vt, std::uint64_t first,
-                                std::span<const Taken> taken) {
-  // All or nothing: every new entry must name a different waiting message.
-  std::set<Taken> named;
-  for (std::size_t i = 0; i < taken.size(); ++i) {
-    if (first + i <= receiver.applied)
-      continue;
-    if (find_waiting(receiver, taken[i]) == receiver.waiting.end() ||
-        !named.insert(taken[i]).second)
-      protocol(vt, "consumed message " + std::to_string(taken[i].second) + " of " +
-                       who(taken[i].first) + ", which is not waiting for it");
-  }
-  for (std::size_t i = 0; i < taken.size(); ++i) {
-    if (first + i <= receiver.applied)
-      ++stats_.duplicates; // re-executed
-    else
-      consume(receiver, vt, first + i, find_waiting(receiver, taken[i]));
-  }
-}
-
-void MessagesOwner::consume(Endpoint& receiver, VtId vt, std::uint64_t effect,
-                            std::deque<Message>::iterator it) {
-  stats_.buffered_bytes -= it->value.size();
-  JournalEntry entry;
-  entry.kind = JournalEntry::Kind::consumed;
-  entry.message = std::move(*it);
-  receiver.waiting.erase(it);
-  if (vt != client)
-    receiver.journal[effect] = std::move(entry);
-  receiver.applied = effect;
+                                std::span<const Mailbox::Taken> taken) {
+  Mailbox::Consumed consumed = receiver.mailbox.consume_run(first, taken, vt != client);
+  if (consumed.invalid)
+    protocol(vt, "consumed message " + std::to_string(consumed.invalid->second) + " of " +
+                     who(consumed.invalid->first) + ", which is not waiting for it");
+  stats_.duplicates += consumed.replayed;
+  stats_.buffered_bytes -= consumed.bytes;
   release_backpressure();
 }
 
@@ -313,13 +266,13 @@ void MessagesOwner::request(VtId vt, std::uint64_t effect, GlobalOpKind op, cons
                             std::string type, GlobalValue value) {
   GlobalRequest r{vt, effect, op, std::move(type), std::move(value)};
   if (vt != client) {
-    Endpoint& e = endpoint(vt);
-    if (effect <= e.applied) {
+    Mailbox& mailbox = endpoint(vt).mailbox;
+    if (mailbox.replayed(effect)) {
       // Re-executed: the reply it had, from the journal.
       ++stats_.duplicates;
-      auto it = e.journal.find(effect);
-      if (it == e.journal.end() || it->second.kind != JournalEntry::Kind::global ||
-          it->second.name != name || it->second.op != op) {
+      const Mailbox::Entry* entry = mailbox.journaled(effect);
+      if (!entry || entry->kind != Mailbox::Entry::Kind::global || entry->name != name ||
+          entry->op != op) {
         reply(r, true, nullptr,
               "global operation number " + std::to_string(effect) + " of VT " + std::to_string(vt) +
                   " on '" + name +
@@ -328,13 +281,12 @@ void MessagesOwner::request(VtId vt, std::uint64_t effect, GlobalOpKind op, cons
               int(errc::replay_diverged));
         return;
       }
-      const JournalEntry& entry = it->second;
-      reply(r, true, entry.value.set ? &entry.value : nullptr, entry.error, entry.code);
+      reply(r, true, entry->value.set ? &entry->value : nullptr, entry->error, entry->code);
       return;
     }
-    if (effect != e.applied + 1)
+    if (effect != mailbox.applied() + 1)
       protocol(vt, "global operation number " + std::to_string(effect) + " after " +
-                       std::to_string(e.applied));
+                       std::to_string(mailbox.applied()));
   }
   for (const GlobalOutcome& outcome : globals_.request(name, std::move(r)))
     applied(outcome);
@@ -343,16 +295,13 @@ void MessagesOwner::request(VtId vt, std::uint64_t effect, GlobalOpKind op, cons
 void MessagesOwner::applied(const GlobalOutcome& outcome) {
   const GlobalRequest& r = outcome.request;
   if (r.who != client) {
-    JournalEntry entry;
-    entry.kind = JournalEntry::Kind::global;
+    Mailbox::Entry entry;
     entry.op = r.op;
     entry.name = outcome.name;
     entry.value = outcome.value;
     entry.error = outcome.error;
     entry.code = outcome.code;
-    Endpoint& e = endpoint(r.who);
-    e.applied = r.effect;
-    e.journal[r.effect] = std::move(entry);
+    endpoint(r.who).mailbox.journal_global(r.effect, std::move(entry));
   }
   reply(r, false, outcome.value.set ? &outcome.value : nullptr, outcome.error, outcome.code);
 }
@@ -405,21 +354,22 @@ void MessagesOwner::client_send(VtId to, const char* type, Bytes value) {
 
 std::optional<Bytes> MessagesOwner::client_receive(VtId from, const char* type, bool block) {
   std::unique_lock lock(mutex_);
-  Endpoint& inbox = endpoint(client);
+  Mailbox& inbox = endpoint(client).mailbox;
   for (;;) {
     throw_if_closed();
-    for (auto it = inbox.waiting.begin(); it != inbox.waiting.end(); ++it) {
-      if (from != any_sender && it->from != from)
-        continue;
-      if (it->type != type)
+    std::optional<Message> taken = inbox.take_first([&](const Message& m) {
+      if (from != any_sender && m.from != from)
+        return false;
+      if (m.type != type)
         throw error(errc::type_mismatch, "the client receives " + demangle(type) +
-                                             ", but the next message from " + who(it->from) +
-                                             " is a " + demangle(it->type.c_str()));
-      Bytes value = std::move(it->value);
-      stats_.buffered_bytes -= value.size();
-      inbox.waiting.erase(it);
+                                             ", but the next message from " + who(m.from) +
+                                             " is a " + demangle(m.type.c_str()));
+      return true;
+    });
+    if (taken) {
+      stats_.buffered_bytes -= taken->value.size();
       release_backpressure();
-      return value;
+      return std::move(taken->value);
     }
     if (!block)
       return std::nullopt;

@@ -12,6 +12,7 @@
 #pragma once
 
 #include "vc/messages/global_owner.hpp"
+#include "vc/messages/mailbox.hpp"
 
 #include <ppp2p/messages.hpp>
 
@@ -79,26 +80,9 @@ public:
   MessageStats stats();
 
 private:
-  struct Message {
-    VtId from = 0;
-    std::uint64_t number = 0;
-    std::string type;
-    Bytes value;
-  };
-  struct JournalEntry {
-    enum class Kind : std::uint8_t { consumed, miss, global } kind = Kind::miss;
-    std::uint64_t count = 1;              // miss: a run of misses, from the entry's effect on
-    Message message;                      // consumed
-    GlobalOpKind op = GlobalOpKind::read; // global
-    std::string name;                     // global
-    GlobalValue value;                    // global: what a read returned or an update saw
-    std::string error;                    // global: the failure it replied
-    int code = -1;
-  };
+  using Message = WaitingMessage;
   struct Endpoint {
-    std::uint64_t applied = 0;
-    std::map<std::uint64_t, JournalEntry> journal;
-    std::deque<Message> waiting;
+    Mailbox mailbox;
     bool placed = false;
     bool finished = false;
     // Replies and acknowledgements for a run not marked placed yet: VcCore sends a VT's Run
@@ -117,14 +101,11 @@ private:
 
   Endpoint& endpoint(VtId vt) { return endpoints_[vt]; }
   void route(Message message, VtId to);
-  using Taken = std::pair<VtId, std::uint64_t>; // (from, message number)
-  std::deque<Message>::iterator find_waiting(Endpoint& receiver, Taken taken);
   /// Receives first, first + 1, ... of `vt` took `taken`: applied all or nothing (a protocol
   /// error names the first entry that is not a different waiting message); effects applied
   /// before are re-executions.
-  void consume_run(Endpoint& receiver, VtId vt, std::uint64_t first, std::span<const Taken> taken);
-  /// Receive `effect` of `vt` took `it` (one of receiver.waiting).
-  void consume(Endpoint& receiver, VtId vt, std::uint64_t effect, std::deque<Message>::iterator it);
+  void consume_run(Endpoint& receiver, VtId vt, std::uint64_t first,
+                   std::span<const Mailbox::Taken> taken);
   void request(VtId who, std::uint64_t effect, GlobalOpKind op, const std::string& name,
                std::string type, GlobalValue value);
   /// Journals what globals_ applied and replies it.

@@ -3,6 +3,8 @@
 // calls the operations; the executor's link thread hands in the owner's frames.
 #pragma once
 
+#include "vc/messages/waiting_message.hpp"
+
 #include <ppp2p/messages.hpp>
 
 #include <condition_variable>
@@ -69,12 +71,7 @@ public:
                       const Bytes* value);
 
 private:
-  struct Message {
-    VtId from = 0;
-    std::uint64_t number = 0;
-    std::string type;
-    Bytes value;
-  };
+  using Message = WaitingMessage;
   struct Replayed {
     bool miss = false;
     std::uint64_t count = 1; // a run of misses
