@@ -34,6 +34,15 @@ public:
     return out;
   }
 
+  // A container by value and a reference bound to a temporary, through the vtable.
+  [[ppp2p::checkpointable]] virtual long absorb(std::vector<long> extra, const std::string& why) {
+    for (long e : extra) {
+      mass_ += e % 5 + long(why.size() % 3);
+      ppp2p::checkpoint();
+    }
+    return mass_;
+  }
+
 protected:
   long mass_ = 1;
 };
@@ -183,6 +192,7 @@ class Climber : public Solver {
     total = total * 31 + body->simulate(steps);
     total += body->energy(weights);
     labels += body->label(2) + ";";
+    total += body->absorb({total % 7, 3, 4}, std::string("a reason longer than a small string"));
   }
   Worker worker;
   total += drive(worker, total % 1000);
