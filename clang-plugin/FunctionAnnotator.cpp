@@ -7,11 +7,11 @@
 #include "GlobalStateCheck.h"
 #include "LiveAcrossSites.h"
 #include "SiteFinder.h"
+#include "VirtualCallSites.h"
 
 #include "clang/AST/Attr.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/StmtCXX.h"
-#include "clang/AST/VTableBuilder.h"
 #include "clang/Basic/Diagnostic.h"
 #include "clang/Basic/SourceManager.h"
 #include "llvm/Support/raw_ostream.h"
@@ -75,7 +75,7 @@ void FunctionAnnotator::handle(FunctionDecl& fn) {
   if (!seen_.insert(&fn).second)
     return;
   if (isCheckpointable(&fn)) {
-    warnOverriddenNotCheckpointable(fn);
+    warnOverriddenNotCheckpointable(sema_, fn);
     refuseMutableGlobals(sema_, fn); // reported beside what annotateCheckpointable refuses
     annotateCheckpointable(fn);
   } else
@@ -121,29 +121,6 @@ void FunctionAnnotator::warnStrayCheckpoints(const FunctionDecl& fn) {
                                           "checkpointable functions to make this a site");
     diags.Report(call->getBeginLoc(), id) << &fn;
     diags.Report(fn.getLocation(), note) << &fn;
-  }
-}
-
-void FunctionAnnotator::warnOverriddenNotCheckpointable(const FunctionDecl& fn) {
-  const auto* method = dyn_cast<CXXMethodDecl>(&fn);
-  if (!method || sema_.getSourceManager().isInSystemHeader(fn.getLocation()))
-    return;
-  DiagnosticsEngine& diags = sema_.getDiagnostics();
-  for (const CXXMethodDecl* overridden : method->overridden_methods()) {
-    if (isCheckpointable(overridden))
-      continue;
-    diags.Report(fn.getLocation(),
-                 diags.getCustomDiagID(DiagnosticsEngine::Warning,
-                                       "[[ppp2p::checkpointable]] '%0' overrides '%1', which is "
-                                       "not checkpointable: a call through %2 is not a site, so a "
-                                       "virtual thread inside it cannot move"))
-        << method->getQualifiedNameAsString() << overridden->getQualifiedNameAsString()
-        << overridden->getParent();
-    diags.Report(overridden->getLocation(),
-                 diags.getCustomDiagID(DiagnosticsEngine::Note,
-                                       "mark '%0' [[ppp2p::checkpointable]] too (its overrides "
-                                       "then are)"))
-        << overridden->getQualifiedNameAsString();
   }
 }
 
@@ -454,26 +431,6 @@ bool FunctionAnnotator::annotateRangeVar(
   return false;
 }
 
-std::string FunctionAnnotator::describeVirtualCalls(llvm::ArrayRef<Site> sites) {
-  ASTContext& context = sema_.getASTContext();
-  auto* vtables = dyn_cast_or_null<ItaniumVTableContext>(context.getVTableContext());
-  SourceManager& sources = sema_.getSourceManager();
-  std::string out;
-  for (const Site& site : sites) {
-    if (!site.isVirtual || !vtables)
-      continue;
-    const auto* method = cast<CXXMethodDecl>(site.callee);
-    if (!out.empty())
-      out += ',';
-    // The pass matches the IR call by the lines its location may have and the vtable slot
-    // its callee is loaded from.
-    out += std::to_string(sources.getExpansionLineNumber(site.call->getBeginLoc())) + '-' +
-           std::to_string(sources.getExpansionLineNumber(site.call->getEndLoc())) + ':' +
-           std::to_string(vtables->getMethodVTableIndex(GlobalDecl(method)));
-  }
-  return out;
-}
-
 void FunctionAnnotator::annotateCheckpointable(FunctionDecl& fn) {
   if (refuseShape(fn))
     return;
@@ -534,17 +491,10 @@ void FunctionAnnotator::annotateCheckpointable(FunctionDecl& fn) {
     if (!callees.empty())
       callees += ',';
     callees += codecs_.mangle(GlobalDecl(site.callee));
-    // Code generation calls the final overrider directly where it knows the object's type.
-    if (site.isVirtual)
-      if (const auto* call = dyn_cast<CXXMemberCallExpr>(site.call))
-        if (const CXXMethodDecl* overrider =
-                cast<CXXMethodDecl>(site.callee)
-                    ->getDevirtualizedMethod(call->getImplicitObjectArgument(),
-                                             /*IsAppleKext=*/false);
-            overrider && overrider != site.callee)
-          callees += ',' + codecs_.mangle(GlobalDecl(overrider));
+    if (const CXXMethodDecl* overrider = devirtualizedCallee(site))
+      callees += ',' + codecs_.mangle(GlobalDecl(overrider));
   }
-  std::string virtualCalls = describeVirtualCalls(sites);
+  std::string virtualCalls = describeVirtualCalls(sema_, sites);
   // Temporaries alive across a site (until the end of their full-expression) move too; the
   // pass recognises them by their destructor.
   std::string temporaries;

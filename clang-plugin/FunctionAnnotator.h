@@ -75,11 +75,6 @@ private:
   std::string displayName(const clang::FunctionDecl& fn);
   /// The type of `this` ("Graph *"), or empty for a function that has none.
   std::string thisType(const clang::FunctionDecl& fn);
-  /// A checkpointable override of a virtual function that is not: calls through the base are
-  /// not sites.
-  void warnOverriddenNotCheckpointable(const clang::FunctionDecl& fn);
-  /// `first-last:slot` per virtual call site: its lines and the vtable slot it calls through.
-  std::string describeVirtualCalls(llvm::ArrayRef<Site> sites);
   std::string typeName(clang::QualType type);
 
   clang::Sema& sema_;
