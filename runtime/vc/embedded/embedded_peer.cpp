@@ -114,7 +114,7 @@ public:
       events_(no_executor(request.vt));
       return;
     }
-    held_frames_.try_emplace(request.vt);
+    waiting_.try_emplace(request.vt);
     queue_.push_back(std::move(request));
     dispatch_locked();
   }
@@ -166,8 +166,6 @@ private:
       SpawnRequest request = std::move(queue_.front());
       queue_.pop_front();
       run_locked(*best, request);
-      if (captures_.erase(request.vt))
-        send_command(*best, Command::capture, request.vt);
     }
   }
 
@@ -177,17 +175,15 @@ private:
     executor.link->send(
         wire::encode(wire::Run{request.vt, request.entry, request.function, request.args,
                                request.snapshot, request.effect, request.replay_through}));
-    // Message frames that came while it waited here follow its Run, in order.
-    if (auto held = held_frames_.find(request.vt); held != held_frames_.end()) {
-      for (std::vector<std::byte>& frame : held->second)
+    // Message frames that came while it waited here follow its Run, in order, then a
+    // capture asked for meanwhile.
+    if (auto waited = waiting_.find(request.vt); waited != waiting_.end()) {
+      for (std::vector<std::byte>& frame : waited->second.frames)
         executor.link->send(wire::encode(wire::ToVt{request.vt, std::move(frame)}));
-      held_frames_.erase(held);
+      if (waited->second.capture)
+        send_command(executor, Command::capture, request.vt);
+      waiting_.erase(waited);
     }
-  }
-
-  std::deque<SpawnRequest>::iterator queued_locked(VtNumber vt) {
-    return std::find_if(queue_.begin(), queue_.end(),
-                        [&](const SpawnRequest& r) { return r.vt == vt; });
   }
 
 public:
@@ -197,12 +193,10 @@ public:
       send_command(*it->second, Command::cancel, vt);
       return;
     }
-    auto queued = queued_locked(vt);
-    if (queued == queue_.end())
+    if (!waiting_.erase(vt))
       return;
-    queue_.erase(queued);
-    captures_.erase(vt);
-    held_frames_.erase(vt);
+    queue_.erase(std::find_if(queue_.begin(), queue_.end(),
+                              [&](const SpawnRequest& r) { return r.vt == vt; }));
     lock.unlock();
     events_(peer_failure(vt, VtEvent::Failure::cancelled, "cancelled before it started"));
   }
@@ -214,14 +208,14 @@ public:
       return;
     }
     // Waiting here: captured once it runs (requests held as one, as a worker does).
-    if (queued_locked(vt) != queue_.end())
-      captures_.insert(vt);
+    if (auto waited = waiting_.find(vt); waited != waiting_.end())
+      waited->second.capture = true;
   }
 
   void to_vt(VtNumber vt, std::vector<std::byte> frame) override {
     std::lock_guard lock(mutex_);
-    if (auto held = held_frames_.find(vt); held != held_frames_.end()) {
-      held->second.push_back(std::move(frame)); // queued here: sent after its Run
+    if (auto waited = waiting_.find(vt); waited != waiting_.end()) {
+      waited->second.frames.push_back(std::move(frame)); // queued here: sent after its Run
       return;
     }
     auto it = owner_.find(vt);
@@ -446,8 +440,7 @@ private:
         for (const SpawnRequest& request : queue_)
           stranded.push_back(request.vt);
         queue_.clear();
-        captures_.clear();
-        held_frames_.clear();
+        waiting_.clear();
       }
     }
     for (VtNumber vt : stranded)
@@ -493,10 +486,13 @@ private:
   std::vector<std::unique_ptr<Executor>> executors_;
   std::map<VtNumber, Executor*> owner_;
   std::deque<SpawnRequest> queue_; // VTs waiting for room in an executor
-  std::set<VtNumber> captures_;    // capture requests for VTs in queue_
-  // Message frames for VTs in queue_ (every queued VT has an entry), bounded by the messages
-  // owner's buffer: sent after the VT's Run.
-  std::map<VtNumber, std::vector<std::vector<std::byte>>> held_frames_;
+  // What came for each VT in queue_ (every queued VT has an entry), sent after its Run: message
+  // frames (bounded by the messages owner's buffer) and whether a capture was asked for.
+  struct Waiting {
+    std::vector<std::vector<std::byte>> frames;
+    bool capture = false;
+  };
+  std::map<VtNumber, Waiting> waiting_;
   bool stopping_ = false;
   std::thread dispatcher_;
   int wake_[2] = {-1, -1};
