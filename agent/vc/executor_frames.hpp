@@ -17,9 +17,6 @@ struct ExecutorMessage {
   VtEvent event;
 };
 
-/// The largest frame an executor may send (executor.fbs).
-inline constexpr std::size_t kMaxExecutorFrame = detail::executor_wire::kMaxFrame;
-
 /// Decodes one frame (its payload). `started`: whether the executor said Started already.
 /// nullopt with `violation` set ("sent an invalid frame", "sent an event before Started", ...)
 /// when the frame breaks the protocol.

@@ -249,7 +249,7 @@ std::unique_ptr<Executor> ProcessExecutorFactory::start(const ExecutorSpec& spec
 
 task<void> ProcessExecutorFactory::read_loop(std::shared_ptr<ExecutorLink> l) {
   {
-    FrameReader reader(*l->stream, kMaxExecutorFrame);
+    FrameReader reader(*l->stream, ppp2p::detail::executor_wire::kMaxFrame);
     for (;;) {
       auto frame = co_await reader.next();
       if (!frame)

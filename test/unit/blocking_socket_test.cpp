@@ -132,8 +132,8 @@ TEST(FrameSocket, AFrameOverTheLimitEndsTheLink) {
   SocketPair s;
   ppp2p::detail::FrameSocket reader(s.fd[1]);
   s.fd[1] = -1;
-  ASSERT_TRUE(
-      bs::send_all(s.fd[0], bs::frame_header(std::uint32_t(ppp2p::detail::kMaxExecutorFrame + 1))));
+  ASSERT_TRUE(bs::send_all(
+      s.fd[0], bs::frame_header(std::uint32_t(ppp2p::detail::executor_wire::kMaxFrame + 1))));
   EXPECT_FALSE(reader.receive());
 }
 

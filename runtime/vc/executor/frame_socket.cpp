@@ -23,7 +23,7 @@ void FrameSocket::close() {
 }
 
 bool FrameSocket::send(std::span<const std::byte> payload) {
-  if (payload.size() > kMaxExecutorFrame)
+  if (payload.size() > executor_wire::kMaxFrame)
     return false;
   std::lock_guard lock(write_mutex_);
   if (!corked_)
@@ -65,7 +65,7 @@ bool FrameSocket::has_buffered_frame() const {
 
 std::optional<std::vector<std::byte>> FrameSocket::take_frame(bool& bad) {
   std::optional<std::uint32_t> size = next_frame_length();
-  if (size && *size > kMaxExecutorFrame) {
+  if (size && *size > executor_wire::kMaxFrame) {
     bad = true;
     return std::nullopt;
   }

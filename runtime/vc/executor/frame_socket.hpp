@@ -14,8 +14,6 @@
 
 namespace ppp2p::detail {
 
-inline constexpr std::size_t kMaxExecutorFrame = executor_wire::kMaxFrame;
-
 class FrameSocket {
 public:
   explicit FrameSocket(int fd) : fd_(fd) {}

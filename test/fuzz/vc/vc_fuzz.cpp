@@ -75,7 +75,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   case 7: {
     bool started = data[0] % 10 == 7;
     while (!in.empty()) {
-      FramePeek peek = peek_frame(in, kMaxExecutorFrame);
+      FramePeek peek = peek_frame(in, ppp2p::detail::executor_wire::kMaxFrame);
       if (peek.status != FrameStatus::complete)
         break;
       auto m = decode_executor_frame(peek.payload, started, error);
@@ -88,7 +88,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   case 8: // what a peer sends an executor, as the executor reads it
     while (!in.empty()) {
-      FramePeek peek = peek_frame(in, kMaxExecutorFrame);
+      FramePeek peek = peek_frame(in, ppp2p::detail::executor_wire::kMaxFrame);
       if (peek.status != FrameStatus::complete ||
           !ppp2p::detail::executor_wire::decode_command(std::as_bytes(peek.payload), error))
         break; // the executor ends here
