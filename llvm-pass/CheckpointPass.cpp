@@ -63,6 +63,11 @@ PreservedAnalyses CheckpointPass::run(Module& module, ModuleAnalysisManager&) {
                       problems);
   }
   emitRegistration(abi, descriptors);
+  // A thunk is emitted with its target's definition (or, for an inline one, wherever its
+  // vtable is), so a unit defining one defines a checkpointable function too; registered apart
+  // from the descriptors, since the descriptor the registry keeps may come from a unit that
+  // only calls the function directly and emitted no thunk.
+  emitThunkRegistration(abi);
   return PreservedAnalyses::none();
 }
 

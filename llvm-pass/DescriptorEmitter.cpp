@@ -180,13 +180,6 @@ GlobalVariable* emitDescriptor(RuntimeAbi& abi, const FrameModel& model,
   if (DISubprogram* subprogram = function.getSubprogram())
     file = subprogram->getFilename().str();
 
-  SmallVector<Function*, 2> adjusters = thisAdjustingThunksOf(function);
-  auto* adjusterArrayType = ArrayType::get(pointer, adjusters.size());
-  std::vector<Constant*> adjusterAddresses(adjusters.begin(), adjusters.end());
-  auto* adjusterArray = new GlobalVariable(
-      module, adjusterArrayType, true, GlobalValue::PrivateLinkage,
-      ConstantArray::get(adjusterArrayType, adjusterAddresses), prefix + ".this_adjusting_thunks");
-
   Constant* thunk = model.sites.empty() ? static_cast<Constant*>(ConstantPointerNull::get(pointer))
                                         : emitResumeThunk(abi, model);
   Constant* descriptor = checkedStruct(
@@ -198,10 +191,43 @@ GlobalVariable* emitDescriptor(RuntimeAbi& abi, const FrameModel& model,
        stringConstant(module, model.info.returnType, prefix + ".return"),
        stringConstant(module, file, prefix + ".file"), slotArray,
        ConstantInt::get(i32, model.sites.size()), ConstantInt::get(i32, model.recordSize),
-       siteArray, thunk, &function, ConstantInt::get(i64, signatureOf(function.getFunctionType())),
-       adjusterArray, ConstantInt::get(i32, adjusters.size()), ConstantInt::get(i32, 0)});
+       siteArray, thunk, &function,
+       ConstantInt::get(i64, signatureOf(function.getFunctionType()))});
   return new GlobalVariable(module, descriptor->getType(), true, GlobalValue::InternalLinkage,
                             descriptor, prefix + ".descriptor");
+}
+
+bool emitThunkRegistration(RuntimeAbi& abi) {
+  Module& module = abi.module();
+  std::vector<Constant*> entries;
+  for (Function& function : module)
+    if (std::optional<std::string> target = thisAdjustedTarget(function.getName());
+        target && !function.isDeclaration())
+      entries.push_back(ConstantStruct::get(
+          abi.thunkEntryType(),
+          {&function, ConstantInt::get(Type::getInt64Ty(module.getContext()), fnv1a(*target))}));
+  if (entries.empty())
+    return false;
+  LLVMContext& context = module.getContext();
+  auto* arrayType = ArrayType::get(abi.thunkEntryType(), entries.size());
+  auto* array = new GlobalVariable(module, arrayType, true, GlobalValue::PrivateLinkage,
+                                   ConstantArray::get(arrayType, entries), "__ppp2p.module.thunks");
+  auto* registration =
+      Function::Create(FunctionType::get(Type::getVoidTy(context), false),
+                       GlobalValue::InternalLinkage, "__ppp2p.module.register_thunks", module);
+  BasicBlock* entry = BasicBlock::Create(context, "entry", registration);
+  BasicBlock* call = BasicBlock::Create(context, "register", registration);
+  BasicBlock* done = BasicBlock::Create(context, "done", registration);
+  Function* registerThunks = abi.registerThunks();
+  IRBuilder<> builder(entry);
+  builder.CreateCondBr(builder.CreateIsNotNull(registerThunks), call, done);
+  builder.SetInsertPoint(call);
+  builder.CreateCall(registerThunks, {array, builder.getInt64(entries.size())});
+  builder.CreateBr(done);
+  builder.SetInsertPoint(done);
+  builder.CreateRetVoid();
+  appendToGlobalCtors(module, registration, 65535);
+  return true;
 }
 
 void emitRegistration(RuntimeAbi& abi, ArrayRef<GlobalVariable*> descriptors) {

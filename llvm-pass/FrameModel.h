@@ -76,7 +76,7 @@ struct Site {
   SiteKind kind = SiteKind::Checkpoint;
   llvm::Function* callee = nullptr; // SiteKind::Call
   unsigned vtableSlot = 0;          // SiteKind::VirtualCall
-  std::vector<unsigned> liveSlots; // indices into FrameModel::slots, ascending
+  std::vector<unsigned> liveSlots;  // indices into FrameModel::slots, ascending
   unsigned line = 0, column = 0;
 };
 

@@ -60,6 +60,19 @@ FunctionCallee RuntimeAbi::restoreCallee() {
   return module_.getOrInsertFunction("__ppp2p_restore_callee", FunctionType::get(pointer, false));
 }
 
+Function* RuntimeAbi::registerThunks() {
+  LLVMContext& context = module_.getContext();
+  FunctionCallee callee = module_.getOrInsertFunction(
+      "__ppp2p_register_thunks",
+      FunctionType::get(Type::getVoidTy(context),
+                        {PointerType::getUnqual(context), Type::getInt64Ty(context)}, false));
+  auto* function = cast<Function>(callee.getCallee());
+  // Weak: a unit that only defines thunks may be linked without the runtime.
+  if (function->isDeclaration())
+    function->setLinkage(GlobalValue::ExternalWeakLinkage);
+  return function;
+}
+
 GlobalVariable* RuntimeAbi::restoreScratch() {
   if (GlobalVariable* existing = module_.getGlobalVariable("__ppp2p_restore_scratch"))
     return existing;
@@ -101,7 +114,12 @@ StructType* RuntimeAbi::functionDescriptorType() {
   auto* i32 = Type::getInt32Ty(context);
   auto* i64 = Type::getInt64Ty(context);
   return StructType::get(context, {i32, i32, i64, i64, pointer, pointer, pointer, pointer, pointer,
-                                   i32, i32, pointer, pointer, pointer, i64, pointer, i32, i32});
+                                   i32, i32, pointer, pointer, pointer, i64});
+}
+
+StructType* RuntimeAbi::thunkEntryType() {
+  LLVMContext& context = module_.getContext();
+  return StructType::get(context, {PointerType::getUnqual(context), Type::getInt64Ty(context)});
 }
 
 std::uint64_t fnv1a(StringRef text, std::uint64_t seed) {

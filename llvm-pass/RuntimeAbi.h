@@ -13,7 +13,7 @@
 
 namespace ppp2p::pass {
 
-inline constexpr std::uint32_t kFrameAbiVersion = 5;
+inline constexpr std::uint32_t kFrameAbiVersion = 6;
 
 // FrameRecord header: parent, function, site, reserved.
 inline constexpr unsigned kRecordParentOffset = 0;
@@ -63,6 +63,7 @@ public:
   llvm::FunctionCallee restoreFrame();      // i32 (ptr descriptor, ptr record)
   llvm::FunctionCallee registerFunctions(); // void (ptr array, i64 count)
   llvm::FunctionCallee restoreCallee();     // ptr ()
+  llvm::Function* registerThunks();         // void (ptr array, i64 count), extern_weak
   llvm::GlobalVariable* restoreScratch();
   static constexpr unsigned kRestoreScratchSize = 4096;
 
@@ -72,7 +73,8 @@ public:
   llvm::StructType* slotDescriptorType(); // {ptr, ptr, i32, i32, i64, ptr, i32, i32}
   llvm::StructType* siteDescriptorType(); // {i32, i32, i32, i32, ptr, i64, i32, i32}
   llvm::StructType* functionDescriptorType();
-  // {i32, i32, i64, i64, ptr, ptr, ptr, ptr, ptr, i32, i32, ptr, ptr, ptr, i64, ptr, i32, i32}
+  // {i32, i32, i64, i64, ptr, ptr, ptr, ptr, ptr, i32, i32, ptr, ptr, ptr, i64}
+  llvm::StructType* thunkEntryType(); // {ptr, i64}
 
 private:
   llvm::Module& module_;

@@ -102,19 +102,10 @@ bool mayBeDevirtualized(const VirtualCall& call, const DebugLoc& location) {
   return !location || (location.getLine() >= call.firstLine && location.getLine() <= call.lastLine);
 }
 
-SmallVector<Function*, 2> thisAdjustingThunksOf(Function& method) {
-  SmallVector<Function*, 2> thunks;
-  StringRef name = method.getName();
-  if (!name.consume_front("_Z"))
-    return thunks;
-  for (Function& candidate : *method.getParent()) {
-    StringRef rest = candidate.getName();
-    if (candidate.isDeclaration() || !rest.consume_front("_ZT") || !skipCallOffset(rest))
-      continue;
-    if (rest == name)
-      thunks.push_back(&candidate);
-  }
-  return thunks;
+std::optional<std::string> thisAdjustedTarget(StringRef name) {
+  if (!name.consume_front("_ZT") || !skipCallOffset(name) || name.empty())
+    return std::nullopt;
+  return "_Z" + name.str();
 }
 
 std::uint64_t signatureOf(FunctionType* type) {

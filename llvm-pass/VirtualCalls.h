@@ -20,6 +20,7 @@
 #include "llvm/IR/InstrTypes.h"
 
 #include <optional>
+#include <string>
 
 namespace ppp2p::pass {
 
@@ -42,9 +43,9 @@ void reportUnrecognisedVirtualCall(llvm::Function& function, const FunctionInfo&
 /// True if a call at `location` may be the virtual call `call` devirtualized.
 bool mayBeDevirtualized(const VirtualCall& call, const llvm::DebugLoc& location);
 
-/// The this-adjusting thunks of `method` defined in its module (`_ZThn16_N1D1fEv` for
-/// `_ZN1D1fEv`): a vtable of a class with several polymorphic bases holds them.
-llvm::SmallVector<llvm::Function*, 2> thisAdjustingThunksOf(llvm::Function& method);
+/// For a this-adjusting thunk's name (`_ZThn16_N1D1fEv`), the mangled name of the function it
+/// enters (`_ZN1D1fEv`); a vtable of a class with several polymorphic bases holds them.
+std::optional<std::string> thisAdjustedTarget(llvm::StringRef name);
 
 /// Hash of the IR type functions reached by an indirect call of `type` must have.
 std::uint64_t signatureOf(llvm::FunctionType* type);

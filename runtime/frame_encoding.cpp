@@ -26,17 +26,14 @@ std::string_view strip_local_marker(const char* type_name) {
 }
 
 /// A virtual call site's frame links to the next only if the vtable's function is that
-/// frame's (or one of its this-adjusting thunks): otherwise something the plugin did not
+/// frame's (or a this-adjusting thunk of it): otherwise something the plugin did not
 /// transform ran in between (an override compiled without it) and linked its own callees here.
 void check_virtual_callee(const FrameRecord& frame, const SiteDescriptor& site,
                           const FunctionDescriptor& next) {
   const void* called = *reinterpret_cast<const void* const*>(
       reinterpret_cast<const std::byte*>(&frame) + site.callee_offset);
-  if (called == next.function)
+  if (called == next.function || thunk_target(called) == next.id)
     return;
-  for (std::uint32_t i = 0; i < next.num_thunks; ++i)
-    if (called == next.thunks[i])
-      return;
   throw error(errc::capture_failed,
               std::string("the virtual call in `") + frame.function->display_name + "` at " +
                   site_text(*frame.function, frame.site) +

@@ -11,6 +11,7 @@ struct Registry {
   std::unordered_map<std::uint64_t, const FunctionDescriptor*> by_id;
   std::unordered_map<std::uint64_t, std::string> conflicts;
   std::unordered_map<const void*, const FunctionDescriptor*> by_address;
+  std::unordered_map<const void*, std::uint64_t> thunk_targets;
 };
 
 Registry& registry() {
@@ -32,6 +33,13 @@ const FunctionDescriptor* find_function_at(const void* address) noexcept {
   std::lock_guard lock(r.mutex);
   auto it = r.by_address.find(address);
   return it == r.by_address.end() ? nullptr : it->second;
+}
+
+std::uint64_t thunk_target(const void* address) noexcept {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  auto it = r.thunk_targets.find(address);
+  return it == r.thunk_targets.end() ? 0 : it->second;
 }
 
 std::string function_conflict(std::uint64_t id) {
@@ -64,4 +72,13 @@ extern "C" void __ppp2p_register(const ppp2p::detail::FunctionDescriptor* const*
                            " is defined with two different layouts in this program (was one "
                            "translation unit compiled with other flags or an older header?)";
   }
+}
+
+extern "C" void __ppp2p_register_thunks(const ppp2p::detail::ThunkEntry* thunks,
+                                        std::size_t count) noexcept {
+  using namespace ppp2p::detail;
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  for (std::size_t i = 0; i < count; ++i)
+    r.thunk_targets.emplace(thunks[i].thunk, thunks[i].target_id);
 }

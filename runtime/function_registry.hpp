@@ -14,6 +14,9 @@ const FunctionDescriptor* find_function(std::uint64_t id) noexcept;
 /// The descriptor of the checkpointable function at `address`, or null. Thread-safe.
 const FunctionDescriptor* find_function_at(const void* address) noexcept;
 
+/// The id of the function the this-adjusting thunk at `address` enters, or 0. Thread-safe.
+std::uint64_t thunk_target(const void* address) noexcept;
+
 /// Non-empty when two different layouts were registered under `id` (an ODR violation: the
 /// same function compiled differently in two translation units); says which.
 std::string function_conflict(std::uint64_t id);

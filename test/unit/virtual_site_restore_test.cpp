@@ -31,9 +31,8 @@ const SiteDescriptor callee_sites[] = {
 
 FunctionDescriptor descriptor(std::uint64_t id, const char* name, const SiteDescriptor* sites,
                               std::uint64_t signature, const void* function) {
-  return FunctionDescriptor{kFrameAbiVersion, 0,       id, id * 3, name,  name,    "l",
-                            "t.cpp",          nullptr, 1,  32,     sites, nullptr, function,
-                            signature,        nullptr, 0,  0};
+  return FunctionDescriptor{kFrameAbiVersion, 0, id, id * 3, name,    name,     "l",      "t.cpp",
+                            nullptr,          1, 32, sites,  nullptr, function, signature};
 }
 
 const FunctionDescriptor caller =

@@ -1,6 +1,7 @@
 // Checkpointable virtual functions called through a base move with the virtual thread (what
 // moves is in the oracle's virtual_calls too); an override the plugin never saw makes the
 // capture fail naming the call, never a resume that skips it.
+#include "split_worker.hpp"
 #include "unplugged_override.hpp"
 
 #include <ppp2p/ppp2p.hpp>
@@ -113,4 +114,20 @@ TEST(VirtualCalls, AnOverrideCompiledWithoutThePluginFailsTheCaptureNamingTheCal
     EXPECT_NE(what.find("`settle(long)` runs below it"), std::string::npos) << what;
     EXPECT_NE(what.find("compiled without the ppp2p plugin"), std::string::npos) << what;
   }
+}
+
+[[ppp2p::checkpointable]] long through_second_base(long from) {
+  SplitWorker worker;
+  SplitRunner& runner = worker;
+  return runner.run(from); // by the this-adjusting thunk this unit emits
+}
+
+TEST(VirtualCalls, AnInlineOverrideReachedByAThunkMovesWhicheverUnitsDescriptorTheRuntimeKept) {
+  SplitWorker plain;
+  long expected = run_split_worker_directly(plain, 9);
+  auto recording = ppp2p::testing::record(through_second_base, 9L);
+  EXPECT_EQ(recording.result, expected);
+  ASSERT_EQ(recording.snapshots.size(), 5u) << "a capture at each checkpoint() inside run()";
+  for (const ppp2p::Snapshot& snapshot : recording.snapshots)
+    EXPECT_EQ(ppp2p::testing::resume<long>(snapshot, through_second_base, 9L), expected);
 }

@@ -15,7 +15,7 @@ class Reader;
 
 namespace ppp2p::detail {
 
-inline constexpr std::uint32_t kFrameAbiVersion = 5;
+inline constexpr std::uint32_t kFrameAbiVersion = 6;
 
 /// How a slot's state is kept in a frame record and written into a snapshot.
 enum class SlotKind : std::uint32_t {
@@ -124,11 +124,14 @@ struct FunctionDescriptor {
   const void* function;
   /// Hash of the function's type as the IR calls it (a virtual call site checks it).
   std::uint64_t signature;
-  /// Thunks that adjust `this` and enter the function (a vtable of a class with several
-  /// polymorphic bases holds them): a virtual call through one reaches this function.
-  const void* const* thunks;
-  std::uint32_t num_thunks;
-  std::uint32_t reserved;
+};
+
+/// A thunk that adjusts `this` and enters the function `target_id` (a vtable of a class with
+/// several polymorphic bases holds them): a virtual call through one reaches that function.
+/// Registered by every translation unit that defines one.
+struct ThunkEntry {
+  const void* thunk;
+  std::uint64_t target_id; // FunctionDescriptor::id of the function it enters
 };
 
 /// The per-call frame record the pass allocates in every checkpointable function with sites.
@@ -166,7 +169,8 @@ static_assert(offsetof(ThreadState, capture_due) == 16);
 static_assert(offsetof(ThreadState, root) == 24);
 static_assert(sizeof(FrameRecord) == 24);
 static_assert(sizeof(SiteDescriptor) == 40 && offsetof(SiteDescriptor, callee_offset) == 32);
-static_assert(offsetof(FunctionDescriptor, signature) == 96 && sizeof(FunctionDescriptor) == 120);
+static_assert(offsetof(FunctionDescriptor, signature) == 96 && sizeof(FunctionDescriptor) == 104);
+static_assert(sizeof(ThunkEntry) == 16);
 
 } // namespace ppp2p::detail
 
@@ -186,6 +190,10 @@ bool __ppp2p_capture(ppp2p::detail::FrameRecord* record);
 /// `record` (raw values) and the addresses it holds (objects); returns the site to resume at.
 std::uint32_t __ppp2p_restore_frame(const ppp2p::detail::FunctionDescriptor* function,
                                     ppp2p::detail::FrameRecord* record);
+
+/// Registers the this-adjusting thunks one translation unit defines (a module constructor;
+/// the pass references this weakly, so a unit linked without the runtime calls nothing).
+void __ppp2p_register_thunks(const ppp2p::detail::ThunkEntry* thunks, std::size_t count) noexcept;
 
 /// At a virtual call site re-entered in restore mode: the function the snapshot's next frame
 /// runs, which the site calls instead of asking the vtable of an object not restored yet.

@@ -22,7 +22,7 @@
 // CHECK: @__ppp2p._Z4growi.live.0 = private constant [3 x i32] [i32 0, i32 1, i32 2]
 // Site kind checkpoint = 0 at line 13, column 5.
 // CHECK: @__ppp2p._Z4growi.sites = private constant [1 x {{.*}}] [{{.*}} { i32 0, i32 13, i32 5, i32 3, ptr @__ppp2p._Z4growi.live.0, i64 0, i32 0, i32 0 }]
-// CHECK: @__ppp2p._Z4growi.descriptor = internal constant {{.*}} { i32 5, i32 3, i64 {{-?[0-9]+}}, i64 {{-?[0-9]+}}, {{.*}}, ptr @__ppp2p.resume._Z4growi, ptr @_Z4growi, i64 {{-?[0-9]+}}, ptr @__ppp2p._Z4growi.this_adjusting_thunks, i32 0, i32 0 }
+// CHECK: @__ppp2p._Z4growi.descriptor = internal constant {{.*}} { i32 6, i32 3, i64 {{-?[0-9]+}}, i64 {{-?[0-9]+}}, {{.*}}, ptr @__ppp2p.resume._Z4growi, ptr @_Z4growi, i64 {{-?[0-9]+}} }
 // CHECK: @llvm.global_ctors = appending global {{.*}} @__ppp2p.module.register
 // CHECK-LABEL: define internal void @__ppp2p.resume._Z4growi(ptr %0)
 // CHECK:         call noundef i64 @_Z4growi(i32 noundef 0)

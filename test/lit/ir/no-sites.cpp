@@ -8,7 +8,7 @@
 
 int plain(int x) { return square(x) + 1; }
 
-// CHECK: @__ppp2p._Z6squarei.descriptor = internal constant {{.*}} { i32 5, i32 0, {{.*}}, i32 0, i32 24, ptr @__ppp2p._Z6squarei.sites, ptr null, ptr @_Z6squarei, i64 {{-?[0-9]+}}, ptr @__ppp2p._Z6squarei.this_adjusting_thunks, i32 0, i32 0 }
+// CHECK: @__ppp2p._Z6squarei.descriptor = internal constant {{.*}} { i32 6, i32 0, {{.*}}, i32 0, i32 24, ptr @__ppp2p._Z6squarei.sites, ptr null, ptr @_Z6squarei, i64 {{-?[0-9]+}} }
 // CHECK-LABEL: define {{.*}} i32 @_Z6squarei(
 // CHECK-NEXT:  entry:
 // CHECK-NEXT:    %x.addr = alloca i32
