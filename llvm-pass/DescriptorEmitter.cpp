@@ -197,7 +197,28 @@ GlobalVariable* emitDescriptor(RuntimeAbi& abi, const FrameModel& model,
                             descriptor, prefix + ".descriptor");
 }
 
-bool emitThunkRegistration(RuntimeAbi& abi) {
+namespace {
+
+/// A module constructor that calls `registrar(array, size)` on a private constant array of
+/// `elements`, each of `elementType`.
+void emitRegisteringConstructor(Module& module, FunctionCallee registrar, Type* elementType,
+                                ArrayRef<Constant*> elements, const Twine& arrayName,
+                                const Twine& constructorName) {
+  LLVMContext& context = module.getContext();
+  auto* arrayType = ArrayType::get(elementType, elements.size());
+  auto* array = new GlobalVariable(module, arrayType, true, GlobalValue::PrivateLinkage,
+                                   ConstantArray::get(arrayType, elements), arrayName);
+  auto* constructor = Function::Create(FunctionType::get(Type::getVoidTy(context), false),
+                                       GlobalValue::InternalLinkage, constructorName, module);
+  IRBuilder<> builder(BasicBlock::Create(context, "entry", constructor));
+  builder.CreateCall(registrar, {array, builder.getInt64(elements.size())});
+  builder.CreateRetVoid();
+  appendToGlobalCtors(module, constructor, 65535);
+}
+
+} // namespace
+
+void emitThunkRegistration(RuntimeAbi& abi) {
   Module& module = abi.module();
   std::vector<Constant*> entries;
   for (Function& function : module)
@@ -206,48 +227,18 @@ bool emitThunkRegistration(RuntimeAbi& abi) {
       entries.push_back(ConstantStruct::get(
           abi.thunkEntryType(),
           {&function, ConstantInt::get(Type::getInt64Ty(module.getContext()), fnv1a(*target))}));
-  if (entries.empty())
-    return false;
-  LLVMContext& context = module.getContext();
-  auto* arrayType = ArrayType::get(abi.thunkEntryType(), entries.size());
-  auto* array = new GlobalVariable(module, arrayType, true, GlobalValue::PrivateLinkage,
-                                   ConstantArray::get(arrayType, entries), "__ppp2p.module.thunks");
-  auto* registration =
-      Function::Create(FunctionType::get(Type::getVoidTy(context), false),
-                       GlobalValue::InternalLinkage, "__ppp2p.module.register_thunks", module);
-  BasicBlock* entry = BasicBlock::Create(context, "entry", registration);
-  BasicBlock* call = BasicBlock::Create(context, "register", registration);
-  BasicBlock* done = BasicBlock::Create(context, "done", registration);
-  Function* registerThunks = abi.registerThunks();
-  IRBuilder<> builder(entry);
-  builder.CreateCondBr(builder.CreateIsNotNull(registerThunks), call, done);
-  builder.SetInsertPoint(call);
-  builder.CreateCall(registerThunks, {array, builder.getInt64(entries.size())});
-  builder.CreateBr(done);
-  builder.SetInsertPoint(done);
-  builder.CreateRetVoid();
-  appendToGlobalCtors(module, registration, 65535);
-  return true;
+  if (!entries.empty())
+    emitRegisteringConstructor(module, abi.registerThunks(), abi.thunkEntryType(), entries,
+                               "__ppp2p.module.thunks", "__ppp2p.module.register_thunks");
 }
 
 void emitRegistration(RuntimeAbi& abi, ArrayRef<GlobalVariable*> descriptors) {
   if (descriptors.empty())
     return;
-  Module& module = abi.module();
-  LLVMContext& context = module.getContext();
-  auto* pointer = PointerType::getUnqual(context);
-  auto* arrayType = ArrayType::get(pointer, descriptors.size());
   std::vector<Constant*> elements(descriptors.begin(), descriptors.end());
-  auto* array =
-      new GlobalVariable(module, arrayType, true, GlobalValue::PrivateLinkage,
-                         ConstantArray::get(arrayType, elements), "__ppp2p.module.descriptors");
-  auto* registration =
-      Function::Create(FunctionType::get(Type::getVoidTy(context), false),
-                       GlobalValue::InternalLinkage, "__ppp2p.module.register", module);
-  IRBuilder<> builder(BasicBlock::Create(context, "entry", registration));
-  builder.CreateCall(abi.registerFunctions(), {array, builder.getInt64(descriptors.size())});
-  builder.CreateRetVoid();
-  appendToGlobalCtors(module, registration, 65535);
+  emitRegisteringConstructor(abi.module(), abi.registerFunctions(),
+                             PointerType::getUnqual(abi.module().getContext()), elements,
+                             "__ppp2p.module.descriptors", "__ppp2p.module.register");
 }
 
 } // namespace ppp2p::pass

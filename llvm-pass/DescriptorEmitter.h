@@ -23,7 +23,7 @@ llvm::GlobalVariable* emitDescriptor(RuntimeAbi& abi, const FrameModel& model,
 void emitRegistration(RuntimeAbi& abi, llvm::ArrayRef<llvm::GlobalVariable*> descriptors);
 
 /// Registers (thunk, target id) for every this-adjusting thunk the module defines: a capture
-/// below a virtual call through one recognises the function it entered. False if it has none.
-bool emitThunkRegistration(RuntimeAbi& abi);
+/// below a virtual call through one recognises the function it entered.
+void emitThunkRegistration(RuntimeAbi& abi);
 
 } // namespace ppp2p::pass

@@ -60,17 +60,12 @@ FunctionCallee RuntimeAbi::restoreCallee() {
   return module_.getOrInsertFunction("__ppp2p_restore_callee", FunctionType::get(pointer, false));
 }
 
-Function* RuntimeAbi::registerThunks() {
+FunctionCallee RuntimeAbi::registerThunks() {
   LLVMContext& context = module_.getContext();
-  FunctionCallee callee = module_.getOrInsertFunction(
+  return module_.getOrInsertFunction(
       "__ppp2p_register_thunks",
       FunctionType::get(Type::getVoidTy(context),
                         {PointerType::getUnqual(context), Type::getInt64Ty(context)}, false));
-  auto* function = cast<Function>(callee.getCallee());
-  // Weak: a unit that only defines thunks may be linked without the runtime.
-  if (function->isDeclaration())
-    function->setLinkage(GlobalValue::ExternalWeakLinkage);
-  return function;
 }
 
 GlobalVariable* RuntimeAbi::restoreScratch() {

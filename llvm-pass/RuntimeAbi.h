@@ -63,7 +63,7 @@ public:
   llvm::FunctionCallee restoreFrame();      // i32 (ptr descriptor, ptr record)
   llvm::FunctionCallee registerFunctions(); // void (ptr array, i64 count)
   llvm::FunctionCallee restoreCallee();     // ptr ()
-  llvm::Function* registerThunks();         // void (ptr array, i64 count), extern_weak
+  llvm::FunctionCallee registerThunks();    // void (ptr array, i64 count)
   llvm::GlobalVariable* restoreScratch();
   static constexpr unsigned kRestoreScratchSize = 4096;
 

@@ -191,8 +191,7 @@ bool __ppp2p_capture(ppp2p::detail::FrameRecord* record);
 std::uint32_t __ppp2p_restore_frame(const ppp2p::detail::FunctionDescriptor* function,
                                     ppp2p::detail::FrameRecord* record);
 
-/// Registers the this-adjusting thunks one translation unit defines (a module constructor;
-/// the pass references this weakly, so a unit linked without the runtime calls nothing).
+/// Registers the this-adjusting thunks one translation unit defines (a module constructor).
 void __ppp2p_register_thunks(const ppp2p::detail::ThunkEntry* thunks, std::size_t count) noexcept;
 
 /// At a virtual call site re-entered in restore mode: the function the snapshot's next frame
